@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Throughput of the sitting-session engine and of `sitbreak replay` end to end.
+
+    python benchmarks/bench_engine.py [TRACE]
+
+TRACE defaults to the 5-day sample week ../shared/traces/coder.jsonl.gz beside
+the project. Prints figures; asserts nothing (targets live in the issue and
+the README: engine >= 1,000,000 events/s, replay >= 200,000 events/s).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sitbreak.core import Engine, EngineSettings
+from sitbreak.timezones import resolve_tz
+from sitbreak.trace import open_trace
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_TRACE = ROOT.parent / "shared" / "traces" / "coder.jsonl.gz"
+
+
+def best_of(n: int, fn: object) -> float:
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()  # type: ignore[operator]
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    trace = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_TRACE
+    with open_trace(trace) as tr:
+        tz = resolve_tz(tr.header.tz)
+        events = list(tr)
+    n = len(events)
+    opener = gzip.open if trace.suffix == ".gz" else open
+    with opener(trace, "rt") as f:
+        first = json.loads(f.readline())
+    days = (events[-1].t - events[0].t) / 86400 if events else 0
+
+    def engine_only() -> None:
+        engine = Engine(EngineSettings(), tz)
+        handle, activity = engine.handle, engine.activity
+        from sitbreak.core import Activity
+
+        for ev in events:
+            if type(ev) is Activity:
+                activity(ev.t)
+            else:
+                handle(ev)
+        engine.finish(events[-1].t)
+
+    engine_s = best_of(5, engine_only)
+
+    cmd = [sys.executable, "-m", "sitbreak", "replay", str(trace), "--json"]
+    env = dict(os.environ, SITBREAK_CONFIG=str(ROOT / "config" / "sitbreak.toml"))
+
+    def end_to_end() -> None:
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
+
+    replay_s = best_of(3, end_to_end)
+
+    print(f"trace: {trace} ({n} events, {days:.1f} days, tz {first.get('tz')})")
+    rate = n / engine_s
+    print(f"engine alone:        {rate:>12,.0f} events/s  ({engine_s * 1e3:.1f} ms, best of 5)")
+    print(
+        f"replay end to end:   {n / replay_s:>12,.0f} events/s  ({replay_s * 1e3:.1f} ms wall, "
+        "start-up included, best of 3)"
+    )
+
+
+if __name__ == "__main__":
+    main()

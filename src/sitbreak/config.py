@@ -1,0 +1,579 @@
+"""sitbreak's TOML configuration: load, validate, show.
+
+The shipped file (`sitbreak/data/sitbreak.toml`, also reachable as
+`config/sitbreak.toml` in a checkout) is the single source of default values
+and documents every key. A user's file
+overrides only the keys it sets. Every problem becomes a `ConfigError` naming
+the file and the key, what was expected and what was found; all problems of a
+file are reported together, one per line, so it can be fixed in one go.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import enum
+import importlib.resources
+import math
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import TextIO
+
+import sitbreak
+from sitbreak import paths
+from sitbreak.core.model import PromptKind
+from sitbreak.core.settings import HOUR, MINUTE, EngineSettings, QuietRange
+from sitbreak.errors import ConfigError
+
+#: `Config.sources` value for a key the user's file does not set.
+DEFAULT_SOURCE = "default"
+
+DURATION_HINT = 'a duration like "90s", "8m" or "1h30m"'
+
+
+# ------------------------------------------------------------------ schema
+
+
+class _Kind(enum.Enum):
+    DURATION = "duration"
+    BOOL = "bool"
+    QUIET_HOURS = "quiet_hours"
+    TIMEZONE = "timezone"
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    kind: _Kind
+    low: float = 0.0
+    high: float | None = None  # None: no upper bound
+    # The minimum for a value written with a unit ("10s"): a deliberate
+    # seconds-scale setting, for trying sitbreak out or testing it. A bare
+    # number below `low` is far more often minutes meant as seconds.
+    floor: float | None = None
+
+
+def _duration(low: float, high: float | None = None, floor: float | None = None) -> _Spec:
+    return _Spec(_Kind.DURATION, low, high, floor)
+
+
+# Sections in the order `config show` prints them. Duration keys are named like
+# the `EngineSettings` fields they set; the bounds keep values that would make
+# the engine misbehave (or nag every few seconds) out.
+_SCHEMA: dict[str, dict[str, _Spec]] = {
+    "general": {"timezone": _Spec(_Kind.TIMEZONE)},
+    "session": {
+        "break_idle": _duration(1 * MINUTE, 4 * HOUR, floor=5),
+        "break_locked": _duration(0, 1 * HOUR),
+        "call_idle_max": _duration(0, 8 * HOUR),
+        "auto_lock_idle": _duration(0, 1 * HOUR),
+    },
+    "prompts": {
+        "posture_after": _duration(1 * MINUTE, floor=5),
+        "posture_guard": _duration(0, 1 * HOUR),
+        "move_after": _duration(5 * MINUTE, 4 * HOUR, floor=5),
+        "move_repeat": _duration(1 * MINUTE, 4 * HOUR, floor=5),
+        "extra_every": _duration(5 * MINUTE, 8 * HOUR, floor=5),
+        "hold_after_idle": _duration(0, 30 * MINUTE),
+        "quiet_hours": _Spec(_Kind.QUIET_HOURS),
+    },
+    "prompts.enabled": {kind.value: _Spec(_Kind.BOOL) for kind in PromptKind},
+}
+
+_Key = tuple[str, str]  # (section, key), e.g. ("session", "break_idle")
+_Value = float | bool | str | tuple[QuietRange, ...]
+
+
+def _dotted(key: _Key) -> str:
+    return f"{key[0]}.{key[1]}"
+
+
+def _all_keys() -> list[_Key]:
+    return [(section, name) for section, keys in _SCHEMA.items() for name in keys]
+
+
+# ------------------------------------------------------------ value parsers
+
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
+_PLAIN_SECONDS_RE = re.compile(_NUMBER)
+_DURATION_RE = re.compile(
+    rf"(?:(?P<h>{_NUMBER})\s*h)?\s*(?:(?P<m>{_NUMBER})\s*m)?\s*(?:(?P<s>{_NUMBER})\s*s)?"
+)
+
+
+def _duration_seconds(text: str) -> float | None:
+    text = text.strip()
+    if _PLAIN_SECONDS_RE.fullmatch(text):
+        return float(text)
+    match = _DURATION_RE.fullmatch(text)
+    if match is None or not any(match.groups()):
+        return None
+    hours, minutes, seconds = (float(part or 0) for part in match.group("h", "m", "s"))
+    return hours * HOUR + minutes * MINUTE + seconds
+
+
+def parse_duration(value: object, where: str) -> float:
+    """Seconds from a TOML number of seconds or a string like "90s", "8m", "1h30m", "45".
+
+    `where` starts the error message: the file and key, e.g. "config.toml: [session] break_idle".
+    """
+    seconds: float | None = None
+    if isinstance(value, bool):
+        pass  # a bool is an int to Python, but `true` is no duration
+    elif isinstance(value, int | float):
+        try:
+            seconds = float(value)
+        except OverflowError:  # an integer too large for a float
+            seconds = None
+    elif isinstance(value, str):
+        seconds = _duration_seconds(value)
+    if seconds is None or not math.isfinite(seconds):
+        raise ConfigError(f"{where}: expected {DURATION_HINT}, found {_describe(value)}")
+    if seconds < 0:
+        raise ConfigError(f"{where}: expected a duration of zero or more, found {_describe(value)}")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """The inverse of `parse_duration`, for people: 480 -> "8m", 5400 -> "1h30m", 0 -> "0s"."""
+    # Milliseconds are the finest step anyone sets; rounding keeps float noise out.
+    seconds = round(seconds, 3)
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{hours}h"] if hours else []
+    if minutes:
+        parts.append(f"{minutes}m")
+    remainder = secs + (seconds - whole)
+    if remainder or not parts:
+        parts.append(f"{remainder:.3f}".rstrip("0").rstrip(".") + "s")
+    return "".join(parts)
+
+
+_CLOCK_RANGE_RE = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
+
+
+def _clock_range(item: object) -> QuietRange:
+    """One "HH:MM-HH:MM" range; a ValueError says what is wrong with it."""
+    match = _CLOCK_RANGE_RE.fullmatch(item.strip()) if isinstance(item, str) else None
+    if match is None:
+        raise ValueError(f'expected a range like "12:00-13:30", found {_describe(item)}')
+    start_h, start_m, end_h, end_m = (int(group) for group in match.groups())
+    if not (start_h <= 23 and start_m <= 59):
+        raise ValueError(
+            f"the start is not a time of day (00:00 to 23:59), found {_describe(item)}"
+        )
+    # 24:00 lets a range run to midnight without wrapping round to the next day.
+    if not ((end_h <= 23 and end_m <= 59) or (end_h, end_m) == (24, 0)):
+        raise ValueError(f"the end is not a time of day (00:00 to 24:00), found {_describe(item)}")
+    start, end = start_h * 60 + start_m, end_h * 60 + end_m
+    if start == end:
+        raise ValueError(
+            "the range is empty, it ends where it starts (for the whole day write "
+            f'"00:00-24:00"), found {_describe(item)}'
+        )
+    return QuietRange(start_min=start, end_min=end)
+
+
+def parse_quiet_hours(value: object, where: str) -> tuple[QuietRange, ...]:
+    """Quiet ranges from a list of "HH:MM-HH:MM" strings; all bad items are reported at once."""
+    if not isinstance(value, list):
+        hint = f"; write it as a list: [{_toml_string(value)}]" if isinstance(value, str) else ""
+        raise ConfigError(
+            f'{where}: expected a list of "HH:MM-HH:MM" ranges, found {_describe(value)}{hint}'
+        )
+    ranges: list[QuietRange] = []
+    problems: list[str] = []
+    for number, item in enumerate(value, start=1):
+        try:
+            ranges.append(_clock_range(item))
+        except ValueError as exc:
+            problems.append(f"{where}: item {number}: {exc}")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return tuple(ranges)
+
+
+def _format_clock_range(quiet: QuietRange) -> str:
+    start_h, start_m = divmod(quiet.start_min, 60)
+    end_h, end_m = divmod(quiet.end_min, 60)
+    return f"{start_h:02d}:{start_m:02d}-{end_h:02d}:{end_m:02d}"
+
+
+def _parse_timezone(value: object, where: str) -> str:
+    expected = 'an IANA time zone name like "Europe/Berlin", or "" for local time'
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: expected {expected}, found {_describe(value)}")
+    if value == "":
+        return value
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        # Only now pay for listing the zones, to suggest the nearest name.
+        close = difflib.get_close_matches(value, sorted(zoneinfo.available_timezones()), n=1)
+        hint = f"; did you mean {_toml_string(close[0])}?" if close else ""
+        raise ConfigError(
+            f"{where}: expected {expected}, found unknown time zone {_describe(value)}{hint}"
+        ) from None
+    return value
+
+
+def _convert_one(spec: _Spec, value: object, where: str) -> _Value:
+    if spec.kind is _Kind.DURATION:
+        seconds = parse_duration(value, where)
+        _check_range(spec, seconds, value, where)
+        return seconds
+    if spec.kind is _Kind.BOOL:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, found {_describe(value)}")
+        return value
+    if spec.kind is _Kind.QUIET_HOURS:
+        return parse_quiet_hours(value, where)
+    return _parse_timezone(value, where)
+
+
+def _check_range(spec: _Spec, seconds: float, raw: object, where: str) -> None:
+    with_unit = isinstance(raw, str) and not _PLAIN_SECONDS_RE.fullmatch(raw.strip())
+    low = spec.floor if with_unit and spec.floor is not None else spec.low
+    if low <= seconds and (spec.high is None or seconds <= spec.high):
+        return
+    if spec.high is None:
+        expected = f"a duration of at least {format_duration(low)}"
+    else:
+        expected = f"a duration between {format_duration(low)} and {format_duration(spec.high)}"
+    found = _describe(raw)
+    hint = ""
+    if not with_unit:  # a bare number of seconds: show what it amounts to
+        found += f" ({format_duration(seconds)})" if not isinstance(raw, str) else ""
+        if spec.floor is not None and seconds >= spec.floor and seconds < spec.low:
+            hint = (
+                f'; plain numbers are seconds: write "{format_duration(seconds * 60)}" '
+                f'for {format_duration(seconds)[:-1]} minutes, or "{format_duration(seconds)}" '
+                "if you really mean seconds"
+            )
+    raise ConfigError(f"{where}: expected {expected}, found {found}{hint}")
+
+
+# ------------------------------------------------------------- rendering
+
+
+def _toml_string(text: str) -> str:
+    """`text` as a TOML basic string; json.dumps would leave DEL (U+007F) unescaped."""
+    out = ['"']
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char == "\t" or (ord(char) >= 0x20 and ord(char) != 0x7F):
+            out.append(char)
+        else:
+            out.append(f"\\u{ord(char):04X}")
+    out.append('"')
+    return "".join(out)
+
+
+def _describe(value: object) -> str:
+    """A found value as the person wrote it in TOML, for error messages."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        text = _toml_string(value)
+    elif isinstance(value, int | float):
+        text = str(value)
+    elif isinstance(value, dict):
+        return "a table"
+    elif isinstance(value, list):
+        text = "[" + ", ".join(_describe(item) for item in value) + "]"
+    elif isinstance(value, datetime | date | time):
+        return f"{value.isoformat()} (a date or time)"
+    else:
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _comment_safe(text: str) -> str:
+    # A newline or other control character would end or break a TOML comment.
+    return "".join(char if char.isprintable() else "?" for char in text)
+
+
+# ----------------------------------------------------------- reading files
+
+
+def _where(section: str, name: str) -> str:
+    return f"[{section}] {name}" if section else f"top-level key {name}"
+
+
+def _suggest_key(section: str, name: str) -> str:
+    own = difflib.get_close_matches(name, list(_SCHEMA.get(section, {})), n=1)
+    if own:
+        return f'; did you mean "{own[0]}"?'
+    # The key may belong in (or be a typo of a key in) another section.
+    elsewhere = {key: f"[{sec}] {key}" for sec, key in _all_keys()}
+    other = difflib.get_close_matches(name, list(elsewhere), n=1)
+    if other:
+        return f"; did you mean {elsewhere[other[0]]}?"
+    if section in _SCHEMA:
+        return f"; the keys of [{section}] are {', '.join(_SCHEMA[section])}"
+    return ""
+
+
+def _suggest_section(dotted: str) -> str:
+    close = difflib.get_close_matches(dotted, list(_SCHEMA), n=1)
+    if close:
+        return f"; did you mean [{close[0]}]?"
+    return "; the sections are " + ", ".join(f"[{section}]" for section in _SCHEMA)
+
+
+@dataclass
+class _Parsed:
+    """What one file sets: the values that passed, the keys that did not, every problem."""
+
+    label: str
+    values: dict[_Key, _Value] = field(default_factory=dict)
+    broken: set[_Key] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)
+
+
+def _read_table(table: Mapping[str, object], section: str, out: _Parsed) -> None:
+    """Walk one TOML table in file order, converting known keys and reporting the rest."""
+    for name, value in table.items():
+        dotted = f"{section}.{name}" if section else name
+        where = f"{out.label}: {_where(section, name)}"
+        if dotted in _SCHEMA:
+            if isinstance(value, dict):
+                _read_table(value, dotted, out)
+            else:
+                out.errors.append(f"{where}: expected a table [{dotted}], found {_describe(value)}")
+        elif name in _SCHEMA.get(section, {}):
+            try:
+                out.values[(section, name)] = _convert_one(_SCHEMA[section][name], value, where)
+            except ConfigError as exc:
+                out.broken.add((section, name))
+                out.errors.extend(str(exc).splitlines())
+        elif isinstance(value, dict):
+            out.errors.append(f"{out.label}: [{dotted}]: unknown section{_suggest_section(dotted)}")
+        else:
+            out.errors.append(f"{where}: unknown key{_suggest_key(section, name)}")
+
+
+def _parse_file(text: str, label: str) -> _Parsed:
+    parsed = _Parsed(label)
+    _read_table(_parse_toml(text, label), "", parsed)
+    return parsed
+
+
+def _parse_toml(text: str, label: str) -> dict[str, object]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # The message already carries "(at line L, column C)".
+        raise ConfigError(f"{label}: invalid TOML: {exc}") from None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: the config file is not UTF-8 text: {exc}") from None
+
+
+def _default_source() -> tuple[str, str]:
+    """(where the shipped defaults were found, their text)."""
+    packaged = importlib.resources.files("sitbreak") / "data" / "sitbreak.toml"
+    if packaged.is_file():
+        return str(packaged), packaged.read_text(encoding="utf-8")
+    # A source checkout: src/sitbreak/__init__.py -> <repo>/config/sitbreak.toml.
+    checkout = Path(sitbreak.__file__).parents[2] / "config" / "sitbreak.toml"
+    try:
+        return str(checkout), checkout.read_text(encoding="utf-8")
+    except OSError:
+        raise ConfigError(
+            f"the default config is missing: neither {packaged} nor {checkout} exists; "
+            "sitbreak is not installed properly"
+        ) from None
+
+
+def default_config_text() -> str:
+    """The shipped default config file, comments and all."""
+    return _default_source()[1]
+
+
+def _user_file(path: Path | None) -> Path | None:
+    """The user's file to overlay: an explicit one must exist, the usual one may not."""
+    if path is not None:
+        if not path.exists():
+            raise ConfigError(f"{path}: no such config file")
+        return path
+    explicit = paths.explicit_config_path()
+    if explicit is not None:
+        if not explicit.exists():
+            raise ConfigError(f"{explicit}: no such config file (named by ${paths.CONFIG_ENV})")
+        return explicit
+    usual = paths.user_config_path()
+    return usual if usual.exists() else None
+
+
+# ------------------------------------------------------------- the config
+
+
+@dataclass(frozen=True)
+class Config:
+    engine: EngineSettings
+    timezone: str  # IANA name; "" means the machine's local zone
+    sources: dict[str, str]  # "session.break_idle" -> "default" or the user file's path
+    path: Path | None  # the user file overlaid on the defaults, if any
+
+
+def _consistency_errors(
+    values: Mapping[_Key, _Value], sources: Mapping[str, str], broken: set[_Key], label: str
+) -> list[str]:
+    """Values that are each fine but contradict one another."""
+
+    def shown(key: _Key) -> str:
+        text = f"{_where(*key)} = {_render(values[key])}"
+        return text + " (the default)" if sources[_dotted(key)] == DEFAULT_SOURCE else text
+
+    def usable(*keys: _Key) -> bool:
+        # A key whose own value was rejected would be judged by its default: skip it.
+        return not broken.intersection(keys)
+
+    errors = []
+    posture, move = ("prompts", "posture_after"), ("prompts", "move_after")
+    posture_on, move_on = ("prompts.enabled", "posture"), ("prompts.enabled", "move")
+    if (
+        usable(posture, move, posture_on, move_on)
+        and values[posture_on]
+        and values[move_on]
+        and _seconds(values[posture]) >= _seconds(values[move])
+    ):
+        errors.append(
+            f"{label}: {shown(posture)} is not shorter than {shown(move)}: with both posture "
+            "and move prompts enabled the posture prompt would never come first; lower "
+            "posture_after, raise move_after or set [prompts.enabled] posture = false"
+        )
+    locked, idle = ("session", "break_locked"), ("session", "break_idle")
+    if usable(locked, idle) and _seconds(values[locked]) > _seconds(values[idle]):
+        errors.append(
+            f"{label}: {shown(locked)} is longer than {shown(idle)}: a locked screen is surer "
+            "sign of a break than idle input, so it should not take longer to count as one"
+        )
+    return errors
+
+
+def _seconds(value: _Value) -> float:
+    assert isinstance(value, float), value  # only ever called on duration keys
+    return value
+
+
+def load_config(path: Path | None = None) -> Config:
+    """The shipped defaults overlaid with the user's file (`path`, else the usual one if any)."""
+    default_label, default_text = _default_source()
+    defaults = _parse_file(default_text, default_label)
+    defaults.errors.extend(
+        f"{default_label}: {_where(*key)}: missing from the shipped defaults"
+        for key in _all_keys()
+        if key not in defaults.values
+    )
+    if defaults.errors:  # a broken installation, not the user's doing: say so first
+        raise ConfigError("\n".join(defaults.errors))
+
+    values = dict(defaults.values)
+    sources = {_dotted(key): DEFAULT_SOURCE for key in _all_keys()}
+    user_path = _user_file(path)
+    user = _Parsed(default_label)  # nothing to overlay unless there is a user file
+    if user_path is not None:
+        user = _parse_file(_read_text(user_path), str(user_path))
+        values.update(user.values)
+        sources.update((_dotted(key), user.label) for key in user.values)
+    errors = user.errors + _consistency_errors(values, sources, user.broken, user.label)
+    if errors:
+        raise ConfigError("\n".join(errors))
+
+    timezone = values[("general", "timezone")]
+    quiet = values[("prompts", "quiet_hours")]
+    assert isinstance(timezone, str) and isinstance(quiet, tuple)
+    engine = dataclasses.replace(
+        EngineSettings(),
+        **{name: value for (section, name), value in values.items() if isinstance(value, float)},
+        quiet_hours=quiet,
+        enabled=frozenset(
+            PromptKind(name)
+            for (section, name), on in values.items()
+            if section == "prompts.enabled" and on is True
+        ),
+    )
+    return Config(engine=engine, timezone=timezone, sources=sources, path=user_path)
+
+
+def _effective(config: Config, key: _Key) -> _Value:
+    section, name = key
+    if section == "general":
+        return config.timezone
+    if section == "prompts.enabled":
+        return PromptKind(name) in config.engine.enabled
+    value: float | tuple[QuietRange, ...] = getattr(config.engine, name)  # duration or quiet hours
+    return value
+
+
+def _render(value: _Value) -> str:
+    """`value` as TOML, durations and quiet hours written the way people write them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):  # only durations are floats
+        return _toml_string(format_duration(value))
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml_string(_format_clock_range(q)) for q in value) + "]"
+    return _toml_string(str(value))
+
+
+def render_config(config: Config) -> str:
+    """The effective config as valid TOML, each key commented with where it came from."""
+    header = [
+        "# sitbreak: the effective configuration",
+        f"# user file: {_comment_safe(str(config.path))}"
+        if config.path is not None
+        else "# no user file: every value is the default",
+    ]
+    body: list[tuple[str, str]] = []  # (TOML line, comment); "" comment for headers
+    for section, keys in _SCHEMA.items():
+        body.append(("", ""))
+        body.append((f"[{section}]", ""))
+        for name in keys:
+            key = (section, name)
+            source = config.sources[_dotted(key)]
+            origin = "default" if source == DEFAULT_SOURCE else f"from {_comment_safe(source)}"
+            body.append((f"{name} = {_render(_effective(config, key))}", origin))
+    width = max(len(line) for line, comment in body if comment)
+    lines = header + [
+        f"{line:<{width}}  # {comment}" if comment else line for line, comment in body
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------- CLI
+
+
+def cli_check(file: Path | None, out: TextIO) -> int:
+    """`sitbreak config check [FILE]`: 0 if valid; a ConfigError otherwise (cli.py reports it)."""
+    config = load_config(file)
+    if config.path is None:
+        print(
+            f"No config file at {paths.user_config_path()}: the defaults are in use.",
+            file=out,
+        )
+    else:
+        print(f"OK: {config.path} is valid", file=out)
+    return 0
+
+
+def cli_show(config_path: Path | None, out: TextIO) -> int:
+    """`sitbreak config show`: every effective value and where it came from."""
+    out.write(render_config(load_config(config_path)))
+    return 0

@@ -1,0 +1,567 @@
+"""The sitting-session engine: a pure state machine.
+
+Fed timestamped events (`handle`), it returns what happened (`Output`s) and
+says when it next needs to be woken (`next_deadline`). It never reads a clock,
+sleeps, logs or touches a file: the daemon and `sitbreak replay` drive the
+very same object, so what replay shows is what the daemon does.
+
+How it decides, in one paragraph: a *session* is continuous sitting. It starts
+at the first sign of a person (input, an unlock, joining a call) and ends,
+back-dated to the last sign of them, when they have been away long enough:
+`break_idle` without input, or a lock/suspend lasting `break_locked`. While a
+call or a video is on, stillness is expected, so idle counts as sitting for up
+to `call_idle_max`. Prompts are scheduled from the session's start and shown
+only to someone who is there: a prompt that falls due while nobody has touched
+the machine for `hold_after_idle` waits for them (and is dropped if that turns
+out to be a break), and none is shown while locked, asleep, paused, snoozed or
+in quiet hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sitbreak.core.model import (
+    Activity,
+    BreakNow,
+    BreakTaken,
+    CallEnd,
+    CallStart,
+    Cause,
+    Event,
+    Lock,
+    Output,
+    Pause,
+    PromptDue,
+    PromptKind,
+    Resume,
+    SessionEnded,
+    SessionStarted,
+    Snooze,
+    State,
+    Suspend,
+    Tick,
+    Unlock,
+    Unpause,
+    WatchEnd,
+    WatchStart,
+)
+from sitbreak.core.settings import EXTRA_KINDS, EngineSettings
+
+INF = math.inf
+_NOTHING: tuple[Output, ...] = ()
+
+#: After "taking a break", this much stillness is enough to call it a break.
+BREAK_NOW_IDLE = 30.0
+#: Input on the lock screen this long before an unlock is the person coming back
+#: (typing the password), so the new session starts there, not at the unlock.
+LOCK_SCREEN_RETURN = 60.0
+#: Lock-screen input further apart than this is not one stretch of typing.
+LOCK_SCREEN_GAP = 15.0
+#: Input on the lock screen for this long with no unlock seen: we missed the
+#: unlock (a lost D-Bus signal), so treat the screen as unlocked.
+MISSED_UNLOCK_AFTER = 60.0
+
+_PRIORITY = {
+    PromptKind.MOVE: 3,
+    PromptKind.POSTURE: 2,
+    PromptKind.STRETCH: 1,
+    PromptKind.HYDRATE: 1,
+    PromptKind.BREATHE: 1,
+}
+
+
+class Engine:
+    """Infer sitting sessions, breaks and prompts from a stream of events.
+
+    Times are seconds since the Unix epoch on one non-decreasing timeline; an
+    event older than the last one is treated as happening "now".
+    """
+
+    def __init__(self, settings: EngineSettings | None = None, tz: dt.tzinfo | None = None) -> None:
+        self.settings = settings if settings is not None else EngineSettings()
+        # Local days (for breaks, which never span two days, and quiet hours).
+        self.tz: dt.tzinfo = tz if tz is not None else dt.UTC
+        self._now = -INF
+        # The open session, if any.
+        self._start: float | None = None
+        self._seen = -INF  # last sign of a person: input, unlock, call activity
+        self._break_idle = self.settings.break_idle  # shortened after BreakNow
+        self._end_cause = Cause.IDLE
+        # Context.
+        self._calls = 0
+        self._watching = 0
+        self._locked_at: float | None = None
+        self._suspended_at: float | None = None
+        self._absent_from = INF  # when a lock/suspend made the person absent
+        self._left_at = INF  # when they left, if this absence becomes a break
+        self._typed_first: float | None = None  # input seen on the lock screen
+        self._typed_last = -INF
+        # The last break, reported when the next session starts.
+        self._break_start: float | None = None
+        self._break_cause = Cause.IDLE
+        # Prompts.
+        self._posture_at = INF
+        self._move_at = INF
+        self._move_level = 0
+        self._extra_at = INF
+        self._extra_turn = 0
+        self._held: PromptKind | None = None
+        self._last_prompt = -INF
+        self._paused_until = -INF
+        self._snoozed_until = -INF
+        # Cached earliest deadline; `_fast` is true when plain input can only
+        # move deadlines later, so it may skip all bookkeeping.
+        self._deadline = INF
+        self._fast = False
+
+    # ------------------------------------------------------------ queries
+
+    @property
+    def state(self) -> State:
+        if self._suspended_at is not None:
+            return State.SUSPENDED
+        if self._locked_at is not None:
+            return State.LOCKED
+        if self._start is None:
+            return State.AWAY
+        if self._now - self._seen > self.settings.hold_after_idle and not self._in_call:
+            return State.IDLE
+        return State.SITTING
+
+    @property
+    def session_start(self) -> float | None:
+        return self._start
+
+    @property
+    def last_seen(self) -> float:
+        return self._seen
+
+    @property
+    def in_call(self) -> bool:
+        return self._calls > 0
+
+    @property
+    def watching(self) -> bool:
+        return self._watching > 0
+
+    @property
+    def paused_until(self) -> float | None:
+        return self._paused_until if self._paused_until > self._now else None
+
+    def next_prompt(self) -> tuple[float, PromptKind] | None:
+        """The next prompt that is scheduled, and when; None outside a session."""
+        if self._start is None:
+            return None
+        if self._held is not None:
+            return (self._now, self._held)
+        due = [(t, k) for t, k in self._scheduled() if t < INF]
+        return min(due, key=lambda x: (x[0], -_PRIORITY[x[1]])) if due else None
+
+    def next_deadline(self) -> float | None:
+        """When the engine next needs `Tick`; None when only an event can change anything."""
+        self._deadline = self._compute_deadline()
+        return None if self._deadline == INF else self._deadline
+
+    # ------------------------------------------------------------- events
+
+    def handle(self, event: Event) -> tuple[Output, ...]:
+        """Process one event (first firing every deadline up to its time)."""
+        if type(event) is Activity:
+            return self.activity(event.t)
+        t = event.t
+        out = self._advance(t) if t >= self._deadline else []
+        handler = _HANDLERS.get(type(event))
+        if handler is None:
+            raise TypeError(f"not an engine event: {event!r}")
+        handler(self, event, out)
+        self._settle(out)
+        return tuple(out) if out else _NOTHING
+
+    def activity(self, t: float) -> tuple[Output, ...]:
+        """Keyboard or mouse activity at `t`: the hot path, kept as short as possible."""
+        if self._fast and t < self._deadline:
+            if t >= self._now:
+                self._now = self._seen = t
+            else:  # a late event happened "now"
+                self._seen = self._now
+            return _NOTHING
+        out = self._advance(t) if t >= self._deadline else []
+        self._on_activity(t, out)
+        self._settle(out)
+        return tuple(out) if out else _NOTHING
+
+    def feed(self, events: Iterable[Event]) -> list[Output]:
+        """Handle many events; convenient for replay and tests."""
+        out: list[Output] = []
+        for ev in events:
+            res = self.handle(ev)
+            if res:
+                out.extend(res)
+        return out
+
+    def finish(self, t: float) -> tuple[Output, ...]:
+        """Stop watching at `t` (daemon shutdown, end of a trace): close the session."""
+        out = self._advance(t) if t >= self._deadline else []
+        self._clock(t)
+        if self._start is not None:
+            left = self._left_at if self._absent else self._seen
+            self._end_session(left, Cause.SHUTDOWN, out)
+        self._break_start = None
+        self._settle(out)
+        return tuple(out)
+
+    # ------------------------------------------------------------ handlers
+
+    def _on_activity(self, t: float, out: list[Output]) -> None:
+        t = self._clock(t)
+        if self._suspended_at is not None:
+            # Input while "asleep" means we missed the resume.
+            self._on_resume(Resume(t), out)
+        if self._locked_at is not None:
+            # Typing the password on the lock screen: note when it began, and
+            # treat a long unbroken stretch of it as an unlock we missed.
+            if self._typed_first is None or t - self._typed_last > LOCK_SCREEN_GAP:
+                self._typed_first = t
+            self._typed_last = t
+            if t - self._typed_first >= MISSED_UNLOCK_AFTER:
+                self._on_unlock(Unlock(t), out)
+            return
+        self._present(t, out)
+
+    def _on_lock(self, ev: Lock, out: list[Output]) -> None:
+        t = self._clock(ev.t)
+        if self._locked_at is None:
+            self._locked_at = t
+            self._typed_first = None
+            self._absence_begins(t, Cause.LOCK)
+
+    def _on_unlock(self, ev: Unlock, out: list[Output]) -> None:
+        t = self._clock(ev.t)
+        if self._locked_at is None:
+            return
+        typed = self._typed_first if t - self._typed_last <= LOCK_SCREEN_GAP else None
+        self._locked_at = None
+        self._typed_first = None
+        if self._suspended_at is None:
+            self._absence_ends()
+            back = typed if typed is not None and t - typed <= LOCK_SCREEN_RETURN else t
+            self._present(back, out)
+            if back < t:
+                self._present(t, out)
+
+    def _on_suspend(self, ev: Suspend, out: list[Output]) -> None:
+        t = self._clock(ev.t)
+        if self._suspended_at is None:
+            self._suspended_at = t
+            self._absence_begins(t, Cause.SUSPEND)
+
+    def _on_resume(self, ev: Resume, out: list[Output]) -> None:
+        self._clock(ev.t)
+        if self._suspended_at is None:
+            return
+        self._suspended_at = None
+        if self._locked_at is None:
+            # Waking up is not a person (wake timers, a lid bumped): wait for input.
+            self._absence_ends()
+
+    def _on_call_start(self, ev: CallStart, out: list[Output]) -> None:
+        t = self._clock(ev.t)
+        self._calls += 1
+        if not self._absent:
+            self._present(t, out)
+
+    def _on_call_end(self, ev: CallEnd, out: list[Output]) -> None:
+        t = self._clock(ev.t)
+        if self._calls:
+            self._calls -= 1
+            # Still seated until the call ended (unless the cap already ended the session).
+            if not self._absent and self._start is not None:
+                self._present(t, out)
+
+    def _on_watch_start(self, ev: WatchStart, out: list[Output]) -> None:
+        self._clock(ev.t)
+        self._watching += 1
+
+    def _on_call_end_like_watch(self, ev: WatchEnd, out: list[Output]) -> None:
+        # A video that kept the screen awake until now was being watched until now.
+        t = self._clock(ev.t)
+        if self._watching:
+            self._watching -= 1
+            if not self._absent and self._start is not None:
+                self._present(t, out)
+
+    def _on_pause(self, ev: Pause, out: list[Output]) -> None:
+        t = self._clock(ev.t)
+        self._paused_until = INF if ev.until is None else max(ev.until, t)
+
+    def _on_unpause(self, ev: Unpause, out: list[Output]) -> None:
+        t = self._clock(ev.t)
+        self._paused_until = -INF
+        self._try_deliver_held(t, out)
+
+    def _on_snooze(self, ev: Snooze, out: list[Output]) -> None:
+        t = self._clock(ev.t)
+        self._snoozed_until = max(self._snoozed_until, t + ev.duration)
+        if self._move_at < INF:
+            self._move_at += ev.duration
+
+    def _on_break_now(self, ev: BreakNow, out: list[Output]) -> None:
+        self._clock(ev.t)
+        if self._start is not None:
+            self._break_idle = min(self.settings.break_idle, BREAK_NOW_IDLE)
+            self._end_cause = Cause.BREAK_NOW
+            self._held = None
+
+    def _on_tick(self, ev: Tick, out: list[Output]) -> None:
+        self._clock(ev.t)
+
+    # ----------------------------------------------------------- the core
+
+    @property
+    def _absent(self) -> bool:
+        return self._locked_at is not None or self._suspended_at is not None
+
+    @property
+    def _in_call(self) -> bool:
+        return self._calls > 0 or self._watching > 0
+
+    def _idle_limit(self) -> float:
+        return self.settings.call_idle_max if self._in_call else self._break_idle
+
+    def _clock(self, t: float) -> float:
+        """Time never runs backwards inside the engine: late events happen now."""
+        self._now = max(self._now, t)
+        return self._now
+
+    def _absence_begins(self, t: float, cause: Cause) -> None:
+        if self._absent_from < INF:
+            return  # already away (locked, then suspended): the first cause stands
+        self._absent_from = t
+        # A lock long after the last input was the screen saver's doing: the
+        # person had already gone. Otherwise they were there until they locked.
+        auto = t - self._seen >= self.settings.auto_lock_idle and not self._in_call
+        self._left_at = self._seen if auto and self._start is not None else t
+        if self._end_cause is not Cause.BREAK_NOW:
+            self._end_cause = cause
+
+    def _absence_ends(self) -> None:
+        self._absent_from = INF
+        self._left_at = INF
+        if self._start is not None and self._end_cause is not Cause.BREAK_NOW:
+            self._end_cause = Cause.IDLE
+
+    def _present(self, t: float, out: list[Output]) -> None:
+        """A sign of a person at `t`: start a session or keep one going."""
+        if self._start is None:
+            self._start_session(t, out)
+        self._seen = max(self._seen, t)
+        if self._held is not None:
+            self._try_deliver_held(t, out)
+
+    def _start_session(self, t: float, out: list[Output]) -> None:
+        s = self.settings
+        if self._break_start is not None:
+            b = self._break_start
+            if self._local_date(b) == self._local_date(t) and t > b:
+                out.append(BreakTaken(t, b, t, self._break_cause))
+        self._break_start = None
+        self._start = t
+        self._seen = t
+        self._break_idle = s.break_idle
+        self._end_cause = Cause.IDLE
+        self._break_cause = Cause.IDLE
+        self._move_level = 0
+        self._held = None
+        self._move_at = t + s.move_after if PromptKind.MOVE in s.enabled else INF
+        self._posture_at = t + s.posture_after if PromptKind.POSTURE in s.enabled else INF
+        if self._move_at - self._posture_at < s.posture_guard:
+            self._posture_at = INF  # a movement prompt is coming anyway
+        # The optional kinds are for long sittings only: whoever gets up
+        # regularly is not asked to do more.
+        self._extra_at = t + s.extra_every if self._extra_kinds() else INF
+        out.append(SessionStarted(t))
+
+    def _end_session(self, end: float, cause: Cause, out: list[Output]) -> None:
+        start = self._start
+        assert start is not None
+        end = max(start, end)
+        out.append(SessionEnded(self._now, start, end, cause))
+        self._start = None
+        self._held = None
+        self._posture_at = self._move_at = self._extra_at = INF
+        self._break_start = end
+        self._break_cause = Cause.IDLE if cause is Cause.SHUTDOWN else cause
+
+    def _advance(self, t: float) -> list[Output]:
+        """Fire every deadline up to and including `t`, in time order."""
+        out: list[Output] = []
+        while True:
+            d = self._compute_deadline()
+            if d > t:
+                self._refresh()
+                return out
+            # A deadline that passed while we were away (locked) fires now.
+            self._fire(self._clock(d), out)
+
+    def _fire(self, now: float, out: list[Output]) -> None:
+        s = self.settings
+        if self._start is not None:
+            if self._absent:
+                if now >= self._absent_from + s.break_locked:
+                    self._end_session(self._left_at, self._end_cause, out)
+                    return
+            elif now >= self._seen + self._idle_limit():
+                self._end_session(self._seen, self._end_cause, out)
+                return
+        # Prompts whose time has come, most important first; lesser ones that
+        # collide are dropped (posture) or deferred (the optional kinds).
+        if self._start is not None and not self._absent:
+            if self._move_at <= now:
+                self._move_at = INF
+                self._due(PromptKind.MOVE, now, out)
+            if self._posture_at <= now:
+                self._posture_at = INF
+                if now - self._last_prompt >= s.posture_guard:
+                    self._due(PromptKind.POSTURE, now, out)
+            if self._extra_at <= now:
+                soon = min(self._move_at, self._posture_at)
+                if now - self._last_prompt < s.posture_guard or soon - now < s.posture_guard:
+                    later = self._last_prompt + s.posture_guard
+                    if soon - now < s.posture_guard:
+                        later = max(later, soon + s.posture_guard)
+                    self._extra_at = max(later, now + 1.0)
+                else:
+                    self._extra_at = INF
+                    self._due(self._next_extra_kind(), now, out)
+        # A held prompt waiting for the end of a pause, snooze or quiet hours.
+        if self._held is not None:
+            self._try_deliver_held(now, out)
+
+    def _due(self, kind: PromptKind, now: float, out: list[Output]) -> None:
+        held = self._held
+        if held is None or _PRIORITY[kind] >= _PRIORITY[held]:
+            if held is not None and held in EXTRA_KINDS:
+                # The optional prompt gives way, and takes its turn a little later.
+                self._extra_at = now + self.settings.posture_guard
+            self._held = kind
+        self._try_deliver_held(now, out)
+
+    def _try_deliver_held(self, now: float, out: list[Output]) -> None:
+        kind = self._held
+        if kind is None or self._start is None or self._blocked(now):
+            return
+        if now - self._seen > self.settings.hold_after_idle and not self._in_call:
+            return  # nobody there: wait for them to come back
+        self._held = None
+        s = self.settings
+        if kind is PromptKind.MOVE:
+            self._move_level += 1
+            self._move_at = now + s.move_repeat
+            self._posture_at = INF
+        elif kind is PromptKind.POSTURE:
+            pass
+        else:
+            self._extra_turn += 1
+            self._extra_at = now + s.extra_every
+        self._last_prompt = now
+        out.append(
+            PromptDue(
+                now, kind, self._move_level if kind is PromptKind.MOVE else 1, now - self._start
+            )
+        )
+
+    def _blocked(self, now: float) -> bool:
+        return (
+            self._absent
+            or now < self._paused_until
+            or now < self._snoozed_until
+            or (bool(self.settings.quiet_hours) and self._quiet_end(now) is not None)
+        )
+
+    def _quiet_end(self, now: float) -> float | None:
+        """If `now` is in quiet hours, when they end; else None."""
+        local = dt.datetime.fromtimestamp(now, self.tz)
+        minute = local.hour * 60 + local.minute
+        for q in self.settings.quiet_hours:
+            if q.contains(minute):
+                end_day = local.date()
+                if q.end_min <= minute:  # wraps past midnight
+                    end_day += dt.timedelta(days=1)
+                h, m = divmod(q.end_min, 60)
+                end = dt.datetime.combine(end_day, dt.time(0), self.tz) + dt.timedelta(
+                    hours=h, minutes=m
+                )
+                return max(end.timestamp(), now + 1.0)
+        return None
+
+    def _next_extra_kind(self) -> PromptKind:
+        kinds = self._extra_kinds()
+        return kinds[self._extra_turn % len(kinds)]
+
+    def _extra_kinds(self) -> tuple[PromptKind, ...]:
+        return tuple(k for k in EXTRA_KINDS if k in self.settings.enabled)
+
+    def _scheduled(self) -> list[tuple[float, PromptKind]]:
+        extra = self._next_extra_kind() if self._extra_at < INF else PromptKind.STRETCH
+        return [
+            (self._move_at, PromptKind.MOVE),
+            (self._posture_at, PromptKind.POSTURE),
+            (self._extra_at, extra),
+        ]
+
+    def _compute_deadline(self) -> float:
+        if self._start is None:
+            return INF
+        if self._absent:
+            return self._absent_from + self.settings.break_locked
+        d = min(self._seen + self._idle_limit(), self._move_at, self._posture_at, self._extra_at)
+        if self._held is not None:
+            # Only time can unblock a pause, snooze or quiet hours; presence
+            # comes with an event.
+            now = self._now
+            if now < self._paused_until:
+                d = min(d, self._paused_until)
+            elif now < self._snoozed_until:
+                d = min(d, self._snoozed_until)
+            elif self.settings.quiet_hours:
+                end = self._quiet_end(now)
+                if end is not None:
+                    d = min(d, end)
+        return d
+
+    def _settle(self, out: list[Output]) -> None:
+        """After an event: fire what it made overdue, then cache the next deadline."""
+        self._refresh()
+        if self._deadline <= self._now:
+            out.extend(self._advance(self._now))
+
+    def _refresh(self) -> None:
+        self._deadline = self._compute_deadline()
+        # Plain input can take the fast path when all it would do is push the
+        # idle deadline later: a session open, nothing held, nobody away.
+        self._fast = self._start is not None and self._held is None and not self._absent
+
+    def _local_date(self, t: float) -> dt.date:
+        return dt.datetime.fromtimestamp(t, self.tz).date()
+
+
+_Handler = Callable[[Engine, Any, list[Output]], None]
+_HANDLERS: dict[type, _Handler] = {
+    Lock: Engine._on_lock,
+    Unlock: Engine._on_unlock,
+    Suspend: Engine._on_suspend,
+    Resume: Engine._on_resume,
+    CallStart: Engine._on_call_start,
+    CallEnd: Engine._on_call_end,
+    WatchStart: Engine._on_watch_start,
+    WatchEnd: Engine._on_call_end_like_watch,
+    Pause: Engine._on_pause,
+    Unpause: Engine._on_unpause,
+    Snooze: Engine._on_snooze,
+    BreakNow: Engine._on_break_now,
+    Tick: Engine._on_tick,
+}

@@ -1,0 +1,53 @@
+"""The engine's tunable numbers, all durations in seconds.
+
+The defaults here mirror `config/sitbreak.toml` (a test keeps the two equal);
+the config module turns a user's TOML into one of these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sitbreak.core.model import PromptKind
+
+MINUTE = 60.0
+HOUR = 3600.0
+
+#: The order in which the optional kinds take turns.
+EXTRA_KINDS: tuple[PromptKind, ...] = (PromptKind.STRETCH, PromptKind.HYDRATE, PromptKind.BREATHE)
+
+
+def _all_kinds() -> frozenset[PromptKind]:
+    return frozenset(PromptKind)
+
+
+@dataclass(frozen=True, slots=True)
+class QuietRange:
+    """A daily range of local minutes-of-day, [start, end); wraps past midnight if end < start."""
+
+    start_min: int
+    end_min: int
+
+    def contains(self, minute_of_day: int) -> bool:
+        if self.start_min <= self.end_min:
+            return self.start_min <= minute_of_day < self.end_min
+        return minute_of_day >= self.start_min or minute_of_day < self.end_min
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    # [session]
+    break_idle: float = 8.5 * MINUTE
+    break_locked: float = 2 * MINUTE
+    call_idle_max: float = 90 * MINUTE
+    auto_lock_idle: float = 1 * MINUTE
+    # [prompts]
+    posture_after: float = 20 * MINUTE
+    posture_guard: float = 5 * MINUTE
+    move_after: float = 30 * MINUTE
+    move_repeat: float = 10 * MINUTE
+    extra_every: float = 45 * MINUTE
+    hold_after_idle: float = 30.0
+    heeded_within: float = 10 * MINUTE
+    quiet_hours: tuple[QuietRange, ...] = ()
+    enabled: frozenset[PromptKind] = field(default_factory=_all_kinds)

@@ -1,0 +1,107 @@
+"""Where sitbreak keeps its files: the XDG base directories, via platformdirs.
+
+Two environment variables override the defaults:
+
+- ``SITBREAK_HOME`` puts config, data and runtime files under one directory
+  (``config/``, ``data/``, ``run/``), so tests and experiments never touch the
+  real home directory;
+- ``SITBREAK_CONFIG`` names the config file itself, wherever it is.
+
+Without them, ``$XDG_CONFIG_HOME``, ``$XDG_DATA_HOME`` and ``$XDG_RUNTIME_DIR``
+are respected (platformdirs reads them on Linux).
+
+Nothing here creates a directory except `ensure_private_dir`: looking up a path
+must not leave traces behind.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import platformdirs
+
+from sitbreak.errors import StorageError
+
+APP_NAME = "sitbreak"
+HOME_ENV = "SITBREAK_HOME"
+CONFIG_ENV = "SITBREAK_CONFIG"
+CONFIG_FILE_NAME = "config.toml"
+
+
+def _home_override() -> Path | None:
+    # An empty value counts as unset, as with the XDG variables.
+    value = os.environ.get(HOME_ENV)
+    return Path(value).expanduser() if value else None
+
+
+def config_dir() -> Path:
+    """The directory of the user's config file."""
+    home = _home_override()
+    if home is not None:
+        return home / "config"
+    return Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def data_dir() -> Path:
+    """The directory of persistent data (the database, daily summaries)."""
+    home = _home_override()
+    if home is not None:
+        return home / "data"
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def runtime_dir() -> Path:
+    """The directory of sockets and pid files, which live only as long as the login."""
+    home = _home_override()
+    if home is not None:
+        return home / "run"
+    return Path(platformdirs.user_runtime_dir(APP_NAME))
+
+
+def explicit_config_path() -> Path | None:
+    """The config file named by ``$SITBREAK_CONFIG``, or None when it is not set.
+
+    A file named this way was asked for on purpose, so callers treat its absence
+    as an error rather than silently falling back to the defaults.
+    """
+    value = os.environ.get(CONFIG_ENV)
+    return Path(value).expanduser() if value else None
+
+
+def user_config_path() -> Path:
+    """The user's config file (which need not exist)."""
+    explicit = explicit_config_path()
+    if explicit is not None:
+        return explicit
+    return config_dir() / CONFIG_FILE_NAME
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create `path` (and missing parents) as a directory only its owner can enter.
+
+    Activity data says when someone was at their desk, so it is kept at mode
+    0700. An existing directory of ours with looser permissions is tightened;
+    one owned by somebody else is refused, since we could neither tighten it nor
+    trust what is in it.
+    """
+    try:
+        # mkdir's mode is filtered by the umask, hence the explicit check below.
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = path.stat()
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot create directory: {exc.strerror or exc}") from exc
+    if info.st_uid != os.getuid():
+        raise StorageError(
+            f"{path}: directory is owned by uid {info.st_uid}, not by you (uid {os.getuid()}); "
+            "refusing to keep private data there"
+        )
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        try:
+            path.chmod(0o700)
+        except OSError as exc:
+            raise StorageError(
+                f"{path}: cannot make directory private: {exc.strerror or exc}"
+            ) from exc
+    return path

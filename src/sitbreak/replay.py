@@ -1,0 +1,170 @@
+"""`sitbreak replay`: run the daemon's engine over a recorded activity trace.
+
+The same `Engine` the daemon drives, fed from a file instead of a desk, so
+inference can be tested, benchmarked and judged without a display or a person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TextIO
+
+from sitbreak.core import (
+    Activity,
+    BreakTaken,
+    DayFigures,
+    DayLedger,
+    Engine,
+    EngineSettings,
+    Event,
+    PromptDue,
+    SessionEnded,
+)
+from sitbreak.errors import TraceError
+
+
+@dataclass
+class ReplayResult:
+    tz: dt.tzinfo
+    sessions: list[SessionEnded] = field(default_factory=list)
+    breaks: list[BreakTaken] = field(default_factory=list)
+    prompts: list[PromptDue] = field(default_factory=list)
+    days: list[DayFigures] = field(default_factory=list)
+    events: int = 0
+
+
+def replay_events(events: Iterable[Event], settings: EngineSettings, tz: dt.tzinfo) -> ReplayResult:
+    """Feed every event to a fresh engine and collect what it inferred."""
+    engine = Engine(settings, tz)
+    ledger = DayLedger(tz, limit_s=settings.move_after, heeded_within=settings.heeded_within)
+    result = ReplayResult(tz)
+    sessions, breaks, prompts = result.sessions, result.breaks, result.prompts
+    handle, activity = engine.handle, engine.activity
+    n = 0
+    last_t: float | None = None
+    for ev in events:
+        n += 1
+        last_t = ev.t
+        # Input is nearly every event: give it the engine's fast path directly.
+        outs = activity(ev.t) if type(ev) is Activity else handle(ev)
+        if outs:
+            for o in outs:
+                ledger.add(o)
+                if type(o) is SessionEnded:
+                    sessions.append(o)
+                elif type(o) is BreakTaken:
+                    breaks.append(o)
+                elif type(o) is PromptDue:
+                    prompts.append(o)
+    if last_t is not None:
+        for o in engine.finish(last_t):
+            ledger.add(o)
+            if type(o) is SessionEnded:
+                sessions.append(o)
+    result.events = n
+    result.days = ledger.days()
+    return result
+
+
+def report_dict(result: ReplayResult) -> dict[str, object]:
+    """The replay report, as specified in TRACE-FORMAT.md (extra fields allowed)."""
+    return {
+        "sessions": [
+            {"start": s.start, "end": s.end, "cause": s.cause.value}
+            for s in result.sessions
+            if s.end > s.start
+        ],
+        "breaks": [{"start": b.start, "end": b.end, "cause": b.cause.value} for b in result.breaks],
+        "prompts": [
+            {"t": p.t, "kind": p.kind.value, "level": p.level, "seated_s": round(p.seated_s, 1)}
+            for p in result.prompts
+        ],
+        "days": [d.as_dict() for d in result.days],
+        "events": result.events,
+    }
+
+
+def hm(seconds: float) -> str:
+    """A duration as people read it: '2 h 05', '47 min'."""
+    minutes = round(seconds / 60)
+    h, m = divmod(minutes, 60)
+    return f"{h} h {m:02d}" if h else f"{m} min"
+
+
+def format_table(result: ReplayResult) -> str:
+    lines = [
+        f"{'day':<14} {'sitting':>9} {'sessions':>8} {'longest':>9} {'over 30m':>8} "
+        f"{'breaks':>6} {'prompts':>7} {'heeded':>6}",
+    ]
+    for d in result.days:
+        lines.append(
+            f"{d.date.strftime('%a %Y-%m-%d'):<14} {hm(d.sitting_s):>9} {d.sessions:>8} "
+            f"{hm(d.longest_session_s):>9} {d.sessions_over_limit:>8} {d.breaks:>6} "
+            f"{d.prompts:>7} {d.prompts_heeded:>6}"
+        )
+    if not result.days:
+        lines.append("(no sitting found in this trace)")
+    tz = result.tz
+    lines.append("")
+    lines.append(
+        f"{result.events} events, {len(result.sessions)} sessions, {len(result.breaks)} breaks, "
+        f"{len(result.prompts)} prompts"
+    )
+    if result.sessions:
+        lines.append("")
+        lines.append("sessions (local time):")
+        day = None
+        for s in result.sessions:
+            start = dt.datetime.fromtimestamp(s.start, tz)
+            end = dt.datetime.fromtimestamp(s.end, tz)
+            if start.date() != day:
+                day = start.date()
+                lines.append(f"  {day.strftime('%a %Y-%m-%d')}")
+            kinds = [p for p in result.prompts if s.start <= p.t <= s.end + 60]
+            marks = " ".join(f"{p.kind.value}@{hm(p.seated_s)}" for p in kinds)
+            length = hm(s.end - s.start)
+            lines.append(
+                f"    {start:%H:%M}-{end:%H:%M}  {length:>9}  ended by {s.cause.value:<9} {marks}"
+            )
+    return "\n".join(lines)
+
+
+def sample_trace_path() -> Path:
+    return Path(str(resources.files("sitbreak") / "data" / "sample.jsonl.gz"))
+
+
+def run_cli(
+    *,
+    trace: Path | None,
+    sample: bool,
+    config_path: Path | None,
+    as_json: bool,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    from sitbreak.config import load_config
+    from sitbreak.timezones import resolve_tz
+    from sitbreak.trace import open_trace
+
+    config = load_config(config_path)
+    path = sample_trace_path() if sample else trace
+    if path is None:  # argparse makes one of the two required
+        raise TraceError("give a trace file or --sample")
+
+    def warn(message: str) -> None:
+        print(f"sitbreak: warning: {message}", file=err)
+
+    with open_trace(path, warn=warn) as tr:
+        tz = resolve_tz(tr.header.tz or config.timezone)
+        result = replay_events(tr, config.engine, tz)
+    if as_json:
+        json.dump(report_dict(result), out)
+        out.write("\n")
+    else:
+        out.write(format_table(result) + "\n")
+    return 0

@@ -1,0 +1,664 @@
+"""The config file, as a person meets it: defaults, overrides, mistakes and the CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+import tomllib
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+import sitbreak
+from sitbreak import config
+from sitbreak.cli import main
+from sitbreak.config import Config, format_duration, load_config, parse_duration
+from sitbreak.core.model import PromptKind
+from sitbreak.core.settings import EngineSettings, QuietRange
+from sitbreak.errors import ConfigError
+
+#: EngineSettings fields that no config key sets.
+NOT_CONFIGURABLE = {"heeded_within"}
+
+
+def write(directory: Path, text: str, name: str = "config.toml") -> Path:
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_for(directory: Path, text: str) -> tuple[Path, str]:
+    """Load a user file holding `text`; return its path and the ConfigError message."""
+    path = write(directory, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    return path, str(info.value)
+
+
+def flatten(table: dict[str, object], prefix: str = "") -> dict[str, object]:
+    """{"session": {"break_idle": "8m"}} -> {"session.break_idle": "8m"}."""
+    flat: dict[str, object] = {}
+    for name, value in table.items():
+        dotted = f"{prefix}.{name}" if prefix else name
+        if isinstance(value, dict):
+            flat.update(flatten(value, dotted))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+# ------------------------------------------------------------- defaults
+
+
+def test_shipped_defaults_equal_the_engine_settings_defaults() -> None:
+    cfg = load_config()
+    assert cfg.engine == EngineSettings()
+    assert cfg.timezone == ""
+    assert cfg.path is None
+    assert set(cfg.sources.values()) == {"default"}
+
+
+def test_the_shipped_file_sets_every_engine_setting_but_heeded_within() -> None:
+    shipped = flatten(tomllib.loads(config.default_config_text()))
+    names = {key.rsplit(".", 1)[1] for key in shipped}
+    fields = {field.name for field in dataclasses.fields(EngineSettings)}
+    # `enabled` is spread over [prompts.enabled], one key per kind.
+    assert fields - NOT_CONFIGURABLE - {"enabled"} <= names
+    assert {f"prompts.enabled.{kind.value}" for kind in PromptKind} <= set(shipped)
+    assert not NOT_CONFIGURABLE & names
+
+
+def test_every_key_of_the_shipped_file_is_a_key_of_the_config() -> None:
+    shipped = flatten(tomllib.loads(config.default_config_text()))
+    assert set(shipped) == set(load_config().sources)
+
+
+def test_packaged_defaults_are_preferred_to_the_source_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = config.default_config_text()
+    packaged = re.sub(r"^break_idle = .*$", 'break_idle = "9m"', shipped, flags=re.MULTILINE)
+    assert packaged != shipped
+    (tmp_path / "data").mkdir()
+    write(tmp_path / "data", packaged, "sitbreak.toml")
+    monkeypatch.setattr("importlib.resources.files", lambda package: tmp_path)
+    assert config.default_config_text() == packaged
+    assert load_config().engine.break_idle == 540
+
+
+def test_without_package_data_the_checkout_file_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("importlib.resources.files", lambda package: tmp_path)
+    checkout = Path(sitbreak.__file__).parents[2] / "config" / "sitbreak.toml"
+    assert config.default_config_text() == checkout.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------ overrides
+
+
+def test_a_user_file_overrides_only_the_keys_it_sets(tmp_path: Path) -> None:
+    path = write(tmp_path, '[session]\nbreak_idle = "10m"\n')
+    cfg = load_config(path)
+    assert cfg.engine == dataclasses.replace(EngineSettings(), break_idle=600)
+    assert cfg.path == path
+    assert cfg.sources["session.break_idle"] == str(path)
+    others = {key: source for key, source in cfg.sources.items() if key != "session.break_idle"}
+    assert set(others.values()) == {"default"}
+    assert "prompts.enabled.move" in others
+
+
+def test_every_key_can_be_set(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [general]
+        timezone = "Europe/Berlin"
+        [session]
+        break_idle = "10m"
+        break_locked = 90
+        call_idle_max = "2h"
+        auto_lock_idle = "30s"
+        [prompts]
+        posture_after = "25m"
+        posture_guard = "4m"
+        move_after = "45m"
+        move_repeat = "15m"
+        extra_every = "1h"
+        hold_after_idle = "2m"
+        quiet_hours = ["12:00-13:00", "22:00-06:30"]
+        [prompts.enabled]
+        posture = true
+        move = true
+        stretch = false
+        hydrate = true
+        breathe = false
+        """,
+    )
+    cfg = load_config(path)
+    assert cfg.timezone == "Europe/Berlin"
+    assert cfg.engine == EngineSettings(
+        break_idle=600,
+        break_locked=90,
+        call_idle_max=7200,
+        auto_lock_idle=30,
+        posture_after=1500,
+        posture_guard=240,
+        move_after=2700,
+        move_repeat=900,
+        extra_every=3600,
+        hold_after_idle=120,
+        quiet_hours=(QuietRange(720, 780), QuietRange(1320, 390)),
+        enabled=frozenset({PromptKind.POSTURE, PromptKind.MOVE, PromptKind.HYDRATE}),
+    )
+    assert set(cfg.sources.values()) == {str(path)}
+
+
+def test_the_users_own_file_is_picked_up(sitbreak_home: Path) -> None:
+    (sitbreak_home / "config").mkdir()
+    path = write(sitbreak_home / "config", "[prompts]\nmove_after = '40m'\n")
+    cfg = load_config()
+    assert cfg.path == path
+    assert cfg.engine.move_after == 2400
+
+
+def test_sitbreak_config_names_the_users_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "[prompts]\nmove_repeat = '12m'\n", "mine.toml")
+    monkeypatch.setenv("SITBREAK_CONFIG", str(path))
+    assert load_config().engine.move_repeat == 720
+
+
+def test_a_file_named_by_sitbreak_config_must_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "mine.toml"
+    monkeypatch.setenv("SITBREAK_CONFIG", str(missing))
+    with pytest.raises(ConfigError, match="SITBREAK_CONFIG") as info:
+        load_config()
+    assert str(missing) in str(info.value)
+
+
+def test_an_explicit_file_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(ConfigError) as info:
+        load_config(missing)
+    assert str(info.value) == f"{missing}: no such config file"
+
+
+def test_an_explicit_file_wins_over_the_users_own(sitbreak_home: Path, tmp_path: Path) -> None:
+    (sitbreak_home / "config").mkdir()
+    write(sitbreak_home / "config", "[prompts]\nmove_after = '40m'\n")
+    other = write(tmp_path, "[prompts]\nmove_after = '50m'\n", "other.toml")
+    assert load_config(other).engine.move_after == 3000
+
+
+def test_an_empty_user_file_means_all_defaults(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, "# nothing to change\n"))
+    assert cfg.engine == EngineSettings()
+    assert set(cfg.sources.values()) == {"default"}
+
+
+# ---------------------------------------------------------------- errors
+
+
+def test_unknown_key_suggests_the_nearest_one(tmp_path: Path) -> None:
+    path, message = error_for(tmp_path, '[session]\nbreak_idel = "8m"\n')
+    assert message == (f'{path}: [session] break_idel: unknown key; did you mean "break_idle"?')
+
+
+def test_a_key_in_the_wrong_section_points_to_the_right_one(tmp_path: Path) -> None:
+    path, message = error_for(tmp_path, '[prompts]\nbreak_idle = "8m"\n')
+    assert message.startswith(f"{path}: [prompts] break_idle: unknown key")
+    assert "did you mean [session] break_idle?" in message
+
+
+def test_a_top_level_key_points_to_its_section(tmp_path: Path) -> None:
+    path, message = error_for(tmp_path, 'timezone = "UTC"\n')
+    assert message.startswith(f"{path}: top-level key timezone: unknown key")
+    assert "did you mean [general] timezone?" in message
+
+
+def test_a_hopeless_unknown_key_lists_the_known_ones(tmp_path: Path) -> None:
+    _, message = error_for(tmp_path, "[session]\nzzz = 1\n")
+    assert "[session] zzz: unknown key" in message
+    assert "break_idle, break_locked, call_idle_max, auto_lock_idle" in message
+
+
+def test_unknown_section_suggests_the_nearest_one(tmp_path: Path) -> None:
+    path, message = error_for(tmp_path, '[sesion]\nbreak_idle = "8m"\n')
+    assert message == f"{path}: [sesion]: unknown section; did you mean [session]?"
+
+
+def test_unknown_subsection(tmp_path: Path) -> None:
+    path, message = error_for(tmp_path, "[prompts.enable]\nmove = false\n")
+    assert message == f"{path}: [prompts.enable]: unknown section; did you mean [prompts.enabled]?"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "expected"),
+    [
+        ('[prompts.enabled]\nposture = "yes"\n', "[prompts.enabled] posture", 'found "yes"'),
+        ("[prompts.enabled]\nmove = 1\n", "[prompts.enabled] move", "expected true or false"),
+        ("[session.break_idle]\nminutes = 8\n", "[session] break_idle", "found a table"),
+        ("[session]\nbreak_locked = true\n", "[session] break_locked", "found true"),
+        ("[general]\ntimezone = 1\n", "[general] timezone", "found 1"),
+        ('session = "8m"\n', "top-level key session", "expected a table [session]"),
+        ("[prompts]\nenabled = false\n", "[prompts] enabled", "expected a table [prompts.enabled]"),
+        ("[prompts]\nquiet_hours = 5\n", "[prompts] quiet_hours", 'expected a list of "HH:MM'),
+    ],
+)
+def test_wrong_types_name_the_file_key_and_what_was_found(
+    tmp_path: Path, text: str, key: str, expected: str
+) -> None:
+    path, message = error_for(tmp_path, text)
+    assert message.startswith(f"{path}: {key}: ")
+    assert expected in message
+
+
+def test_bad_duration(tmp_path: Path) -> None:
+    path, message = error_for(tmp_path, '[session]\nbreak_idle = "8 minutes"\n')
+    assert message == (
+        f'{path}: [session] break_idle: expected a duration like "90s", "8m" or "1h30m", '
+        'found "8 minutes"'
+    )
+
+
+class Bound(NamedTuple):
+    section: str
+    key: str
+    low: str  # the lowest value allowed
+    below: str | None  # just below it (None: nothing is, as durations are never negative)
+    high: str | None  # the highest value allowed (None: no upper bound)
+    above: str | None  # just above it
+
+
+BOUNDS = [
+    Bound("session", "break_idle", "5s", "4s", "4h", "4h1s"),
+    Bound("session", "break_locked", "0s", None, "1h", "1h1s"),
+    Bound("session", "call_idle_max", "0s", None, "8h", "8h1s"),
+    Bound("session", "auto_lock_idle", "0s", None, "1h", "1h1s"),
+    Bound("prompts", "posture_after", "5s", "4s", None, None),
+    Bound("prompts", "posture_guard", "0s", None, "1h", "1h1s"),
+    Bound("prompts", "move_after", "5s", "4s", "4h", "4h1s"),
+    Bound("prompts", "move_repeat", "5s", "4s", "4h", "4h1s"),
+    Bound("prompts", "extra_every", "5s", "4s", "8h", "8h1s"),
+    Bound("prompts", "hold_after_idle", "0s", None, "30m", "30m1s"),
+]
+
+
+def _file_with(section: str, key: str, value: str) -> str:
+    """A file setting one key, with neighbours chosen so no contradiction can arise."""
+    tables: dict[str, dict[str, str]] = {
+        "session": {"break_idle": '"4h"', "break_locked": '"0s"'},
+        "prompts": {},
+        "prompts.enabled": {"posture": "false"},
+    }
+    tables[section][key] = f'"{value}"'
+    return "".join(
+        f"[{name}]\n" + "".join(f"{k} = {v}\n" for k, v in keys.items())
+        for name, keys in tables.items()
+    )
+
+
+@pytest.mark.parametrize("bound", BOUNDS, ids=lambda bound: bound.key)
+def test_durations_at_their_bounds_are_accepted(tmp_path: Path, bound: Bound) -> None:
+    for value in (bound.low, bound.high):
+        if value is not None:
+            cfg = load_config(write(tmp_path, _file_with(bound.section, bound.key, value)))
+            assert getattr(cfg.engine, bound.key) == parse_duration(value, "test")
+
+
+@pytest.mark.parametrize("bound", BOUNDS, ids=lambda bound: bound.key)
+def test_durations_out_of_range_are_rejected(tmp_path: Path, bound: Bound) -> None:
+    if bound.high is None:
+        expected = f"of at least {bound.low}"
+    else:
+        expected = f"between {bound.low} and {bound.high}"
+    for value in (bound.below, bound.above):
+        if value is not None:
+            path, message = error_for(tmp_path, _file_with(bound.section, bound.key, value))
+            assert message == (
+                f"{path}: [{bound.section}] {bound.key}: expected a duration {expected}, "
+                f'found "{value}"'
+            )
+
+
+def test_a_number_out_of_range_is_shown_in_human_units_too(tmp_path: Path) -> None:
+    _, message = error_for(tmp_path, "[session]\nbreak_idle = 3\n")
+    assert message.endswith("expected a duration between 1m and 4h, found 3 (3s)")
+
+
+@pytest.mark.parametrize("value", ["30", '"30"'])
+def test_a_bare_number_that_looks_like_minutes_gets_a_hint(tmp_path: Path, value: str) -> None:
+    # Seconds-scale values are allowed only with a unit: "30" is nearly always 30 minutes meant.
+    _, message = error_for(tmp_path, f"[prompts]\nmove_after = {value}\n")
+    assert "expected a duration between 5m and 4h" in message
+    assert 'plain numbers are seconds: write "30m" for 30 minutes, or "30s"' in message
+    cfg = load_config(write(tmp_path, '[prompts]\nmove_after = "30s"\nposture_after = "10s"\n'))
+    assert cfg.engine.move_after == 30
+
+
+def _default(name: str) -> str:
+    """The default of a duration key as `config show` writes it, e.g. "30m"."""
+    return format_duration(getattr(EngineSettings(), name))
+
+
+def test_posture_after_must_come_before_move_after(tmp_path: Path) -> None:
+    move_after = _default("move_after")
+    path, message = error_for(tmp_path, f'[prompts]\nposture_after = "{move_after}"\n')
+    assert message.startswith(
+        f'{path}: [prompts] posture_after = "{move_after}" is not shorter than '
+        f'[prompts] move_after = "{move_after}" (the default)'
+    )
+    assert "[prompts.enabled] posture = false" in message
+
+
+@pytest.mark.parametrize("disabled", ["posture", "move"])
+def test_posture_after_move_after_is_fine_when_either_is_off(tmp_path: Path, disabled: str) -> None:
+    text = f'[prompts]\nposture_after = "4h"\n[prompts.enabled]\n{disabled} = false\n'
+    cfg = load_config(write(tmp_path, text))
+    assert cfg.engine.posture_after == 4 * 3600
+
+
+def test_break_locked_may_not_exceed_break_idle(tmp_path: Path) -> None:
+    path, message = error_for(tmp_path, '[session]\nbreak_locked = "1h"\n')
+    assert message.startswith(
+        f'{path}: [session] break_locked = "1h" is longer than '
+        f'[session] break_idle = "{_default("break_idle")}" (the default)'
+    )
+    same = load_config(write(tmp_path, f'[session]\nbreak_locked = "{_default("break_idle")}"\n'))
+    assert same.engine.break_locked == same.engine.break_idle
+
+
+def test_a_rejected_value_does_not_cause_a_misleading_contradiction(tmp_path: Path) -> None:
+    # move_after is out of range; judging posture_after against the default 30m would
+    # add a bogus second complaint.
+    path, message = error_for(tmp_path, '[prompts]\nposture_after = "40m"\nmove_after = "5h"\n')
+    assert message == (
+        f'{path}: [prompts] move_after: expected a duration between 5s and 4h, found "5h"'
+    )
+
+
+def test_bad_timezone_suggests_the_nearest_zone(tmp_path: Path) -> None:
+    path, message = error_for(tmp_path, '[general]\ntimezone = "Europe/Berln"\n')
+    assert message.startswith(f"{path}: [general] timezone: expected an IANA time zone name")
+    assert 'found unknown time zone "Europe/Berln"; did you mean "Europe/Berlin"?' in message
+
+
+@pytest.mark.parametrize("zone", ["../etc/passwd", "/etc/localtime", "Europe", "zone.tab"])
+def test_strange_timezones_are_config_errors(tmp_path: Path, zone: str) -> None:
+    _, message = error_for(tmp_path, f'[general]\ntimezone = "{zone}"\n')
+    assert "[general] timezone" in message
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "25:00-26:00",
+        "12:60-13:00",
+        "12:00-24:30",
+        "24:00-01:00",
+        "12:00-12:00",
+        "noon-1pm",
+        "12-13",
+        "",
+    ],
+)
+def test_bad_quiet_hours_name_the_item(tmp_path: Path, item: str) -> None:
+    path, message = error_for(tmp_path, f'[prompts]\nquiet_hours = ["12:00-13:00", "{item}"]\n')
+    assert message.startswith(f"{path}: [prompts] quiet_hours: item 2: ")
+    assert message.endswith(f'found "{item}"')
+
+
+def test_quiet_hours_as_a_plain_string_suggests_a_list(tmp_path: Path) -> None:
+    _, message = error_for(tmp_path, '[prompts]\nquiet_hours = "12:00-13:00"\n')
+    assert message.endswith('write it as a list: ["12:00-13:00"]')
+
+
+def test_toml_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
+    path, message = error_for(tmp_path, '[session]\nbreak_idle = "8m"\nbreak_locked = \n')
+    assert message.startswith(f"{path}: invalid TOML: ")
+    assert "line 3" in message
+
+
+def test_a_file_that_is_not_utf8_is_an_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b'[general]\ntimezone = "\xff"\n')
+    with pytest.raises(ConfigError, match="not UTF-8") as info:
+        load_config(path)
+    assert str(info.value).startswith(str(path))
+
+
+def test_a_directory_is_not_a_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read") as info:
+        load_config(tmp_path)
+    assert str(info.value).startswith(str(tmp_path))
+
+
+def test_all_problems_of_a_file_are_reported_at_once_in_file_order(tmp_path: Path) -> None:
+    path, message = error_for(
+        tmp_path,
+        """
+        [session]
+        break_idel = "8m"
+        call_idle_max = "forever"
+        [prompts]
+        move_after = "4s"
+        quiet_hours = ["9-10", "25:00-01:00"]
+        [prompts.enabled]
+        stretch = "no"
+        """,
+    )
+    lines = message.splitlines()
+    assert [line.split(": ")[1] for line in lines] == [
+        "[session] break_idel",
+        "[session] call_idle_max",
+        "[prompts] move_after",
+        "[prompts] quiet_hours",
+        "[prompts] quiet_hours",
+        "[prompts.enabled] stretch",
+    ]
+    assert all(line.startswith(f"{path}: ") for line in lines)
+
+
+# ------------------------------------------------------ duration parsing
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        (90, 90),
+        (2.5, 2.5),
+        (0, 0),
+        ("45", 45),
+        ("0", 0),
+        ("2.5", 2.5),
+        ("90s", 90),
+        ("8m", 480),
+        ("2.5m", 150),
+        ("1h", 3600),
+        ("1.5h", 5400),
+        ("1h30m", 5400),
+        ("1h 30m", 5400),
+        ("1m30s", 90),
+        ("2h0m5s", 7205),
+        (" 8m ", 480),
+        ("8 m", 480),
+    ],
+)
+def test_parse_duration_accepts(value: object, seconds: float) -> None:
+    assert parse_duration(value, "here") == seconds
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "8 minutes",
+        "",
+        "m",
+        "1h30",
+        "30m1h",
+        "-5",
+        "1e3",
+        "8M",
+        True,
+        None,
+        [1],
+        {"m": 8},
+        math.nan,
+        math.inf,
+        10**400,
+    ],
+)
+def test_parse_duration_rejects(value: object) -> None:
+    with pytest.raises(
+        ConfigError, match=r'^here: expected a duration like "90s", "8m" or "1h30m", found '
+    ):
+        parse_duration(value, "here")
+
+
+def test_parse_duration_rejects_negative_numbers() -> None:
+    with pytest.raises(ConfigError, match=r"^here: expected a duration of zero or more, found -1$"):
+        parse_duration(-1, "here")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "0s"),
+        (45, "45s"),
+        (90, "1m30s"),
+        (480, "8m"),
+        (3600, "1h"),
+        (5400, "1h30m"),
+        (3661, "1h1m1s"),
+        (2.5, "2.5s"),
+        (150.25, "2m30.25s"),
+    ],
+)
+def test_format_duration_is_the_inverse_of_parsing(seconds: float, text: str) -> None:
+    assert format_duration(seconds) == text
+    assert parse_duration(text, "here") == seconds
+
+
+def test_parse_quiet_hours() -> None:
+    ranges = config.parse_quiet_hours(
+        ["12:00-13:00", "22:00-06:30", "22:00-24:00", "0:00-1:00", "07:15 - 07:45"], "here"
+    )
+    assert ranges == (
+        QuietRange(720, 780),
+        QuietRange(1320, 390),
+        QuietRange(1320, 1440),
+        QuietRange(0, 60),
+        QuietRange(435, 465),
+    )
+    assert ranges[2].contains(1439)
+
+
+# ------------------------------------------------------------------- CLI
+
+
+def test_check_without_a_user_file_says_the_defaults_are_in_use(
+    capsys: pytest.CaptureFixture[str], sitbreak_home: Path
+) -> None:
+    assert main(["config", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "defaults are in use" in out
+    assert str(sitbreak_home / "config" / "config.toml") in out
+
+
+def test_check_a_valid_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, '[session]\nbreak_idle = "10m"\n')
+    assert main(["config", "check", str(path)]) == 0
+    assert capsys.readouterr().out == f"OK: {path} is valid\n"
+
+
+def test_check_validates_the_users_own_file(
+    sitbreak_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (sitbreak_home / "config").mkdir()
+    path = write(sitbreak_home / "config", '[session]\nbreak_idle = "8 minutes"\n')
+    assert main(["config", "check"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"sitbreak: config error: {path}: [session] break_idle: ")
+
+
+def test_check_an_invalid_file_exits_2_with_every_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, '[session]\nbreak_idle = "8 minutes"\n[sesion]\n')
+    assert main(["config", "check", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"sitbreak: config error: {path}: [session] break_idle")
+    assert f"{path}: [sesion]: unknown section" in captured.err
+
+
+def test_check_a_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "check", str(tmp_path / "nope.toml")]) == 2
+    assert "no such config file" in capsys.readouterr().err
+
+
+def test_show_defaults_is_valid_toml_with_every_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["config", "show"]) == 0
+    out = capsys.readouterr().out
+    shown = flatten(tomllib.loads(out))
+    assert set(shown) == set(flatten(tomllib.loads(config.default_config_text())))
+    settings = [line for line in out.splitlines() if " = " in line]
+    assert len(settings) == len(shown)
+    assert all(line.endswith("# default") for line in settings)
+    assert load_config(write(tmp_path, out)).engine == EngineSettings()
+
+
+def test_show_says_where_each_value_came_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        '[session]\ncall_idle_max = 5400\n[prompts]\nquiet_hours = ["22:00-24:00"]\n'
+        '[general]\ntimezone = "America/New_York"\n[prompts.enabled]\nhydrate = false\n',
+    )
+    assert main(["config", "show", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split(" = ")[0]: line for line in out.splitlines() if " = " in line}
+    assert lines["call_idle_max"].startswith('call_idle_max = "1h30m"')
+    assert lines["call_idle_max"].endswith(f"# from {path}")
+    assert lines["quiet_hours"].startswith('quiet_hours = ["22:00-24:00"]')
+    assert lines["timezone"].endswith(f"# from {path}")
+    assert lines["hydrate"].startswith("hydrate = false")
+    assert lines["break_idle"].endswith("# default")
+
+
+def test_show_output_is_itself_a_config_giving_the_same_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        '[session]\nbreak_idle = "1h 5m 30s"\n[prompts]\nmove_after = 2000.5\n'
+        'quiet_hours = ["12:00-13:00", "23:30-06:00"]\n'
+        '[general]\ntimezone = "Asia/Kolkata"\n[prompts.enabled]\nbreathe = false\n',
+    )
+    assert main(["config", "show", "--config", str(path)]) == 0
+    copy = write(tmp_path, capsys.readouterr().out, "copy.toml")
+    original, copied = load_config(path), load_config(copy)
+    assert copied.engine == original.engine
+    assert copied.timezone == original.timezone == "Asia/Kolkata"
+
+
+def test_show_with_a_bad_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "[general]\ntimezone = 'Mars/Olympus'\n")
+    assert main(["config", "show", "--config", str(path)]) == 2
+    assert f"{path}: [general] timezone" in capsys.readouterr().err
+
+
+def test_config_is_a_frozen_value() -> None:
+    cfg = load_config()
+    assert isinstance(cfg, Config)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.timezone = "UTC"  # type: ignore[misc]

@@ -1,0 +1,514 @@
+"""The engine, scenario by scenario: a person at a desk, minute by minute.
+
+Each test drives the pure engine through a `Desk`, which keeps the clock
+(`desk.now`) and what came out, the way the daemon would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sitbreak.core import (
+    BreakNow,
+    BreakTaken,
+    CallEnd,
+    CallStart,
+    Cause,
+    Engine,
+    EngineSettings,
+    Lock,
+    Output,
+    Pause,
+    PromptDue,
+    PromptKind,
+    QuietRange,
+    Resume,
+    SessionEnded,
+    SessionStarted,
+    Snooze,
+    State,
+    Suspend,
+    Tick,
+    Unlock,
+    Unpause,
+    WatchEnd,
+    WatchStart,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MIN = 60.0
+# Monday 2 November 2026, 09:00 in Berlin.
+MONDAY_9AM = dt.datetime(2026, 11, 2, 9, 0, tzinfo=BERLIN).timestamp()
+
+
+class Desk:
+    """A person at a desk, and the engine watching them."""
+
+    def __init__(self, settings: EngineSettings | None = None, start: float = MONDAY_9AM) -> None:
+        self.engine = Engine(settings or EngineSettings(), BERLIN)
+        self.now = start
+        self.out: list[Output] = []
+
+    def send(self, event_type: type, **kw: float) -> None:
+        self.out.extend(self.engine.handle(event_type(self.now, **kw)))
+
+    def work(self, seconds: float, every: float = 2.0) -> None:
+        """Type and click for `seconds`, an input every `every` seconds."""
+        end = self.now + seconds
+        while self.now < end:
+            self.out.extend(self.engine.activity(self.now))
+            self.now += every
+        self.now = end
+
+    def wait(self, seconds: float) -> None:
+        """Time passes with no input; the daemon wakes at every deadline."""
+        end = self.now + seconds
+        while True:
+            d = self.engine.next_deadline()
+            if d is None or d > end:
+                break
+            self.out.extend(self.engine.handle(Tick(d)))
+        self.now = end
+        self.out.extend(self.engine.handle(Tick(end)))
+
+    def of(self, kind: type) -> list:
+        return [o for o in self.out if isinstance(o, kind)]
+
+    def prompts(self, kind: PromptKind | None = None) -> list[PromptDue]:
+        return [p for p in self.of(PromptDue) if kind is None or p.kind is kind]
+
+    def minutes(self, t: float, since: float = MONDAY_9AM) -> float:
+        return round((t - since) / MIN, 2)
+
+
+def only_move_and_posture() -> EngineSettings:
+    return dataclasses.replace(
+        EngineSettings(), enabled=frozenset({PromptKind.MOVE, PromptKind.POSTURE})
+    )
+
+
+# ------------------------------------------------------------- sessions
+
+
+def test_first_input_starts_a_session() -> None:
+    desk = Desk()
+    desk.work(5)
+    assert desk.of(SessionStarted) == [SessionStarted(MONDAY_9AM)]
+    assert desk.engine.state is State.SITTING
+
+
+def test_reading_pause_shorter_than_break_idle_stays_inside_the_session() -> None:
+    desk = Desk()
+    desk.work(10 * MIN)
+    desk.wait(8 * MIN)  # reading a long page
+    desk.work(10 * MIN)
+    assert len(desk.of(SessionStarted)) == 1
+    assert desk.of(SessionEnded) == []
+
+
+def test_idle_break_ends_the_session_back_dated_to_the_last_input() -> None:
+    desk = Desk()
+    desk.work(25 * MIN, every=1)
+    last_input = desk.now - 1
+    desk.wait(20 * MIN)
+    (ended,) = desk.of(SessionEnded)
+    assert ended.end == last_input
+    assert ended.cause is Cause.IDLE
+    # It was known once break_idle had passed, not before.
+    assert ended.t == last_input + EngineSettings().break_idle
+    assert desk.engine.state is State.AWAY
+
+
+def test_coming_back_after_a_break_starts_a_new_session_and_reports_the_break() -> None:
+    desk = Desk()
+    desk.work(25 * MIN, every=1)
+    left = desk.now - 1
+    desk.wait(15 * MIN)
+    back = desk.now
+    desk.work(5 * MIN)
+    assert desk.of(BreakTaken) == [BreakTaken(back, left, back, Cause.IDLE)]
+    assert [s.t for s in desk.of(SessionStarted)] == [MONDAY_9AM, back]
+
+
+def test_next_deadline_is_when_the_idle_break_would_be_called() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(5 * MIN, every=1)
+    assert desk.engine.next_deadline() == desk.now - 1 + EngineSettings().break_idle
+    assert Desk().engine.next_deadline() is None  # nobody there: nothing to wait for
+
+
+# ---------------------------------------------------------- lock, suspend
+
+
+def test_a_lock_of_two_minutes_or_more_ends_the_session_at_the_lock() -> None:
+    desk = Desk()
+    desk.work(20 * MIN, every=1)
+    desk.now -= 0.5
+    locked = desk.now
+    desk.send(Lock)
+    desk.wait(10 * MIN)
+    (ended,) = desk.of(SessionEnded)
+    assert (ended.end, ended.cause) == (locked, Cause.LOCK)
+    assert ended.t == locked + 2 * MIN
+    desk.send(Unlock)
+    desk.work(MIN)
+    (brk,) = desk.of(BreakTaken)
+    assert (brk.start, brk.end, brk.cause) == (locked, locked + 10 * MIN, Cause.LOCK)
+
+
+def test_a_short_lock_does_not_break_the_session() -> None:
+    desk = Desk()
+    desk.work(10 * MIN)
+    desk.send(Lock)
+    desk.wait(90)
+    desk.send(Unlock)
+    desk.work(10 * MIN)
+    assert desk.of(SessionEnded) == []
+    assert len(desk.of(SessionStarted)) == 1
+
+
+def test_a_lock_long_after_the_last_input_was_automatic_so_they_left_at_the_last_input() -> None:
+    desk = Desk()
+    desk.work(10 * MIN, every=1)
+    last_input = desk.now - 1
+    desk.wait(5 * MIN)  # the screen saver locks after 5 minutes
+    desk.send(Lock)
+    desk.wait(10 * MIN)
+    (ended,) = desk.of(SessionEnded)
+    assert (ended.end, ended.cause) == (last_input, Cause.LOCK)
+
+
+def test_typing_the_password_on_the_lock_screen_is_when_they_came_back() -> None:
+    desk = Desk()
+    desk.work(10 * MIN)
+    desk.send(Lock)
+    desk.wait(15 * MIN)
+    first_key = desk.now
+    desk.work(4, every=1)  # the password
+    desk.send(Unlock)
+    desk.work(MIN)
+    assert desk.of(SessionStarted)[-1].t == first_key
+
+
+def test_input_on_the_lock_screen_without_an_unlock_is_not_a_return() -> None:
+    desk = Desk()
+    desk.work(10 * MIN)
+    desk.send(Lock)
+    desk.wait(5 * MIN)
+    desk.work(3)  # the cat walks over the keyboard
+    desk.wait(20 * MIN)
+    assert len(desk.of(SessionStarted)) == 1
+
+
+def test_a_minute_of_input_with_no_unlock_seen_means_we_missed_the_unlock() -> None:
+    desk = Desk()
+    desk.work(10 * MIN)
+    desk.send(Lock)
+    desk.wait(10 * MIN)
+    back = desk.now
+    desk.work(2 * MIN, every=1)
+    assert desk.of(SessionStarted)[-1].t == back
+    assert desk.engine.state is State.SITTING
+
+
+def test_suspend_ends_the_session_and_resume_alone_does_not_start_one() -> None:
+    desk = Desk()
+    desk.work(30 * MIN, every=1)
+    desk.now -= 0.5
+    slept = desk.now
+    desk.send(Suspend)
+    desk.now += 60 * MIN  # asleep: no deadlines fire
+    desk.send(Resume)
+    (ended,) = desk.of(SessionEnded)
+    assert (ended.end, ended.cause) == (slept, Cause.SUSPEND)
+    assert desk.engine.state is State.AWAY
+    back = desk.now + 20
+    desk.now = back
+    desk.work(MIN)
+    assert desk.of(SessionStarted)[-1].t == back
+    assert desk.of(BreakTaken)[-1].cause is Cause.SUSPEND
+
+
+def test_input_after_a_suspend_with_no_resume_seen_counts_as_the_resume() -> None:
+    desk = Desk()
+    desk.work(10 * MIN)
+    desk.send(Suspend)
+    desk.now += 30 * MIN
+    desk.work(MIN)
+    assert len(desk.of(SessionStarted)) == 2
+    assert desk.engine.state is State.SITTING
+
+
+def test_lock_then_suspend_is_one_absence_caused_by_the_lock() -> None:
+    desk = Desk()
+    desk.work(10 * MIN)
+    desk.send(Lock)
+    desk.now += 5
+    desk.send(Suspend)
+    desk.now += 40 * MIN
+    desk.send(Resume)
+    desk.send(Unlock)
+    desk.work(MIN)
+    (ended,) = desk.of(SessionEnded)
+    assert ended.cause is Cause.LOCK
+    assert desk.of(BreakTaken)[-1].cause is Cause.LOCK
+
+
+# -------------------------------------------------------- calls, watching
+
+
+def test_a_quiet_call_counts_as_sitting_and_the_session_runs_to_its_end() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(5 * MIN)
+    desk.send(CallStart)
+    desk.wait(45 * MIN)  # listening, no input
+    call_over = desk.now
+    desk.send(CallEnd)
+    desk.wait(20 * MIN)  # they got up when the call ended
+    (ended,) = desk.of(SessionEnded)
+    assert ended.end == call_over
+    assert ended.cause is Cause.IDLE
+
+
+def test_prompts_are_shown_during_a_call_without_input() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(MIN)
+    desk.send(CallStart)
+    desk.wait(40 * MIN)
+    assert [desk.minutes(p.t) for p in desk.prompts(PromptKind.MOVE)] == [30.0, 40.0]
+
+
+def test_idle_during_a_call_counts_only_up_to_call_idle_max() -> None:
+    desk = Desk(dataclasses.replace(EngineSettings(), call_idle_max=60 * MIN))
+    desk.work(MIN, every=1)
+    joined = desk.now  # joining the call is the last sign of them
+    desk.send(CallStart)
+    desk.wait(3 * 60 * MIN)  # the call app was left open
+    (ended,) = desk.of(SessionEnded)
+    assert ended.end == joined
+    assert ended.t == joined + 60 * MIN
+
+
+def test_watching_a_video_is_sitting_like_a_call() -> None:
+    desk = Desk()
+    desk.work(2 * MIN)
+    desk.send(WatchStart)
+    desk.wait(40 * MIN)
+    desk.send(WatchEnd)
+    video_over = desk.now
+    desk.wait(20 * MIN)
+    (ended,) = desk.of(SessionEnded)
+    assert ended.end == video_over
+
+
+# ---------------------------------------------------------------- prompts
+
+
+def test_posture_at_20_minutes_then_move_at_30_and_every_10_with_rising_level() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(55 * MIN)
+    assert [(p.kind, desk.minutes(p.t), p.level) for p in desk.prompts()] == [
+        (PromptKind.POSTURE, 20.0, 1),
+        (PromptKind.MOVE, 30.0, 1),
+        (PromptKind.MOVE, 40.0, 2),
+        (PromptKind.MOVE, 50.0, 3),
+    ]
+    assert desk.prompts(PromptKind.MOVE)[0].seated_s == 30 * MIN
+
+
+def test_posture_is_skipped_when_a_movement_prompt_is_due_within_five_minutes() -> None:
+    settings = dataclasses.replace(only_move_and_posture(), posture_after=27 * MIN)
+    desk = Desk(settings)
+    desk.work(35 * MIN)
+    assert [p.kind for p in desk.prompts()] == [PromptKind.MOVE]
+
+
+def test_a_break_resets_the_movement_clock() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(25 * MIN)
+    desk.send(Lock)
+    desk.wait(5 * MIN)
+    desk.send(Unlock)
+    back = desk.now
+    desk.work(35 * MIN)
+    (move,) = desk.prompts(PromptKind.MOVE)
+    assert move.t == back + 30 * MIN
+
+
+def test_no_prompt_for_an_empty_chair_the_prompt_waits_for_the_person() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(29 * MIN)
+    desk.wait(3 * MIN)  # stepped away to fetch a book; move falls due at 30
+    assert desk.prompts(PromptKind.MOVE) == []
+    back = desk.now
+    desk.work(MIN)
+    (move,) = desk.prompts(PromptKind.MOVE)
+    assert move.t == back
+
+
+def test_a_held_prompt_is_dropped_when_the_absence_turns_out_to_be_a_break() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(29 * MIN)
+    desk.wait(30 * MIN)  # they got up just before the prompt
+    desk.work(5 * MIN)
+    assert desk.prompts(PromptKind.MOVE) == []
+    assert len(desk.of(SessionStarted)) == 2
+
+
+def test_no_prompt_while_locked_and_an_overdue_one_is_shown_on_unlock() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(29 * MIN + 30)
+    desk.send(Lock)
+    desk.wait(MIN)  # a short lock across the 30-minute mark
+    assert desk.prompts(PromptKind.MOVE) == []
+    desk.send(Unlock)
+    (move,) = desk.prompts(PromptKind.MOVE)
+    assert move.t == desk.now
+
+
+def test_pause_holds_prompts_and_the_relevant_one_comes_when_it_ends() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(MIN)
+    desk.send(Pause, until=desk.now + 45 * MIN)
+    desk.work(44 * MIN)
+    assert desk.prompts() == []
+    desk.work(2 * MIN)
+    (move,) = desk.prompts()
+    assert move.kind is PromptKind.MOVE
+    assert desk.minutes(move.t) == 46.0
+
+
+def test_pause_without_end_lasts_until_unpause() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.send(Pause)
+    desk.work(60 * MIN)
+    assert desk.prompts() == []
+    desk.send(Unpause)
+    assert [p.kind for p in desk.prompts()] == [PromptKind.MOVE]
+
+
+def test_quiet_hours_hold_prompts_until_they_end() -> None:
+    settings = dataclasses.replace(
+        only_move_and_posture(), quiet_hours=(QuietRange(9 * 60 + 25, 9 * 60 + 45),)
+    )
+    desk = Desk(settings)
+    desk.work(60 * MIN)
+    assert [(p.kind, desk.minutes(p.t)) for p in desk.prompts()] == [
+        (PromptKind.POSTURE, 20.0),
+        (PromptKind.MOVE, 45.0),
+        (PromptKind.MOVE, 55.0),
+    ]
+
+
+def test_quiet_hours_may_wrap_past_midnight() -> None:
+    late = dt.datetime(2026, 11, 2, 23, 0, tzinfo=BERLIN).timestamp()
+    settings = dataclasses.replace(
+        only_move_and_posture(), quiet_hours=(QuietRange(23 * 60, 1 * 60),)
+    )
+    desk = Desk(settings, start=late)
+    desk.work(2.5 * 60 * MIN, every=5)
+    first = desk.prompts()[0]
+    assert dt.datetime.fromtimestamp(first.t, BERLIN).strftime("%H:%M") == "01:00"
+
+
+def test_snooze_moves_the_next_movement_prompt_by_its_duration() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(30 * MIN + 30)
+    desk.send(Snooze, duration=10 * MIN)
+    desk.work(30 * MIN)
+    assert [desk.minutes(p.t) for p in desk.prompts(PromptKind.MOVE)] == [30.0, 50.0, 60.0]
+
+
+def test_taking_a_break_makes_the_following_stillness_a_break_at_once() -> None:
+    desk = Desk()
+    desk.work(31 * MIN, every=1)
+    desk.send(BreakNow)
+    desk.work(10, every=1)  # closing a document first
+    last_input = desk.now - 1
+    desk.wait(MIN)
+    (ended,) = desk.of(SessionEnded)
+    assert (ended.end, ended.cause) == (last_input, Cause.BREAK_NOW)
+    assert ended.t == last_input + 30
+
+
+def test_optional_prompts_take_turns_and_keep_clear_of_the_others() -> None:
+    settings = dataclasses.replace(
+        EngineSettings(), enabled=frozenset(PromptKind) - {PromptKind.MOVE}
+    )
+    desk = Desk(settings)
+    for _ in range(4):
+        desk.work(49 * MIN)
+        desk.send(Lock)
+        desk.wait(5 * MIN)
+        desk.send(Unlock)
+    kinds = [p.kind for p in desk.prompts() if p.kind is not PromptKind.POSTURE]
+    assert kinds[:3] == [PromptKind.STRETCH, PromptKind.HYDRATE, PromptKind.BREATHE]
+    times = sorted(p.t for p in desk.prompts())
+    assert all(b - a >= 5 * MIN for a, b in itertools.pairwise(times))
+
+
+def test_switched_off_kinds_are_never_sent() -> None:
+    settings = dataclasses.replace(EngineSettings(), enabled=frozenset({PromptKind.HYDRATE}))
+    desk = Desk(settings)
+    desk.work(3 * 60 * MIN, every=5)
+    assert {p.kind for p in desk.prompts()} == {PromptKind.HYDRATE}
+
+
+# ---------------------------------------------------------- days, clocks
+
+
+def test_a_break_overnight_is_not_a_break_of_either_day() -> None:
+    desk = Desk()
+    desk.work(60 * MIN, every=5)
+    desk.wait(16 * 60 * MIN)
+    desk.work(10 * MIN)
+    assert desk.of(BreakTaken) == []
+    assert len(desk.of(SessionStarted)) == 2
+
+
+def test_late_events_are_treated_as_happening_now() -> None:
+    desk = Desk()
+    desk.work(MIN)
+    desk.out.extend(desk.engine.activity(desk.now - 0.7))  # a reordered input
+    desk.now -= 0.3
+    desk.send(Lock)
+    desk.wait(10 * MIN)
+    (ended,) = desk.of(SessionEnded)
+    assert ended.end >= ended.start
+
+
+def test_finish_closes_the_open_session_at_the_last_input() -> None:
+    desk = Desk()
+    desk.work(10 * MIN, every=1)
+    last_input = desk.now - 1
+    desk.now += 60
+    desk.out.extend(desk.engine.finish(desk.now))
+    (ended,) = desk.of(SessionEnded)
+    assert (ended.end, ended.cause) == (last_input, Cause.SHUTDOWN)
+
+
+@pytest.mark.parametrize("tick_every", [0.7, 13.0, 61.0])
+def test_waking_the_engine_more_often_changes_nothing(tick_every: float) -> None:
+    """The daemon may tick at any time; the result must not depend on it."""
+
+    def day(ticks: bool) -> list[Output]:
+        desk = Desk()
+        for work, rest in [(25, 3), (40, 12), (5, 9), (70, 30)]:
+            desk.work(work * MIN, every=3)
+            if ticks:
+                end = desk.now + rest * MIN
+                while desk.now < end:
+                    desk.now = min(end, desk.now + tick_every)
+                    desk.out.extend(desk.engine.handle(Tick(desk.now)))
+            else:
+                desk.wait(rest * MIN)
+        return [o for o in desk.out if not isinstance(o, SessionEnded)] + [
+            dataclasses.replace(o, t=0.0) for o in desk.out if isinstance(o, SessionEnded)
+        ]
+
+    assert day(ticks=True) == day(ticks=False)
