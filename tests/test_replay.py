@@ -80,7 +80,9 @@ def test_gzip_traces_replay_the_same(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert plain == packed
 
 
-def test_a_config_file_changes_what_is_inferred(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_config_file_changes_what_is_inferred(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     trace = str(write_trace(tmp_path / "m.jsonl", a_morning()))
     config = tmp_path / "c.toml"
     config.write_text('[session]\nbreak_idle = "20m"\n[prompts.enabled]\nposture = false\n')
@@ -104,21 +106,27 @@ def test_a_malformed_line_is_an_error_naming_the_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "bad.jsonl"
-    path.write_text('{"kind": "meta", "version": 1, "tz": "UTC"}\n{"t": 1, "kind": "input"}\n{"t": "soon"}\n')
+    path.write_text(
+        '{"kind": "meta", "version": 1, "tz": "UTC"}\n{"t": 1, "kind": "input"}\n{"t": "soon"}\n'
+    )
     assert main(["replay", str(path)]) == 2
     err = capsys.readouterr().err
     assert f"{path}:3:" in err
     assert "Traceback" not in err
 
 
-def test_an_unknown_kind_is_skipped_with_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unknown_kind_is_skipped_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     events = [*typing(NINE, 5), {"t": NINE + 301, "kind": "gaze"}, *typing(NINE + 302, 5)]
     report = replay_json(capsys, str(write_trace(tmp_path / "m.jsonl", events)))
     assert len(report["sessions"]) == 1
     assert "gaze" in capsys.readouterr().err
 
 
-def test_days_are_cut_in_the_trace_time_zone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_days_are_cut_in_the_trace_time_zone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # 23:30-00:30 in Berlin is one session on two local days.
     late = dt.datetime(2026, 11, 2, 23, 30, tzinfo=BERLIN).timestamp()
     report = replay_json(capsys, str(write_trace(tmp_path / "m.jsonl", typing(late, 60))))
@@ -128,12 +136,16 @@ def test_days_are_cut_in_the_trace_time_zone(tmp_path: Path, capsys: pytest.Capt
     ]
 
 
-def test_a_missing_trace_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_trace_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["replay", str(tmp_path / "nope.jsonl")]) == 2
     assert "nope.jsonl" in capsys.readouterr().err
 
 
-def test_the_shipped_sample_agrees_with_its_ground_truth(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_shipped_sample_agrees_with_its_ground_truth(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     report = replay_json(capsys, "--sample")
     truth = json.loads(sample_trace_path().with_name("sample.truth.json").read_text())
     sat = sum(e - s for s, e in truth["sitting"])
