@@ -1,0 +1,866 @@
+"""SQLite storage of sessions, breaks, prompts and daily figures.
+
+The daemon writes here as things happen, `sitbreak replay --record` stores a
+replay under its own source label, and reports read it back. Daily figures are
+always computed by `Store.day_figures`, which feeds the stored outputs to the
+core `DayLedger`: the daemon's end-of-day summary and every report agree
+because they are the same code.
+
+The daemon must never lose data nor crash because of storage. Its writes are
+queued in memory and flushed in one transaction; when SQLite refuses (the file
+is locked by another process, the disk is full, the directory or file became
+read-only, an I/O error), the queue is kept and retried later, with one warning
+when writing stops working and one when it works again. Batch writes
+(`record_replay`) instead raise `StorageError`, since a command can tell its
+user at once.
+
+All times are UTC epoch seconds stored as REAL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import sqlite3
+import stat
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, NamedTuple
+
+from sitbreak import paths
+from sitbreak.core import (
+    BreakTaken,
+    Cause,
+    DayFigures,
+    DayLedger,
+    EngineSettings,
+    Output,
+    PromptDue,
+    PromptKind,
+    SessionEnded,
+)
+from sitbreak.errors import StorageError
+from sitbreak.replay import ReplayResult
+
+log = logging.getLogger("sitbreak.store")
+
+DB_NAME = "sitbreak.db"
+SUMMARIES_NAME = "summaries.jsonl"
+DAEMON = "daemon"
+#: Stored as a session's cause when the daemon died with the session open.
+CRASH = "crash"
+OUTCOMES = frozenset({"heeded", "snoozed", "skipped", "ignored"})
+
+MIGRATIONS: list[str] = [
+    # 1: the initial schema. "end" is quoted throughout: it is an SQL keyword.
+    """
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        start REAL NOT NULL,
+        "end" REAL NOT NULL,
+        cause TEXT,
+        open INTEGER NOT NULL DEFAULT 0,
+        noticed REAL,
+        source TEXT NOT NULL DEFAULT 'daemon'
+    );
+    CREATE INDEX sessions_start ON sessions (source, start);
+    CREATE INDEX sessions_open ON sessions (open) WHERE open = 1;
+    CREATE TABLE breaks (
+        id INTEGER PRIMARY KEY,
+        start REAL NOT NULL,
+        "end" REAL NOT NULL,
+        cause TEXT NOT NULL,
+        noticed REAL,
+        source TEXT NOT NULL DEFAULT 'daemon'
+    );
+    CREATE INDEX breaks_start ON breaks (source, start);
+    CREATE TABLE prompts (
+        id INTEGER PRIMARY KEY,
+        t REAL NOT NULL,
+        kind TEXT NOT NULL,
+        level INTEGER NOT NULL,
+        seated_s REAL NOT NULL,
+        outcome TEXT,
+        source TEXT NOT NULL DEFAULT 'daemon'
+    );
+    CREATE INDEX prompts_t ON prompts (source, t);
+    CREATE TABLE days (
+        date TEXT NOT NULL,
+        source TEXT NOT NULL,
+        tz TEXT NOT NULL,
+        figures TEXT NOT NULL,
+        written REAL NOT NULL,
+        PRIMARY KEY (date, source)
+    );
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT
+    );
+    """,
+]
+
+# SQLite's primary result codes (the low byte of an extended code).
+_BUSY_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+_CORRUPT_CODES = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}
+
+# Ops the queue may shed when it is full, least valuable first. A later
+# checkpoint supersedes an earlier one, so the oldest checkpoints go first;
+# session starts and ends are never dropped.
+_DROP_ORDER = ("checkpoint", "outcome", "meta", "day", "prompt", "break")
+
+
+def default_db_path() -> Path:
+    return paths.data_dir() / DB_NAME
+
+
+def summaries_log_path() -> Path:
+    return paths.data_dir() / SUMMARIES_NAME
+
+
+def tz_label(tz: dt.tzinfo) -> str:
+    """A time zone's IANA name when it has one (ZoneInfo), else its str()."""
+    key = getattr(tz, "key", None)
+    return key if isinstance(key, str) else str(tz)
+
+
+# ------------------------------------------------------------ pending ops
+
+
+class _Op(NamedTuple):
+    kind: str
+    params: tuple[Any, ...]
+
+
+def _insert_open_if_absent(conn: sqlite3.Connection, start: float, end: float) -> None:
+    conn.execute(
+        'INSERT INTO sessions (start, "end", open, source) SELECT ?, ?, 1, ? '
+        "WHERE NOT EXISTS (SELECT 1 FROM sessions WHERE source = ? AND start = ?)",
+        (start, end, DAEMON, DAEMON, start),
+    )
+
+
+# The daemon's row for the session that started at `start`: the open one, or
+# one wrongly closed as crashed by a store opened beside a live daemon.
+_OURS = f"WHERE source = ? AND start = ? AND (open = 1 OR cause = '{CRASH}')"
+
+
+def _apply_session_started(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
+    (start,) = p
+    _insert_open_if_absent(conn, start, start)
+
+
+def _apply_checkpoint(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
+    start, last_seen = p
+    cur = conn.execute(
+        f'UPDATE sessions SET "end" = max("end", ?), open = 1, cause = NULL {_OURS}',
+        (last_seen, DAEMON, start),
+    )
+    if cur.rowcount == 0:  # no session_started seen: the checkpoint alone still counts
+        _insert_open_if_absent(conn, start, last_seen)
+
+
+def _apply_session_ended(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
+    t, start, end, cause = p
+    cur = conn.execute(
+        f'UPDATE sessions SET "end" = ?, cause = ?, noticed = ?, open = 0 {_OURS}',
+        (end, cause, t, DAEMON, start),
+    )
+    if cur.rowcount == 0:
+        conn.execute(
+            'INSERT INTO sessions (start, "end", cause, open, noticed, source) '
+            "VALUES (?, ?, ?, 0, ?, ?)",
+            (start, end, cause, t, DAEMON),
+        )
+
+
+def _apply_break(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
+    conn.execute(
+        'INSERT INTO breaks (noticed, start, "end", cause, source) VALUES (?, ?, ?, ?, ?)', p
+    )
+
+
+def _apply_prompt(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
+    conn.execute("INSERT INTO prompts (t, kind, level, seated_s, source) VALUES (?, ?, ?, ?, ?)", p)
+
+
+def _apply_outcome(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
+    t, kind, outcome = p
+    conn.execute(
+        "UPDATE prompts SET outcome = ? WHERE source = ? AND t = ? AND kind = ?",
+        (outcome, DAEMON, t, kind),
+    )
+
+
+def _apply_day(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
+    conn.execute(
+        "INSERT INTO days (date, source, tz, figures, written) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (date, source) DO UPDATE SET "
+        "tz = excluded.tz, figures = excluded.figures, written = excluded.written",
+        p,
+    )
+
+
+def _apply_meta(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        p,
+    )
+
+
+_APPLY: dict[str, Callable[[sqlite3.Connection, tuple[Any, ...]], None]] = {
+    "session_started": _apply_session_started,
+    "checkpoint": _apply_checkpoint,
+    "session_ended": _apply_session_ended,
+    "break": _apply_break,
+    "prompt": _apply_prompt,
+    "outcome": _apply_outcome,
+    "day": _apply_day,
+    "meta": _apply_meta,
+}
+
+
+class _OpFailed(Exception):
+    """An op the database rejected for what it is (a constraint), not for the state it is in."""
+
+    def __init__(self, index: int, cause: sqlite3.Error) -> None:
+        super().__init__(str(cause))
+        self.index = index
+        self.cause = cause
+
+
+# ------------------------------------------------------------- helpers
+
+
+def _statements(script: str) -> list[str]:
+    """Split an SQL script into statements (executescript would COMMIT our transaction)."""
+    out: list[str] = []
+    buf = ""
+    for piece in script.split(";"):
+        buf += piece + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \t\r\n;"):
+                out.append(buf.strip())
+            buf = ""
+    return out
+
+
+def _error_code(exc: BaseException) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def _make_private_file(path: Path) -> None:
+    """Create `path` at mode 0600, or take group/other access away from an existing one.
+
+    SQLite gives the -wal and -shm files the database file's mode, so getting
+    the database right keeps all three private whatever the umask.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm"):
+        side = Path(f"{path}{suffix}")
+        try:
+            if stat.S_IMODE(side.stat().st_mode) & 0o077:
+                side.chmod(0o600)
+        except FileNotFoundError:
+            pass
+
+
+def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
+    # isolation_level=None: transactions are ours (BEGIN IMMEDIATE ... COMMIT),
+    # not the sqlite3 module's implicit ones. The daemon may call from its
+    # listener threads; a lock in Store serialises use instead of the thread check.
+    conn = sqlite3.connect(
+        path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+    )
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    return conn
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    # A failed ROLLBACK means SQLite already rolled back on the error: nothing to undo.
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
+def _cause(value: str | None) -> Cause:
+    """A stored cause as a Cause; "crash", open sessions and unknown values read as SHUTDOWN.
+
+    SHUTDOWN is what the engine itself reports for a session cut short by the
+    daemon stopping, and it is never taken as a heeded prompt.
+    """
+    try:
+        return Cause(value)
+    except ValueError:
+        return Cause.SHUTDOWN
+
+
+def _session(row: Sequence[Any]) -> SessionEnded:
+    start, end, cause, noticed = row
+    return SessionEnded(noticed if noticed is not None else end, start, end, _cause(cause))
+
+
+def _day_bounds(date: dt.date, tz: dt.tzinfo) -> tuple[float, float]:
+    start = dt.datetime.combine(date, dt.time(0), tz).timestamp()
+    end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(0), tz).timestamp()
+    return start, end
+
+
+#: Read around a day for its figures; far more than any heeded window plus slack.
+_MARGIN_S = 86400.0
+
+
+def _feed_key(o: Output) -> float:
+    """The ledger must see outputs in the engine's order, which is by `t`.
+
+    `t` is when the engine emitted an output; for a session that is when its
+    end was noticed, later than the end itself, and a move prompt is judged
+    heeded by the next session end the ledger sees.
+    """
+    return o.t
+
+
+# ---------------------------------------------------------------- store
+
+
+class Store:
+    """The database, with a write queue that survives SQLite refusing writes."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        recover: bool,
+        busy_timeout_ms: int,
+        max_pending: int,
+        retry_interval_s: float,
+    ) -> None:
+        self.path = path
+        self._recover = recover
+        self._busy_timeout_ms = busy_timeout_ms
+        self._max_pending = max_pending
+        self._retry_interval_s = retry_interval_s
+        self._conn: sqlite3.Connection | None = None
+        self._pending: list[_Op] = []
+        self._healthy = True
+        self._shedding = False  # warned that the queue is full (once per outage)
+        self._next_try = 0.0  # monotonic time before which writes only queue
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | None = None,
+        *,
+        recover: bool = True,
+        busy_timeout_ms: int = 2000,
+        max_pending: int = 100_000,
+        retry_interval_s: float = 30.0,
+    ) -> Store:
+        """Open (creating and migrating as needed) the database at `path`.
+
+        With `recover`, sessions a crashed daemon left open are closed at their
+        last checkpoint. Only the daemon should recover: a report or a replay
+        opened beside a running daemon passes `recover=False`, or it would close
+        the daemon's current session.
+
+        Raises StorageError for what waiting cannot fix: a data directory that
+        cannot be made private, a database newer than this code, a corrupt file
+        that cannot be moved aside. A database that is merely unwritable for now
+        leaves the store open but not `healthy`; writes queue until it works.
+        """
+        path = path if path is not None else default_db_path()
+        paths.ensure_private_dir(path.parent)
+        store = cls(
+            path,
+            recover=recover,
+            busy_timeout_ms=busy_timeout_ms,
+            max_pending=max_pending,
+            retry_interval_s=retry_interval_s,
+        )
+        try:
+            store._ensure_conn()
+        except (sqlite3.Error, OSError) as exc:
+            store._failed(exc)
+        return store
+
+    # ---------------------------------------------------------- state
+
+    @property
+    def healthy(self) -> bool:
+        """False from a failed write until a flush succeeds again."""
+        return self._healthy
+
+    @property
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Flush what is pending (one last try) and close the database."""
+        with self._lock:
+            if self._pending and not self.flush():
+                log.error(
+                    "%s: closing with %d writes that could not be saved",
+                    self.path,
+                    self.pending_count,
+                )
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    # --------------------------------------------------- daemon writes
+
+    def session_started(self, start: float) -> None:
+        self._queue(_Op("session_started", (start,)))
+
+    def checkpoint(self, start: float, last_seen: float) -> None:
+        """Move the open session's end to `last_seen`, so a crash loses only what came after."""
+        self._queue(_Op("checkpoint", (start, last_seen)))
+
+    def session_ended(self, ended: SessionEnded) -> None:
+        self._queue(_Op("session_ended", (ended.t, ended.start, ended.end, ended.cause.value)))
+
+    def break_taken(self, b: BreakTaken) -> None:
+        self._queue(_Op("break", (b.t, b.start, b.end, b.cause.value, DAEMON)))
+
+    def prompt_sent(self, p: PromptDue) -> None:
+        self._queue(_Op("prompt", (p.t, p.kind.value, p.level, p.seated_s, DAEMON)))
+
+    def set_prompt_outcome(self, t: float, kind: PromptKind, outcome: str) -> None:
+        """Record what became of the prompt sent at `t`: heeded, snoozed, skipped or ignored."""
+        if outcome not in OUTCOMES:
+            raise ValueError(
+                f"unknown prompt outcome {outcome!r}: expected one of {sorted(OUTCOMES)}"
+            )
+        self._queue(_Op("outcome", (t, kind.value, outcome)))
+
+    def save_day(
+        self,
+        figures: DayFigures,
+        tz_name: str,
+        source: str = DAEMON,
+        written: float | None = None,
+    ) -> None:
+        """Store (or replace) one day's figures."""
+        data = json.dumps(figures.as_dict(), sort_keys=True)
+        when = time.time() if written is None else written
+        self._queue(_Op("day", (figures.date.isoformat(), source, tz_name, data, when)))
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._queue(_Op("meta", (key, value)))
+
+    # --------------------------------------------------------- flushing
+
+    def flush(self) -> bool:
+        """Write everything pending in one transaction; True when nothing is left pending.
+
+        Never raises for a database that refuses writes: the queue is kept for
+        the next try and the failure is logged once per outage.
+        """
+        with self._lock:
+            written = 0
+            while True:
+                try:
+                    written += self._write_pending()
+                except _OpFailed as bad:
+                    # Retrying cannot help an op the schema rejects; keep the rest.
+                    op = self._pending.pop(bad.index)
+                    log.error(
+                        "%s: dropped a write the database rejects (%s): %r",
+                        self.path,
+                        bad.cause,
+                        op,
+                    )
+                    continue
+                except (sqlite3.Error, OSError, StorageError) as exc:
+                    self._failed(exc)
+                    return False
+                break
+            self._recovered(written)
+            return True
+
+    def _write_pending(self) -> int:
+        """Apply the queue in one transaction and empty it; how many ops were written."""
+        conn = self._ensure_conn()
+        if not self._pending:
+            return 0
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for i, op in enumerate(self._pending):
+                try:
+                    _APPLY[op.kind](conn, op.params)
+                except (
+                    sqlite3.IntegrityError,
+                    sqlite3.InterfaceError,
+                    sqlite3.ProgrammingError,
+                ) as exc:
+                    raise _OpFailed(i, exc) from exc
+            conn.execute("COMMIT")
+        except BaseException:
+            _rollback(conn)
+            raise
+        n = len(self._pending)
+        self._pending.clear()
+        return n
+
+    def _queue(self, op: _Op) -> None:
+        with self._lock:
+            self._pending.append(op)
+            if len(self._pending) > self._max_pending:
+                self._shed()
+            # While the database is failing, writes only queue between retries:
+            # each try can block for the busy timeout, and the daemon must stay live.
+            if self._healthy or time.monotonic() >= self._next_try:
+                self.flush()
+
+    def _shed(self) -> None:
+        """Drop queued ops, least valuable and oldest first, down to the bound."""
+        excess = len(self._pending) - self._max_pending
+        for kind in _DROP_ORDER:
+            if excess <= 0:
+                break
+            keep: list[_Op] = []
+            for op in self._pending:
+                if excess > 0 and op.kind == kind:
+                    excess -= 1
+                else:
+                    keep.append(op)
+            self._pending = keep
+        if not self._shedding:
+            self._shedding = True
+            log.warning(
+                "%s: more than %d writes waiting; dropping the oldest checkpoints "
+                "(then outcomes, days, prompts, breaks; sessions are always kept)",
+                self.path,
+                self._max_pending,
+            )
+
+    def _failed(self, exc: BaseException) -> None:
+        self._next_try = time.monotonic() + self._retry_interval_s
+        if _error_code(exc) not in _BUSY_CODES and self._conn is not None:
+            # After a read-only, full-disk or I/O error, start over with a new
+            # connection: one opened read-only stays so after a chmod.
+            self._conn.close()
+            self._conn = None
+        if self._healthy:
+            self._healthy = False
+            log.warning(
+                "%s: cannot write to the database (%s); keeping writes in memory and retrying",
+                self.path,
+                exc,
+            )
+
+    def _recovered(self, written: int) -> None:
+        if not self._healthy:
+            log.warning(
+                "%s: the database is writable again; saved %d pending writes", self.path, written
+            )
+        self._healthy = True
+        self._shedding = False
+
+    # --------------------------------------------------- opening, schema
+
+    def _ensure_conn(self) -> sqlite3.Connection:
+        if self._conn is not None:
+            return self._conn
+        try:
+            conn = self._prepare()
+        except sqlite3.DatabaseError as exc:
+            if _error_code(exc) not in _CORRUPT_CODES:
+                raise
+            self._move_aside(exc)
+            conn = self._prepare()
+        self._conn = conn
+        return conn
+
+    def _prepare(self) -> sqlite3.Connection:
+        _make_private_file(self.path)
+        conn = _connect(self.path, self._busy_timeout_ms)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate(conn)
+            if self._recover:
+                self._close_crashed(conn)
+                self._recover = False  # only what was left before we opened
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        if self._check_version(conn) == len(MIGRATIONS):
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Read again under the write lock: another process may have migrated.
+            version = self._check_version(conn)
+            for script in MIGRATIONS[version:]:
+                for statement in _statements(script):
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+            conn.execute("COMMIT")
+        except BaseException:
+            _rollback(conn)
+            raise
+
+    def _check_version(self, conn: sqlite3.Connection) -> int:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > len(MIGRATIONS):
+            raise StorageError(
+                f"{self.path}: database schema version {version} is newer than this "
+                f"sitbreak understands ({len(MIGRATIONS)}); upgrade sitbreak, or move the "
+                "file aside to start a new database"
+            )
+        return version
+
+    def _close_crashed(self, conn: sqlite3.Connection) -> None:
+        # The end is already the last checkpoint; only the cause is news.
+        conn.execute(
+            "UPDATE sessions SET open = 0, cause = ? WHERE open = 1 AND source = ?",
+            (CRASH, DAEMON),
+        )
+
+    def _move_aside(self, exc: BaseException) -> None:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        n = 1
+        while aside.exists():
+            n += 1
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
+        try:
+            self.path.rename(aside)
+            # A WAL belongs to its database: keep the pair together under the new name.
+            for suffix in ("-wal", "-shm"):
+                side = Path(f"{self.path}{suffix}")
+                if side.exists():
+                    side.rename(Path(f"{aside}{suffix}"))
+        except OSError as err:
+            raise StorageError(
+                f"{self.path}: not a usable database ({exc}), and it cannot be moved "
+                f"aside: {err.strerror or err}"
+            ) from err
+        log.error(
+            "%s is not a usable database (%s); moved it to %s and started a new one",
+            self.path,
+            exc,
+            aside,
+        )
+
+    # ------------------------------------------------------------ reads
+
+    def _read(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        """Rows of a query, after trying to flush (so the daemon reads what it wrote)."""
+        with self._lock:
+            self.flush()
+            try:
+                return self._ensure_conn().execute(sql, params).fetchall()
+            except (sqlite3.Error, OSError) as exc:
+                raise StorageError(f"{self.path}: cannot read the database: {exc}") from exc
+
+    def sessions_between(
+        self, start: float, end: float, source: str = DAEMON
+    ) -> list[SessionEnded]:
+        """Sessions overlapping [start, end), by start; an open one ends at its last checkpoint."""
+        rows = self._read(
+            'SELECT start, "end", cause, noticed FROM sessions '
+            'WHERE source = ? AND start < ? AND "end" >= ? ORDER BY start, id',
+            (source, end, start),
+        )
+        return [_session(r) for r in rows]
+
+    def breaks_between(self, start: float, end: float, source: str = DAEMON) -> list[BreakTaken]:
+        """Breaks overlapping [start, end), by start."""
+        rows = self._read(
+            'SELECT noticed, start, "end", cause FROM breaks '
+            'WHERE source = ? AND start < ? AND "end" >= ? ORDER BY start, id',
+            (source, end, start),
+        )
+        return [BreakTaken(t if t is not None else e, s, e, _cause(c)) for t, s, e, c in rows]
+
+    def prompts_between(self, start: float, end: float, source: str = DAEMON) -> list[PromptDue]:
+        """Prompts sent in [start, end), by time."""
+        rows = self._read(
+            "SELECT t, kind, level, seated_s FROM prompts "
+            "WHERE source = ? AND t >= ? AND t < ? ORDER BY t, id",
+            (source, start, end),
+        )
+        return [PromptDue(t, PromptKind(k), level, seated) for t, k, level, seated in rows]
+
+    def prompt_outcomes(
+        self, start: float, end: float, source: str = DAEMON
+    ) -> list[tuple[float, str, str | None]]:
+        """(t, kind, outcome) of the prompts sent in [start, end); outcome None when unknown."""
+        rows = self._read(
+            "SELECT t, kind, outcome FROM prompts "
+            "WHERE source = ? AND t >= ? AND t < ? ORDER BY t, id",
+            (source, start, end),
+        )
+        return [(t, k, o) for t, k, o in rows]
+
+    def day_figures(
+        self,
+        date: dt.date,
+        tz: dt.tzinfo,
+        source: str = DAEMON,
+        settings: EngineSettings | None = None,
+        live: SessionEnded | None = None,
+    ) -> DayFigures:
+        """One local day's figures, computed by the core DayLedger from what is stored.
+
+        `settings` gives the limit and the heeded window, as in `sitbreak replay`.
+        `live` is the daemon's session in progress, up to now: it stands in for
+        the stored row of the same start, whose end is only the last checkpoint.
+        """
+        s = settings if settings is not None else EngineSettings()
+        outputs = self._outputs_around(date, tz, source)
+        if live is not None:
+            outputs = [
+                o for o in outputs if not (isinstance(o, SessionEnded) and o.start == live.start)
+            ]
+            outputs.append(live)
+        ledger = DayLedger(tz, limit_s=s.move_after, heeded_within=s.heeded_within)
+        ledger.extend(sorted(outputs, key=_feed_key))
+        for fig in ledger.days():
+            if fig.date == date:
+                return fig
+        return DayFigures(date)
+
+    def _outputs_around(self, date: dt.date, tz: dt.tzinfo, source: str) -> list[Output]:
+        """Everything that can change `date`'s figures.
+
+        Whether a move prompt was heeded is settled by the end of the session it
+        was sent in, and that end can fall before the day began: a prompt at
+        00:00:10 to someone who last typed at 23:59:50 and got up. A margin on
+        each side covers that; the ledger puts each output in its own day.
+        """
+        day_start, day_end = _day_bounds(date, tz)
+        lo, hi = day_start - _MARGIN_S, day_end + _MARGIN_S
+        rows = self._read(
+            'SELECT start, "end", cause, noticed FROM sessions '
+            'WHERE source = ? AND start < ? AND "end" >= ?',
+            (source, hi, lo),
+        )
+        outputs: list[Output] = [_session(r) for r in rows]
+        outputs.extend(self.breaks_between(lo, hi, source))
+        outputs.extend(self.prompts_between(lo, hi, source))
+        return outputs
+
+    def saved_days(self, source: str = DAEMON) -> list[dict[str, Any]]:
+        """Saved daily figures by date: {"date", "tz", "written", ...figures}."""
+        rows = self._read(
+            "SELECT date, tz, figures, written FROM days WHERE source = ? ORDER BY date",
+            (source,),
+        )
+        out: list[dict[str, Any]] = []
+        for date, tz, figures, written in rows:
+            out.append({**json.loads(figures), "date": date, "tz": tz, "written": written})
+        return out
+
+    def meta(self, key: str) -> str | None:
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    # ----------------------------------------------------- batch writes
+
+    def record_replay(self, result: ReplayResult, source: str) -> None:
+        """Store a replay's outputs under `source`, replacing any earlier recording of it.
+
+        One transaction: readers see the old recording or the new, never a mix.
+        Raises StorageError when it cannot be written (a command reports that).
+        """
+        if source == DAEMON:
+            raise ValueError("a replay cannot be recorded as the daemon's own data")
+        tz_name = tz_label(result.tz)
+        written = time.time()
+        with self._lock:
+            self.flush()
+            try:
+                conn = self._ensure_conn()
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    self._replace_source(conn, result, source, tz_name, written)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    _rollback(conn)
+                    raise
+            except (sqlite3.Error, OSError) as exc:
+                raise StorageError(f"{self.path}: cannot record the replay: {exc}") from exc
+
+    @staticmethod
+    def _replace_source(
+        conn: sqlite3.Connection, result: ReplayResult, source: str, tz_name: str, written: float
+    ) -> None:
+        for table in ("sessions", "breaks", "prompts", "days"):
+            conn.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
+        conn.executemany(
+            'INSERT INTO sessions (start, "end", cause, open, noticed, source) '
+            "VALUES (?, ?, ?, 0, ?, ?)",
+            [(s.start, s.end, s.cause.value, s.t, source) for s in result.sessions],
+        )
+        conn.executemany(
+            'INSERT INTO breaks (noticed, start, "end", cause, source) VALUES (?, ?, ?, ?, ?)',
+            [(b.t, b.start, b.end, b.cause.value, source) for b in result.breaks],
+        )
+        conn.executemany(
+            "INSERT INTO prompts (t, kind, level, seated_s, source) VALUES (?, ?, ?, ?, ?)",
+            [(p.t, p.kind.value, p.level, p.seated_s, source) for p in result.prompts],
+        )
+        conn.executemany(
+            "INSERT INTO days (date, source, tz, figures, written) VALUES (?, ?, ?, ?, ?)",
+            [
+                (
+                    d.date.isoformat(),
+                    source,
+                    tz_name,
+                    json.dumps(d.as_dict(), sort_keys=True),
+                    written,
+                )
+                for d in result.days
+            ],
+        )
+
+
+# ------------------------------------------------------- summaries log
+
+
+def append_summary(figures: DayFigures, tz_name: str, path: Path | None = None) -> bool:
+    """Append one day's figures as a JSON line to the summaries log (0600).
+
+    A plain-text record beside the database that any tool can read. Failing to
+    write it is logged, never raised: it must not take the daemon down.
+    """
+    target = path if path is not None else summaries_log_path()
+    line = json.dumps({"date": figures.date.isoformat(), "tz": tz_name, **figures.as_dict()})
+    try:
+        paths.ensure_private_dir(target.parent)
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+    except (OSError, StorageError) as exc:
+        log.error("%s: cannot append the daily summary: %s", target, exc)
+        return False
+    return True
