@@ -1,0 +1,1 @@
+"""Adapters between the engine and the desktop: activity, notifications, session events."""

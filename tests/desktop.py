@@ -1,0 +1,170 @@
+"""A real desktop for tests: Xvfb, a private D-Bus session bus, dunst.
+
+Each piece is started by the test that needs it and stopped afterwards, so
+nothing leaks onto the developer's own desktop. Locally a missing tool skips
+the test; under CI=true it fails, because there a skip would hide a broken
+install step (scripts/test.sh installs these with apt-get).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require_tool(*names: str) -> None:
+    """Skip (locally) or fail (in CI) unless every named program is on PATH."""
+    missing = [n for n in names if shutil.which(n) is None]
+    if missing:
+        message = (
+            f"needs {', '.join(missing)} (apt-get install xvfb xdotool dunst libnotify-bin dbus)"
+        )
+        if IN_CI:
+            pytest.fail(f"CI=true: {message}")
+        pytest.skip(message)
+
+
+def wait_for(
+    predicate: Callable[[], object], timeout: float = 10.0, what: str = "condition"
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def _stop(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def xvfb() -> Iterator[str]:
+    """Start Xvfb on a free display; yields DISPLAY (":N")."""
+    require_tool("Xvfb")
+    # Xvfb picks a free display itself and writes its number to -displayfd.
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    try:
+        with os.fdopen(read_fd) as numbers:
+            number = numbers.readline().strip()
+        if not number:
+            raise AssertionError(f"Xvfb did not start (exit status {proc.poll()})")
+        yield f":{number}"
+    finally:
+        _stop(proc)
+
+
+@dataclass
+class Bus:
+    address: str
+    env: dict[str, str]
+
+
+@contextlib.contextmanager
+def dbus_bus() -> Iterator[Bus]:
+    """A private dbus-daemon (session configuration); yields its address."""
+    require_tool("dbus-daemon")
+    proc = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1", "--nopidfile"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert proc.stdout is not None
+        address = proc.stdout.readline().decode().strip()
+        if not address:
+            raise AssertionError("dbus-daemon printed no address")
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address)
+        yield Bus(address, env)
+    finally:
+        _stop(proc)
+
+
+def name_has_owner(env: dict[str, str], name: str) -> bool:
+    res = subprocess.run(
+        [
+            "dbus-send",
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameHasOwner",
+            f"string:{name}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return "boolean true" in res.stdout
+
+
+@dataclass
+class Desktop:
+    display: str
+    bus: Bus
+    env: dict[str, str]  # DISPLAY and DBUS_SESSION_BUS_ADDRESS set, for subprocesses
+
+    def xdotool(self, *args: str) -> None:
+        subprocess.run(["xdotool", *args], env=self.env, check=True, capture_output=True)
+
+    def dunstctl(self, *args: str) -> str:
+        res = subprocess.run(
+            ["dunstctl", *args], env=self.env, check=True, capture_output=True, text=True
+        )
+        return res.stdout
+
+
+@contextlib.contextmanager
+def desktop(with_dunst: bool = True, dunstrc: Path | None = None) -> Iterator[Desktop]:
+    """Xvfb + a private session bus (+ dunst owning org.freedesktop.Notifications)."""
+    require_tool(
+        "Xvfb",
+        "xdotool",
+        "dbus-daemon",
+        "dbus-send",
+        *(["dunst", "dunstctl"] if with_dunst else []),
+    )
+    with xvfb() as display, dbus_bus() as bus:
+        env = dict(bus.env, DISPLAY=display)
+        env.pop("WAYLAND_DISPLAY", None)
+        dunst: subprocess.Popen[bytes] | None = None
+        try:
+            if with_dunst:
+                cmd = ["dunst"] + (["-config", str(dunstrc)] if dunstrc else [])
+                dunst = subprocess.Popen(
+                    cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
+                wait_for(
+                    lambda: name_has_owner(env, "org.freedesktop.Notifications"),
+                    what="dunst to own org.freedesktop.Notifications",
+                )
+            yield Desktop(display, bus, env)
+        finally:
+            if dunst is not None:
+                _stop(dunst)
