@@ -1,0 +1,226 @@
+"""What a prompt says: the prompt library, rotation and escalation wording.
+
+The engine decides *when* and *which kind*; this module turns that into the
+words of a notification. The shipped library is `data/prompts.toml`; a user's
+`prompts.toml` beside their config adds prompts, replaces one by `id`, or
+switches one off. Within a kind prompts rotate without repeats until the
+pool is used up, so the same line does not come back every half hour.
+"""
+
+from __future__ import annotations
+
+import enum
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from sitbreak.core import PromptDue, PromptKind
+from sitbreak.errors import ConfigError
+
+KINDS = ("posture", "move", "stretch", "hydrate", "breathe", "eyes")
+CAUSES = ("posture", "sitting", "stiffness", "dehydration", "stress", "eyes")
+_FIELDS = {"id", "kind", "cause", "title", "body", "caution", "enabled"}
+_MAX_TEXT = 300
+
+
+class Urgency(enum.Enum):
+    LOW = "low"
+    NORMAL = "normal"
+    CRITICAL = "critical"
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    id: str
+    kind: str
+    cause: str
+    title: str
+    body: str
+    caution: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A notification, ready to send."""
+
+    kind: str
+    level: int
+    title: str
+    body: str
+    urgency: Urgency
+    expire_s: float  # how long it stays on screen; 0 means until dismissed
+    prompt_id: str
+
+    def as_text(self) -> str:
+        return f"{self.title}: {' '.join(self.body.splitlines())}"
+
+
+def shipped_library_text() -> str:
+    return (resources.files("sitbreak") / "data" / "prompts.toml").read_text(encoding="utf-8")
+
+
+def parse_library(text: str, source: str) -> dict[str, Prompt | None]:
+    """Prompts by id from a library file; None marks an id switched off."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    unknown = set(data) - {"prompt"}
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown table {sorted(unknown)[0]!r}: expected only [[prompt]] entries"
+        )
+    entries = data.get("prompt", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{source}: expected [[prompt]] entries, found a single [prompt] table")
+    out: dict[str, Prompt | None] = {}
+    for n, entry in enumerate(entries, 1):
+        where = f"{source}: prompt #{n}"
+        prompt_id = entry.get("id")
+        if not isinstance(prompt_id, str) or not prompt_id:
+            raise ConfigError(f"{where}: expected a non-empty string id, found {prompt_id!r}")
+        where = f"{source}: prompt {prompt_id!r}"
+        extra = set(entry) - _FIELDS
+        if extra:
+            raise ConfigError(
+                f"{where}: unknown key {sorted(extra)[0]!r}; keys are {', '.join(sorted(_FIELDS))}"
+            )
+        if entry.get("enabled", True) is False:
+            out[prompt_id] = None
+            continue
+        out[prompt_id] = _prompt(entry, where)
+    return out
+
+
+def _prompt(entry: Mapping[str, object], where: str) -> Prompt:
+    kind, cause = entry.get("kind"), entry.get("cause")
+    if kind not in KINDS:
+        raise ConfigError(f"{where}: kind must be one of {', '.join(KINDS)}, found {kind!r}")
+    if cause not in CAUSES:
+        raise ConfigError(f"{where}: cause must be one of {', '.join(CAUSES)}, found {cause!r}")
+    texts: dict[str, str | None] = {}
+    for key in ("title", "body", "caution"):
+        value = entry.get(key)
+        if value is None and key == "caution":
+            texts[key] = None
+            continue
+        if not isinstance(value, str) or not value.strip() or len(value) > _MAX_TEXT:
+            raise ConfigError(
+                f"{where}: {key} must be a non-empty string of at most {_MAX_TEXT} characters"
+            )
+        texts[key] = value.strip()
+    return Prompt(
+        str(entry["id"]),
+        str(kind),
+        str(cause),
+        str(texts["title"]),
+        str(texts["body"]),
+        texts["caution"],
+    )
+
+
+def load_library(user_file: Path | None = None) -> list[Prompt]:
+    """The shipped prompts, with a user's file laid over them (by id)."""
+    merged = parse_library(shipped_library_text(), "shipped prompts.toml")
+    if user_file is not None and user_file.exists():
+        try:
+            text = user_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{user_file}: cannot read: {exc}") from None
+        merged.update(parse_library(text, str(user_file)))
+    return [p for p in merged.values() if p is not None]
+
+
+class PromptWriter:
+    """Picks and words prompts: rotation without repeats, escalation for `move`."""
+
+    def __init__(self, library: Iterable[Prompt]) -> None:
+        self._pools: dict[str, list[Prompt]] = {}
+        for p in library:
+            self._pools.setdefault(p.kind, []).append(p)
+        self._used: dict[str, set[str]] = {}
+
+    def kinds(self) -> list[str]:
+        return sorted(self._pools)
+
+    def pick(self, kind: str) -> Prompt | None:
+        pool = self._pools.get(kind)
+        if not pool:
+            return None
+        used = self._used.setdefault(kind, set())
+        if len(used) >= len(pool):
+            used.clear()  # the pool is used up: start another round
+        for p in pool:
+            if p.id not in used:
+                used.add(p.id)
+                return p
+        return None  # pragma: no cover - unreachable: the pool is not empty
+
+    def write(self, due: PromptDue) -> Message:
+        kind = due.kind.value
+        prompt = self.pick(kind)
+        body = prompt.body if prompt else _FALLBACK[kind]
+        if prompt and prompt.caution:
+            body += "\n" + prompt.caution
+        if due.kind is PromptKind.MOVE:
+            title = move_headline(due.level, due.seated_s)
+        else:
+            title = prompt.title if prompt else kind.capitalize()
+        return Message(
+            kind=kind,
+            level=due.level,
+            title=title,
+            body=body,
+            urgency=urgency_for(due),
+            expire_s=_EXPIRE[kind],
+            prompt_id=prompt.id if prompt else f"builtin-{kind}",
+        )
+
+
+def move_headline(level: int, seated_s: float) -> str:
+    """Rising insistence, always with the plain fact of how long it has been."""
+    minutes = round(seated_s / 60)
+    if minutes < 1:
+        sat = f"{round(seated_s)} seconds seated"  # only with seconds-scale test settings
+    elif minutes < 60:
+        sat = f"{minutes} minutes seated"
+    elif minutes < 65:
+        sat = "An hour without a break"
+    else:
+        h, m = divmod(minutes, 60)
+        sat = f"{h} h {m:02d} without a break"
+    if level <= 1:
+        return f"{sat} — time to stand up and move"
+    if level == 2:
+        return f"{sat} — still sitting, time to move"
+    return f"{sat} — please get up now"
+
+
+def urgency_for(due: PromptDue) -> Urgency:
+    # Critical only after several ignored movement prompts: notification
+    # servers keep critical ones on screen, which must be earned.
+    if due.kind is PromptKind.MOVE:
+        return Urgency.CRITICAL if due.level >= 4 else Urgency.NORMAL
+    return Urgency.LOW
+
+
+_EXPIRE = {
+    "posture": 20.0,
+    "move": 60.0,
+    "stretch": 45.0,
+    "hydrate": 30.0,
+    "breathe": 45.0,
+    "eyes": 30.0,
+}
+
+# Used only if a user switches off every prompt of a kind but not the kind.
+_FALLBACK = {
+    "posture": "Sit back, feet flat, shoulders relaxed.",
+    "move": "Stand up and walk for 2–3 minutes.",
+    "stretch": "Stand and stretch gently.\nMove gently; stop if it hurts.",
+    "hydrate": "Have a glass of water.",
+    "breathe": "A minute of slow breathing: in through the nose, out through the mouth.",
+    "eyes": "Look at something far away for 20 seconds.",
+}
