@@ -512,3 +512,24 @@ def test_waking_the_engine_more_often_changes_nothing(tick_every: float) -> None
         ]
 
     assert day(ticks=True) == day(ticks=False)
+
+
+def test_a_config_reload_mid_session_reschedules_the_coming_prompts() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(10 * MIN)
+    desk.engine.reconfigure(dataclasses.replace(only_move_and_posture(), move_after=45 * MIN))
+    desk.work(40 * MIN)
+    assert [(p.kind, desk.minutes(p.t)) for p in desk.prompts()] == [
+        (PromptKind.POSTURE, 20.0),
+        (PromptKind.MOVE, 45.0),
+    ]
+
+
+def test_switching_a_kind_off_by_reload_drops_it_at_once() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(10 * MIN)
+    desk.engine.reconfigure(
+        dataclasses.replace(EngineSettings(), enabled=frozenset({PromptKind.MOVE}))
+    )
+    desk.work(25 * MIN)
+    assert [p.kind for p in desk.prompts()] == [PromptKind.MOVE]

@@ -25,11 +25,50 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     return replay.run_cli(
         trace=args.trace,
         sample=args.sample,
+        record=args.record,
         config_path=args.config,
         as_json=args.json,
         out=sys.stdout,
         err=sys.stderr,
     )
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from sitbreak import service
+
+    return service.run(
+        args.config, log_level=args.log_level, source_pref=args.source, notify=args.notify
+    )
+
+
+def _cmd_control(args: argparse.Namespace) -> int:
+    import json
+
+    from sitbreak import control
+
+    seconds = getattr(args, "duration", None)
+    response = control.request(args.command, seconds=seconds)
+    if not response.get("ok"):
+        print(f"sitbreak: {response.get('error', 'the daemon refused')}", file=sys.stderr)
+        return 1
+    if getattr(args, "json", False):
+        print(json.dumps(response))
+    else:
+        print(control.format_status(response))
+    return 0
+
+
+def _duration(text: str) -> float:
+    """A command-line duration ("30m", "1h", "90s", "45"), checked like config values."""
+    from sitbreak.config import parse_duration
+
+    try:
+        seconds = parse_duration(text, "duration")
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError("duration: expected more than 0 seconds")
+    return seconds
 
 
 def _cmd_config_check(args: argparse.Namespace) -> int:
@@ -66,7 +105,54 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--config", type=Path, help="config file to use instead of your own")
     p.add_argument("--json", action="store_true", help="print the replay report as JSON")
+    p.add_argument(
+        "--record",
+        action="store_true",
+        help="also store the results in sitbreak's database (for reports), replacing an earlier "
+        "recording of the same trace",
+    )
     p.set_defaults(func=_cmd_replay)
+
+    p = sub.add_parser(
+        "run",
+        help="run the monitor in the foreground (what the user service runs)",
+        description="Watch keyboard/mouse activity, screen lock, suspend and calls; infer "
+        "sitting sessions and breaks; send prompts; store daily summaries.",
+    )
+    p.add_argument("--config", type=Path, help="config file to use instead of your own")
+    p.add_argument(
+        "--source",
+        choices=["auto", "x11", "pynput"],
+        default="auto",
+        help="where activity comes from (default: the best that works here)",
+    )
+    p.add_argument(
+        "--notify",
+        choices=["auto", "dbus", "plyer", "log"],
+        default="auto",
+        help="how prompts are shown (default: D-Bus notifications, else plyer)",
+    )
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("status", help="today so far, the current session and the next prompt")
+    p.add_argument("--json", action="store_true", help="print the status as JSON")
+    p.set_defaults(func=_cmd_control)
+    p = sub.add_parser("pause", help="no prompts for a while (sitting is still measured)")
+    p.add_argument(
+        "duration",
+        nargs="?",
+        type=_duration,
+        help='how long, e.g. "30m" or "2h" (default: until resume)',
+    )
+    p.set_defaults(func=_cmd_control)
+    p = sub.add_parser("resume", help="prompts again after a pause")
+    p.set_defaults(func=_cmd_control)
+    p = sub.add_parser("snooze", help="put off the next prompts (default 10 minutes)")
+    p.add_argument(
+        "duration", nargs="?", type=_duration, default=600.0, help='e.g. "10m" (default)'
+    )
+    p.set_defaults(func=_cmd_control)
 
     p = sub.add_parser("config", help="check or show the configuration")
     csub = p.add_subparsers(dest="config_command", metavar="ACTION")

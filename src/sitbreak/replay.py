@@ -25,7 +25,7 @@ from sitbreak.core import (
     PromptDue,
     SessionEnded,
 )
-from sitbreak.errors import TraceError
+from sitbreak.errors import StorageError, TraceError
 
 
 @dataclass
@@ -90,7 +90,9 @@ def report_dict(result: ReplayResult) -> dict[str, object]:
 
 
 def hm(seconds: float) -> str:
-    """A duration as people read it: '2 h 05', '47 min'."""
+    """A duration as people read it: '2 h 05', '47 min', '40 s'."""
+    if 0 < seconds < 59.5:
+        return f"{round(seconds)} s"
     minutes = round(seconds / 60)
     h, m = divmod(minutes, 60)
     return f"{h} h {m:02d}" if h else f"{m} min"
@@ -142,6 +144,7 @@ def run_cli(
     *,
     trace: Path | None,
     sample: bool,
+    record: bool = False,
     config_path: Path | None,
     as_json: bool,
     out: TextIO,
@@ -162,6 +165,20 @@ def run_cli(
     with open_trace(path, warn=warn) as tr:
         tz = resolve_tz(tr.header.tz or config.timezone)
         result = replay_events(tr, config.engine, tz)
+    if record:
+        from sitbreak.store import Store
+
+        # recover=False: a daemon may be running with its session open; a
+        # replay must not close that session as crashed.
+        store = Store.open(recover=False)
+        try:
+            source = f"replay:{path.name}"
+            store.record_replay(result, source)
+            if not store.flush():
+                raise StorageError(f"could not record the replay in {store.path}")
+        finally:
+            store.close()
+        print(f"recorded {len(result.sessions)} sessions as {source!r} in {store.path}", file=err)
     if as_json:
         json.dump(report_dict(result), out)
         out.write("\n")

@@ -203,6 +203,33 @@ class Engine:
                 out.extend(res)
         return out
 
+    def reconfigure(self, settings: EngineSettings) -> None:
+        """New settings (a config reload): the open session keeps its start and
+        history, and its upcoming prompts are rescheduled under the new rules."""
+        old, self.settings = self.settings, settings
+        if self._start is None:
+            return
+        if self._end_cause is not Cause.BREAK_NOW:
+            self._break_idle = settings.break_idle
+        start, s = self._start, settings
+        if PromptKind.MOVE not in s.enabled:
+            self._move_at = INF
+        elif self._move_level == 0:
+            self._move_at = start + s.move_after
+        elif self._move_at < INF:
+            self._move_at += s.move_repeat - old.move_repeat
+        if PromptKind.POSTURE not in s.enabled:
+            self._posture_at = INF
+        elif self._posture_at < INF:
+            self._posture_at = start + s.posture_after
+        if not self._extra_kinds():
+            self._extra_at = INF
+        elif self._extra_at < INF:
+            self._extra_at += s.extra_every - old.extra_every
+        if self._held is not None and self._held not in s.enabled:
+            self._held = None
+        self._refresh()
+
     def finish(self, t: float) -> tuple[Output, ...]:
         """Stop watching at `t` (daemon shutdown, end of a trace): close the session."""
         out = self._advance(t) if t >= self._deadline else []
