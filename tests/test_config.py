@@ -116,6 +116,10 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
         """
         [general]
         timezone = "Europe/Berlin"
+        [activity]
+        source = "pynput"
+        [notify]
+        backend = "log"
         [session]
         break_idle = "10m"
         break_locked = 90
@@ -139,6 +143,7 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
     )
     cfg = load_config(path)
     assert cfg.timezone == "Europe/Berlin"
+    assert (cfg.activity_source, cfg.notify_backend) == ("pynput", "log")
     assert cfg.engine == EngineSettings(
         break_idle=600,
         break_locked=90,
@@ -154,6 +159,14 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
         enabled=frozenset({PromptKind.POSTURE, PromptKind.MOVE, PromptKind.HYDRATE}),
     )
     assert set(cfg.sources.values()) == {str(path)}
+
+
+def test_a_choice_outside_its_list_is_named_with_the_options(tmp_path: Path) -> None:
+    path, message = error_for(tmp_path, '[activity]\nsource = "x12"\n')
+    assert message == (
+        f'{path}: [activity] source: expected one of "auto", "x11", "pynput", "gnome", '
+        '"freedesktop", "swayidle", "logind", found "x12"; did you mean "x11"?'
+    )
 
 
 def test_the_users_own_file_is_picked_up(sitbreak_home: Path) -> None:

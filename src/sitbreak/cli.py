@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sitbreak import __version__
+from sitbreak.config import ACTIVITY_SOURCES, NOTIFY_BACKENDS
 from sitbreak.errors import ConfigError, SitbreakError
 
 #: Exit status for bad input (config, trace, arguments), distinct from crashes.
@@ -122,15 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, help="config file to use instead of your own")
     p.add_argument(
         "--source",
-        choices=["auto", "x11", "pynput"],
-        default="auto",
-        help="where activity comes from (default: the best that works here)",
+        choices=list(ACTIVITY_SOURCES),
+        help='where activity comes from (default: [activity] source in the config, "auto")',
     )
     p.add_argument(
         "--notify",
-        choices=["auto", "dbus", "plyer", "log"],
-        default="auto",
-        help="how prompts are shown (default: D-Bus notifications, else plyer)",
+        choices=list(NOTIFY_BACKENDS),
+        help='how prompts are shown (default: [notify] backend in the config, "auto")',
     )
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.set_defaults(func=_cmd_run)
@@ -163,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     c = csub.add_parser("show", help="print the effective config and where each value came from")
     c.add_argument("--config", type=Path, help="config file to use instead of your own")
     c.set_defaults(func=_cmd_config_show)
+
+    from sitbreak.commands import register_all
+
+    register_all(sub)
     return parser
 
 

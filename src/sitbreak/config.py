@@ -38,12 +38,19 @@ DURATION_HINT = 'a duration like "90s", "8m" or "1h30m"'
 
 # ------------------------------------------------------------------ schema
 
+#: Where activity can come from; "auto" picks the best that works (see
+#: sitbreak.adapters.activity.select_source for the order).
+ACTIVITY_SOURCES = ("auto", "x11", "pynput", "gnome", "freedesktop", "swayidle", "logind")
+#: How prompts can be shown.
+NOTIFY_BACKENDS = ("auto", "dbus", "plyer", "log")
+
 
 class _Kind(enum.Enum):
     DURATION = "duration"
     BOOL = "bool"
     QUIET_HOURS = "quiet_hours"
     TIMEZONE = "timezone"
+    CHOICE = "choice"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +62,7 @@ class _Spec:
     # seconds-scale setting, for trying sitbreak out or testing it. A bare
     # number below `low` is far more often minutes meant as seconds.
     floor: float | None = None
+    choices: tuple[str, ...] = ()  # for CHOICE: the allowed strings
 
 
 def _duration(low: float, high: float | None = None, floor: float | None = None) -> _Spec:
@@ -66,6 +74,8 @@ def _duration(low: float, high: float | None = None, floor: float | None = None)
 # the engine misbehave (or nag every few seconds) out.
 _SCHEMA: dict[str, dict[str, _Spec]] = {
     "general": {"timezone": _Spec(_Kind.TIMEZONE)},
+    "activity": {"source": _Spec(_Kind.CHOICE, choices=ACTIVITY_SOURCES)},
+    "notify": {"backend": _Spec(_Kind.CHOICE, choices=NOTIFY_BACKENDS)},
     "session": {
         "break_idle": _duration(1 * MINUTE, 4 * HOUR, floor=5),
         "break_locked": _duration(0, 1 * HOUR),
@@ -233,7 +243,18 @@ def _convert_one(spec: _Spec, value: object, where: str) -> _Value:
         return value
     if spec.kind is _Kind.QUIET_HOURS:
         return parse_quiet_hours(value, where)
+    if spec.kind is _Kind.CHOICE:
+        return _parse_choice(value, spec.choices, where)
     return _parse_timezone(value, where)
+
+
+def _parse_choice(value: object, choices: tuple[str, ...], where: str) -> str:
+    if isinstance(value, str) and value in choices:
+        return value
+    options = ", ".join(_toml_string(c) for c in choices)
+    close = difflib.get_close_matches(value, choices, n=1) if isinstance(value, str) else []
+    hint = f"; did you mean {_toml_string(close[0])}?" if close else ""
+    raise ConfigError(f"{where}: expected one of {options}, found {_describe(value)}{hint}")
 
 
 def _check_range(spec: _Spec, seconds: float, raw: object, where: str) -> None:
@@ -429,6 +450,8 @@ class Config:
     timezone: str  # IANA name; "" means the machine's local zone
     sources: dict[str, str]  # "session.break_idle" -> "default" or the user file's path
     path: Path | None  # the user file overlaid on the defaults, if any
+    activity_source: str = "auto"
+    notify_backend: str = "auto"
 
 
 def _consistency_errors(
@@ -509,13 +532,24 @@ def load_config(path: Path | None = None) -> Config:
             if section == "prompts.enabled" and on is True
         ),
     )
-    return Config(engine=engine, timezone=timezone, sources=sources, path=user_path)
+    return Config(
+        engine=engine,
+        timezone=timezone,
+        sources=sources,
+        path=user_path,
+        activity_source=str(values[("activity", "source")]),
+        notify_backend=str(values[("notify", "backend")]),
+    )
 
 
 def _effective(config: Config, key: _Key) -> _Value:
     section, name = key
     if section == "general":
         return config.timezone
+    if section == "activity":
+        return config.activity_source
+    if section == "notify":
+        return config.notify_backend
     if section == "prompts.enabled":
         return PromptKind(name) in config.engine.enabled
     value: float | tuple[QuietRange, ...] = getattr(config.engine, name)  # duration or quiet hours

@@ -105,7 +105,10 @@ class Wiring:
     periodic: list[Periodic] = field(default_factory=list)
     control_path: Path | None = None  # None: no control socket
     summaries_path: Path | None = None
-    notify_ready: Callable[[str], None] = lambda _msg: None  # sd_notify, set by the service
+    #: Tells the service manager how we are (sd_notify lines); a no-op by default.
+    service_notify: Callable[..., None] = lambda *_lines: None
+    #: How often the service manager wants "WATCHDOG=1"; None: it does not.
+    watchdog_s: float | None = None
 
 
 class _ControlCall:
@@ -134,6 +137,7 @@ class Daemon:
         self._control: ControlServer | None = None
         self._source_lost = False
         self._reconnect_at = 0.0
+        self._next_watchdog = 0.0
         self.steps = 0
 
     # ---------------------------------------------------------- lifecycle
@@ -149,7 +153,7 @@ class Daemon:
             hm(self.config.engine.break_locked),
             hm(self.config.engine.move_after),
         )
-        self.w.notify_ready("READY=1")
+        self.w.service_notify("READY=1", f"STATUS={self._status_line(self.w.clock.now())}")
         try:
             while not self._stop.is_set():
                 self.step()
@@ -178,6 +182,7 @@ class Daemon:
             self._control.start()
 
     def _shutdown(self) -> None:
+        self.w.service_notify("STOPPING=1", "STATUS=closing the session and saving the day")
         now = self.w.clock.now()
         self._act(self.engine.finish(now))
         self._write_summary(self._today, final=True)
@@ -229,6 +234,12 @@ class Daemon:
         if now >= self._next_checkpoint:
             self._next_checkpoint = now + CHECKPOINT_S
             self._checkpoint()
+            self.w.service_notify(f"STATUS={self._status_line(now)}")
+        if self.w.watchdog_s is not None and now >= self._next_watchdog:
+            # Pinged from the loop itself: a hung loop stops the pings and
+            # systemd restarts us.
+            self._next_watchdog = now + self.w.watchdog_s / 2
+            self.w.service_notify("WATCHDOG=1")
 
     def _wait(self) -> None:
         """Sleep until the next poll or deadline, waking at once for queued events."""
@@ -391,6 +402,8 @@ class Daemon:
             seconds = request.seconds if request.seconds is not None else 600.0
             self._feed(Snooze(now, seconds))
             log.info("prompts snoozed for %s", hm(seconds))
+        if cmd != "status":
+            self.w.service_notify(f"STATUS={self._status_line(now)}")
         elif cmd != "status":
             return {"ok": False, "error": f"unknown command {cmd!r}"}
         return self.status(now)
@@ -426,6 +439,18 @@ class Daemon:
             if self.w.store.healthy
             else f"failing: {self.w.store.pending_count} writes pending",
         }
+
+    def _status_line(self, now: float) -> str:
+        """One line for `systemctl --user status sitbreak`."""
+        e = self.engine
+        start = e.session_start
+        if start is not None:
+            line = f"sitting for {hm(now - start)} (since {self._clock_time(start)})"
+        else:
+            line = f"{e.state.value}; watching activity with {self.w.source.name}"
+        if e.paused_until is not None:
+            line += ", prompts paused"
+        return line
 
     def _why(self, kind: PromptKind) -> str:
         s = self.config.engine

@@ -35,6 +35,7 @@ from sitbreak.daemon import (
 )
 from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.prompts import PromptWriter, load_library
+from sitbreak.sdnotify import SdNotifier
 from sitbreak.store import Store, summaries_log_path
 from sitbreak.timezones import resolve_tz
 
@@ -147,7 +148,7 @@ def run(
         return EXIT_ALREADY_RUNNING
     clock = SystemClock()
     try:
-        source = select_source(source_pref, clock)  # started, or an explanation
+        source = select_source(source_pref or config.activity_source, clock)  # started, or why not
     except NoActivitySource as exc:
         log.error("%s", exc)
         lock.release()
@@ -157,15 +158,18 @@ def run(
         lock.release()
         return EXIT_CONFIG
     store = Store.open()
+    sd = SdNotifier()
     daemon: Daemon | None = None
     try:
         wiring = Wiring(
             clock=clock,
             source=source,
-            notifier=ResilientNotifier(make_notifier(notify)),
+            notifier=ResilientNotifier(make_notifier(notify or config.notify_backend)),
             store=store,
             control_path=socket_path(),
             summaries_path=summaries_log_path(),
+            service_notify=sd.notify,
+            watchdog_s=sd.watchdog_s,
         )
         daemon = Daemon(config, wiring, tz, writer)
         wiring.monitors, wiring.periodic = _context(daemon.inbox.put, clock)
