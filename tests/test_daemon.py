@@ -282,3 +282,16 @@ def test_the_summary_line_reads_like_a_sentence() -> None:
         "6 breaks, 29 prompts (7 heeded)"
     )
     assert PromptKind.MOVE.value == "move"
+
+
+def test_the_loop_pings_the_watchdog_and_reports_its_status(tmp_path: Path) -> None:
+    office = Office(tmp_path)
+    sent: list[str] = []
+    office.daemon.w.service_notify = lambda *lines: sent.extend(lines)
+    office.daemon.w.watchdog_s = 10.0
+    office.sit(2 * MIN)
+    assert sent.count("WATCHDOG=1") == 2 * MIN // 5  # at half the interval
+    statuses = [line for line in sent if line.startswith("STATUS=")]
+    assert statuses[-1] == "STATUS=sitting for 2 min (since 09:00)"
+    office.daemon._shutdown()
+    assert "STOPPING=1" in sent

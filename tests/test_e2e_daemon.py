@@ -101,6 +101,18 @@ def test_a_day_at_a_real_desk_without_mocks(running: tuple) -> None:
     )
     assert json.loads(status.stdout)["state"] == "sitting"
 
+    # One daemon per user: a second one says so and leaves the first alone.
+    second = subprocess.run(
+        [sys.executable, "-m", "sitbreak", "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert second.returncode == 4
+    assert "already running" in second.stderr
+    assert proc.poll() is None
+
     # A movement prompt arrived in the notification server, replaced in place.
     wait_for(lambda: int(d.dunstctl("count", "displayed")) >= 1, what="a notification on screen")
     assert int(d.dunstctl("count", "displayed")) == 1
@@ -113,6 +125,11 @@ def test_a_day_at_a_real_desk_without_mocks(running: tuple) -> None:
     _, log = proc.communicate(timeout=15)
     assert proc.returncode == 0, log
     assert "ended: idle" in log
+    gone = subprocess.run(
+        [sys.executable, "-m", "sitbreak", "status"], env=env, capture_output=True, text=True
+    )
+    assert gone.returncode == 2
+    assert "sitbreak is not running" in gone.stderr
 
     db = home / "data" / "sitbreak.db"
     with sqlite3.connect(db) as conn:
