@@ -533,3 +533,29 @@ def test_switching_a_kind_off_by_reload_drops_it_at_once() -> None:
     )
     desk.work(25 * MIN)
     assert [p.kind for p in desk.prompts()] == [PromptKind.MOVE]
+
+
+def test_a_sitting_across_the_autumn_clock_change_is_timed_in_real_minutes() -> None:
+    # 25 October 2026: at 03:00 CEST the clocks go back to 02:00 CET.
+    start = dt.datetime(2026, 10, 25, 2, 40, tzinfo=BERLIN, fold=0).timestamp()
+    desk = Desk(only_move_and_posture(), start=start)
+    desk.work(45 * MIN)
+    (move,) = desk.prompts(PromptKind.MOVE)[:1]
+    assert move.t - start == 30 * MIN
+    local = dt.datetime.fromtimestamp(move.t, BERLIN)
+    assert (local.strftime("%H:%M"), local.fold) == ("02:10", 1)  # the second 02:10 of the night
+
+
+def test_a_break_across_the_spring_forward_gap_lasts_its_real_length() -> None:
+    # 29 March 2026: 02:00 CET jumps to 03:00 CEST. Locked 01:50 CET, back 03:20 CEST:
+    # an hour and a half on the wall clock, thirty minutes in real life.
+    night = dt.datetime(2026, 3, 29, 1, 0, tzinfo=BERLIN).timestamp()
+    desk = Desk(start=night)
+    desk.work(50 * MIN, every=5)
+    desk.send(Lock)
+    desk.wait(30 * MIN)
+    assert dt.datetime.fromtimestamp(desk.now, BERLIN).strftime("%H:%M") == "03:20"
+    desk.send(Unlock)
+    desk.work(MIN)
+    (brk,) = desk.of(BreakTaken)
+    assert brk.end - brk.start == 30 * MIN
