@@ -143,7 +143,9 @@ def test_a_day_at_a_real_desk_without_mocks(running: tuple) -> None:
     assert len(sessions) == 1
     start, end, cause, is_open = sessions[0]
     assert (cause, is_open) == ("idle", 0)
-    assert 10 <= end - start <= 25  # about 13 s of mouse and typing
+    # About 13 s of mouse and typing; the daemon looks every 5 s and sees the
+    # last input each time, so the start may be seen up to 5 s late.
+    assert 7 <= end - start <= 25
     assert ("move",) in prompts
     (day,) = [
         json.loads(line) for line in (home / "data" / "summaries.jsonl").read_text().splitlines()

@@ -56,9 +56,13 @@ from sitbreak.store import Store, append_summary, tz_label
 
 log = logging.getLogger("sitbreak.daemon")
 
-#: The loop's heartbeat: how often it asks the activity source (and so the
-#: most one activity event a second reaches the engine).
-POLL_S = 1.0
+#: The loop's heartbeat: how often it asks the activity source. The X idle
+#: counter gives the time of the *last* input whenever asked, and deadlines,
+#: desktop signals and control requests wake the loop by themselves, so a
+#: faster heartbeat buys nothing but wake-ups (measured: 1 s polling costs 2
+#: wake-ups a second, 5 s polling 0.5; benchmarks/bench_daemon.py). At most
+#: one activity event per heartbeat reaches the engine.
+POLL_S = 5.0
 CHECKPOINT_S = 60.0
 CALL_POLL_S = 5.0
 RECONNECT_S = 5.0
@@ -244,10 +248,13 @@ class Daemon:
     def _wait(self) -> None:
         """Sleep until the next poll or deadline, waking at once for queued events."""
         now = self.w.clock.now()
-        timeout = POLL_S
+        wake = now + POLL_S
         deadline = self.engine.next_deadline()
         if deadline is not None:
-            timeout = max(0.0, min(timeout, deadline - now))
+            wake = min(wake, deadline)
+        if self.w.watchdog_s is not None:
+            wake = min(wake, self._next_watchdog)
+        timeout = max(0.0, wake - now)
         try:
             item = self.inbox.get(timeout=timeout)
         except queue.Empty:
