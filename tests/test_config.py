@@ -133,12 +133,15 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
         extra_every = "1h"
         hold_after_idle = "2m"
         quiet_hours = ["12:00-13:00", "22:00-06:30"]
+        work_days = ["mon", "tue", "wed", "thu", "fri"]
+        work_hours = ["08:30-12:30", "13:30-18:00"]
         [prompts.enabled]
         posture = true
         move = true
         stretch = false
         hydrate = true
         breathe = false
+        eyes = false
         """,
     )
     cfg = load_config(path)
@@ -156,9 +159,61 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
         extra_every=3600,
         hold_after_idle=120,
         quiet_hours=(QuietRange(720, 780), QuietRange(1320, 390)),
+        work_days=frozenset({0, 1, 2, 3, 4}),
+        work_hours=(QuietRange(510, 750), QuietRange(810, 1080)),
         enabled=frozenset({PromptKind.POSTURE, PromptKind.MOVE, PromptKind.HYDRATE}),
     )
     assert set(cfg.sources.values()) == {str(path)}
+
+
+def test_work_days_and_hours_default_to_every_day_all_day() -> None:
+    engine = load_config().engine
+    assert engine.work_days == frozenset(range(7))
+    assert engine.work_hours == ()
+    assert not engine.limits_work_time
+
+
+def test_work_days_take_full_names_any_case_and_order(tmp_path: Path) -> None:
+    path = write(tmp_path, '[prompts]\nwork_days = ["Sunday", "sat", " MON "]\n')
+    assert load_config(path).engine.work_days == frozenset({0, 5, 6})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            '["mon", "tues"]',
+            'item 2: expected one of mon, tue, wed, thu, fri, sat, sun, found "tues"',
+        ),
+        ('["mon", "Tuseday"]', 'found "Tuseday"; did you mean "tue"?'),
+        ('["mon", 3]', "item 2: expected one of mon, tue, wed, thu, fri, sat, sun, found 3"),
+        ("[]", "expected at least one day, found []; to have no prompts at all"),
+        ('"mon"', 'write it as a list: ["mon"]'),
+    ],
+)
+def test_bad_work_days_name_the_item(tmp_path: Path, value: str, expected: str) -> None:
+    path, message = error_for(tmp_path, f"[prompts]\nwork_days = {value}\n")
+    assert message.startswith(f"{path}: [prompts] work_days: ")
+    assert expected in message
+
+
+def test_bad_work_hours_name_the_item(tmp_path: Path) -> None:
+    path, message = error_for(tmp_path, '[prompts]\nwork_hours = ["09:00-17:00", "9-5"]\n')
+    assert message == (
+        f'{path}: [prompts] work_hours: item 2: expected a range like "12:00-13:30", found "9-5"'
+    )
+
+
+def test_show_writes_work_days_and_hours_back_as_a_person_would(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, '[prompts]\nwork_days = ["fri", "mon"]\nwork_hours = ["22:00-06:00"]\n')
+    assert main(["config", "show", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert 'work_days = ["mon", "fri"]' in out
+    assert 'work_hours = ["22:00-06:00"]' in out
+    copy = write(tmp_path, out, "copy.toml")
+    assert load_config(copy).engine == load_config(path).engine
 
 
 def test_a_choice_outside_its_list_is_named_with_the_options(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sitbreak.adapters.context import EdgeWatcher
-from sitbreak.adapters.notify import RecordingNotifier, ResilientNotifier
+from sitbreak.adapters.notify import PromptResponse, RecordingNotifier, ResilientNotifier
 from sitbreak.clock import ManualClock
 from sitbreak.config import load_config
 from sitbreak.control import Request
@@ -295,3 +295,72 @@ def test_the_loop_pings_the_watchdog_and_reports_its_status(tmp_path: Path) -> N
     assert statuses[-1] == "STATUS=sitting for 2 min (since 09:00)"
     office.daemon._shutdown()
     assert "STOPPING=1" in sent
+
+
+class FullScreen:
+    """A desktop that is in full-screen mode while `on` is true."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.closed = False
+
+    def poll(self) -> str | None:
+        return "a full-screen window is in front" if self.on else None
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_full_screen_window_holds_the_prompt_until_it_is_gone(tmp_path: Path) -> None:
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
+    screen = office.daemon.w.dnd = FullScreen()
+    office.sit(28 * MIN)
+    screen.on = True  # a presentation starts
+    office.sit(7 * MIN)
+    assert office.recorder.sent == []
+    screen.on = False
+    office.sit(10)
+    (move,) = office.recorder.sent
+    assert move.kind == "move"
+    office.daemon._shutdown()
+    assert screen.closed
+
+
+def test_a_prompt_held_for_the_desktop_is_dropped_if_they_got_up_meanwhile(tmp_path: Path) -> None:
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
+    screen = office.daemon.w.dnd = FullScreen()
+    screen.on = True
+    office.sit(31 * MIN)
+    office.away(15 * MIN)  # a break: the session ended
+    screen.on = False
+    office.sit(MIN)
+    assert office.recorder.sent == []
+
+
+def test_taking_a_break_from_the_notification_ends_the_session_at_once(tmp_path: Path) -> None:
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
+    office.sit(30 * MIN + 5)
+    (move,) = office.recorder.sent
+    office.daemon.inbox.put(PromptResponse.to(move, "break", office.clock.now()))
+    office.sit(3)
+    office.away(MIN)
+    (session,) = [s for s in office.sessions() if s.cause is Cause.BREAK_NOW]
+    assert session.end == pytest.approx(NINE + 30 * MIN + 8 - 0.3)
+    outcomes = office.store.prompt_outcomes(0, 4e9)
+    assert [(kind, outcome) for _, kind, outcome in outcomes] == [("move", "heeded")]
+
+
+def test_snooze_from_the_notification_moves_the_next_movement_prompt(tmp_path: Path) -> None:
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
+    office.sit(30 * MIN + 5)
+    (move,) = office.recorder.sent
+    office.daemon.inbox.put(PromptResponse.to(move, "snooze", office.clock.now()))
+    office.sit(15 * MIN)
+
+    def moves() -> int:
+        return sum(m.kind == "move" for m in office.recorder.sent)
+
+    assert moves() == 1  # the 40-minute repeat moved to 50
+    office.sit(6 * MIN)
+    assert moves() == 2
+    assert office.store.prompt_outcomes(0, 4e9)[0][2] == "snoozed"

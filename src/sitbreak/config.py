@@ -48,7 +48,8 @@ NOTIFY_BACKENDS = ("auto", "dbus", "plyer", "log")
 class _Kind(enum.Enum):
     DURATION = "duration"
     BOOL = "bool"
-    QUIET_HOURS = "quiet_hours"
+    QUIET_HOURS = "quiet_hours"  # a list of "HH:MM-HH:MM" ranges (quiet or work hours)
+    WEEKDAYS = "weekdays"
     TIMEZONE = "timezone"
     CHOICE = "choice"
 
@@ -90,12 +91,14 @@ _SCHEMA: dict[str, dict[str, _Spec]] = {
         "extra_every": _duration(5 * MINUTE, 8 * HOUR, floor=5),
         "hold_after_idle": _duration(0, 30 * MINUTE),
         "quiet_hours": _Spec(_Kind.QUIET_HOURS),
+        "work_days": _Spec(_Kind.WEEKDAYS),
+        "work_hours": _Spec(_Kind.QUIET_HOURS),
     },
     "prompts.enabled": {kind.value: _Spec(_Kind.BOOL) for kind in PromptKind},
 }
 
 _Key = tuple[str, str]  # (section, key), e.g. ("session", "break_idle")
-_Value = float | bool | str | tuple[QuietRange, ...]
+_Value = float | bool | str | tuple[QuietRange, ...] | tuple[str, ...]
 
 
 def _dotted(key: _Key) -> str:
@@ -208,6 +211,42 @@ def parse_quiet_hours(value: object, where: str) -> tuple[QuietRange, ...]:
     return tuple(ranges)
 
 
+#: Day names as config files write them, in `date.weekday()` order (Monday = 0).
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def parse_weekdays(value: object, where: str) -> tuple[str, ...]:
+    """Day names ("mon", ..., "sun"; full names too) in week order; all bad items reported."""
+    expected = 'a list of days like ["mon", "tue", "wed", "thu", "fri"]'
+    if not isinstance(value, list):
+        hint = f"; write it as a list: [{_toml_string(value)}]" if isinstance(value, str) else ""
+        raise ConfigError(f"{where}: expected {expected}, found {_describe(value)}{hint}")
+    if not value:
+        raise ConfigError(
+            f"{where}: expected at least one day, found []; to have no prompts at all, "
+            "switch the kinds off in [prompts.enabled]"
+        )
+    days: set[int] = set()
+    problems: list[str] = []
+    for number, item in enumerate(value, start=1):
+        name = item.strip().lower() if isinstance(item, str) else None
+        if name in WEEKDAY_NAMES:
+            days.add(WEEKDAY_NAMES.index(name))
+        elif name in _FULL_DAY_NAMES:
+            days.add(_FULL_DAY_NAMES.index(name))
+        else:
+            close = difflib.get_close_matches(name or "", WEEKDAY_NAMES + _FULL_DAY_NAMES, n=1)
+            hint = f"; did you mean {_toml_string(close[0][:3])}?" if close else ""
+            problems.append(
+                f"{where}: item {number}: expected one of {', '.join(WEEKDAY_NAMES)}, "
+                f"found {_describe(item)}{hint}"
+            )
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return tuple(WEEKDAY_NAMES[d] for d in sorted(days))
+
+
 def _format_clock_range(quiet: QuietRange) -> str:
     start_h, start_m = divmod(quiet.start_min, 60)
     end_h, end_m = divmod(quiet.end_min, 60)
@@ -243,6 +282,8 @@ def _convert_one(spec: _Spec, value: object, where: str) -> _Value:
         return value
     if spec.kind is _Kind.QUIET_HOURS:
         return parse_quiet_hours(value, where)
+    if spec.kind is _Kind.WEEKDAYS:
+        return parse_weekdays(value, where)
     if spec.kind is _Kind.CHOICE:
         return _parse_choice(value, spec.choices, where)
     return _parse_timezone(value, where)
@@ -490,6 +531,11 @@ def _consistency_errors(
     return errors
 
 
+def _ranges(value: _Value) -> tuple[QuietRange, ...]:
+    assert isinstance(value, tuple)  # only ever called on quiet_hours and work_hours
+    return tuple(r for r in value if isinstance(r, QuietRange))
+
+
 def _seconds(value: _Value) -> float:
     assert isinstance(value, float), value  # only ever called on duration keys
     return value
@@ -520,12 +566,14 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError("\n".join(errors))
 
     timezone = values[("general", "timezone")]
-    quiet = values[("prompts", "quiet_hours")]
-    assert isinstance(timezone, str) and isinstance(quiet, tuple)
+    work_days = values[("prompts", "work_days")]
+    assert isinstance(timezone, str) and isinstance(work_days, tuple)
     engine = dataclasses.replace(
         EngineSettings(),
         **{name: value for (section, name), value in values.items() if isinstance(value, float)},
-        quiet_hours=quiet,
+        quiet_hours=_ranges(values[("prompts", "quiet_hours")]),
+        work_hours=_ranges(values[("prompts", "work_hours")]),
+        work_days=frozenset(WEEKDAY_NAMES.index(str(day)) for day in work_days),
         enabled=frozenset(
             PromptKind(name)
             for (section, name), on in values.items()
@@ -552,18 +600,21 @@ def _effective(config: Config, key: _Key) -> _Value:
         return config.notify_backend
     if section == "prompts.enabled":
         return PromptKind(name) in config.engine.enabled
-    value: float | tuple[QuietRange, ...] = getattr(config.engine, name)  # duration or quiet hours
+    if key == ("prompts", "work_days"):
+        return tuple(WEEKDAY_NAMES[day] for day in sorted(config.engine.work_days))
+    value: float | tuple[QuietRange, ...] = getattr(config.engine, name)  # duration or hours
     return value
 
 
 def _render(value: _Value) -> str:
-    """`value` as TOML, durations and quiet hours written the way people write them."""
+    """`value` as TOML, durations, hours and days written the way people write them."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):  # only durations are floats
         return _toml_string(format_duration(value))
     if isinstance(value, tuple):
-        return "[" + ", ".join(_toml_string(_format_clock_range(q)) for q in value) + "]"
+        items = (q if isinstance(q, str) else _format_clock_range(q) for q in value)
+        return "[" + ", ".join(_toml_string(item) for item in items) + "]"
     return _toml_string(str(value))
 
 

@@ -511,6 +511,7 @@ _PROMPT_PHRASES: Final = {
     "stretch": "stretch",
     "hydrate": "drink some water",
     "breathe": "take a few slow breaths",
+    "eyes": "rest your eyes",
 }
 _STATE_WORDS: Final = {
     "idle": "Idle",

@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sitbreak.adapters.activity import ActivitySource, SourceLost
-from sitbreak.adapters.notify import ResilientNotifier
+from sitbreak.adapters.notify import SNOOZE_S, PromptResponse, ResilientNotifier
 from sitbreak.clock import Clock
 from sitbreak.config import Config, load_config
 from sitbreak.control import ControlServer, Request
 from sitbreak.core import (
     Activity,
+    BreakNow,
     BreakTaken,
     Cause,
     DayFigures,
@@ -44,6 +45,7 @@ from sitbreak.core import (
     SessionEnded,
     SessionStarted,
     Snooze,
+    State,
     Suspend,
     Tick,
     Unpause,
@@ -77,6 +79,14 @@ EXIT_NO_SOURCE = 3  # nothing to watch activity with here
 EXIT_ALREADY_RUNNING = 4
 
 
+class Quiet(Protocol):
+    """Says whether now is a bad time for a prompt (full screen, Do Not Disturb)."""
+
+    def poll(self) -> str | None: ...
+
+    def close(self) -> None: ...
+
+
 class Monitor(Protocol):
     """Something that pushes events by itself (D-Bus signal threads)."""
 
@@ -107,6 +117,7 @@ class Wiring:
     store: Store
     monitors: list[Monitor] = field(default_factory=list)
     periodic: list[Periodic] = field(default_factory=list)
+    dnd: Quiet | None = None  # None: never hold prompts for the desktop's sake
     control_path: Path | None = None  # None: no control socket
     summaries_path: Path | None = None
     #: Tells the service manager how we are (sd_notify lines); a no-op by default.
@@ -131,7 +142,9 @@ class Daemon:
         self.tz = tz
         self.writer = writer
         self.engine = Engine(config.engine, tz)
-        self.inbox: queue.Queue[Event | _ControlCall | None] = queue.Queue()
+        self.inbox: queue.Queue[Event | _ControlCall | PromptResponse | None] = queue.Queue()
+        # A prompt the desktop asked us to hold (full screen, Do Not Disturb).
+        self._held: PromptDue | None = None
         self._stop = threading.Event()
         self._reload = threading.Event()
         self._started = wiring.clock.now()
@@ -202,6 +215,8 @@ class Daemon:
         except Exception:
             log.debug("error stopping the activity source", exc_info=True)
         self.w.notifier.close()
+        if self.w.dnd is not None:
+            self.w.dnd.close()
         self.w.store.flush()
         if not self.w.store.healthy:
             log.error(
@@ -230,6 +245,8 @@ class Daemon:
                 check.poll()  # watchers queue their own events, drained next
         self._drain()
         self._feed(Tick(now))
+        if self._held is not None:
+            self._release_held(now)
         if self._reload.is_set():
             self._reload.clear()
             self._reload_config()
@@ -300,6 +317,8 @@ class Daemon:
             if isinstance(item, _ControlCall):
                 item.response = self._answer(item.request)
                 item.done.set()
+            elif isinstance(item, PromptResponse):
+                self._response(item)
             else:
                 log.info("%s", _CONTEXT_WORDS.get(type(item).__name__, type(item).__name__))
                 self._feed(item)
@@ -331,9 +350,50 @@ class Daemon:
                 self._prompt(o)
 
     def _prompt(self, due: PromptDue) -> None:
+        reason = self._quiet_reason()
+        if reason is not None:
+            held = self._held
+            if held is None or _RANK.get(due.kind, 0) >= _RANK.get(held.kind, 0):
+                self._held = due  # the most relevant one waits; lesser ones are dropped
+            if held is None:
+                log.info("holding the %s prompt: %s", due.kind.value, reason)
+            return
         message = self.writer.write(due)
         self.w.notifier.send(message)
         self.w.store.prompt_sent(due)
+
+    def _quiet_reason(self) -> str | None:
+        if self.w.dnd is None:
+            return None
+        try:
+            return self.w.dnd.poll()
+        except Exception:  # a failing check never blocks prompts
+            log.debug("the do-not-disturb check failed", exc_info=True)
+            return None
+
+    def _release_held(self, now: float) -> None:
+        """Deliver the held prompt once the desktop allows, if it still applies."""
+        held = self._held
+        start = self.engine.session_start
+        if held is None:
+            return
+        if start is None or start > held.t:
+            self._held = None  # they got up in the meantime: it no longer applies
+            return
+        if self.engine.state is State.SITTING and self._quiet_reason() is None:
+            self._held = None
+            self._prompt(PromptDue(now, held.kind, held.level, now - start))
+
+    def _response(self, r: PromptResponse) -> None:
+        """The person answered a notification: act on it and remember what they did."""
+        now = self.w.clock.now()
+        log.info("prompt answered: %s", r.action)
+        if r.action == "break":
+            self._feed(BreakNow(now))
+        elif r.action == "snooze":
+            self._feed(Snooze(now, SNOOZE_S))
+        if r.due_t is not None:
+            self.w.store.set_prompt_outcome(r.due_t, PromptKind(r.kind), r.outcome)
 
     def _checkpoint(self) -> None:
         start = self.engine.session_start
@@ -477,6 +537,9 @@ class Daemon:
         self.engine.reconfigure(config.engine)
         log.info("config reloaded from %s", config.path or "the defaults")
 
+
+#: Which held prompt wins when the desktop makes several wait.
+_RANK = {PromptKind.MOVE: 2, PromptKind.POSTURE: 1}
 
 _CONTEXT_WORDS = {
     "Lock": "screen locked",

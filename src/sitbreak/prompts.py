@@ -23,6 +23,8 @@ KINDS = ("posture", "move", "stretch", "hydrate", "breathe", "eyes")
 CAUSES = ("posture", "sitting", "stiffness", "dehydration", "stress", "eyes")
 _FIELDS = {"id", "kind", "cause", "title", "body", "caution", "enabled"}
 _MAX_TEXT = 300
+#: Shown under every stretch, including a user's own that forgot to say it.
+STRETCH_CAUTION = "Move gently; stop if it hurts."
 
 
 class Urgency(enum.Enum):
@@ -52,6 +54,8 @@ class Message:
     urgency: Urgency
     expire_s: float  # how long it stays on screen; 0 means until dismissed
     prompt_id: str
+    #: The engine's PromptDue.t: what the store keys the prompt's outcome by.
+    due_t: float | None = None
 
     def as_text(self) -> str:
         return f"{self.title}: {' '.join(self.body.splitlines())}"
@@ -82,6 +86,10 @@ def parse_library(text: str, source: str) -> dict[str, Prompt | None]:
         if not isinstance(prompt_id, str) or not prompt_id:
             raise ConfigError(f"{where}: expected a non-empty string id, found {prompt_id!r}")
         where = f"{source}: prompt {prompt_id!r}"
+        if prompt_id in out:
+            # Within one file a second entry would silently win; across files
+            # replacing by id is the point, so only this is an error.
+            raise ConfigError(f"{where}: the id is used twice in this file (#{n} repeats it)")
         extra = set(entry) - _FIELDS
         if extra:
             raise ConfigError(
@@ -111,6 +119,8 @@ def _prompt(entry: Mapping[str, object], where: str) -> Prompt:
                 f"{where}: {key} must be a non-empty string of at most {_MAX_TEXT} characters"
             )
         texts[key] = value.strip()
+    if kind == "stretch" and texts["caution"] is None:
+        texts["caution"] = STRETCH_CAUTION
     return Prompt(
         str(entry["id"]),
         str(kind),
@@ -121,15 +131,24 @@ def _prompt(entry: Mapping[str, object], where: str) -> Prompt:
     )
 
 
+SHIPPED_SOURCE = "shipped prompts.toml"
+
+
+def read_user_library(user_file: Path | None) -> dict[str, Prompt | None]:
+    """A user's prompts by id (None: a shipped one switched off); {} without a file."""
+    if user_file is None or not user_file.exists():
+        return {}
+    try:
+        text = user_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{user_file}: cannot read: {exc}") from None
+    return parse_library(text, str(user_file))
+
+
 def load_library(user_file: Path | None = None) -> list[Prompt]:
     """The shipped prompts, with a user's file laid over them (by id)."""
-    merged = parse_library(shipped_library_text(), "shipped prompts.toml")
-    if user_file is not None and user_file.exists():
-        try:
-            text = user_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{user_file}: cannot read: {exc}") from None
-        merged.update(parse_library(text, str(user_file)))
+    merged = parse_library(shipped_library_text(), SHIPPED_SOURCE)
+    merged.update(read_user_library(user_file))
     return [p for p in merged.values() if p is not None]
 
 
@@ -176,6 +195,7 @@ class PromptWriter:
             urgency=urgency_for(due),
             expire_s=_EXPIRE[kind],
             prompt_id=prompt.id if prompt else f"builtin-{kind}",
+            due_t=due.t,
         )
 
 
@@ -219,7 +239,7 @@ _EXPIRE = {
 _FALLBACK = {
     "posture": "Sit back, feet flat, shoulders relaxed.",
     "move": "Stand up and walk for 2–3 minutes.",
-    "stretch": "Stand and stretch gently.\nMove gently; stop if it hurts.",
+    "stretch": "Stand and stretch gently.\n" + STRETCH_CAUTION,
     "hydrate": "Have a glass of water.",
     "breathe": "A minute of slow breathing: in through the nose, out through the mouth.",
     "eyes": "Look at something far away for 20 seconds.",

@@ -18,7 +18,8 @@ from typing import IO, Any
 
 from sitbreak import paths
 from sitbreak.adapters.activity import NoActivitySource, select_source
-from sitbreak.adapters.notify import ResilientNotifier, make_notifier
+from sitbreak.adapters.desktop_state import DoNotDisturb
+from sitbreak.adapters.notify import PromptResponse, ResilientNotifier, make_notifier
 from sitbreak.clock import SystemClock
 from sitbreak.config import load_config
 from sitbreak.control import socket_path
@@ -159,19 +160,25 @@ def run(
         return EXIT_CONFIG
     store = Store.open()
     sd = SdNotifier()
-    daemon: Daemon | None = None
+    box: dict[str, Daemon] = {}  # the daemon, once made: answers arrive only after prompts
+
+    def on_response(response: PromptResponse) -> None:
+        box["daemon"].inbox.put(response)  # from the notifier's thread: only queue
+
     try:
+        backend = make_notifier(notify or config.notify_backend, on_response=on_response)
         wiring = Wiring(
             clock=clock,
             source=source,
-            notifier=ResilientNotifier(make_notifier(notify or config.notify_backend)),
+            notifier=ResilientNotifier(backend),
             store=store,
+            dnd=DoNotDisturb(),
             control_path=socket_path(),
             summaries_path=summaries_log_path(),
             service_notify=sd.notify,
             watchdog_s=sd.watchdog_s,
         )
-        daemon = Daemon(config, wiring, tz, writer)
+        daemon = box["daemon"] = Daemon(config, wiring, tz, writer)
         wiring.monitors, wiring.periodic = _context(daemon.inbox.put, clock)
         _install_signals(daemon)
         return daemon.run()

@@ -13,8 +13,9 @@ call or a video is on, stillness is expected, so idle counts as sitting for up
 to `call_idle_max`. Prompts are scheduled from the session's start and shown
 only to someone who is there: a prompt that falls due while nobody has touched
 the machine for `hold_after_idle` waits for them (and is dropped if that turns
-out to be a break), and none is shown while locked, asleep, paused, snoozed or
-in quiet hours.
+out to be a break), and none is shown while locked, asleep, paused, snoozed,
+in quiet hours or outside work days and hours (those wait, like the others,
+for the time they end, and are shown then if the session is still going).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from sitbreak.core.model import (
     WatchEnd,
     WatchStart,
 )
-from sitbreak.core.settings import EXTRA_KINDS, EngineSettings
+from sitbreak.core.settings import EXTRA_KINDS, EngineSettings, QuietRange
 
 INF = math.inf
 _NOTHING: tuple[Output, ...] = ()
@@ -64,6 +65,12 @@ LOCK_SCREEN_GAP = 15.0
 #: Input on the lock screen for this long with no unlock seen: we missed the
 #: unlock (a lost D-Bus signal), so treat the screen as unlocked.
 MISSED_UNLOCK_AFTER = 60.0
+#: Work time when no work hours are given: the whole of a work day.
+_WHOLE_DAY = QuietRange(0, 24 * 60)
+#: How many back-to-back stretches without prompts (quiet hours running into
+#: time off work, ...) to follow when looking for their end; more is a
+#: config that never allows a prompt, and the engine just looks again later.
+_MAX_CHAIN = 16
 
 _PRIORITY = {
     PromptKind.MOVE: 3,
@@ -71,6 +78,7 @@ _PRIORITY = {
     PromptKind.STRETCH: 1,
     PromptKind.HYDRATE: 1,
     PromptKind.BREATHE: 1,
+    PromptKind.EYES: 1,
 }
 
 
@@ -506,8 +514,62 @@ class Engine:
             self._absent
             or now < self._paused_until
             or now < self._snoozed_until
-            or (bool(self.settings.quiet_hours) and self._quiet_end(now) is not None)
+            or self._off_hours_until(now) is not None
         )
+
+    def _off_hours_until(self, now: float) -> float | None:
+        """If `now` is in quiet hours or outside work time, when prompts may come
+        again (INF: never); else None."""
+        s = self.settings
+        if not s.quiet_hours and not s.limits_work_time:
+            return None  # the common case, kept cheap
+        t = now
+        # One stretch can run into another (work starts at 09:00, but 09:00 to
+        # 09:30 is quiet): follow them to the first time that is neither.
+        for _ in range(_MAX_CHAIN):
+            end = self._quiet_end(t) if s.quiet_hours else None
+            if end is None:
+                end = self._work_starts(t)
+            if end is None:
+                return None if t == now else t
+            if end == INF:
+                return INF
+            t = end
+        return t
+
+    def _work_starts(self, now: float) -> float | None:
+        """If `now` is outside work days and hours, when work time next begins
+        (INF: never); else None. A range wrapping past midnight belongs to the
+        day it starts on: a Friday night shift goes on into Saturday."""
+        s = self.settings
+        if not s.limits_work_time:
+            return None
+        local = dt.datetime.fromtimestamp(now, self.tz)
+        today = local.date()
+        minute = local.hour * 60 + local.minute
+        ranges = s.work_hours or (_WHOLE_DAY,)
+        yesterday = (today - dt.timedelta(days=1)).weekday()
+        for r in ranges:
+            if r.start_min < r.end_min:
+                if today.weekday() in s.work_days and r.contains(minute):
+                    return None
+            elif (today.weekday() in s.work_days and minute >= r.start_min) or (
+                yesterday in s.work_days and minute < r.end_min
+            ):
+                return None
+        starts = [
+            self._local_time(today + dt.timedelta(days=k), r.start_min)
+            for k in range(8)  # a week ahead, and today's later ranges
+            if (today + dt.timedelta(days=k)).weekday() in s.work_days
+            for r in ranges
+        ]
+        later = [t for t in starts if t > now]
+        return max(min(later), now + 1.0) if later else INF
+
+    def _local_time(self, day: dt.date, minute_of_day: int) -> float:
+        h, m = divmod(minute_of_day, 60)
+        local = dt.datetime.combine(day, dt.time(0), self.tz) + dt.timedelta(hours=h, minutes=m)
+        return local.timestamp()
 
     def _quiet_end(self, now: float) -> float | None:
         """If `now` is in quiet hours, when they end; else None."""
@@ -554,8 +616,8 @@ class Engine:
                 d = min(d, self._paused_until)
             elif now < self._snoozed_until:
                 d = min(d, self._snoozed_until)
-            elif self.settings.quiet_hours:
-                end = self._quiet_end(now)
+            else:
+                end = self._off_hours_until(now)
                 if end is not None:
                     d = min(d, end)
         return d

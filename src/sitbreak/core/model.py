@@ -16,6 +16,7 @@ class PromptKind(enum.Enum):
     STRETCH = "stretch"
     HYDRATE = "hydrate"
     BREATHE = "breathe"
+    EYES = "eyes"
 
 
 class Cause(enum.Enum):

@@ -14,7 +14,15 @@ MINUTE = 60.0
 HOUR = 3600.0
 
 #: The order in which the optional kinds take turns.
-EXTRA_KINDS: tuple[PromptKind, ...] = (PromptKind.STRETCH, PromptKind.HYDRATE, PromptKind.BREATHE)
+EXTRA_KINDS: tuple[PromptKind, ...] = (
+    PromptKind.STRETCH,
+    PromptKind.HYDRATE,
+    PromptKind.BREATHE,
+    PromptKind.EYES,
+)
+
+#: Days of the week as `datetime.date.weekday()` numbers them: Monday is 0.
+ALL_DAYS: frozenset[int] = frozenset(range(7))
 
 
 def _all_kinds() -> frozenset[PromptKind]:
@@ -50,4 +58,14 @@ class EngineSettings:
     hold_after_idle: float = 30.0
     heeded_within: float = 10 * MINUTE
     quiet_hours: tuple[QuietRange, ...] = ()
+    # Prompts only on these weekdays (Monday = 0) and, if any ranges are
+    # given, only inside them; outside, prompts wait as in quiet hours. A
+    # range that wraps past midnight belongs to the day it starts on.
+    work_days: frozenset[int] = ALL_DAYS
+    work_hours: tuple[QuietRange, ...] = ()
     enabled: frozenset[PromptKind] = field(default_factory=_all_kinds)
+
+    @property
+    def limits_work_time(self) -> bool:
+        """True when work days or hours leave some time without prompts."""
+        return self.work_days != ALL_DAYS or bool(self.work_hours)
