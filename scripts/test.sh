@@ -11,7 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the desktop tests use; installed only where we may (root).
-APT_PACKAGES=(xvfb xdotool dunst libnotify-bin x11-utils dbus systemd libglib2.0-bin gsettings-desktop-schemas)
+APT_PACKAGES=(
+    xvfb xdotool dunst libnotify-bin x11-utils dbus systemd
+    libglib2.0-bin gsettings-desktop-schemas chromium fonts-dejavu-core
+)
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     missing=()

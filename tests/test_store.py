@@ -356,6 +356,32 @@ def test_day_figures_equal_the_ledger_over_the_same_outputs(db: Store) -> None:
     assert (empty.date, empty.sessions, empty.sitting_s) == (DAY - dt.timedelta(days=1), 0, 0.0)
 
 
+def test_a_range_of_days_has_the_same_figures_as_each_day_alone(db: Store) -> None:
+    drive_daemon(db, scenario())
+    first, last = DAY - dt.timedelta(days=1), DAY + dt.timedelta(days=2)
+    together = db.figures_between(first, last, TZ, settings=SETTINGS)
+    assert [f.date for f in together] == [first + dt.timedelta(days=i) for i in range(4)]
+    for fig in together:
+        assert fig.as_dict() == db.day_figures(fig.date, TZ, settings=SETTINGS).as_dict()
+
+
+def test_what_people_did_with_prompts_is_counted_per_day(db: Store) -> None:
+    outputs = drive_daemon(db, scenario())
+    prompts = [o for o in outputs if isinstance(o, PromptDue)]
+    outcomes = ["heeded", "snoozed", "snoozed", "skipped", "ignored"]
+    for p, outcome in zip(prompts, outcomes, strict=False):
+        db.set_prompt_outcome(p.t, p.kind, outcome)
+    db.flush()
+    days = db.figures_between(DAY, DAY + dt.timedelta(days=1), TZ, settings=SETTINGS)
+    counted = [
+        (d.prompts_acted, d.prompts_snoozed, d.prompts_skipped, d.prompts_ignored) for d in days
+    ]
+    expected = {"heeded": 0, "snoozed": 0, "skipped": 0, "ignored": 0}
+    for outcome in outcomes[: len(prompts)]:
+        expected[outcome] += 1
+    assert tuple(map(sum, zip(*counted, strict=True))) == tuple(expected.values())
+
+
 MIDNIGHT = at(DAY, "00:00")
 FRIDAY, MONDAY = dt.date(2024, 3, 8), dt.date(2024, 3, 11)
 

@@ -561,5 +561,9 @@ def summary_line(fig: DayFigures) -> str:
     return (
         f"{fig.date.isoformat()}: sat {hm(fig.sitting_s)} in {fig.sessions} sessions "
         f"(longest {hm(fig.longest_session_s)}, {fig.sessions_over_limit} over the limit), "
-        f"{fig.breaks} breaks, {fig.prompts} prompts ({fig.prompts_heeded} heeded)"
+        f"{fig.breaks} breaks, {fig.prompts} prompts ({fig.prompts_heeded} heeded"
+        + (f", {fig.prompts_snoozed} snoozed" if fig.prompts_snoozed else "")
+        + (f", {fig.prompts_skipped} skipped" if fig.prompts_skipped else "")
+        + (f", {fig.prompts_ignored} ignored" if fig.prompts_ignored else "")
+        + ")"
     )

@@ -321,6 +321,14 @@ def _day_bounds(date: dt.date, tz: dt.tzinfo) -> tuple[float, float]:
 #: Read around a day for its figures; far more than any heeded window plus slack.
 _MARGIN_S = 86400.0
 
+#: Which DayFigures count each recorded prompt outcome.
+_OUTCOME_FIELD = {
+    "heeded": "prompts_acted",
+    "snoozed": "prompts_snoozed",
+    "skipped": "prompts_skipped",
+    "ignored": "prompts_ignored",
+}
+
 
 def _feed_key(o: Output) -> float:
     """The ledger must see outputs in the engine's order, which is by `t`.
@@ -735,8 +743,28 @@ class Store:
         `live` is the daemon's session in progress, up to now: it stands in for
         the stored row of the same start, whose end is only the last checkpoint.
         """
+        return self.figures_between(date, date, tz, source, settings=settings, live=live)[0]
+
+    def figures_between(
+        self,
+        first: dt.date,
+        last: dt.date,
+        tz: dt.tzinfo,
+        source: str = DAEMON,
+        *,
+        settings: EngineSettings | None = None,
+        live: SessionEnded | None = None,
+    ) -> list[DayFigures]:
+        """Figures for each local day from `first` to `last`, in one pass.
+
+        The one code path for daily figures (the daemon's summary line, status
+        and every report): outputs are fed to a single DayLedger in the order
+        they were noticed, so a day's figures do not depend on which range
+        they were asked for in.
+        """
         s = settings if settings is not None else EngineSettings()
-        outputs = self._outputs_around(date, tz, source)
+        lo, hi = _day_bounds(first, tz)[0], _day_bounds(last, tz)[1]
+        outputs = self._outputs_between(lo - _MARGIN_S, hi + _MARGIN_S, source)
         if live is not None:
             outputs = [
                 o for o in outputs if not (isinstance(o, SessionEnded) and o.start == live.start)
@@ -744,21 +772,28 @@ class Store:
             outputs.append(live)
         ledger = DayLedger(tz, limit_s=s.move_after, heeded_within=s.heeded_within)
         ledger.extend(sorted(outputs, key=_feed_key))
-        for fig in ledger.days():
-            if fig.date == date:
-                return fig
-        return DayFigures(date)
+        days = []
+        date = first
+        while date <= last:
+            days.append(ledger.day(date))
+            date += dt.timedelta(days=1)
+        by_date = {d.date: d for d in days}
+        for t, _kind, outcome in self.prompt_outcomes(lo, hi, source):
+            fig = by_date.get(dt.datetime.fromtimestamp(t, tz).date())
+            if fig is not None and outcome is not None:
+                field = _OUTCOME_FIELD.get(outcome)
+                if field is not None:
+                    setattr(fig, field, getattr(fig, field) + 1)
+        return days
 
-    def _outputs_around(self, date: dt.date, tz: dt.tzinfo, source: str) -> list[Output]:
-        """Everything that can change `date`'s figures.
+    def _outputs_between(self, lo: float, hi: float, source: str) -> list[Output]:
+        """Everything stored in [lo, hi).
 
         Whether a move prompt was heeded is settled by the end of the session it
         was sent in, and that end can fall before the day began: a prompt at
-        00:00:10 to someone who last typed at 23:59:50 and got up. A margin on
-        each side covers that; the ledger puts each output in its own day.
+        00:00:10 to someone who last typed at 23:59:50 and got up. Callers read
+        a margin on each side; the ledger puts each output in its own day.
         """
-        day_start, day_end = _day_bounds(date, tz)
-        lo, hi = day_start - _MARGIN_S, day_end + _MARGIN_S
         rows = self._read(
             'SELECT start, "end", cause, noticed FROM sessions '
             'WHERE source = ? AND start < ? AND "end" >= ?',

@@ -26,6 +26,12 @@ class DayFigures:
     break_s: float = 0.0
     prompts: int = 0
     prompts_heeded: int = 0
+    # What the person did with the notifications, where the desktop told us
+    # (buttons, dismissals); filled in by the store from recorded outcomes.
+    prompts_acted: int = 0
+    prompts_snoozed: int = 0
+    prompts_skipped: int = 0
+    prompts_ignored: int = 0
     prompts_by_kind: dict[str, int] = field(default_factory=dict)
     first_seen: float | None = None
     last_seen: float | None = None
@@ -41,6 +47,10 @@ class DayFigures:
             "break_s": round(self.break_s, 1),
             "prompts": self.prompts,
             "prompts_heeded": self.prompts_heeded,
+            "prompts_acted": self.prompts_acted,
+            "prompts_snoozed": self.prompts_snoozed,
+            "prompts_skipped": self.prompts_skipped,
+            "prompts_ignored": self.prompts_ignored,
             "prompts_by_kind": dict(sorted(self.prompts_by_kind.items())),
             "first_seen": self.first_seen,
             "last_seen": self.last_seen,

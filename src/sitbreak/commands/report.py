@@ -1,0 +1,173 @@
+"""`sitbreak report`: a day's, week's or month's figures, for people or programs.
+
+Exit status: 0 with a report; 1 when there is nothing to report from (no
+database yet, or nothing stored under the chosen source), with a message on
+stderr and nothing on stdout; 2 for bad input (a bad date, an unknown source),
+as for every command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from sitbreak.config import Config
+    from sitbreak.store import Store
+
+#: Exit status when there is no data to report from.
+EXIT_NO_DATA = 1
+
+_EPILOG = """\
+WHEN is 'today' (the default), 'yesterday' or a date YYYY-MM-DD, in the time
+zone of your config ([general] timezone) or the machine's. A replay recorded
+with `sitbreak replay TRACE --record` is reported with --source replay:NAME,
+in the time zone it was replayed in.
+
+examples:
+  sitbreak report                      today so far
+  sitbreak report yesterday --sessions
+  sitbreak report --week               this week, a row a day, vs last week
+  sitbreak report --month 2026-10-01   October 2026 (any date in it will do)
+  sitbreak report --from 2026-01-01 --to 2026-12-31 --format csv -o 2026.csv
+  sitbreak report --format html -o today.html
+"""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "report",
+        help="daily, weekly or monthly summaries: sitting, sessions, breaks, prompts",
+        description="Summarise a day (default today), a week, a month or any range of days\n"
+        "from what sitbreak stored: time sitting, sessions, the longest one, breaks,\n"
+        "prompts, a timeline, the trend and a tip.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("when", nargs="?", metavar="WHEN", help="today, yesterday or YYYY-MM-DD")
+    span = p.add_mutually_exclusive_group()
+    span.add_argument(
+        "--week", nargs="?", const="", metavar="DATE", help="the week (Mon-Sun) of DATE"
+    )
+    span.add_argument(
+        "--month", nargs="?", const="", metavar="DATE", help="the calendar month of DATE"
+    )
+    span.add_argument("--from", dest="first", metavar="DATE", help="first day of a range")
+    p.add_argument("--to", dest="last", metavar="DATE", help="last day of a range (default today)")
+    p.add_argument(
+        "--format",
+        "-f",
+        default="text",
+        choices=["text", "markdown", "json", "csv", "html"],
+        help="output format (default text)",
+    )
+    p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE, not stdout")
+    p.add_argument(
+        "--source",
+        default="daemon",
+        metavar="SOURCE",
+        help="'daemon' (the default: what the monitor saw) or 'replay:NAME' (a recorded replay)",
+    )
+    p.add_argument(
+        "--sessions", action="store_true", help="list sessions too (CSV: one row per session)"
+    )
+    p.add_argument("--config", type=Path, help="config file to use instead of your own")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from sitbreak.config import load_config
+    from sitbreak.errors import SitbreakError
+    from sitbreak.store import DAEMON, Store, default_db_path
+
+    if args.when is not None and args.first is not None:
+        raise SitbreakError("give either WHEN or --from/--to, not both")
+    if args.source != DAEMON and not args.source.startswith("replay:"):
+        raise SitbreakError(
+            f"unknown source {args.source!r}: expected 'daemon' or 'replay:NAME' "
+            "(for example replay:sample.jsonl.gz)"
+        )
+    config = load_config(args.config)
+    path = default_db_path()
+    if not path.exists():
+        # Store.open would create an empty database: a report must leave no trace.
+        print(
+            f"sitbreak: nothing to report yet: no database at {path}. Start the monitor with "
+            "`sitbreak run` (or record a replay with `sitbreak replay --sample --record`).",
+            file=sys.stderr,
+        )
+        return EXIT_NO_DATA
+    # recover=False: the daemon may be running with its session open.
+    with Store.open(path, recover=False) as store:
+        return _report(args, config, store)
+
+
+def _report(args: argparse.Namespace, config: Config, store: Store) -> int:
+    import datetime as dt
+
+    from sitbreak import report
+
+    tz = _time_zone(config, store, args.source)
+    if tz is None:
+        print(
+            f"sitbreak: nothing stored under source {args.source!r}. Record a replay with "
+            "`sitbreak replay TRACE --record`; its source is 'replay:' and the trace's file name.",
+            file=sys.stderr,
+        )
+        return EXIT_NO_DATA
+    now = time.time()
+    today = dt.datetime.fromtimestamp(now, tz).date()
+    period = report.choose_period(
+        args.when, week=args.week, month=args.month, first=args.first, last=args.last, today=today
+    )
+    # Timelines are drawn for a day (text, any format) and in HTML; a year's CSV needs none.
+    detail = args.sessions or args.format == "html" or period.kind == "day"
+    rep = report.gather(
+        store,
+        period,
+        source=args.source,
+        tz=tz,
+        settings=config.engine,
+        now=now,
+        detail=detail,
+        previous=args.format != "csv",
+        week=args.format == "html",
+    )
+    out = sys.stdout if args.output is None else None
+    color = out is not None and report.wants_color(out, dict(os.environ))
+    text = report.render(rep, args.format, color=color, sessions=args.sessions)
+    if out is not None:
+        out.write(text)
+        out.flush()
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def _time_zone(config: Config, store: Store, source: str) -> dt.tzinfo | None:
+    """The daemon's days are cut in the configured zone; a replay's in the zone it was replayed in.
+
+    None when `source` is a replay that was never recorded.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from sitbreak.store import DAEMON
+    from sitbreak.timezones import resolve_tz
+
+    if source == DAEMON:
+        return resolve_tz(config.timezone)
+    saved = store.saved_days(source)
+    if not saved:
+        return None
+    name = str(saved[0]["tz"])
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return resolve_tz(config.timezone)  # "UTC+01:00" or "localtime": best effort
