@@ -55,7 +55,8 @@ class Office:
         self, tmp_path: Path, notifier: RecordingNotifier | None = None, config_text: str = ""
     ) -> None:
         config_file = tmp_path / "config.toml"
-        config_file.write_text(config_text)
+        # The office is in Berlin whatever the test machine's zone.
+        config_file.write_text('[general]\ntimezone = "Europe/Berlin"\n' + config_text)
         self.config = load_config(config_file)
         self.clock = ManualClock(NINE)
         self.source = ScriptedSource()
@@ -364,3 +365,21 @@ def test_snooze_from_the_notification_moves_the_next_movement_prompt(tmp_path: P
     office.sit(6 * MIN)
     assert moves() == 2
     assert office.store.prompt_outcomes(0, 4e9)[0][2] == "snoozed"
+
+
+def test_a_change_of_the_machines_time_zone_is_followed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    office = Office(tmp_path)
+    office.sit(MIN)
+    tokyo = ZoneInfo("Asia/Tokyo")
+    with caplog.at_level(logging.INFO, logger="sitbreak"):
+        office.daemon.check_timezone(lambda: tokyo)
+        office.daemon.check_timezone(lambda: tokyo)
+    assert office.daemon.tz is tokyo
+    assert office.daemon.engine.tz is tokyo
+    changes = [r for r in caplog.records if "time zone changed" in r.message]
+    assert len(changes) == 1
+    assert "Europe/Berlin to Asia/Tokyo" in changes[0].message
+    # 09:01 in Berlin is 17:01 in Tokyo: the next midnight is Tokyo's.
+    assert office.daemon._midnight == dt.datetime(2026, 11, 3, 0, 0, tzinfo=tokyo).timestamp()

@@ -55,6 +55,7 @@ from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.prompts import PromptWriter
 from sitbreak.replay import hm
 from sitbreak.store import Store, append_summary, tz_label
+from sitbreak.timezones import resolve_tz
 
 log = logging.getLogger("sitbreak.daemon")
 
@@ -255,6 +256,8 @@ class Daemon:
         if now >= self._next_checkpoint:
             self._next_checkpoint = now + CHECKPOINT_S
             self._checkpoint()
+            if not self.config.timezone:  # following the machine's zone
+                self.check_timezone(lambda: resolve_tz(None))
             self.w.service_notify(f"STATUS={self._status_line(now)}")
         if self.w.watchdog_s is not None and now >= self._next_watchdog:
             # Pinged from the loop itself: a hung loop stops the pings and
@@ -417,6 +420,23 @@ class Daemon:
 
     def _clock_time(self, t: float) -> str:
         return dt.datetime.fromtimestamp(t, self.tz).strftime("%H:%M")
+
+    def check_timezone(self, resolve: Callable[[], dt.tzinfo]) -> None:
+        """Follow the machine's time zone when it changes (a laptop that travelled).
+
+        Days from now on are cut in the new zone; the day in progress is
+        summarised and continues under its new date."""
+        try:
+            tz = resolve()
+        except SitbreakError:
+            return
+        if tz_label(tz) == tz_label(self.tz):
+            return
+        now = self.w.clock.now()
+        log.info("the time zone changed from %s to %s", tz_label(self.tz), tz_label(tz))
+        self.tz = self.engine.tz = tz
+        self._today = self._date(now)
+        self._midnight = next_midnight(now, tz)
 
     def _new_day(self, now: float) -> None:
         self._write_summary(self._today, final=True)

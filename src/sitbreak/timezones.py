@@ -31,8 +31,28 @@ def resolve_tz(name: str | None) -> dt.tzinfo:
             return ZoneInfo(env)
         except (ZoneInfoNotFoundError, ValueError):
             pass  # a POSIX TZ string or junk: fall through to the machine's zone
+    key = _localtime_key()
+    if key is not None:
+        try:
+            return ZoneInfo(key)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
     try:
         with _LOCALTIME.open("rb") as f:
             return ZoneInfo.from_file(f, key="localtime")
     except (OSError, ValueError):
         return dt.UTC
+
+
+def _localtime_key() -> str | None:
+    """ "Europe/Berlin" when /etc/localtime links into a zoneinfo directory, as it
+    usually does: the zone's real name, for summaries and to notice a change."""
+    try:
+        target = _LOCALTIME.resolve(strict=True)
+    except OSError:
+        return None
+    parts = target.parts
+    if "zoneinfo" not in parts:
+        return None
+    key = "/".join(parts[len(parts) - parts[::-1].index("zoneinfo") :])
+    return key or None
