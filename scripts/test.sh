@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
     xvfb xdotool dunst libnotify-bin x11-utils dbus systemd
     libglib2.0-bin gsettings-desktop-schemas chromium fonts-dejavu-core
+    sway swayidle wtype
 )
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

@@ -22,14 +22,18 @@ import pytest
 
 from desktop import Desktop, desktop, require_tool, wait_for
 from sitbreak.adapters.activity import (
+    PREFERENCES,
+    SOURCES,
     NoActivitySource,
     PynputSource,
     SourceLost,
     SourceUnavailable,
     X11IdleSource,
+    plan_sources,
     select_source,
 )
 from sitbreak.clock import SystemClock
+from sitbreak.config import ACTIVITY_SOURCES
 from sitbreak.errors import ConfigError
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -360,6 +364,10 @@ def test_select_without_display_explains_what_to_do(clock: SystemClock) -> None:
     assert "Traceback" not in message
 
 
+#: No D-Bus and no swayidle: whatever runs the tests, nothing on Wayland can work.
+NOWHERE = {"DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent/system_bus", "PATH": "/nonexistent"}
+
+
 @linux_only
 @pytest.mark.parametrize(
     "env",
@@ -372,10 +380,74 @@ def test_select_without_display_explains_what_to_do(clock: SystemClock) -> None:
 )
 def test_select_on_wayland_explains_what_to_do(clock: SystemClock, env: dict[str, str]) -> None:
     with pytest.raises(NoActivitySource) as caught:
-        select_source("auto", clock, env)
+        select_source("auto", clock, {**env, **NOWHERE})
     message = str(caught.value)
-    for phrase in ("Wayland", "only input to X11 windows", "D-Bus", "[activity] source"):
+    # The Wayland sources were tried, in order, each saying why it failed...
+    tried = [line.split(":")[0].strip(" -") for line in message.splitlines()[1:5]]
+    assert tried == ["gnome", "freedesktop", "swayidle", "logind"]
+    assert "gnome: no session bus (DBUS_SESSION_BUS_ADDRESS is not set)" in message
+    # ...the X11 ones were not, and it says why, and what to do.
+    for phrase in (
+        "x11: not tried: this is a Wayland session",
+        "only input to X11 windows",
+        "sudo apt install swayidle",
+        '[activity] source = "x11"',
+    ):
         assert phrase in message
+    assert "Traceback" not in message
+
+
+@linux_only
+def test_select_x11_on_wayland_when_asked(clock: SystemClock) -> None:
+    # Forced, the X11 idle poll is tried even on Wayland (XWayland input only).
+    with pytest.raises(NoActivitySource, match=r"x11: cannot open X display :\d+"):
+        select_source("x11", clock, {"WAYLAND_DISPLAY": "wayland-0", "DISPLAY": ":9876"})
+
+
+@pytest.mark.parametrize(
+    ("env", "session", "order"),
+    [
+        ({"DISPLAY": ":0"}, "x11", ("x11", "gnome", "freedesktop", "pynput", "logind")),
+        (
+            {"WAYLAND_DISPLAY": "wayland-1", "DISPLAY": ":0"},
+            "wayland",
+            ("gnome", "freedesktop", "swayidle", "logind"),
+        ),
+        (
+            {"XDG_SESSION_TYPE": "wayland"},
+            "wayland",
+            ("gnome", "freedesktop", "swayidle", "logind"),
+        ),
+        ({"XDG_SESSION_TYPE": "tty"}, "none", ("gnome", "freedesktop")),
+        ({}, "none", ("gnome", "freedesktop")),
+    ],
+)
+def test_auto_order_by_session(env: dict[str, str], session: str, order: tuple[str, ...]) -> None:
+    plan = plan_sources("auto", env, platform="linux")
+    assert (plan.session, plan.order) == (session, order)
+    # Every source is either tried or refused with a reason.
+    refused = dict(plan.refused)
+    assert sorted([*plan.order, *refused]) == sorted(SOURCES)
+    assert all(refused.values())
+    assert plan.fix
+
+
+def test_auto_is_pynput_only_on_macos_and_windows() -> None:
+    for platform in ("darwin", "win32"):
+        plan = plan_sources("auto", {"DISPLAY": ":0"}, platform=platform)
+        assert plan.order == ("pynput",)
+        assert dict(plan.refused)["gnome"] == "Linux only"
+
+
+@pytest.mark.parametrize("name", SOURCES)
+def test_a_named_source_is_the_only_one_tried(name: str) -> None:
+    plan = plan_sources(name, {"WAYLAND_DISPLAY": "wayland-0"}, platform="linux")
+    assert plan.order == (name,)
+    assert len(plan.refused) == len(SOURCES) - 1
+
+
+def test_the_config_and_the_sources_agree_on_the_names() -> None:
+    assert PREFERENCES == ACTIVITY_SOURCES
 
 
 def test_select_rejects_an_unknown_preference(clock: SystemClock) -> None:

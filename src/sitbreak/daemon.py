@@ -163,6 +163,9 @@ class Daemon:
     def run(self) -> int:
         """Run until `stop()`; returns the exit status."""
         self._start_edges()
+        describe = getattr(self.w.source, "describe", None)
+        if describe is not None:
+            log.info("activity source: %s", describe())
         log.info(
             "sitbreak is watching activity with %s; break after %s idle or a %s lock, "
             "move prompt after %s",
