@@ -13,41 +13,22 @@ Needs Xvfb and xdotool. Prints figures; asserts nothing. Takes about 15 s.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from pathlib import Path
 
 from sitbreak.adapters.activity import PynputSource, X11IdleSource
 from sitbreak.clock import SystemClock
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the desktop fixtures
+from desktop import xvfb
 
 POLLS = 2000
 MOVE_SECONDS = 5.0
 KEY_SECONDS = 3.0
 RATE_HZ = 100  # a brisk human pointer; xdotool's sleep sets the pace
-
-
-@contextlib.contextmanager
-def private_xvfb() -> Iterator[str]:
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    try:
-        with os.fdopen(read_fd) as numbers:
-            number = numbers.readline().strip()
-        if not number:
-            sys.exit(f"Xvfb did not start (exit status {proc.poll()})")
-        yield f":{number}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 class CountingSource(PynputSource):
@@ -107,7 +88,7 @@ def bench_pynput(clock: SystemClock, display: str, what: str, step: list[str], s
 def main() -> None:
     os.environ.pop("WAYLAND_DISPLAY", None)
     clock = SystemClock()
-    with private_xvfb() as display:
+    with xvfb() as display:
         os.environ["DISPLAY"] = display  # pynput connects to the process's own DISPLAY
         bench_idle_poll(clock, display)
         bench_pynput(clock, display, "pointer motion", ["mousemove", "{x}", "{y}"], MOVE_SECONDS)

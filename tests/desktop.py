@@ -57,13 +57,18 @@ def _stop(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
 
 
 @contextlib.contextmanager
-def xvfb() -> Iterator[str]:
-    """Start Xvfb on a free display; yields DISPLAY (":N")."""
+def xvfb_process(
+    *extra: str, screen: str = "1280x1024x24"
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Start Xvfb on a free display; yields (DISPLAY, the process) for tests that kill it.
+
+    `extra` goes on Xvfb's command line (e.g. "-extension", "MIT-SCREEN-SAVER").
+    """
     require_tool("Xvfb")
     # Xvfb picks a free display itself and writes its number to -displayfd.
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", screen, "-nolisten", "tcp", *extra],
         pass_fds=(write_fd,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -74,9 +79,29 @@ def xvfb() -> Iterator[str]:
             number = numbers.readline().strip()
         if not number:
             raise AssertionError(f"Xvfb did not start (exit status {proc.poll()})")
-        yield f":{number}"
+        yield f":{number}", proc
     finally:
         _stop(proc)
+
+
+@contextlib.contextmanager
+def xvfb(*extra: str) -> Iterator[str]:
+    """Start Xvfb on a free display; yields DISPLAY (":N")."""
+    with xvfb_process(*extra) as (display, _proc):
+        yield display
+
+
+#: Thresholds of seconds, for tests that run the real daemon for a few seconds.
+FAST_DAEMON_CONFIG = """
+[session]
+break_idle = "6s"
+break_locked = "3s"
+[prompts]
+posture_after = "5s"
+posture_guard = "0s"
+move_after = "8s"
+move_repeat = "5s"
+"""
 
 
 @dataclass

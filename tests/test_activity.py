@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from desktop import Desktop, desktop, require_tool, wait_for
+from desktop import Desktop, desktop, require_tool, wait_for, xvfb_process
 from sitbreak.adapters.activity import (
     PREFERENCES,
     SOURCES,
@@ -60,27 +60,10 @@ def clock() -> SystemClock:
 
 @contextlib.contextmanager
 def own_xvfb(*extra: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """An Xvfb this test may kill or strip of extensions; yields (DISPLAY, process).
-
-    tests/desktop.py's xvfb() hides its process and takes no options.
-    """
+    """An Xvfb this test may kill or strip of extensions; yields (DISPLAY, process)."""
     require_tool("Xvfb", "xdotool")
-    read_fd, write_fd = os.pipe()
-    screen = ["-screen", "0", "640x480x24"]
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), *screen, "-nolisten", "tcp", *extra],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    try:
-        with os.fdopen(read_fd) as numbers:
-            number = numbers.readline().strip()
-        assert number, f"Xvfb did not start (exit status {proc.poll()})"
-        yield f":{number}", proc
-    finally:
-        kill(proc)
+    with xvfb_process(*extra, screen="640x480x24") as started:
+        yield started
 
 
 def kill(proc: subprocess.Popen[bytes]) -> None:

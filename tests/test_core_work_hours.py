@@ -8,22 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from zoneinfo import ZoneInfo
 
+from desk import BERLIN, MIN, Desk
 from sitbreak.core import (
     CallStart,
-    Engine,
     EngineSettings,
-    Output,
-    PromptDue,
     PromptKind,
     QuietRange,
     SessionEnded,
-    Tick,
 )
 
-BERLIN = ZoneInfo("Europe/Berlin")
-MIN = 60.0
 HOUR = 60 * MIN
 MON_TO_FRI = frozenset(range(5))
 
@@ -35,44 +29,6 @@ def at(day: int, hh_mm: str) -> float:
 
 
 MONDAY, SATURDAY, FRIDAY = 0, 5, 4
-
-
-class Desk:
-    """A person at a desk, and the engine watching them."""
-
-    def __init__(self, settings: EngineSettings, start: float) -> None:
-        self.engine = Engine(settings, BERLIN)
-        self.now = start
-        self.out: list[Output] = []
-
-    def work(self, seconds: float, every: float = 5.0) -> None:
-        """Type and click for `seconds`, an input every `every` seconds."""
-        end = self.now + seconds
-        while self.now < end:
-            self.out.extend(self.engine.activity(self.now))
-            self.now += every
-        self.now = end
-
-    def wait(self, seconds: float) -> None:
-        """Time passes with no input; the daemon wakes at every deadline."""
-        end = self.now + seconds
-        while True:
-            d = self.engine.next_deadline()
-            if d is None or d > end:
-                break
-            self.out.extend(self.engine.handle(Tick(d)))
-        self.now = end
-        self.out.extend(self.engine.handle(Tick(end)))
-
-    def prompts(self) -> list[PromptDue]:
-        return [o for o in self.out if isinstance(o, PromptDue)]
-
-    def shown(self) -> list[tuple[str, str]]:
-        """(kind, local HH:MM) of every prompt, to compare with what a person would see."""
-        return [
-            (p.kind.value, dt.datetime.fromtimestamp(p.t, BERLIN).strftime("%a %H:%M"))
-            for p in self.prompts()
-        ]
 
 
 def settings(**changes: object) -> EngineSettings:

@@ -19,20 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from desktop import Desktop, desktop, wait_for
+from desktop import FAST_DAEMON_CONFIG, Desktop, desktop, wait_for
 
 SECRET = "correct horse battery staple"
 
-CONFIG = """
-[session]
-break_idle = "6s"
-break_locked = "3s"
-[prompts]
-posture_after = "5s"
-posture_guard = "0s"
-move_after = "8s"
-move_repeat = "5s"
-"""
+CONFIG = FAST_DAEMON_CONFIG
 
 pytestmark = pytest.mark.desktop
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop import IN_CI, desktop
+from desktop import FAST_DAEMON_CONFIG, IN_CI, desktop
 from sitbreak import cli, daemon, unit
 
 REPO = Path(__file__).resolve().parents[1]
@@ -407,16 +407,7 @@ def test_import_problem_names_an_interpreter_without_sitbreak(tmp_path: Path) ->
 
 # ---------------------------------------------------------------- sd_notify, for real
 
-CONFIG = """
-[session]
-break_idle = "6s"
-break_locked = "3s"
-[prompts]
-posture_after = "5s"
-posture_guard = "0s"
-move_after = "8s"
-move_repeat = "5s"
-"""
+CONFIG = FAST_DAEMON_CONFIG
 
 
 class NotifySocket:
