@@ -12,15 +12,9 @@ import argparse
 import importlib
 
 #: Modules under sitbreak.commands, in the order their commands are listed.
-MODULES: list[str] = ["report", "prompts", "service", "doctor"]
+MODULES: list[str] = ["report", "prompts", "doctor", "service"]
 
 
 def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for name in MODULES:
-        try:
-            module = importlib.import_module(f"sitbreak.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"sitbreak.commands.{name}":
-                continue  # not written yet (listed ahead for parallel work)
-            raise
-        module.register(sub)
+        importlib.import_module(f"sitbreak.commands.{name}").register(sub)
