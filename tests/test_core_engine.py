@@ -19,6 +19,7 @@ from sitbreak.core import (
     CallEnd,
     CallStart,
     Cause,
+    DesktopBusy,
     EngineSettings,
     Lock,
     Output,
@@ -243,7 +244,8 @@ def test_idle_during_a_call_counts_only_up_to_call_idle_max() -> None:
     desk.send(CallStart)
     desk.wait(3 * 60 * MIN)  # the call app was left open
     (ended,) = desk.of(SessionEnded)
-    assert ended.end == joined
+    # Stillness in the call counted as sitting, up to the cap.
+    assert ended.end == joined + 60 * MIN
     assert ended.t == joined + 60 * MIN
 
 
@@ -512,3 +514,67 @@ def test_a_break_across_the_spring_forward_gap_lasts_its_real_length() -> None:
     desk.work(MIN)
     (brk,) = desk.of(BreakTaken)
     assert brk.end - brk.start == 30 * MIN
+
+
+def test_an_optional_prompt_outranked_by_a_waiting_one_comes_later() -> None:
+    # Paused through the 45-minute stretch: once prompts resume, the waiting
+    # move prompt goes first and the stretch takes its turn after it.
+    settings = dataclasses.replace(
+        EngineSettings(), enabled=frozenset({PromptKind.MOVE, PromptKind.STRETCH})
+    )
+    desk = Desk(settings)
+    desk.send(Pause, until=desk.now + 50 * MIN)
+    desk.work(70 * MIN)
+    assert [(p.kind, desk.minutes(p.t)) for p in desk.prompts()][:2] == [
+        (PromptKind.MOVE, 50.0),
+        (PromptKind.STRETCH, 55.0),
+    ]
+
+
+def test_a_kind_switched_back_on_by_reload_comes_back_in_the_same_session() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(31 * MIN)
+    desk.engine.reconfigure(dataclasses.replace(EngineSettings(), enabled=frozenset()))
+    desk.work(10 * MIN)
+    desk.engine.reconfigure(only_move_and_posture())
+    desk.work(11 * MIN)
+    moves = [desk.minutes(p.t) for p in desk.prompts(PromptKind.MOVE)]
+    assert moves == [30.0, pytest.approx(51.0, abs=0.1)]  # 10 min after switching back on
+
+
+def test_a_late_input_does_not_stretch_the_session() -> None:
+    desk = Desk()
+    desk.work(10, every=1)
+    desk.out.extend(desk.engine.handle(Tick(desk.now + 500)))  # the daemon woke late
+    desk.out.extend(desk.engine.activity(desk.now + 10))  # an input from before that
+    desk.now += 500
+    desk.wait(20 * MIN)
+    (ended,) = desk.of(SessionEnded)
+    assert ended.end == MONDAY_9AM + 20
+
+
+def test_the_desktop_asking_for_quiet_holds_prompts_like_quiet_hours() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(28 * MIN)
+    desk.send(DesktopBusy, busy=True)  # a presentation in full screen
+    desk.work(7 * MIN)
+    assert desk.prompts(PromptKind.MOVE) == []
+    desk.send(Pause)  # and then prompts are paused: still nothing when it ends
+    desk.send(DesktopBusy, busy=False)
+    desk.work(MIN)
+    assert desk.prompts(PromptKind.MOVE) == []
+    desk.send(Unpause)
+    assert [desk.minutes(p.t) for p in desk.prompts(PromptKind.MOVE)] == [36.0]
+
+
+def test_rebasing_moves_every_time_the_engine_holds() -> None:
+    desk = Desk()
+    desk.work(10 * MIN, every=1)
+    desk.wait(20 * MIN)  # a break: the session is over
+    desk.engine.rebase(-3600.0)  # the wall clock was an hour fast
+    desk.now -= 3600.0
+    desk.work(5 * MIN)
+    _, second = desk.of(SessionStarted)
+    assert second.t == desk.now - 5 * MIN
+    (brk,) = desk.of(BreakTaken)
+    assert brk.end - brk.start == 20 * MIN + 1  # its real length, across the rebase

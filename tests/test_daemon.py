@@ -20,8 +20,9 @@ from sitbreak.adapters.notify import PromptResponse, RecordingNotifier, Resilien
 from sitbreak.clock import ManualClock
 from sitbreak.config import load_config
 from sitbreak.control import Request
-from sitbreak.core import CallEnd, CallStart, Cause, Lock, PromptKind, Unlock
-from sitbreak.daemon import Daemon, Periodic, Wiring, summary_line
+from sitbreak.core import CallEnd, CallStart, Cause, Lock, State, Unlock
+from sitbreak.daemon import MAX_FAILED_TURNS, Daemon, Periodic, Wiring, summary_line
+from sitbreak.errors import StorageError
 from sitbreak.prompts import PromptWriter, load_library
 from sitbreak.store import Store
 
@@ -50,9 +51,27 @@ class ScriptedSource:
         self.stopped = True
 
 
+class FullScreen:
+    """A desktop that is in full-screen mode while `on` is true."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.closed = False
+
+    def poll(self) -> str | None:
+        return "a full-screen window is in front" if self.on else None
+
+    def close(self) -> None:
+        self.closed = True
+
+
 class Office:
     def __init__(
-        self, tmp_path: Path, notifier: RecordingNotifier | None = None, config_text: str = ""
+        self,
+        tmp_path: Path,
+        notifier: RecordingNotifier | None = None,
+        config_text: str = "",
+        dnd: FullScreen | None = None,
     ) -> None:
         config_file = tmp_path / "config.toml"
         # The office is in Berlin whatever the test machine's zone.
@@ -70,6 +89,7 @@ class Office:
             notifier=ResilientNotifier(self.recorder, clock=self.clock.now),
             store=self.store,
             periodic=[],
+            dnd=dnd,
             summaries_path=self.summaries,
         )
         self.daemon = Daemon(self.config, wiring, BERLIN, PromptWriter(load_library()))
@@ -282,7 +302,6 @@ def test_the_summary_line_reads_like_a_sentence() -> None:
         "2026-11-02: sat 5 h 50 in 7 sessions (longest 1 h 12, 5 over the limit), "
         "6 breaks, 29 prompts (7 heeded)"
     )
-    assert PromptKind.MOVE.value == "move"
 
 
 def test_the_loop_pings_the_watchdog_and_reports_its_status(tmp_path: Path) -> None:
@@ -298,23 +317,9 @@ def test_the_loop_pings_the_watchdog_and_reports_its_status(tmp_path: Path) -> N
     assert "STOPPING=1" in sent
 
 
-class FullScreen:
-    """A desktop that is in full-screen mode while `on` is true."""
-
-    def __init__(self) -> None:
-        self.on = False
-        self.closed = False
-
-    def poll(self) -> str | None:
-        return "a full-screen window is in front" if self.on else None
-
-    def close(self) -> None:
-        self.closed = True
-
-
 def test_a_full_screen_window_holds_the_prompt_until_it_is_gone(tmp_path: Path) -> None:
-    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
-    screen = office.daemon.w.dnd = FullScreen()
+    screen = FullScreen()
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n", dnd=screen)
     office.sit(28 * MIN)
     screen.on = True  # a presentation starts
     office.sit(7 * MIN)
@@ -328,8 +333,8 @@ def test_a_full_screen_window_holds_the_prompt_until_it_is_gone(tmp_path: Path) 
 
 
 def test_a_prompt_held_for_the_desktop_is_dropped_if_they_got_up_meanwhile(tmp_path: Path) -> None:
-    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
-    screen = office.daemon.w.dnd = FullScreen()
+    screen = FullScreen()
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n", dnd=screen)
     screen.on = True
     office.sit(31 * MIN)
     office.away(15 * MIN)  # a break: the session ended
@@ -383,3 +388,49 @@ def test_a_change_of_the_machines_time_zone_is_followed(
     assert "Europe/Berlin to Asia/Tokyo" in changes[0].message
     # 09:01 in Berlin is 17:01 in Tokyo: the next midnight is Tokyo's.
     assert office.daemon._midnight == dt.datetime(2026, 11, 3, 0, 0, tzinfo=tokyo).timestamp()
+
+
+def test_events_queued_while_the_loop_sleeps_keep_their_order(tmp_path: Path) -> None:
+    office = Office(tmp_path)
+    office.sit(MIN)
+    now = office.clock.now()
+    office.daemon.inbox.put(Lock(now))
+    office.daemon.inbox.put(Unlock(now + 0.5))
+    office.daemon._wait()  # wakes on the lock, which must still come first
+    office.daemon.step()
+    assert office.daemon.engine.state is not State.LOCKED
+
+
+def test_a_failing_turn_is_logged_and_the_loop_carries_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    office = Office(tmp_path)
+    calls = []
+
+    def broken_step() -> None:
+        calls.append(1)
+        raise RuntimeError("something unexpected")
+
+    monkeypatch.setattr(office.daemon, "step", broken_step)
+    with caplog.at_level(logging.ERROR, logger="sitbreak"):
+        assert office.daemon._turn() is True
+    assert "carrying on" in caplog.text
+    for _ in range(MAX_FAILED_TURNS - 2):
+        assert office.daemon._turn() is True
+    assert office.daemon._turn() is False  # persistently broken: exit for a restart
+
+
+def test_status_still_answers_when_the_database_cannot_be_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    office = Office(tmp_path)
+    office.sit(MIN)
+
+    def unreadable(*_args: object, **_kw: object) -> None:
+        raise StorageError("database is locked")
+
+    monkeypatch.setattr(office.store, "figures_between", unreadable)
+    status = office.ask("status")
+    assert status["ok"] is True
+    assert status["today"] is None
+    assert status["state"] == "sitting"

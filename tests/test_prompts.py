@@ -298,3 +298,8 @@ def test_sitbreak_prompts_test_shows_it_on_a_real_desktop(
         assert main(["prompts", "--test", "stretch"]) == 0
         wait_for(lambda: d.dunstctl("count", "displayed").strip() == "1", what="the prompt")
         assert "through dbus" in capsys.readouterr().out
+
+
+def test_a_prompt_list_that_is_not_tables_is_a_config_error_not_a_traceback() -> None:
+    with pytest.raises(ConfigError, match=r"mine.toml: prompt #1: expected a \[\[prompt\]\] table"):
+        parse_library('prompt = ["x"]\n', "mine.toml")

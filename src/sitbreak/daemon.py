@@ -14,7 +14,6 @@ retries), a context monitor that cannot start is reported once.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import queue
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sitbreak.adapters.activity import ActivitySource, SourceLost
+from sitbreak.adapters.context import EdgeWatcher
 from sitbreak.adapters.notify import SNOOZE_S, PromptResponse, ResilientNotifier
 from sitbreak.clock import Clock
 from sitbreak.config import Config, load_config
@@ -35,6 +35,7 @@ from sitbreak.core import (
     BreakTaken,
     Cause,
     DayFigures,
+    DesktopBusy,
     Engine,
     Event,
     Output,
@@ -45,7 +46,6 @@ from sitbreak.core import (
     SessionEnded,
     SessionStarted,
     Snooze,
-    State,
     Suspend,
     Tick,
     Unpause,
@@ -69,6 +69,10 @@ POLL_S = 5.0
 CHECKPOINT_S = 60.0
 CALL_POLL_S = 5.0
 RECONNECT_S = 5.0
+#: A wall clock further off than this from our timeline is followed (between sessions).
+REANCHOR_S = 2.0
+#: This many failed loop turns in a row: exit, and let the service manager restart us.
+MAX_FAILED_TURNS = 20
 WATCH_POLL_S = 30.0
 #: How long the control thread waits for the loop to answer.
 CONTROL_TIMEOUT_S = 3.0
@@ -78,6 +82,7 @@ EXIT_OK = 0
 EXIT_CONFIG = 2  # bad config: restarting will not help
 EXIT_NO_SOURCE = 3  # nothing to watch activity with here
 EXIT_ALREADY_RUNNING = 4
+EXIT_FAILURE = 1  # something kept failing: a restart may help
 
 
 class Quiet(Protocol):
@@ -136,6 +141,9 @@ class _ControlCall:
         self.response: dict[str, Any] = {"ok": False, "error": "the daemon did not answer in time"}
 
 
+_Item = Event | _ControlCall | PromptResponse | None
+
+
 class Daemon:
     def __init__(self, config: Config, wiring: Wiring, tz: dt.tzinfo, writer: PromptWriter) -> None:
         self.config = config
@@ -143,9 +151,22 @@ class Daemon:
         self.tz = tz
         self.writer = writer
         self.engine = Engine(config.engine, tz)
-        self.inbox: queue.Queue[Event | _ControlCall | PromptResponse | None] = queue.Queue()
-        # A prompt the desktop asked us to hold (full screen, Do Not Disturb).
-        self._held: PromptDue | None = None
+        # SimpleQueue: its put() may be called from a signal handler that
+        # interrupted the loop inside get() (Queue's lock would deadlock).
+        self.inbox: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self._woken_by: _Item | None = None  # taken by _wait, handled first by _drain
+        if wiring.dnd is not None:
+            # The desktop asking for quiet is one more thing that holds prompts,
+            # in the engine like pause and quiet hours.
+            dnd = wiring.dnd
+            busy = EdgeWatcher(
+                lambda: dnd.poll() is not None,
+                (_busy_on, _busy_off),
+                self.inbox.put,
+                wiring.clock,
+            )
+            wiring.periodic.append(Periodic("do not disturb", busy.poll, POLL_S))
+        self._failed_turns = 0
         self._stop = threading.Event()
         self._reload = threading.Event()
         self._started = wiring.clock.now()
@@ -156,7 +177,6 @@ class Daemon:
         self._source_lost = False
         self._reconnect_at = 0.0
         self._next_watchdog = 0.0
-        self.steps = 0
 
     # ---------------------------------------------------------- lifecycle
 
@@ -175,13 +195,31 @@ class Daemon:
             hm(self.config.engine.move_after),
         )
         self.w.service_notify("READY=1", f"STATUS={self._status_line(self.w.clock.now())}")
+        status = EXIT_OK
         try:
             while not self._stop.is_set():
-                self.step()
+                if not self._turn():
+                    status = EXIT_FAILURE
+                    break
                 self._wait()
         finally:
             self._shutdown()
-        return EXIT_OK
+        return status
+
+    def _turn(self) -> bool:
+        """One step that cannot take the daemon down; False after too many failures in a row."""
+        try:
+            self.step()
+        except Exception:
+            self._failed_turns += 1
+            log.exception(
+                "a turn of the loop failed (%d in a row); carrying on", self._failed_turns
+            )
+            # Something is persistently broken: exit with a failure status so
+            # the service manager restarts us afresh.
+            return self._failed_turns < MAX_FAILED_TURNS
+        self._failed_turns = 0
+        return True
 
     def stop(self) -> None:
         """Ask the loop to finish (safe from a signal handler or another thread)."""
@@ -206,7 +244,7 @@ class Daemon:
         self.w.service_notify("STOPPING=1", "STATUS=closing the session and saving the day")
         now = self.w.clock.now()
         self._act(self.engine.finish(now))
-        self._write_summary(self._today, final=True)
+        self._write_summary(self._today)
         if self._control is not None:
             self._control.stop()
         for m in self.w.monitors:
@@ -234,7 +272,6 @@ class Daemon:
 
     def step(self) -> None:
         """One turn of the loop: gather what happened, feed the engine, act."""
-        self.steps += 1
         clock = self.w.clock
         slept = clock.poll_suspend()
         if slept is not None:
@@ -249,8 +286,6 @@ class Daemon:
                 check.poll()  # watchers queue their own events, drained next
         self._drain()
         self._feed(Tick(now))
-        if self._held is not None:
-            self._release_held(now)
         if self._reload.is_set():
             self._reload.clear()
             self._reload_config()
@@ -261,6 +296,7 @@ class Daemon:
             self._checkpoint()
             if not self.config.timezone:  # following the machine's zone
                 self.check_timezone(lambda: resolve_tz(None))
+            self._maybe_reanchor()
             self.w.service_notify(f"STATUS={self._status_line(now)}")
         if self.w.watchdog_s is not None and now >= self._next_watchdog:
             # Pinged from the loop itself: a hung loop stops the pings and
@@ -279,10 +315,9 @@ class Daemon:
             wake = min(wake, self._next_watchdog)
         timeout = max(0.0, wake - now)
         try:
-            item = self.inbox.get(timeout=timeout)
+            self._woken_by = self.inbox.get(timeout=timeout)
         except queue.Empty:
             return
-        self.inbox.put(item)  # handled by the next step, in order
 
     def _poll_activity(self) -> None:
         try:
@@ -293,8 +328,14 @@ class Daemon:
                 log.warning("lost the activity source %s: %s; retrying", self.w.source.name, exc)
             self._try_reconnect()
             return
-        except Exception:
-            log.exception("the activity source %s failed", self.w.source.name)
+        except Exception as exc:
+            # Anything else is as good as lost: say so once, then reconnect.
+            if not self._source_lost:
+                self._source_lost = True
+                log.exception(
+                    "the activity source %s failed: %s; retrying", self.w.source.name, exc
+                )
+            self._try_reconnect()
             return
         if self._source_lost:
             self._source_lost = False
@@ -308,25 +349,34 @@ class Daemon:
         if now < self._reconnect_at:
             return
         self._reconnect_at = now + RECONNECT_S
-        # Still gone (the X server is restarting)? Then try again later.
-        with contextlib.suppress(SitbreakError):
+        try:
             self.w.source.start()
+        except Exception:  # still gone (the X server is restarting): later
+            log.debug("reconnecting %s failed", self.w.source.name, exc_info=True)
 
     def _drain(self) -> None:
+        """Handle everything queued, in the order it arrived."""
         while True:
-            try:
-                item = self.inbox.get_nowait()
-            except queue.Empty:
-                return
+            item, self._woken_by = self._woken_by, None
+            if item is None:
+                try:
+                    item = self.inbox.get_nowait()
+                except queue.Empty:
+                    return
             if item is None:
                 continue
             if isinstance(item, _ControlCall):
-                item.response = self._answer(item.request)
-                item.done.set()
+                try:
+                    item.response = self._answer(item.request)
+                except Exception as exc:  # the client gets an answer whatever happens
+                    log.exception("answering %s failed", item.request.cmd)
+                    item.response = {"ok": False, "error": f"sitbreak could not answer: {exc}"}
+                finally:
+                    item.done.set()
             elif isinstance(item, PromptResponse):
                 self._response(item)
             else:
-                log.info("%s", _CONTEXT_WORDS.get(type(item).__name__, type(item).__name__))
+                log.info("%s", _describe_event(item))
                 self._feed(item)
 
     def _feed(self, event: Event) -> None:
@@ -349,46 +399,15 @@ class Daemon:
                     o.cause.value,
                 )
                 store.session_ended(o)
-                self._maybe_reanchor()
             elif isinstance(o, BreakTaken):
                 store.break_taken(o)
             elif isinstance(o, PromptDue):
                 self._prompt(o)
 
     def _prompt(self, due: PromptDue) -> None:
-        reason = self._quiet_reason()
-        if reason is not None:
-            held = self._held
-            if held is None or _RANK.get(due.kind, 0) >= _RANK.get(held.kind, 0):
-                self._held = due  # the most relevant one waits; lesser ones are dropped
-            if held is None:
-                log.info("holding the %s prompt: %s", due.kind.value, reason)
-            return
         message = self.writer.write(due)
         self.w.notifier.send(message)
         self.w.store.prompt_sent(due)
-
-    def _quiet_reason(self) -> str | None:
-        if self.w.dnd is None:
-            return None
-        try:
-            return self.w.dnd.poll()
-        except Exception:  # a failing check never blocks prompts
-            log.debug("the do-not-disturb check failed", exc_info=True)
-            return None
-
-    def _release_held(self, now: float) -> None:
-        """Deliver the held prompt once the desktop allows, if it still applies."""
-        held = self._held
-        start = self.engine.session_start
-        if held is None:
-            return
-        if start is None or start > held.t:
-            self._held = None  # they got up in the meantime: it no longer applies
-            return
-        if self.engine.state is State.SITTING and self._quiet_reason() is None:
-            self._held = None
-            self._prompt(PromptDue(now, held.kind, held.level, now - start))
 
     def _response(self, r: PromptResponse) -> None:
         """The person answered a notification: act on it and remember what they did."""
@@ -408,13 +427,22 @@ class Daemon:
         self.w.store.flush()
 
     def _maybe_reanchor(self) -> None:
-        # Follow NTP or a corrected wall clock only between sessions, so no
-        # session ever stretches or shrinks by the step.
+        """Follow an NTP or manual step of the wall clock, between sessions only,
+        so no session ever stretches or shrinks by the step."""
         reanchor = getattr(self.w.clock, "reanchor", None)
+        if reanchor is None or self.engine.session_start is not None:
+            return
         offset = self.w.clock.wall_offset()
-        if reanchor is not None and abs(offset) > 2.0:
-            log.info("following a wall-clock step of %+.1f s", offset)
-            reanchor()
+        if abs(offset) <= REANCHOR_S:
+            return
+        log.info("following a wall-clock step of %+.1f s", offset)
+        reanchor()
+        self.engine.rebase(offset)
+        now = self.w.clock.now()
+        self._today = self._date(now)
+        self._midnight = next_midnight(now, self.tz)
+        self._next_checkpoint = now + CHECKPOINT_S
+        self._next_watchdog = now
 
     # ---------------------------------------------------------- days
 
@@ -437,12 +465,13 @@ class Daemon:
             return
         now = self.w.clock.now()
         log.info("the time zone changed from %s to %s", tz_label(self.tz), tz_label(tz))
+        self._write_summary(self._today)  # the day as it was, in the zone it was cut in
         self.tz = self.engine.tz = tz
         self._today = self._date(now)
         self._midnight = next_midnight(now, tz)
 
     def _new_day(self, now: float) -> None:
-        self._write_summary(self._today, final=True)
+        self._write_summary(self._today)
         self._today = self._date(now)
         self._midnight = next_midnight(now, self.tz)
 
@@ -455,7 +484,7 @@ class Daemon:
             live = SessionEnded(seen, start, seen, _OPEN)
         return self.w.store.day_figures(date, self.tz, settings=self.config.engine, live=live)
 
-    def _write_summary(self, date: dt.date, final: bool) -> None:
+    def _write_summary(self, date: dt.date) -> None:
         self.w.store.flush()
         try:
             fig = self.figures(date)
@@ -466,7 +495,7 @@ class Daemon:
         self.w.store.flush()
         if self.w.summaries_path is not None:
             append_summary(fig, tz_label(self.tz), self.w.summaries_path)
-        log.info("%s%s", summary_line(fig), "" if final else " (so far)")
+        log.info("%s", summary_line(fig))
 
     # ---------------------------------------------------------- control
 
@@ -494,8 +523,6 @@ class Daemon:
             log.info("prompts snoozed for %s", hm(seconds))
         if cmd != "status":
             self.w.service_notify(f"STATUS={self._status_line(now)}")
-        elif cmd != "status":
-            return {"ok": False, "error": f"unknown command {cmd!r}"}
         return self.status(now)
 
     def status(self, now: float) -> dict[str, Any]:
@@ -509,7 +536,11 @@ class Daemon:
         if upcoming is not None:
             at, kind = upcoming
             nxt = {"kind": kind.value, "at": max(at, now), "why": self._why(kind)}
-        today = self.figures(self._date(now)).as_dict()
+        try:
+            today: dict[str, object] | None = self.figures(self._date(now)).as_dict()
+        except SitbreakError as exc:  # the database is unreadable right now
+            log.warning("status without today's figures: %s", exc)
+            today = None
         return {
             "ok": True,
             "state": e.state.value,
@@ -561,9 +592,6 @@ class Daemon:
         log.info("config reloaded from %s", config.path or "the defaults")
 
 
-#: Which held prompt wins when the desktop makes several wait.
-_RANK = {PromptKind.MOVE: 2, PromptKind.POSTURE: 1}
-
 _CONTEXT_WORDS = {
     "Lock": "screen locked",
     "Unlock": "screen unlocked",
@@ -574,6 +602,21 @@ _CONTEXT_WORDS = {
     "WatchStart": "something is being watched (idle inhibited)",
     "WatchEnd": "nothing being watched any more",
 }
+
+
+def _describe_event(event: Event) -> str:
+    if isinstance(event, DesktopBusy):
+        return "the desktop asks for quiet" if event.busy else "the desktop allows prompts again"
+    return _CONTEXT_WORDS.get(type(event).__name__, type(event).__name__)
+
+
+def _busy_on(t: float) -> Event:
+    return DesktopBusy(t, True)
+
+
+def _busy_off(t: float) -> Event:
+    return DesktopBusy(t, False)
+
 
 #: The open session is counted as sitting so far; like a shutdown, it heeds no prompt yet.
 _OPEN = Cause.SHUTDOWN

@@ -82,6 +82,8 @@ def parse_library(text: str, source: str) -> dict[str, Prompt | None]:
     out: dict[str, Prompt | None] = {}
     for n, entry in enumerate(entries, 1):
         where = f"{source}: prompt #{n}"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: expected a [[prompt]] table, found {entry!r}")
         prompt_id = entry.get("id")
         if not isinstance(prompt_id, str) or not prompt_id:
             raise ConfigError(f"{where}: expected a non-empty string id, found {prompt_id!r}")

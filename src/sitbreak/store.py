@@ -357,6 +357,9 @@ class Store:
     ) -> None:
         self.path = path
         self._recover = recover
+        # Only the daemon (which recovers) owns the file: it alone may set a
+        # corrupt one aside. A report or a replay must not move it under it.
+        self._owner = recover
         self._busy_timeout_ms = busy_timeout_ms
         self._max_pending = max_pending
         self._retry_interval_s = retry_interval_s
@@ -380,9 +383,10 @@ class Store:
         """Open (creating and migrating as needed) the database at `path`.
 
         With `recover`, sessions a crashed daemon left open are closed at their
-        last checkpoint. Only the daemon should recover: a report or a replay
-        opened beside a running daemon passes `recover=False`, or it would close
-        the daemon's current session.
+        last checkpoint, and a corrupt file is set aside for a fresh one. Only
+        the daemon should recover: a report or a replay opened beside a running
+        daemon passes `recover=False`, or it would close the daemon's current
+        session (and a corrupt file is then an error, left where it is).
 
         Raises StorageError for what waiting cannot fix: a data directory that
         cannot be made private, a database newer than this code, a corrupt file
@@ -599,6 +603,11 @@ class Store:
         except sqlite3.DatabaseError as exc:
             if _error_code(exc) not in _CORRUPT_CODES:
                 raise
+            if not self._owner:
+                raise StorageError(
+                    f"{self.path}: not a usable database ({exc}); `sitbreak run` sets a "
+                    "damaged database aside and starts a new one when it next starts"
+                ) from exc
             self._move_aside(exc)
             conn = self._prepare()
         self._conn = conn

@@ -146,9 +146,21 @@ def _report(args: argparse.Namespace, config: Config, store: Store) -> int:
         out.write(text)
         out.flush()
     else:
-        args.output.write_text(text, encoding="utf-8")
+        _write_private(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+def _write_private(path: Path, text: str) -> None:
+    """A report is about the person: readable by them alone, like the rest of sitbreak."""
+    from sitbreak.errors import SitbreakError
+
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        raise SitbreakError(f"cannot write the report to {path}: {exc.strerror or exc}") from exc
 
 
 def _time_zone(config: Config, store: Store, source: str) -> dt.tzinfo | None:

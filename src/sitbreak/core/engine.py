@@ -32,6 +32,7 @@ from sitbreak.core.model import (
     CallEnd,
     CallStart,
     Cause,
+    DesktopBusy,
     Event,
     Lock,
     Output,
@@ -121,6 +122,7 @@ class Engine:
         self._last_prompt = -INF
         self._paused_until = -INF
         self._snoozed_until = -INF
+        self._desktop_busy = False
         # Cached earliest deadline; `_fast` is true when plain input can only
         # move deadlines later, so it may skip all bookkeeping.
         self._deadline = INF
@@ -194,8 +196,8 @@ class Engine:
         if self._fast and t < self._deadline:
             if t >= self._now:
                 self._now = self._seen = t
-            else:  # a late event happened "now"
-                self._seen = self._now
+            elif t > self._seen:  # late, but still the latest input: it keeps its time
+                self._seen = t
             return _NOTHING
         out = self._advance(t) if t >= self._deadline else []
         self._on_activity(t, out)
@@ -220,12 +222,15 @@ class Engine:
         if self._end_cause is not Cause.BREAK_NOW:
             self._break_idle = settings.break_idle
         start, s = self._start, settings
+        now = self._now
         if PromptKind.MOVE not in s.enabled:
             self._move_at = INF
         elif self._move_level == 0:
             self._move_at = start + s.move_after
         elif self._move_at < INF:
             self._move_at += s.move_repeat - old.move_repeat
+        elif self._held is not PromptKind.MOVE:  # switched back on
+            self._move_at = now + s.move_repeat
         if PromptKind.POSTURE not in s.enabled:
             self._posture_at = INF
         elif self._posture_at < INF:
@@ -234,8 +239,20 @@ class Engine:
             self._extra_at = INF
         elif self._extra_at < INF:
             self._extra_at += s.extra_every - old.extra_every
+        elif self._held not in EXTRA_KINDS:  # switched back on
+            self._extra_at = max(now, start + s.extra_every)
         if self._held is not None and self._held not in s.enabled:
             self._held = None
+        self._refresh()
+
+    def rebase(self, offset: float) -> None:
+        """Move every time the engine holds by `offset` seconds: the caller's
+        timeline was re-anchored (the wall clock was stepped). Only ever
+        called between sessions, so no session stretches or shrinks."""
+        for name in _TIME_FIELDS:
+            value = getattr(self, name)
+            if value is not None and math.isfinite(value):
+                setattr(self, name, value + offset)
         self._refresh()
 
     def finish(self, t: float) -> tuple[Output, ...]:
@@ -252,20 +269,22 @@ class Engine:
     # ------------------------------------------------------------ handlers
 
     def _on_activity(self, t: float, out: list[Output]) -> None:
-        t = self._clock(t)
+        now = self._clock(t)
         if self._suspended_at is not None:
             # Input while "asleep" means we missed the resume.
-            self._on_resume(Resume(t), out)
+            self._on_resume(Resume(now), out)
         if self._locked_at is not None:
             # Typing the password on the lock screen: note when it began, and
             # treat a long unbroken stretch of it as an unlock we missed.
-            if self._typed_first is None or t - self._typed_last > LOCK_SCREEN_GAP:
-                self._typed_first = t
-            self._typed_last = t
-            if t - self._typed_first >= MISSED_UNLOCK_AFTER:
-                self._on_unlock(Unlock(t), out)
+            if self._typed_first is None or now - self._typed_last > LOCK_SCREEN_GAP:
+                self._typed_first = now
+            self._typed_last = now
+            if now - self._typed_first >= MISSED_UNLOCK_AFTER:
+                self._on_unlock(Unlock(now), out)
             return
-        self._present(t, out)
+        # A late input keeps its own time inside a session (so it cannot
+        # stretch it); a new session starts now, after what is decided.
+        self._present(t if self._start is not None else now, out)
 
     def _on_lock(self, ev: Lock, out: list[Output]) -> None:
         t = self._clock(ev.t)
@@ -310,24 +329,31 @@ class Engine:
             self._present(t, out)
 
     def _on_call_end(self, ev: CallEnd, out: list[Output]) -> None:
-        t = self._clock(ev.t)
         if self._calls:
             self._calls -= 1
-            # Still seated until the call ended (unless the cap already ended the session).
-            if not self._absent and self._start is not None:
-                self._present(t, out)
+            self._seated_until(ev.t, out)
 
     def _on_watch_start(self, ev: WatchStart, out: list[Output]) -> None:
         self._clock(ev.t)
         self._watching += 1
 
-    def _on_call_end_like_watch(self, ev: WatchEnd, out: list[Output]) -> None:
-        # A video that kept the screen awake until now was being watched until now.
-        t = self._clock(ev.t)
+    def _on_watch_end(self, ev: WatchEnd, out: list[Output]) -> None:
         if self._watching:
             self._watching -= 1
-            if not self._absent and self._start is not None:
-                self._present(t, out)
+            self._seated_until(ev.t, out)
+
+    def _seated_until(self, t: float, out: list[Output]) -> None:
+        """A call or video just ended: they were seated through it (unless the
+        cap or a lock already ended the session)."""
+        now = self._clock(t)
+        if not self._absent and self._start is not None:
+            self._present(now, out)
+
+    def _on_desktop_busy(self, ev: DesktopBusy, out: list[Output]) -> None:
+        t = self._clock(ev.t)
+        self._desktop_busy = ev.busy
+        if not ev.busy:
+            self._try_deliver_held(t, out)
 
     def _on_pause(self, ev: Pause, out: list[Output]) -> None:
         t = self._clock(ev.t)
@@ -395,7 +421,7 @@ class Engine:
             self._start_session(t, out)
         self._seen = max(self._seen, t)
         if self._held is not None:
-            self._try_deliver_held(t, out)
+            self._try_deliver_held(self._now, out)
 
     def _start_session(self, t: float, out: list[Output]) -> None:
         s = self.settings
@@ -450,7 +476,10 @@ class Engine:
                     self._end_session(self._left_at, self._end_cause, out)
                     return
             elif now >= self._seen + self._idle_limit():
-                self._end_session(self._seen, self._end_cause, out)
+                # In a call or a video, stillness counted as sitting up to the
+                # cap; otherwise they left at their last sign.
+                end = self._seen + self.settings.call_idle_max if self._in_call else self._seen
+                self._end_session(end, self._end_cause, out)
                 return
         # Prompts whose time has come, most important first; lesser ones that
         # collide are dropped (posture) or deferred (the optional kinds).
@@ -478,11 +507,14 @@ class Engine:
 
     def _due(self, kind: PromptKind, now: float, out: list[Output]) -> None:
         held = self._held
-        if held is None or _PRIORITY[kind] >= _PRIORITY[held]:
-            if held is not None and held in EXTRA_KINDS:
-                # The optional prompt gives way, and takes its turn a little later.
-                self._extra_at = now + self.settings.posture_guard
-            self._held = kind
+        giving_way: PromptKind | None
+        if held is not None and _PRIORITY[kind] < _PRIORITY[held]:
+            giving_way = kind  # a more important prompt is waiting already
+        else:
+            giving_way, self._held = held, kind
+        if giving_way in EXTRA_KINDS:
+            # The optional prompt gives way, and takes its turn a little later.
+            self._extra_at = now + self.settings.posture_guard
         self._try_deliver_held(now, out)
 
     def _try_deliver_held(self, now: float, out: list[Output]) -> None:
@@ -512,6 +544,7 @@ class Engine:
     def _blocked(self, now: float) -> bool:
         return (
             self._absent
+            or self._desktop_busy
             or now < self._paused_until
             or now < self._snoozed_until
             or self._off_hours_until(now) is not None
@@ -638,6 +671,27 @@ class Engine:
         return dt.datetime.fromtimestamp(t, self.tz).date()
 
 
+#: Every attribute holding a time on the caller's timeline (for `rebase`).
+_TIME_FIELDS = (
+    "_now",
+    "_start",
+    "_seen",
+    "_locked_at",
+    "_suspended_at",
+    "_absent_from",
+    "_left_at",
+    "_typed_first",
+    "_typed_last",
+    "_break_start",
+    "_posture_at",
+    "_move_at",
+    "_extra_at",
+    "_last_prompt",
+    "_paused_until",
+    "_snoozed_until",
+    "_deadline",
+)
+
 _Handler = Callable[[Engine, Any, list[Output]], None]
 _HANDLERS: dict[type, _Handler] = {
     Lock: Engine._on_lock,
@@ -647,7 +701,8 @@ _HANDLERS: dict[type, _Handler] = {
     CallStart: Engine._on_call_start,
     CallEnd: Engine._on_call_end,
     WatchStart: Engine._on_watch_start,
-    WatchEnd: Engine._on_call_end_like_watch,
+    WatchEnd: Engine._on_watch_end,
+    DesktopBusy: Engine._on_desktop_busy,
     Pause: Engine._on_pause,
     Unpause: Engine._on_unpause,
     Snooze: Engine._on_snooze,

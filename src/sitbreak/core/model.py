@@ -116,6 +116,15 @@ class BreakNow:
 
 
 @dataclass(frozen=True, slots=True)
+class DesktopBusy:
+    """The desktop asks for no prompts now (a full-screen window, Do Not Disturb),
+    or with `busy` False allows them again. Held like quiet hours."""
+
+    t: float
+    busy: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Tick:
     """Time has reached `t`: fire whatever deadlines are due. Carries no information."""
 
@@ -136,6 +145,7 @@ Event = (
     | Unpause
     | Snooze
     | BreakNow
+    | DesktopBusy
     | Tick
 )
 
