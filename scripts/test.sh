@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the desktop tests use; installed only where we may (root).
 APT_PACKAGES=(
+    python3 python3-venv
     xvfb xdotool dunst libnotify-bin x11-utils dbus systemd
     libglib2.0-bin gsettings-desktop-schemas chromium fonts-dejavu-core
     sway swayidle wtype
