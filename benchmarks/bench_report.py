@@ -31,7 +31,7 @@ from sitbreak.core import (
     PromptKind,
     SessionEnded,
 )
-from sitbreak.replay import ReplayResult
+from sitbreak.core.run import ReplayResult
 from sitbreak.store import Store
 
 TZ = ZoneInfo("Europe/Berlin")

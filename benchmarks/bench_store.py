@@ -28,7 +28,7 @@ from sitbreak.core import (
     SessionEnded,
     SessionStarted,
 )
-from sitbreak.replay import replay_events
+from sitbreak.core.run import replay_events
 from sitbreak.store import Store
 
 TZ = ZoneInfo("Europe/Berlin")

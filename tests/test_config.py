@@ -347,7 +347,7 @@ class Bound(NamedTuple):
 BOUNDS = [
     Bound("session", "break_idle", "5s", "4s", "4h", "4h1s"),
     Bound("session", "break_locked", "0s", None, "1h", "1h1s"),
-    Bound("session", "call_idle_max", "0s", None, "8h", "8h1s"),
+    Bound("session", "call_idle_max", "5s", "4s", "8h", "8h1s"),
     Bound("session", "auto_lock_idle", "0s", None, "1h", "1h1s"),
     Bound("prompts", "posture_after", "5s", "4s", None, None),
     Bound("prompts", "posture_guard", "0s", None, "1h", "1h1s"),
@@ -360,8 +360,12 @@ BOUNDS = [
 
 def _file_with(section: str, key: str, value: str) -> str:
     """A file setting one key, with neighbours chosen so no contradiction can arise."""
+    # break_locked <= break_idle <= call_idle_max must hold whatever the key tried.
+    session = {"break_idle": '"5s"', "break_locked": '"0s"', "call_idle_max": '"8h"'}
+    if key == "break_locked":
+        session["break_idle"] = '"4h"'
     tables: dict[str, dict[str, str]] = {
-        "session": {"break_idle": '"4h"', "break_locked": '"0s"'},
+        "session": session,
         "prompts": {},
         "prompts.enabled": {"posture": "false"},
     }
@@ -730,3 +734,9 @@ def test_config_is_a_frozen_value() -> None:
     assert isinstance(cfg, Config)
     with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.timezone = "UTC"  # type: ignore[misc]
+
+
+def test_a_call_may_not_end_sessions_sooner_than_plain_idle(tmp_path: Path) -> None:
+    path, message = error_for(tmp_path, '[session]\ncall_idle_max = "5m"\n')
+    assert message.startswith(f'{path}: [session] call_idle_max = "5m" is shorter than')
+    assert "raise call_idle_max" in message

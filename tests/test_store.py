@@ -37,8 +37,8 @@ from sitbreak.core import (
     SessionStarted,
     Unlock,
 )
+from sitbreak.core.run import ReplayResult, replay_events
 from sitbreak.errors import StorageError
-from sitbreak.replay import ReplayResult, replay_events
 from sitbreak.store import MIGRATIONS, Store, append_summary, summaries_log_path
 
 TZ = ZoneInfo("Europe/Berlin")

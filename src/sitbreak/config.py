@@ -80,7 +80,7 @@ _SCHEMA: dict[str, dict[str, _Spec]] = {
     "session": {
         "break_idle": _duration(1 * MINUTE, 4 * HOUR, floor=5),
         "break_locked": _duration(0, 1 * HOUR),
-        "call_idle_max": _duration(0, 8 * HOUR),
+        "call_idle_max": _duration(1 * MINUTE, 8 * HOUR, floor=5),
         "auto_lock_idle": _duration(0, 1 * HOUR),
     },
     "prompts": {
@@ -527,6 +527,12 @@ def _consistency_errors(
         errors.append(
             f"{label}: {shown(locked)} is longer than {shown(idle)}: a locked screen is surer "
             "sign of a break than idle input, so it should not take longer to count as one"
+        )
+    call = ("session", "call_idle_max")
+    if usable(call, idle) and _seconds(values[call]) < _seconds(values[idle]):
+        errors.append(
+            f"{label}: {shown(call)} is shorter than {shown(idle)}: stillness during a call "
+            "would then end a session sooner than without one; raise call_idle_max"
         )
     return errors
 

@@ -1,7 +1,7 @@
 """`sitbreak run`: the background service, and the only place things are wired.
 
-One thread runs the loop: once a second it asks the activity source whether
-there was input, checks the clock for a suspend, takes what the context
+One thread runs the loop: every few seconds it asks the activity source when
+the last input was, checks the clock for a suspend, takes what the context
 monitors (lock, sleep, calls, videos) and the control socket have queued,
 feeds all of it to the engine, and acts on what comes out: store it, notify,
 log. Everything the engine decides is decided in `sitbreak.core`, the same
@@ -53,8 +53,8 @@ from sitbreak.core import (
 from sitbreak.core.days import next_midnight
 from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.prompts import PromptWriter
-from sitbreak.replay import hm
 from sitbreak.store import Store, append_summary, tz_label
+from sitbreak.text import hm
 from sitbreak.timezones import resolve_tz
 
 log = logging.getLogger("sitbreak.daemon")
@@ -587,9 +587,24 @@ class Daemon:
         except ConfigError as exc:
             log.error("config reload failed, keeping the old config: %s", exc)
             return
+        restart = [
+            key
+            for key, before, after in (
+                ("[general] timezone", self.config.timezone, config.timezone),
+                ("[activity] source", self.config.activity_source, config.activity_source),
+                ("[notify] backend", self.config.notify_backend, config.notify_backend),
+            )
+            if before != after
+        ]
         self.config = config
         self.engine.reconfigure(config.engine)
         log.info("config reloaded from %s", config.path or "the defaults")
+        if restart:
+            log.warning(
+                "%s changed: that takes effect when sitbreak restarts "
+                "(systemctl --user restart sitbreak)",
+                ", ".join(restart),
+            )
 
 
 _CONTEXT_WORDS = {

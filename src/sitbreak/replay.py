@@ -8,67 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from sitbreak.core import (
-    Activity,
-    BreakTaken,
-    DayFigures,
-    DayLedger,
-    Engine,
-    EngineSettings,
-    Event,
-    PromptDue,
-    SessionEnded,
-)
+from sitbreak.core.run import ReplayResult, replay_events
 from sitbreak.errors import StorageError, TraceError
-
-
-@dataclass
-class ReplayResult:
-    tz: dt.tzinfo
-    sessions: list[SessionEnded] = field(default_factory=list)
-    breaks: list[BreakTaken] = field(default_factory=list)
-    prompts: list[PromptDue] = field(default_factory=list)
-    days: list[DayFigures] = field(default_factory=list)
-    events: int = 0
-
-
-def replay_events(events: Iterable[Event], settings: EngineSettings, tz: dt.tzinfo) -> ReplayResult:
-    """Feed every event to a fresh engine and collect what it inferred."""
-    engine = Engine(settings, tz)
-    ledger = DayLedger(tz, limit_s=settings.move_after, heeded_within=settings.heeded_within)
-    result = ReplayResult(tz)
-    sessions, breaks, prompts = result.sessions, result.breaks, result.prompts
-    handle, activity = engine.handle, engine.activity
-    n = 0
-    last_t: float | None = None
-    for ev in events:
-        n += 1
-        last_t = ev.t
-        # Input is nearly every event: give it the engine's fast path directly.
-        outs = activity(ev.t) if type(ev) is Activity else handle(ev)
-        if outs:
-            for o in outs:
-                ledger.add(o)
-                if type(o) is SessionEnded:
-                    sessions.append(o)
-                elif type(o) is BreakTaken:
-                    breaks.append(o)
-                elif type(o) is PromptDue:
-                    prompts.append(o)
-    if last_t is not None:
-        for o in engine.finish(last_t):
-            ledger.add(o)
-            if type(o) is SessionEnded:
-                sessions.append(o)
-    result.events = n
-    result.days = ledger.days()
-    return result
+from sitbreak.text import hm
 
 
 def report_dict(result: ReplayResult) -> dict[str, object]:
@@ -87,15 +33,6 @@ def report_dict(result: ReplayResult) -> dict[str, object]:
         "days": [d.as_dict() for d in result.days],
         "events": result.events,
     }
-
-
-def hm(seconds: float) -> str:
-    """A duration as people read it: '2 h 05', '47 min', '40 s'."""
-    if 0 < seconds < 59.5:
-        return f"{round(seconds)} s"
-    minutes = round(seconds / 60)
-    h, m = divmod(minutes, 60)
-    return f"{h} h {m:02d}" if h else f"{m} min"
 
 
 def format_table(result: ReplayResult) -> str:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from sitbreak.core import DayFigures, EngineSettings, PromptDue, PromptKind
 from sitbreak.errors import SitbreakError
-from sitbreak.replay import hm
+from sitbreak.text import hm
 
 if TYPE_CHECKING:
     from sitbreak.store import Store

@@ -16,7 +16,6 @@ import math
 from collections.abc import Sequence
 
 from sitbreak.core import DayFigures
-from sitbreak.replay import hm
 from sitbreak.report import (
     Day,
     Report,
@@ -26,6 +25,7 @@ from sitbreak.report import (
     segments,
     session_class,
 )
+from sitbreak.text import hm
 
 _CLASS_WORDS = {
     "ok": "up to the limit",

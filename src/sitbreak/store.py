@@ -45,8 +45,8 @@ from sitbreak.core import (
     PromptKind,
     SessionEnded,
 )
+from sitbreak.core.run import ReplayResult
 from sitbreak.errors import StorageError
-from sitbreak.replay import ReplayResult
 
 log = logging.getLogger("sitbreak.store")
 

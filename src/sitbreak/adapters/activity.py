@@ -23,8 +23,8 @@ the focus.
 `plan_sources()` / `probe_sources()` tell `sitbreak doctor` why.
 
 Lifecycle, for the daemon: `select_source()` returns a started source; call
-`poll()` once a second and `stop()` at exit. When `poll()` raises `SourceLost`
-(the X server or the desktop service went away), the source has closed
+`poll()` at every heartbeat (every few seconds) and `stop()` at exit. When
+`poll()` raises `SourceLost` (the X server or the desktop service went away), the source has closed
 itself: report it, and call `start()` again later to reconnect; `start()`
 raises `SourceUnavailable` while it is still gone. `start()` on a started
 source does nothing.
@@ -149,7 +149,7 @@ class X11IdleSource:
 
     def describe(self) -> str:
         where = self._display_name or os.environ.get("DISPLAY") or "(unset)"
-        return f"X display {where} has MIT-SCREEN-SAVER: idle time polled once a second"
+        return f"X display {where} has MIT-SCREEN-SAVER: idle time polled every few seconds"
 
     def _query_idle_ms(self) -> int:
         """The server's milliseconds since the last input; SourceLost if the server is gone."""

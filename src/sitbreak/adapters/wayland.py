@@ -8,7 +8,7 @@ event: each only says when the latest input was, or that there was some.
   Wayland). Watches, not polling: a thread waits for `WatchFired`, so it
   costs nothing between transitions.
 - `FreedesktopIdleSource`: `org.freedesktop.ScreenSaver.GetSessionIdleTime`
-  (KDE Plasma on X11, and others), polled once a second.
+  (KDE Plasma on X11, and others), polled at the daemon's heartbeat.
 - `LogindIdleSource`: logind's `IdleHint` of our session on the system bus,
   a coarse fallback: it changes only when the desktop declares the session
   idle (minutes after the last input), and some desktops never set it.
@@ -172,7 +172,7 @@ class GnomeIdleSource:
     """
 
     name = "gnome"
-    #: One second: the shortest pause that ends "active"; poll() is once a second too.
+    #: One second: the shortest pause that ends "active"; the daemon polls every 5 s.
     IDLE_MS = 1000
 
     def __init__(self, clock: Clock, address: str | None) -> None:
@@ -322,7 +322,7 @@ class GnomeIdleSource:
 
 
 class FreedesktopIdleSource:
-    """`org.freedesktop.ScreenSaver.GetSessionIdleTime`, polled once a second (KDE and others).
+    """`org.freedesktop.ScreenSaver.GetSessionIdleTime`, polled at each heartbeat (KDE and others).
 
     As with the X11 idle poll, input shows as the idle counter being smaller
     than it would have grown to since the previous answer; the reported time
@@ -433,7 +433,7 @@ def _idle_ms(conn: DBusConnection, path: str) -> int:
 
 
 class LogindIdleSource:
-    """logind's IdleHint for our session: a coarse fallback, polled once a second.
+    """logind's IdleHint for our session: a coarse fallback, polled at the daemon's heartbeat.
 
     While the session is not idle, every poll counts as input: an empty chair
     counts as sitting until the desktop marks the session idle (GNOME does so

@@ -32,6 +32,7 @@ from sitbreak.core.model import (
     WatchEnd,
     WatchStart,
 )
+from sitbreak.core.run import ReplayResult, replay_events
 from sitbreak.core.settings import EngineSettings, QuietRange
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "PromptDue",
     "PromptKind",
     "QuietRange",
+    "ReplayResult",
     "Resume",
     "SessionEnded",
     "SessionStarted",
@@ -64,5 +66,6 @@ __all__ = [
     "Unpause",
     "WatchEnd",
     "WatchStart",
+    "replay_events",
     "split_at_midnight",
 ]
