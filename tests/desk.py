@@ -1,4 +1,4 @@
-"""A person at a desk, and the engine watching them: the harness engine tests share.
+"""A person at a desk, and what watches them: the harnesses tests share.
 
 `Desk` keeps the clock (`desk.now`) and what came out, and drives the pure
 engine the way the daemon does: input as it happens, a Tick at every
@@ -63,3 +63,23 @@ class Desk:
             (p.kind.value, dt.datetime.fromtimestamp(p.t, BERLIN).strftime("%a %H:%M"))
             for p in self.prompts()
         ]
+
+
+class ScriptedSource:
+    """An activity source the test types into: `last` is the latest input's time."""
+
+    name = "scripted"
+
+    def __init__(self) -> None:
+        self.last: float | None = None
+        self.stopped = False
+
+    def start(self) -> None:
+        pass
+
+    def poll(self) -> float | None:
+        t, self.last = self.last, None
+        return t
+
+    def stop(self) -> None:
+        self.stopped = True

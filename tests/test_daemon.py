@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from desk import ScriptedSource
 from sitbreak.adapters.context import EdgeWatcher
 from sitbreak.adapters.notify import PromptResponse, RecordingNotifier, ResilientNotifier
 from sitbreak.clock import ManualClock
@@ -29,26 +30,6 @@ from sitbreak.store import Store
 BERLIN = ZoneInfo("Europe/Berlin")
 MIN = 60.0
 NINE = dt.datetime(2026, 11, 2, 9, 0, tzinfo=BERLIN).timestamp()
-
-
-class ScriptedSource:
-    """An activity source the test types into."""
-
-    name = "scripted"
-
-    def __init__(self) -> None:
-        self.last: float | None = None
-        self.stopped = False
-
-    def start(self) -> None:
-        pass
-
-    def poll(self) -> float | None:
-        t, self.last = self.last, None
-        return t
-
-    def stop(self) -> None:
-        self.stopped = True
 
 
 class FullScreen:

@@ -86,6 +86,10 @@ def ensure_private_dir(path: Path) -> Path:
     one owned by somebody else is refused, since we could neither tighten it nor
     trust what is in it.
     """
+    home = _home_override()
+    if home is not None and home in path.parents and not home.exists():
+        # mkdir(parents=True) gives the parents it makes the umask's mode: make ours first.
+        ensure_private_dir(home)
     try:
         # mkdir's mode is filtered by the umask, hence the explicit check below.
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
