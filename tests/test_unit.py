@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from desktop import FAST_DAEMON_CONFIG, IN_CI, desktop
-from sitbreak import cli, daemon, unit
+from sitbreak import cli, exits, unit
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "systemd" / "sitbreak.service"
@@ -135,8 +135,8 @@ def test_systemd_analyze_complains_about_a_misspelled_key(tmp_path: Path) -> Non
 
 
 def test_the_unit_does_not_restart_on_the_daemons_hopeless_exits() -> None:
-    hopeless = (daemon.EXIT_CONFIG, daemon.EXIT_NO_SOURCE, daemon.EXIT_ALREADY_RUNNING)
-    assert tuple(unit.EXIT_MEANINGS) == hopeless
+    hopeless = (exits.EXIT_CONFIG, exits.EXIT_NO_SOURCE, exits.EXIT_ALREADY_RUNNING)
+    assert tuple(unit.EXIT_MEANINGS) == hopeless == (2, 3, 4)
     lines = SHIPPED.read_text().splitlines()
     assert f"RestartPreventExitStatus={' '.join(map(str, hopeless))}" in lines
     for line in (

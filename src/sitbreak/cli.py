@@ -15,9 +15,7 @@ from pathlib import Path
 from sitbreak import __version__
 from sitbreak.config import ACTIVITY_SOURCES, NOTIFY_BACKENDS
 from sitbreak.errors import ConfigError, SitbreakError
-
-#: Exit status for bad input (config, trace, arguments), distinct from crashes.
-EXIT_USAGE = 2
+from sitbreak.exits import EXIT_USAGE
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:

@@ -52,6 +52,7 @@ from sitbreak.core import (
 )
 from sitbreak.core.days import next_midnight
 from sitbreak.errors import ConfigError, SitbreakError
+from sitbreak.exits import EXIT_FAILURE, EXIT_OK
 from sitbreak.prompts import PromptWriter
 from sitbreak.store import Store, append_summary, tz_label
 from sitbreak.text import hm
@@ -78,11 +79,6 @@ WATCH_POLL_S = 30.0
 CONTROL_TIMEOUT_S = 3.0
 
 # Exit statuses, distinct so a service manager can tell them apart.
-EXIT_OK = 0
-EXIT_CONFIG = 2  # bad config: restarting will not help
-EXIT_NO_SOURCE = 3  # nothing to watch activity with here
-EXIT_ALREADY_RUNNING = 4
-EXIT_FAILURE = 1  # something kept failing: a restart may help
 
 
 class Quiet(Protocol):

@@ -28,9 +28,8 @@ from sitbreak import paths
 from sitbreak.adapters import activity
 from sitbreak.clock import SystemClock
 from sitbreak.errors import ConfigError
+from sitbreak.exits import EXIT_CONFIG, EXIT_NO_SOURCE, EXIT_OK
 
-#: run's exit statuses (sitbreak.daemon), repeated so doctor does not import the daemon.
-EXIT_OK, EXIT_CONFIG, EXIT_NO_SOURCE = 0, 2, 3
 #: How long the lock/suspend monitor may take to subscribe before doctor reports what it has.
 CONTEXT_WAIT_S = 3.0
 NOTIFICATIONS = "org.freedesktop.Notifications"

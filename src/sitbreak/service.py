@@ -25,9 +25,6 @@ from sitbreak.config import load_config
 from sitbreak.control import socket_path
 from sitbreak.daemon import (
     CALL_POLL_S,
-    EXIT_ALREADY_RUNNING,
-    EXIT_CONFIG,
-    EXIT_NO_SOURCE,
     WATCH_POLL_S,
     Daemon,
     Monitor,
@@ -35,6 +32,7 @@ from sitbreak.daemon import (
     Wiring,
 )
 from sitbreak.errors import ConfigError, SitbreakError
+from sitbreak.exits import EXIT_ALREADY_RUNNING, EXIT_CONFIG, EXIT_NO_SOURCE
 from sitbreak.prompts import PromptWriter, load_library
 from sitbreak.sdnotify import SdNotifier
 from sitbreak.store import Store, summaries_log_path

@@ -26,6 +26,7 @@ from typing import TextIO
 
 from sitbreak import paths
 from sitbreak.errors import SitbreakError
+from sitbreak.exits import NO_RESTART
 
 UNIT_NAME = "sitbreak.service"
 SYSTEMCTL_ENV = "SITBREAK_SYSTEMCTL"
@@ -43,14 +44,8 @@ SYSTEMCTL_TIMEOUT_S = 120.0
 # the user manager's environment differs from the shell's.
 PINNED_ENV = (paths.HOME_ENV, paths.CONFIG_ENV, "XDG_CONFIG_HOME", "XDG_DATA_HOME")
 
-#: The daemon's exit statuses that a restart cannot fix, and what they mean
-#: (sitbreak.daemon's EXIT_CONFIG, EXIT_NO_SOURCE, EXIT_ALREADY_RUNNING; not
-#: imported, since that module costs 0.1 s to load; a test keeps them equal).
-EXIT_MEANINGS = {
-    2: "the configuration is invalid (`sitbreak config check`)",
-    3: "no way to watch keyboard/mouse activity in this session",
-    4: "another sitbreak was already running",
-}
+#: The daemon's exit statuses that a restart cannot fix, and what they mean.
+EXIT_MEANINGS = NO_RESTART
 
 # The unit. `{...}` fields are filled by `render_unit`; everything else is
 # systemd syntax (`%h` is the home directory, `%t` the runtime directory).
