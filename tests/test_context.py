@@ -38,16 +38,8 @@ from jeepney import (
 )
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 
-import sitbreak.adapters.context
+import sitbreak.desktop.context
 from desktop import Bus, dbus_bus, wait_for
-from sitbreak.adapters.context import (
-    CallDetector,
-    CallWatcher,
-    DBusContextMonitor,
-    EdgeWatcher,
-    IdleInhibitDetector,
-    WatchWatcher,
-)
 from sitbreak.clock import ManualClock, SystemClock
 from sitbreak.core.model import (
     CallEnd,
@@ -60,8 +52,16 @@ from sitbreak.core.model import (
     WatchEnd,
     WatchStart,
 )
+from sitbreak.desktop.context import (
+    CallDetector,
+    CallWatcher,
+    DBusContextMonitor,
+    EdgeWatcher,
+    IdleInhibitDetector,
+    WatchWatcher,
+)
 
-LOGGER = "sitbreak.adapters.context"
+LOGGER = "sitbreak.desktop.context"
 PROPERTIES = "org.freedesktop.DBus.Properties"
 LOGIND = "org.freedesktop.login1"
 LOGIND_PATH = "/org/freedesktop/login1"
@@ -630,7 +630,7 @@ def test_without_jeepney_dbus_is_reported_missing_and_calls_still_work(
     for name in ("jeepney", "jeepney.io", "jeepney.io.blocking", "jeepney.wrappers"):
         monkeypatch.setitem(sys.modules, name, None)
     name = "sitbreak_context_without_jeepney"
-    spec = importlib.util.spec_from_file_location(name, sitbreak.adapters.context.__file__)
+    spec = importlib.util.spec_from_file_location(name, sitbreak.desktop.context.__file__)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, name, module)

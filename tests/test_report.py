@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sitbreak import report
 from sitbreak.cli import main
 from sitbreak.core import BreakTaken, Cause, EngineSettings, PromptDue, PromptKind, SessionEnded
-from sitbreak.store import DAEMON, Store, default_db_path
+from sitbreak.report import figures as report
+from sitbreak.storage.store import DAEMON, Store, default_db_path
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MIN = 60.0
@@ -198,7 +198,7 @@ def test_markdown_has_the_same_figures(capsys: pytest.CaptureFixture[str], confi
 def test_report_agrees_with_the_daemons_end_of_day_summary(
     capsys: pytest.CaptureFixture[str], config: Path
 ) -> None:
-    from sitbreak.daemon import summary_line
+    from sitbreak.daemon.loop import summary_line
 
     with Store.open(recover=False) as store:
         fig = store.day_figures(MONDAY, BERLIN, settings=EngineSettings())

@@ -34,11 +34,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from desktop import require_tool
-from sitbreak import report
 from sitbreak.cli import main
+from sitbreak.commands.replay import sample_trace_path
 from sitbreak.core import Cause, EngineSettings, PromptDue, PromptKind, SessionEnded
-from sitbreak.replay import sample_trace_path
-from sitbreak.store import DAEMON, Store
+from sitbreak.report import figures as report
+from sitbreak.storage.store import DAEMON, Store
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DOCS = Path(__file__).resolve().parent.parent / "docs"

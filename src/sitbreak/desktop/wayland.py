@@ -13,9 +13,9 @@ event: each only says when the latest input was, or that there was some.
   a coarse fallback: it changes only when the desktop declares the session
   idle (minutes after the last input), and some desktops never set it.
 
-swayidle (wlroots compositors, KWin) is in `sitbreak.adapters.swayidle`.
+swayidle (wlroots compositors, KWin) is in `sitbreak.desktop.swayidle`.
 Screen lock and suspend are not here: `DBusContextMonitor` in
-`sitbreak.adapters.context` reports them, from the same services.
+`sitbreak.desktop.context` reports them, from the same services.
 
 Measured costs (jeepney, a private dbus-daemon, 2-core CI machine):
 one method call costs about 120 µs of CPU in sitbreak, 75 µs in the bus
@@ -34,8 +34,9 @@ import time
 from collections import deque
 from typing import Any
 
-from sitbreak.adapters.activity import SourceLost, SourceUnavailable
-from sitbreak.adapters.context import (
+from sitbreak.clock import Clock
+from sitbreak.desktop.activity import SourceLost, SourceUnavailable
+from sitbreak.desktop.context import (
     AUTH_TIMEOUT_S,
     HAVE_JEEPNEY,
     LOGIND,
@@ -50,7 +51,6 @@ from sitbreak.adapters.context import (
     _name_has_owner,
     _reason,
 )
-from sitbreak.clock import Clock
 
 if HAVE_JEEPNEY:
     from jeepney import DBusAddress, DBusErrorResponse, HeaderFields, MatchRule, message_bus

@@ -17,7 +17,7 @@ the focus.
 - On Wayland, where no client sees global input, the desktop says when the
   last input was: GNOME's idle monitor, the freedesktop screen saver (KDE),
   swayidle (wlroots compositors, KWin) and logind's IdleHint, in
-  `sitbreak.adapters.wayland` and `sitbreak.adapters.swayidle`.
+  `sitbreak.desktop.wayland` and `sitbreak.desktop.swayidle`.
 
 `select_source()` picks one (see `AUTO_ORDER` and docs/desktops.md) and
 `plan_sources()` / `probe_sources()` tell `sitbreak doctor` why.
@@ -442,10 +442,10 @@ def make_source(name: str, clock: Clock, env: Mapping[str, str] = os.environ) ->
         return _pynput(clock, display)
     # Imported here: they pull in jeepney, and most machines need only one of them.
     if name == "swayidle":
-        from sitbreak.adapters.swayidle import SwayidleSource
+        from sitbreak.desktop.swayidle import SwayidleSource
 
         return SwayidleSource(clock, env)
-    from sitbreak.adapters import wayland
+    from sitbreak.desktop import wayland
 
     session_bus = env.get("DBUS_SESSION_BUS_ADDRESS")
     if name == "gnome":
@@ -453,7 +453,7 @@ def make_source(name: str, clock: Clock, env: Mapping[str, str] = os.environ) ->
     if name == "freedesktop":
         return wayland.FreedesktopIdleSource(clock, session_bus)
     if name == "logind":
-        from sitbreak.adapters.context import DEFAULT_SYSTEM_BUS
+        from sitbreak.desktop.context import DEFAULT_SYSTEM_BUS
 
         system_bus = env.get("DBUS_SYSTEM_BUS_ADDRESS") or DEFAULT_SYSTEM_BUS
         return wayland.LogindIdleSource(clock, system_bus)

@@ -37,9 +37,9 @@ import time
 from collections.abc import Mapping
 from typing import IO
 
-from sitbreak.adapters.activity import SourceLost, SourceUnavailable
-from sitbreak.adapters.wayland import _Latest
 from sitbreak.clock import Clock
+from sitbreak.desktop.activity import SourceLost, SourceUnavailable
+from sitbreak.desktop.wayland import _Latest
 
 log = logging.getLogger(__name__)
 

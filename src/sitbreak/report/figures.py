@@ -30,7 +30,7 @@ from sitbreak.errors import SitbreakError
 from sitbreak.text import hm
 
 if TYPE_CHECKING:
-    from sitbreak.store import Store
+    from sitbreak.storage.store import Store
 
 DAY = dt.timedelta(days=1)
 #: Version of the JSON document; bump on incompatible changes.
@@ -263,7 +263,7 @@ def source_extent(store: Store, source: str, now: float) -> tuple[float, float] 
     or goes on until now for the daemon (which may be running with nobody
     at the desk). A day in between is taken as recorded throughout.
     """
-    from sitbreak.store import DAEMON
+    from sitbreak.storage.store import DAEMON
 
     # Reads every session of the source once; a year is ~2,500 rows, a few ms.
     sessions = store.sessions_between(0.0, float("inf"), source)
@@ -617,7 +617,7 @@ def _header(report: Report) -> str:
 
 
 def _tz_name(tz: dt.tzinfo) -> str:
-    from sitbreak.store import tz_label
+    from sitbreak.storage.store import tz_label
 
     return tz_label(tz)
 
@@ -1024,6 +1024,6 @@ def render(report: Report, fmt: str, *, color: bool, sessions: bool) -> str:
         return render_json(report, sessions=sessions)
     if fmt == "csv":
         return render_csv(report, sessions=sessions)
-    from sitbreak.report_html import render_html
+    from sitbreak.report.html import render_html
 
     return render_html(report)
