@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from sitbreak.clock import SystemClock
-from sitbreak.desktop.activity import PynputSource, X11IdleSource
+from sitbreak.desktop.x11 import PynputSource, X11IdleSource
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the desktop fixtures
 from desktop import xvfb

@@ -23,17 +23,15 @@ import pytest
 from desktop import Desktop, desktop, require_tool, wait_for, xvfb_process
 from sitbreak.clock import SystemClock
 from sitbreak.config import ACTIVITY_SOURCES
-from sitbreak.desktop.activity import (
+from sitbreak.desktop.activity import plan_sources, select_source
+from sitbreak.desktop.source import (
     PREFERENCES,
     SOURCES,
     NoActivitySource,
-    PynputSource,
     SourceLost,
     SourceUnavailable,
-    X11IdleSource,
-    plan_sources,
-    select_source,
 )
+from sitbreak.desktop.x11 import PynputSource, X11IdleSource
 from sitbreak.errors import ConfigError
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")

@@ -21,7 +21,7 @@ from sitbreak.config import load_config
 from sitbreak.core import CallEnd, CallStart, Cause, Lock, State, Unlock
 from sitbreak.daemon.control import Request
 from sitbreak.daemon.loop import MAX_FAILED_TURNS, Daemon, Periodic, Wiring, summary_line
-from sitbreak.desktop.context import EdgeWatcher
+from sitbreak.desktop.edges import EdgeWatcher
 from sitbreak.desktop.notify import PromptResponse, RecordingNotifier, ResilientNotifier
 from sitbreak.errors import StorageError
 from sitbreak.prompts import PromptWriter, load_library

@@ -40,17 +40,13 @@ from jeepney.io.blocking import open_dbus_connection
 from desktop import Bus, dbus_bus, require_tool, wait_for
 from sitbreak.clock import SystemClock
 from sitbreak.core import Activity, Engine, EngineSettings, Event, State, Tick
-from sitbreak.desktop.activity import SourceLost, SourceUnavailable, make_source
-from sitbreak.desktop.context import DBusContextMonitor
+from sitbreak.desktop.activity import make_source
+from sitbreak.desktop.freedesktop import FD_SAVER, FreedesktopIdleSource
+from sitbreak.desktop.gnome import GNOME_IDLE, GNOME_IDLE_PATH, GnomeIdleSource
+from sitbreak.desktop.lock_sleep import DBusContextMonitor
+from sitbreak.desktop.logind import LogindIdleSource
+from sitbreak.desktop.source import SourceLost, SourceUnavailable
 from sitbreak.desktop.swayidle import SwayidleSource, backoff_s
-from sitbreak.desktop.wayland import (
-    FD_SAVER,
-    GNOME_IDLE,
-    GNOME_IDLE_PATH,
-    FreedesktopIdleSource,
-    GnomeIdleSource,
-    LogindIdleSource,
-)
 from test_context import (
     OUR_SESSION,
     SESSION,

@@ -179,12 +179,10 @@ def _source_fix(probe: activity.Probe) -> str:
 
 
 def _context(clock: SystemClock, env: Mapping[str, str]) -> list[Check]:
-    from sitbreak.desktop.context import (
-        DEFAULT_SYSTEM_BUS,
-        CallDetector,
-        DBusContextMonitor,
-        IdleInhibitDetector,
-    )
+    from sitbreak.desktop.calls import CallDetector
+    from sitbreak.desktop.dbus import DEFAULT_SYSTEM_BUS
+    from sitbreak.desktop.lock_sleep import DBusContextMonitor
+    from sitbreak.desktop.video import IdleInhibitDetector
 
     session_bus = env.get("DBUS_SESSION_BUS_ADDRESS") or None
     system_bus = env.get("DBUS_SYSTEM_BUS_ADDRESS") or DEFAULT_SYSTEM_BUS
@@ -281,7 +279,7 @@ def _notifications(env: Mapping[str, str], backend: str) -> list[Check]:
 
 def _notification_server(address: str | None) -> tuple[tuple[str, str, str, str], list[str]]:
     """GetServerInformation and GetCapabilities; _NoServer saying why there is no answer."""
-    from sitbreak.desktop.context import HAVE_JEEPNEY, _call, _method, _reason
+    from sitbreak.desktop.dbus import HAVE_JEEPNEY, _call, _method, _reason
 
     if not HAVE_JEEPNEY:
         raise _NoServer("jeepney is not installed")

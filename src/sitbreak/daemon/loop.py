@@ -48,9 +48,9 @@ from sitbreak.core import (
 )
 from sitbreak.core.days import next_midnight
 from sitbreak.daemon.control import ControlServer, Request
-from sitbreak.desktop.activity import ActivitySource, SourceLost
-from sitbreak.desktop.context import EdgeWatcher
+from sitbreak.desktop.edges import EdgeWatcher
 from sitbreak.desktop.notify import SNOOZE_S, PromptResponse, ResilientNotifier
+from sitbreak.desktop.source import ActivitySource, SourceLost
 from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_FAILURE, EXIT_OK
 from sitbreak.prompts import PromptWriter

@@ -29,9 +29,10 @@ from sitbreak.daemon.loop import (
     Wiring,
 )
 from sitbreak.daemon.sdnotify import SdNotifier
-from sitbreak.desktop.activity import NoActivitySource, select_source
+from sitbreak.desktop.activity import select_source
 from sitbreak.desktop.dnd import DoNotDisturb
 from sitbreak.desktop.notify import PromptResponse, ResilientNotifier, make_notifier
+from sitbreak.desktop.source import NoActivitySource
 from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_ALREADY_RUNNING, EXIT_CONFIG, EXIT_NO_SOURCE
 from sitbreak.prompts import PromptWriter, load_library
@@ -108,13 +109,10 @@ def _context(
     emit: Callable[[Any], None], clock: SystemClock
 ) -> tuple[list[Monitor], list[Periodic]]:
     """Lock and sleep signals from D-Bus; calls and videos polled now and then."""
-    from sitbreak.desktop.context import (
-        CallDetector,
-        CallWatcher,
-        DBusContextMonitor,
-        IdleInhibitDetector,
-        WatchWatcher,
-    )
+    from sitbreak.desktop.calls import CallDetector
+    from sitbreak.desktop.edges import CallWatcher, WatchWatcher
+    from sitbreak.desktop.lock_sleep import DBusContextMonitor
+    from sitbreak.desktop.video import IdleInhibitDetector
 
     monitors: list[Monitor] = [DBusContextMonitor(emit, clock)]
     periodic = [
