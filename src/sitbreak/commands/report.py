@@ -112,6 +112,7 @@ def _report(args: argparse.Namespace, config: Config, store: Store) -> int:
     import datetime as dt
 
     from sitbreak.report import figures as report
+    from sitbreak.report import render
 
     tz = _time_zone(config, store, args.source)
     if tz is None:
@@ -140,8 +141,8 @@ def _report(args: argparse.Namespace, config: Config, store: Store) -> int:
         week=args.format == "html",
     )
     out = sys.stdout if args.output is None else None
-    color = out is not None and report.wants_color(out, dict(os.environ))
-    text = report.render(rep, args.format, color=color, sessions=args.sessions)
+    color = out is not None and render.wants_color(out, dict(os.environ))
+    text = render.render(rep, args.format, color=color, sessions=args.sessions)
     if out is not None:
         out.write(text)
         out.flush()
