@@ -21,6 +21,7 @@ import fcntl
 import json
 import logging
 import os
+import queue
 import random
 import re
 import signal
@@ -184,10 +185,16 @@ class Desk:
         self.summaries = home / "summaries.jsonl"
         self.wiring = Wiring(
             clock=self.clock,
+            inbox=queue.SimpleQueue(),
             source=self.source,
             notifier=ResilientNotifier(self.notifier, clock=self.clock.now),
             store=self.store,
             summaries_path=self.summaries,
+            monitors=(),
+            periodic=(),
+            control_path=None,
+            service_notify=lambda *_lines: None,
+            watchdog_s=None,
         )
         # With no zone configured: what the daemon itself resolves (tests patch it).
         tz = ZoneInfo(zone) if zone else sitbreak.daemon.loop.resolve_tz(None)  # type: ignore[attr-defined]
