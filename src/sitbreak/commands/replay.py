@@ -1,0 +1,161 @@
+"""`sitbreak replay`: run the daemon's engine over a recorded activity trace.
+
+The same `Engine` the daemon drives, fed from a file instead of a desk, so
+inference can be tested, benchmarked and judged without a display or a person.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import TextIO
+
+from sitbreak.core.run import ReplayResult, replay_events
+from sitbreak.errors import StorageError, TraceError
+from sitbreak.text import hm
+
+
+def report_dict(result: ReplayResult) -> dict[str, object]:
+    """The replay report, as specified in TRACE-FORMAT.md (extra fields allowed)."""
+    return {
+        "sessions": [
+            {"start": s.start, "end": s.end, "cause": s.cause.value}
+            for s in result.sessions
+            if s.end > s.start
+        ],
+        "breaks": [{"start": b.start, "end": b.end, "cause": b.cause.value} for b in result.breaks],
+        "prompts": [
+            {"t": p.t, "kind": p.kind.value, "level": p.level, "seated_s": round(p.seated_s, 1)}
+            for p in result.prompts
+        ],
+        "days": [d.as_dict() for d in result.days],
+        "events": result.events,
+    }
+
+
+def format_table(result: ReplayResult) -> str:
+    lines = [
+        f"{'day':<14} {'sitting':>9} {'sessions':>8} {'longest':>9} {'over 30m':>8} "
+        f"{'breaks':>6} {'prompts':>7} {'heeded':>6}",
+    ]
+    for d in result.days:
+        lines.append(
+            f"{d.date.strftime('%a %Y-%m-%d'):<14} {hm(d.sitting_s):>9} {d.sessions:>8} "
+            f"{hm(d.longest_session_s):>9} {d.sessions_over_limit:>8} {d.breaks:>6} "
+            f"{d.prompts:>7} {d.prompts_heeded:>6}"
+        )
+    if not result.days:
+        lines.append("(no sitting found in this trace)")
+    tz = result.tz
+    lines.append("")
+    lines.append(
+        f"{result.events} events, {len(result.sessions)} sessions, {len(result.breaks)} breaks, "
+        f"{len(result.prompts)} prompts"
+    )
+    if result.sessions:
+        lines.append("")
+        lines.append("sessions (local time):")
+        day = None
+        for s in result.sessions:
+            start = dt.datetime.fromtimestamp(s.start, tz)
+            end = dt.datetime.fromtimestamp(s.end, tz)
+            if start.date() != day:
+                day = start.date()
+                lines.append(f"  {day.strftime('%a %Y-%m-%d')}")
+            kinds = [p for p in result.prompts if s.start <= p.t <= s.end + 60]
+            marks = " ".join(f"{p.kind.value}@{hm(p.seated_s)}" for p in kinds)
+            length = hm(s.end - s.start)
+            lines.append(
+                f"    {start:%H:%M}-{end:%H:%M}  {length:>9}  ended by {s.cause.value:<9} {marks}"
+            )
+    return "\n".join(lines)
+
+
+def sample_trace_path() -> Path:
+    return Path(str(resources.files("sitbreak") / "data" / "sample.jsonl.gz"))
+
+
+def run_cli(
+    *,
+    trace: Path | None,
+    sample: bool,
+    record: bool = False,
+    config_path: Path | None,
+    as_json: bool,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    from sitbreak.config import load_config
+    from sitbreak.storage.trace import open_trace
+    from sitbreak.timezones import resolve_tz
+
+    config = load_config(config_path)
+    path = sample_trace_path() if sample else trace
+    if path is None:  # argparse makes one of the two required
+        raise TraceError("give a trace file or --sample")
+
+    def warn(message: str) -> None:
+        print(f"sitbreak: warning: {message}", file=err)
+
+    with open_trace(path, warn=warn) as tr:
+        tz = resolve_tz(tr.header.tz or config.timezone)
+        result = replay_events(tr, config.engine, tz)
+    if record:
+        from sitbreak.storage.store import Store
+
+        # recover=False: a daemon may be running with its session open; a
+        # replay must not close that session as crashed.
+        store = Store.open(recover=False)
+        try:
+            source = f"replay:{path.name}"
+            store.record_replay(result, source)
+            if not store.flush():
+                raise StorageError(f"could not record the replay in {store.path}")
+        finally:
+            store.close()
+        print(f"recorded {len(result.sessions)} sessions as {source!r} in {store.path}", file=err)
+    if as_json:
+        json.dump(report_dict(result), out)
+        out.write("\n")
+    else:
+        out.write(format_table(result) + "\n")
+    return 0
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    return run_cli(
+        trace=args.trace,
+        sample=args.sample,
+        record=args.record,
+        config_path=args.config,
+        as_json=args.json,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "replay",
+        help="run the engine over a recorded activity trace and report what it inferred",
+        description="Run the sitting-session engine over an activity trace (JSON Lines, "
+        "optionally .gz) and report sessions, breaks, prompts and daily figures.",
+    )
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("trace", nargs="?", type=Path, help="the trace file (.jsonl or .jsonl.gz)")
+    src.add_argument(
+        "--sample", action="store_true", help="replay the sample trace shipped with sitbreak"
+    )
+    p.add_argument("--config", type=Path, help="config file to use instead of your own")
+    p.add_argument("--json", action="store_true", help="print the replay report as JSON")
+    p.add_argument(
+        "--record",
+        action="store_true",
+        help="also store the results in sitbreak's database (for reports), replacing an earlier "
+        "recording of the same trace",
+    )
+    p.set_defaults(func=_cmd_replay)

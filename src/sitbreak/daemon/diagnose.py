@@ -1,0 +1,525 @@
+"""`sitbreak doctor`: what sitbreak can and cannot see here, and what fixes each problem.
+
+It looks at this machine and this session the way `sitbreak run` would:
+the session type, every activity source (started and stopped again, in the
+order `run` tries them), the lock, suspend, call and video signals, the
+notification server, the config file, where the data lives, and the user
+service. Nothing is changed and nothing is recorded.
+
+The exit status says whether `sitbreak run` could work here, with run's own
+codes: 0 yes, 2 the config is invalid, 3 no activity source works.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sys
+import textwrap
+import warnings
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from sitbreak import paths
+from sitbreak.clock import SystemClock
+from sitbreak.desktop import activity
+from sitbreak.errors import ConfigError
+from sitbreak.exits import EXIT_CONFIG, EXIT_NO_SOURCE, EXIT_OK
+
+#: How long the lock/suspend monitor may take to subscribe before doctor reports what it has.
+CONTEXT_WAIT_S = 3.0
+NOTIFICATIONS = "org.freedesktop.Notifications"
+NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
+
+OK, WARN, FAIL, INFO, SKIP = "ok", "warn", "FAIL", "info", "--"
+
+SESSION_NAMES = {
+    activity.X11: "X11",
+    activity.WAYLAND: "Wayland",
+    activity.NO_DISPLAY: "none (no graphical session in this environment)",
+    activity.MACOS: "macOS",
+    activity.WINDOWS: "Windows",
+}
+
+
+@dataclass
+class Check:
+    """One line of the report: what was looked at, how it is, and the fix if it is a problem."""
+
+    area: str  # "activity", "lock", "notifications", "config", ...
+    name: str
+    status: str  # OK, WARN, FAIL, INFO or SKIP
+    detail: str
+    fix: str = ""
+
+
+@dataclass
+class Report:
+    session: str  # activity.X11, WAYLAND, ...
+    session_evidence: dict[str, str]
+    preference: str  # [activity] source
+    order: list[str]  # what `run` tries, in order
+    chosen: str | None  # what `run` would use; None: it could not start
+    exit_status: int
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Check]:
+        return [c for c in self.checks if c.status in (FAIL, WARN) and c.fix]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.exit_status == EXIT_OK,
+            "exit_status": self.exit_status,
+            "session": {"type": self.session, "evidence": self.session_evidence},
+            "activity": {
+                "preference": self.preference,
+                "order": self.order,
+                "chosen": self.chosen,
+            },
+            "checks": [asdict(c) for c in self.checks],
+            "problems": [asdict(c) for c in self.problems],
+        }
+
+
+# ------------------------------------------------------------------ the checks
+
+
+def diagnose(env: Mapping[str, str] = os.environ, config_path: Path | None = None) -> Report:
+    """Look at everything; start and stop what needs trying; change nothing."""
+    clock = SystemClock()
+    config, config_checks = _config(config_path, env)
+    preference = config.activity_source if config is not None else "auto"
+    plan = activity.plan_sources(preference, env)
+    activity_checks, chosen = _activity(plan, clock, env)
+    exit_status = EXIT_OK
+    if chosen is None:
+        exit_status = EXIT_NO_SOURCE
+    if config is None:
+        exit_status = EXIT_CONFIG  # run gives up on the config before it looks for a source
+    report = Report(
+        session=plan.session,
+        session_evidence=_session_evidence(env),
+        preference=preference,
+        order=list(plan.order),
+        chosen=chosen,
+        exit_status=exit_status,
+    )
+    report.checks += activity_checks
+    report.checks += _context(clock, env)
+    report.checks += _notifications(env, config.notify_backend if config else "auto")
+    report.checks += config_checks
+    report.checks += _data()
+    report.checks += _service(env, plan.session)
+    return report
+
+
+def _session_evidence(env: Mapping[str, str]) -> dict[str, str]:
+    names = ("XDG_SESSION_TYPE", "WAYLAND_DISPLAY", "DISPLAY", "XDG_CURRENT_DESKTOP")
+    return {name: env[name] for name in names if env.get(name)}
+
+
+def _activity(
+    plan: activity.Plan, clock: SystemClock, env: Mapping[str, str]
+) -> tuple[list[Check], str | None]:
+    probes = activity.probe_sources(plan, clock, env)
+    chosen = next((p.name for p in probes if p.works), None)
+    checks = []
+    for probe in probes:
+        if probe.works is None:
+            status = SKIP
+        elif not probe.works:
+            status = INFO if chosen else FAIL
+        else:
+            status = OK
+        detail = probe.detail
+        if probe.name == chosen:
+            detail = f"used by `sitbreak run`: {detail}"
+            if probe.name == "logind":  # it works, but may take an empty chair for a person
+                status = WARN
+        checks.append(Check("activity", probe.name, status, detail, _source_fix(probe)))
+    if chosen is None:
+        checks.append(
+            Check(
+                "activity",
+                "(none)",
+                FAIL,
+                "no activity source works here, so `sitbreak run` would exit (status 3). "
+                + " ".join(f"{hint[0].upper()}{hint[1:]}." for hint in plan.hints),
+                plan.fix,
+            )
+        )
+    elif chosen == "logind":
+        checks.append(
+            Check(
+                "activity",
+                "(coarse)",
+                WARN,
+                "only logind's idle hint works: an empty chair counts as sitting until the "
+                "desktop marks the session idle",
+                plan.fix or activity.SWAYIDLE_FIX,
+            )
+        )
+    return checks, chosen
+
+
+def _source_fix(probe: activity.Probe) -> str:
+    """A fix for a source that does not work, when there is one command for it."""
+    if probe.works is not False:
+        return ""
+    if probe.name == "swayidle" and "not installed" in probe.detail:
+        return activity.SWAYIDLE_FIX
+    if "DISPLAY is not set" in probe.detail:
+        return activity.IMPORT_ENV_FIX
+    return ""
+
+
+def _context(clock: SystemClock, env: Mapping[str, str]) -> list[Check]:
+    from sitbreak.desktop.calls import CallDetector
+    from sitbreak.desktop.dbus import DEFAULT_SYSTEM_BUS
+    from sitbreak.desktop.lock_sleep import DBusContextMonitor
+    from sitbreak.desktop.video import IdleInhibitDetector
+
+    session_bus = env.get("DBUS_SESSION_BUS_ADDRESS") or None
+    system_bus = env.get("DBUS_SYSTEM_BUS_ADDRESS") or DEFAULT_SYSTEM_BUS
+    monitor = DBusContextMonitor(lambda _event: None, clock, session_bus, system_bus)
+    monitor.start()
+    try:
+        monitor.wait_ready(CONTEXT_WAIT_S)
+        lines = monitor.describe()
+    finally:
+        monitor.stop()
+    checks = [_lock_check(lines), _suspend_check(lines)]
+
+    mic, apps = (_unprefixed(line) for line in CallDetector().describe())
+    mic_ok = "no ALSA capture devices" not in mic
+    checks.append(Check("calls", "microphone", OK if mic_ok else INFO, mic))
+    checks.append(Check("calls", "call apps", OK, apps))
+
+    inhibit = IdleInhibitDetector(system_address=system_bus, session_address=session_bus)
+    try:
+        inhibit.poll()
+        for line in inhibit.describe():
+            name, _, text = line.partition(": ")
+            checks.append(Check("videos", name, OK if "watching" in line else INFO, text))
+    finally:
+        inhibit.close()
+    return checks
+
+
+def _unprefixed(line: str) -> str:
+    """ "calls: an open microphone counts..." without its "calls: "."""
+    return line.partition(": ")[2] or line
+
+
+def _lock_check(lines: list[str]) -> Check:
+    watching = [
+        line for line in lines if "watching ActiveChanged" in line or "watching LockedHint" in line
+    ]
+    if watching:
+        return Check("lock", "screen lock", OK, "; ".join(watching))
+    missing = [line for line in lines if ": connected (" not in line]  # bus addresses: noise
+    return Check(
+        "lock",
+        "screen lock",
+        WARN,
+        "no screen-lock signal: a locked screen counts as a break only once the idle "
+        f"limit has passed ({'; '.join(missing) or 'no D-Bus'})",
+    )
+
+
+def _suspend_check(lines: list[str]) -> Check:
+    watching = [line for line in lines if "watching PrepareForSleep" in line]
+    if watching:
+        return Check("suspend", "suspend", OK, "; ".join(watching))
+    return Check(
+        "suspend",
+        "suspend",
+        OK,
+        "logind is not reachable; a suspend is still noticed after the resume, from the "
+        "clocks (CLOCK_BOOTTIME runs on while asleep, CLOCK_MONOTONIC does not)",
+    )
+
+
+class _NoServer(Exception):
+    """No notification server answers; `fix` is the command that would give one, if any."""
+
+    def __init__(self, why: str, fix: str = "") -> None:
+        super().__init__(why)
+        self.fix = fix
+
+
+def _notifications(env: Mapping[str, str], backend: str) -> list[Check]:
+    if backend in ("log", "plyer"):
+        how = "to the log only" if backend == "log" else "through plyer"
+        return [Check("notifications", "server", INFO, f"prompts go {how} (as configured)")]
+    try:
+        info, caps = _notification_server(env.get("DBUS_SESSION_BUS_ADDRESS") or None)
+    except _NoServer as exc:
+        return [
+            Check(
+                "notifications",
+                "server",
+                WARN,
+                f"no notification server: {exc}; prompts would only be logged",
+                exc.fix,
+            )
+        ]
+    server, vendor, version, spec = info
+    if not vendor:
+        return [Check("notifications", "server", OK, server)]
+    caps_text = ", ".join(caps) or "none"
+    detail = f"{server} {version} ({vendor}), spec {spec}; capabilities: {caps_text}"
+    return [Check("notifications", "server", OK, detail)]
+
+
+def _notification_server(address: str | None) -> tuple[tuple[str, str, str, str], list[str]]:
+    """GetServerInformation and GetCapabilities; _NoServer saying why there is no answer."""
+    from sitbreak.desktop.dbus import HAVE_JEEPNEY, _call, _method, _reason
+
+    if not HAVE_JEEPNEY:
+        raise _NoServer("jeepney is not installed")
+    if not address:
+        raise _NoServer("no session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+    from jeepney import DBusAddress, message_bus
+    from jeepney.io.blocking import open_dbus_connection
+
+    try:
+        conn = open_dbus_connection(address, auth_timeout=2.0)
+    except Exception as exc:
+        raise _NoServer(f"cannot reach the session bus ({_reason(exc)})") from None
+    try:
+        where = DBusAddress(NOTIFICATIONS_PATH, NOTIFICATIONS, NOTIFICATIONS)
+        try:
+            # no_auto_start: asking must not start a server (or a second one).
+            info = _call(conn, _method(where, "GetServerInformation"))
+            (caps,) = _call(conn, _method(where, "GetCapabilities"))
+        except Exception as exc:
+            (activatable,) = _call(conn, message_bus.ListActivatableNames())
+            if NOTIFICATIONS in activatable:
+                started = "not running yet: D-Bus starts it at the first prompt"
+                return (started, "", "", ""), []
+            raise _NoServer(
+                f"{NOTIFICATIONS} is not on the session bus ({_reason(exc)})",
+                "sudo apt install dunst",
+            ) from None
+        return (str(info[0]), str(info[1]), str(info[2]), str(info[3])), sorted(map(str, caps))
+    finally:
+        conn.close()
+
+
+def _config(path: Path | None, env: Mapping[str, str]) -> tuple[Any, list[Check]]:
+    from sitbreak.config import load_config
+
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        shown = path or paths.explicit_config_path() or paths.user_config_path()
+        editor = env.get("VISUAL") or env.get("EDITOR") or "nano"
+        return None, [
+            Check(
+                "config",
+                "config file",
+                FAIL,
+                f"invalid, `sitbreak run` would exit:\n{exc}",
+                f"{editor} {shown}",
+            )
+        ]
+    if config.path is None:
+        detail = f"no config file at {paths.user_config_path()}: the defaults are in use"
+    else:
+        detail = f"{config.path} is valid"
+    return config, [Check("config", "config file", OK, detail)]
+
+
+def _data() -> list[Check]:
+    from sitbreak.storage.store import default_db_path, summaries_log_path
+
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        runtime = paths.runtime_dir()  # platformdirs warns when XDG_RUNTIME_DIR is not set
+    runtime_note = "; ".join(str(w.message).split(",")[0] for w in said)
+    db = default_db_path()
+    size = f"{db.stat().st_size // 1024} KiB" if db.exists() else "not created yet"
+    checks = [
+        Check("data", "config dir", INFO, str(paths.config_dir())),
+        Check("data", "database", INFO, f"{db} (SQLite, {size})"),
+        Check("data", "daily summaries", INFO, str(summaries_log_path())),
+        Check(
+            "data",
+            "runtime dir",
+            INFO,
+            f"{runtime} (lock and control socket)" + (f"; {runtime_note}" if runtime_note else ""),
+        ),
+    ]
+    data_dir = paths.data_dir()
+    existing = next((p for p in (data_dir, *data_dir.parents) if p.exists()), None)
+    if existing is None or not os.access(existing, os.W_OK | os.X_OK):
+        checks.append(
+            Check(
+                "data",
+                "data dir",
+                WARN,
+                f"{existing or data_dir} is not writable by you; "
+                "sitbreak would keep its figures in memory only",
+                f"chmod u+rwx {existing}",
+            )
+        )
+    return checks
+
+
+def _service(env: Mapping[str, str], session: str) -> list[Check]:
+    from sitbreak import autostart as unit
+
+    host = unit.detect(env)
+    if host.systemctl is None:
+        entry = unit.autostart_path(env)
+        if entry.exists():
+            return [Check("service", "autostart", OK, f"no systemd; {entry} starts it at login")]
+        return [
+            Check(
+                "service",
+                "autostart",
+                INFO,
+                "no systemd user service here, and no autostart entry",
+                "sitbreak service install --autostart",
+            )
+        ]
+    ctl = unit.Systemctl(host.systemctl)
+    try:
+        res = ctl("show", unit.UNIT_NAME, "-p", ",".join(unit.SHOW_PROPERTIES), check=False)
+    except unit.SystemctlError as exc:
+        return [Check("service", "user service", INFO, f"systemctl cannot say: {exc.output}")]
+    if res.returncode != 0:
+        said = (res.stderr or res.stdout).strip().splitlines()
+        return [
+            Check(
+                "service",
+                "user service",
+                INFO,
+                f"systemctl --user: {said[-1] if said else res.returncode}",
+            )
+        ]
+    state = unit.ServiceStatus.parse(res.stdout)
+    if not state.installed:
+        return [
+            Check("service", "user service", WARN, state.describe(), "sitbreak service install")
+        ]
+    if not state.running:
+        return [
+            Check(
+                "service",
+                "user service",
+                WARN,
+                state.describe(),
+                "systemctl --user restart sitbreak",
+            )
+        ]
+    checks = [Check("service", "user service", OK, state.describe())]
+    checks += _service_environment(ctl, session)
+    return checks
+
+
+def _service_environment(ctl: Any, session: str) -> list[Check]:
+    """The user manager's environment: the service sees the display only if it was imported."""
+    try:
+        res = ctl("show-environment", check=False)
+    except Exception:
+        return []
+    names = {line.partition("=")[0] for line in res.stdout.splitlines()}
+    wanted = {activity.WAYLAND: "WAYLAND_DISPLAY", activity.X11: "DISPLAY"}.get(session)
+    if res.returncode != 0 or wanted is None or wanted in names:
+        return []
+    return [
+        Check(
+            "service",
+            "service environment",
+            WARN,
+            f"the user manager has no {wanted}: the running service may not see this session",
+            activity.IMPORT_ENV_FIX,
+        )
+    ]
+
+
+# ------------------------------------------------------------------ output
+
+
+#: Report lines are wrapped to this many columns.
+WIDTH = 100
+
+
+def render(report: Report) -> str:
+    lines = ["sitbreak doctor: this machine, this session", ""]
+    if report.session_evidence:
+        evidence = ", ".join(f"{k}={v}" for k, v in report.session_evidence.items())
+        lines.append(f"Session: {SESSION_NAMES[report.session]} ({evidence})")
+    else:
+        lines.append(
+            "Session: none: no DISPLAY, WAYLAND_DISPLAY or XDG_SESSION_TYPE in this environment"
+        )
+    order = ", ".join(report.order)
+    sections = [
+        ("activity", f'Activity ([activity] source = "{report.preference}"; tried: {order})'),
+        ("lock", "Screen lock"),
+        ("suspend", "Suspend"),
+        ("calls", "Calls"),
+        ("videos", "Videos and presentations"),
+        ("notifications", "Notifications"),
+        ("config", "Config"),
+        ("data", "Data"),
+        ("service", "Service"),
+    ]
+    for area, title in sections:
+        checks = [c for c in report.checks if c.area == area]
+        if checks:
+            lines += ["", title, *_rows(checks)]
+    if report.problems:
+        lines += ["", "To fix"]
+        for c in report.problems:
+            lines += [f"  {c.area} / {c.name}:", f"    {c.fix}"]
+    lines += ["", _verdict(report)]
+    return "\n".join(lines) + "\n"
+
+
+def _rows(checks: list[Check]) -> list[str]:
+    width = max(len(c.name) for c in checks)
+    indent = " " * (width + 10)
+    rows = []
+    for c in checks:
+        first = f"  {c.status:<4}  {c.name:<{width}}  "
+        for n, paragraph in enumerate(c.detail.splitlines() or [""]):
+            rows += textwrap.wrap(
+                paragraph,
+                WIDTH,
+                initial_indent=first if n == 0 else indent,
+                subsequent_indent=indent,
+                break_on_hyphens=False,
+                break_long_words=False,
+            ) or [first.rstrip()]
+    return rows
+
+
+def _verdict(report: Report) -> str:
+    if report.exit_status == EXIT_CONFIG:
+        return "`sitbreak run` would not start: the config file is invalid (see Config)."
+    if report.chosen is None:
+        return "`sitbreak run` could not work here: it cannot see keyboard/mouse activity."
+    return f"`sitbreak run` would work here, watching activity with {report.chosen}."
+
+
+def run_cli(config_path: Path | None, as_json: bool, out: TextIO = sys.stdout) -> int:
+    """`sitbreak doctor [--json]`; returns the exit status."""
+    # The monitors log what they find; doctor says it itself, without log noise.
+    quiet = logging.getLogger("sitbreak")
+    if not quiet.handlers:
+        quiet.addHandler(logging.NullHandler())
+    report = diagnose(os.environ, config_path)
+    text = json.dumps(report.as_json(), indent=2) + "\n" if as_json else render(report)
+    with contextlib.suppress(BrokenPipeError):  # `sitbreak doctor | head`
+        out.write(text)
+        out.flush()
+    return report.exit_status

@@ -1,0 +1,675 @@
+"""`sitbreak run`: the background service, and the only place things are wired.
+
+One thread runs the loop: every few seconds it asks the activity source when
+the last input was, checks the clock for a suspend, takes what the context
+monitors (lock, sleep, calls, videos) and the control socket have queued,
+feeds all of it to the engine, and acts on what comes out: store it, notify,
+log. Everything the engine decides is decided in `sitbreak.core`, the same
+code `sitbreak replay` runs.
+
+Failure never stops the loop: a notification that cannot be shown is logged,
+a database that cannot be written keeps its writes pending (the store
+retries), a context monitor that cannot start is reported once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from sitbreak.clock import Clock
+from sitbreak.config import Config, load_config
+from sitbreak.core import (
+    Activity,
+    BreakNow,
+    BreakTaken,
+    Cause,
+    DayFigures,
+    DesktopBusy,
+    Engine,
+    Event,
+    Output,
+    Pause,
+    PromptDue,
+    PromptKind,
+    Resume,
+    SessionEnded,
+    SessionStarted,
+    Snooze,
+    Suspend,
+    Tick,
+    Unpause,
+)
+from sitbreak.core.days import next_midnight
+from sitbreak.daemon.control import ControlServer, Request
+from sitbreak.desktop.edges import EdgeWatcher
+from sitbreak.desktop.notify import SNOOZE_S, PromptResponse, ResilientNotifier
+from sitbreak.desktop.source import ActivitySource, SourceLost
+from sitbreak.errors import ConfigError, SitbreakError
+from sitbreak.exits import EXIT_FAILURE, EXIT_OK
+from sitbreak.prompts import PromptWriter
+from sitbreak.storage.store import Store, append_summary, tz_label
+from sitbreak.text import hm
+from sitbreak.timezones import resolve_tz
+
+log = logging.getLogger("sitbreak.daemon")
+
+#: The loop's heartbeat: how often it asks the activity source. The X idle
+#: counter gives the time of the *last* input whenever asked, and deadlines,
+#: desktop signals and control requests wake the loop by themselves, so a
+#: faster heartbeat buys nothing but wake-ups (measured: 1 s polling costs 2
+#: wake-ups a second, 5 s polling 0.5; benchmarks/bench_daemon.py). At most
+#: one activity event per heartbeat reaches the engine.
+POLL_S = 5.0
+CHECKPOINT_S = 60.0
+CALL_POLL_S = 5.0
+RECONNECT_S = 5.0
+#: A wall clock further off than this from our timeline is followed (between sessions).
+REANCHOR_S = 2.0
+#: This many failed loop turns in a row: exit, and let the service manager restart us.
+MAX_FAILED_TURNS = 20
+WATCH_POLL_S = 30.0
+#: The periodic check that holds prompts while the desktop asks for quiet.
+DESKTOP_BUSY = "do not disturb"
+#: How long the control thread waits for the loop to answer.
+CONTROL_TIMEOUT_S = 3.0
+
+# Exit statuses, distinct so a service manager can tell them apart.
+
+
+class Quiet(Protocol):
+    """Says whether now is a bad time for a prompt (full screen, Do Not Disturb)."""
+
+    def poll(self) -> str | None: ...
+
+    def close(self) -> None: ...
+
+
+class Monitor(Protocol):
+    """Something that pushes events by itself (D-Bus signal threads)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A context check run every `every` seconds (in a call? watching a video?).
+
+    `poll` is an adapter's watcher, which queues its own start/end events;
+    `close`, if given, is called once when the daemon stops."""
+
+    name: str
+    poll: Callable[[], object]
+    every: float
+    close: Callable[[], object] | None = None
+
+
+class WiringError(SitbreakError):
+    """The daemon was handed an incomplete or inconsistent set of parts."""
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """Everything the daemon talks to, assembled once and completely before it starts.
+
+    `sitbreak.daemon.startup.build_wiring` makes the real one; tests make
+    theirs with doubles. No part has a default and the daemon never edits
+    this: a part left out is an error when the daemon is made, not a feature
+    that silently never runs (that is how do-not-disturb was once lost).
+    """
+
+    clock: Clock
+    #: Where every event for the loop is queued: D-Bus signal threads, the
+    #: notifier's answers, control requests. A SimpleQueue: its put() may be
+    #: called from a signal handler that interrupted the loop inside get()
+    #: (Queue's lock would deadlock).
+    inbox: queue.SimpleQueue[Any]
+    source: ActivitySource
+    notifier: ResilientNotifier
+    store: Store
+    #: Things that push events by themselves (D-Bus signal threads).
+    monitors: tuple[Monitor, ...]
+    #: Checks the loop runs now and then (calls, videos, do not disturb).
+    periodic: tuple[Periodic, ...]
+    control_path: Path | None  # None: no control socket
+    summaries_path: Path | None  # None: no summaries.jsonl
+    #: Tells the service manager how we are (sd_notify lines).
+    service_notify: Callable[..., None]
+    #: How often the service manager wants "WATCHDOG=1"; None: it does not.
+    watchdog_s: float | None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.monitors, tuple) or not isinstance(self.periodic, tuple):
+            raise WiringError("monitors and periodic checks are fixed at start-up: pass tuples")
+        names = [p.name for p in self.periodic]
+        if len(set(names)) != len(names):
+            raise WiringError(f"periodic checks named twice: {', '.join(sorted(names))}")
+
+
+def desktop_busy_check(quiet: Quiet, emit: Callable[[Event], None], clock: Clock) -> Periodic:
+    """Do Not Disturb and full-screen windows, as engine events that hold prompts.
+
+    The desktop asking for quiet is one more thing that holds prompts, in the
+    engine like pause and quiet hours, so the one still due comes afterwards.
+    """
+    busy = EdgeWatcher(lambda: quiet.poll() is not None, (_busy_on, _busy_off), emit, clock)
+    return Periodic(DESKTOP_BUSY, busy.poll, POLL_S, close=quiet.close)
+
+
+class _ControlCall:
+    """A control request handed from the socket thread to the loop, and its answer."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.done = threading.Event()
+        self.response: dict[str, Any] = {"ok": False, "error": "the daemon did not answer in time"}
+
+
+_Item = Event | _ControlCall | PromptResponse | None
+
+
+class Daemon:
+    def __init__(self, config: Config, wiring: Wiring, tz: dt.tzinfo, writer: PromptWriter) -> None:
+        self.config = config
+        self.w = wiring
+        self.tz = tz
+        self.writer = writer
+        self.engine = Engine(config.engine, tz)
+        self.inbox: queue.SimpleQueue[_Item] = wiring.inbox
+        self._woken_by: _Item | None = None  # taken by _wait, handled first by _drain
+        #: When each periodic check is next due (the wiring itself is never edited).
+        self._next_check = dict.fromkeys((p.name for p in wiring.periodic), 0.0)
+        self._failed_turns = 0
+        self._stop = threading.Event()
+        self._reload = threading.Event()
+        self._started = wiring.clock.now()
+        self._today = self._date(self._started)
+        self._next_checkpoint = self._started + CHECKPOINT_S
+        self._midnight = next_midnight(self._started, tz)
+        self._control: ControlServer | None = None
+        self._source_lost = False
+        self._reconnect_at = 0.0
+        self._next_watchdog = 0.0
+
+    # ---------------------------------------------------------- lifecycle
+
+    def run(self) -> int:
+        """Run until `stop()`; returns the exit status."""
+        self._start_edges()
+        describe = getattr(self.w.source, "describe", None)
+        if describe is not None:
+            log.info("activity source: %s", describe())
+        log.info(
+            "sitbreak is watching activity with %s; break after %s idle or a %s lock, "
+            "move prompt after %s",
+            self.w.source.name,
+            hm(self.config.engine.break_idle),
+            hm(self.config.engine.break_locked),
+            hm(self.config.engine.move_after),
+        )
+        self.w.service_notify("READY=1", f"STATUS={self._status_line(self.w.clock.now())}")
+        status = EXIT_OK
+        try:
+            while not self._stop.is_set():
+                if not self._turn():
+                    status = EXIT_FAILURE
+                    break
+                self._wait()
+        finally:
+            self._shutdown()
+        return status
+
+    def _turn(self) -> bool:
+        """One step that cannot take the daemon down; False after too many failures in a row."""
+        try:
+            self.step()
+        except Exception:
+            self._failed_turns += 1
+            log.exception(
+                "a turn of the loop failed (%d in a row); carrying on", self._failed_turns
+            )
+            # Something is persistently broken: exit with a failure status so
+            # the service manager restarts us afresh.
+            return self._failed_turns < MAX_FAILED_TURNS
+        self._failed_turns = 0
+        return True
+
+    def stop(self) -> None:
+        """Ask the loop to finish (safe from a signal handler or another thread)."""
+        self._stop.set()
+        self.inbox.put(None)
+
+    def reload(self) -> None:
+        self._reload.set()
+        self.inbox.put(None)
+
+    def _start_edges(self) -> None:
+        for m in self.w.monitors:
+            try:
+                m.start()
+            except Exception:  # a monitor is optional: never fatal
+                log.warning("could not start %s", type(m).__name__, exc_info=True)
+        if self.w.control_path is not None:
+            self._control = ControlServer(self.w.control_path, self._from_control_thread)
+            self._control.start()
+
+    def _shutdown(self) -> None:
+        self.w.service_notify("STOPPING=1", "STATUS=closing the session and saving the day")
+        now = self.w.clock.now()
+        self._act(self.engine.finish(now))
+        self._write_summary(self._today)
+        if self._control is not None:
+            self._control.stop()
+        for m in self.w.monitors:
+            try:
+                m.stop()
+            except Exception:
+                log.debug("error stopping %s", type(m).__name__, exc_info=True)
+        try:
+            self.w.source.stop()
+        except Exception:
+            log.debug("error stopping the activity source", exc_info=True)
+        self.w.notifier.close()
+        for check in self.w.periodic:
+            if check.close is not None:
+                try:
+                    check.close()
+                except Exception:
+                    log.debug("error closing %s", check.name, exc_info=True)
+        self.w.store.flush()
+        if not self.w.store.healthy:
+            log.error(
+                "%d writes could not be saved to the database before exit",
+                self.w.store.pending_count,
+            )
+        self.w.store.close()
+        log.info("sitbreak stopped")
+
+    # ---------------------------------------------------------- the loop
+
+    def step(self) -> None:
+        """One turn of the loop: gather what happened, feed the engine, act."""
+        clock = self.w.clock
+        slept = clock.poll_suspend()
+        if slept is not None:
+            log.info("the machine slept for %s", hm(slept.end - slept.start))
+            self._feed(Suspend(slept.start))
+            self._feed(Resume(slept.end))
+        self._poll_activity()
+        now = clock.now()
+        for check in self.w.periodic:
+            if now >= self._next_check[check.name]:
+                self._next_check[check.name] = now + check.every
+                check.poll()  # watchers queue their own events, drained next
+        self._drain()
+        self._feed(Tick(now))
+        if self._reload.is_set():
+            self._reload.clear()
+            self._reload_config()
+        if now >= self._midnight:
+            self._new_day(now)
+        if now >= self._next_checkpoint:
+            self._next_checkpoint = now + CHECKPOINT_S
+            self._checkpoint()
+            if not self.config.timezone:  # following the machine's zone
+                self.check_timezone(lambda: resolve_tz(None))
+            self._maybe_reanchor()
+            self.w.service_notify(f"STATUS={self._status_line(now)}")
+        if self.w.watchdog_s is not None and now >= self._next_watchdog:
+            # Pinged from the loop itself: a hung loop stops the pings and
+            # systemd restarts us.
+            self._next_watchdog = now + self.w.watchdog_s / 2
+            self.w.service_notify("WATCHDOG=1")
+
+    def _wait(self) -> None:
+        """Sleep until the next poll or deadline, waking at once for queued events."""
+        now = self.w.clock.now()
+        wake = now + POLL_S
+        deadline = self.engine.next_deadline()
+        if deadline is not None:
+            wake = min(wake, deadline)
+        if self.w.watchdog_s is not None:
+            wake = min(wake, self._next_watchdog)
+        timeout = max(0.0, wake - now)
+        try:
+            self._woken_by = self.inbox.get(timeout=timeout)
+        except queue.Empty:
+            return
+
+    def _poll_activity(self) -> None:
+        try:
+            t = self.w.source.poll()
+        except SourceLost as exc:
+            if not self._source_lost:
+                self._source_lost = True
+                log.warning("lost the activity source %s: %s; retrying", self.w.source.name, exc)
+            self._try_reconnect()
+            return
+        except Exception as exc:
+            # Anything else is as good as lost: say so once, then reconnect.
+            if not self._source_lost:
+                self._source_lost = True
+                log.exception(
+                    "the activity source %s failed: %s; retrying", self.w.source.name, exc
+                )
+            self._try_reconnect()
+            return
+        if self._source_lost:
+            self._source_lost = False
+            log.warning("the activity source %s works again", self.w.source.name)
+        if t is not None:
+            self._feed(Activity(t))
+
+    def _try_reconnect(self) -> None:
+        """A lost source closed itself; starting it again reconnects (every few seconds)."""
+        now = self.w.clock.now()
+        if now < self._reconnect_at:
+            return
+        self._reconnect_at = now + RECONNECT_S
+        try:
+            self.w.source.start()
+        except Exception:  # still gone (the X server is restarting): later
+            log.debug("reconnecting %s failed", self.w.source.name, exc_info=True)
+
+    def _drain(self) -> None:
+        """Handle everything queued, in the order it arrived."""
+        while True:
+            item, self._woken_by = self._woken_by, None
+            if item is None:
+                try:
+                    item = self.inbox.get_nowait()
+                except queue.Empty:
+                    return
+            if item is None:
+                continue
+            if isinstance(item, _ControlCall):
+                try:
+                    item.response = self._answer(item.request)
+                except Exception as exc:  # the client gets an answer whatever happens
+                    log.exception("answering %s failed", item.request.cmd)
+                    item.response = {"ok": False, "error": f"sitbreak could not answer: {exc}"}
+                finally:
+                    item.done.set()
+            elif isinstance(item, PromptResponse):
+                self._response(item)
+            else:
+                log.info("%s", _describe_event(item))
+                self._feed(item)
+
+    def _feed(self, event: Event) -> None:
+        self._act(self.engine.handle(event))
+
+    # ---------------------------------------------------------- outputs
+
+    def _act(self, outputs: tuple[Output, ...] | list[Output]) -> None:
+        store = self.w.store
+        for o in outputs:
+            if isinstance(o, SessionStarted):
+                log.info("session started at %s", self._clock_time(o.t))
+                store.session_started(o.t)
+            elif isinstance(o, SessionEnded):
+                log.info(
+                    "session %s-%s (%s) ended: %s",
+                    self._clock_time(o.start),
+                    self._clock_time(o.end),
+                    hm(o.end - o.start),
+                    o.cause.value,
+                )
+                store.session_ended(o)
+            elif isinstance(o, BreakTaken):
+                store.break_taken(o)
+            elif isinstance(o, PromptDue):
+                self._prompt(o)
+
+    def _prompt(self, due: PromptDue) -> None:
+        message = self.writer.write(due)
+        self.w.notifier.send(message)
+        self.w.store.prompt_sent(due)
+
+    def _response(self, r: PromptResponse) -> None:
+        """The person answered a notification: act on it and remember what they did."""
+        now = self.w.clock.now()
+        log.info("prompt answered: %s", r.action)
+        if r.action == "break":
+            self._feed(BreakNow(now))
+        elif r.action == "snooze":
+            self._feed(Snooze(now, SNOOZE_S))
+        if r.due_t is not None:
+            self.w.store.set_prompt_outcome(r.due_t, PromptKind(r.kind), r.outcome)
+
+    def _checkpoint(self) -> None:
+        start = self.engine.session_start
+        if start is not None:
+            self.w.store.checkpoint(start, max(start, self.engine.last_seen))
+        self.w.store.flush()
+
+    def _maybe_reanchor(self) -> None:
+        """Follow an NTP or manual step of the wall clock, between sessions only,
+        so no session ever stretches or shrinks by the step."""
+        reanchor = getattr(self.w.clock, "reanchor", None)
+        if reanchor is None or self.engine.session_start is not None:
+            return
+        offset = self.w.clock.wall_offset()
+        if abs(offset) <= REANCHOR_S:
+            return
+        log.info("following a wall-clock step of %+.1f s", offset)
+        reanchor()
+        self.engine.rebase(offset)
+        now = self.w.clock.now()
+        self._today = self._date(now)
+        self._midnight = next_midnight(now, self.tz)
+        self._next_checkpoint = now + CHECKPOINT_S
+        self._next_watchdog = now
+
+    # ---------------------------------------------------------- days
+
+    def _date(self, t: float) -> dt.date:
+        return dt.datetime.fromtimestamp(t, self.tz).date()
+
+    def _clock_time(self, t: float) -> str:
+        return dt.datetime.fromtimestamp(t, self.tz).strftime("%H:%M")
+
+    def check_timezone(self, resolve: Callable[[], dt.tzinfo]) -> None:
+        """Follow the machine's time zone when it changes (a laptop that travelled).
+
+        Days from now on are cut in the new zone; the day in progress is
+        summarised and continues under its new date."""
+        try:
+            tz = resolve()
+        except SitbreakError:
+            return
+        if tz_label(tz) == tz_label(self.tz):
+            return
+        now = self.w.clock.now()
+        log.info("the time zone changed from %s to %s", tz_label(self.tz), tz_label(tz))
+        self._write_summary(self._today)  # the day as it was, in the zone it was cut in
+        self.tz = self.engine.tz = tz
+        self._today = self._date(now)
+        self._midnight = next_midnight(now, tz)
+
+    def _new_day(self, now: float) -> None:
+        self._write_summary(self._today)
+        self._today = self._date(now)
+        self._midnight = next_midnight(now, self.tz)
+
+    def figures(self, date: dt.date) -> DayFigures:
+        """The day's figures from what is stored, with the open session up to now."""
+        live = None
+        start = self.engine.session_start
+        if start is not None:
+            seen = max(start, self.engine.last_seen)
+            live = SessionEnded(seen, start, seen, _OPEN)
+        return self.w.store.day_figures(date, self.tz, settings=self.config.engine, live=live)
+
+    def _write_summary(self, date: dt.date) -> None:
+        self.w.store.flush()
+        try:
+            fig = self.figures(date)
+        except Exception:
+            log.exception("could not compute the summary for %s", date)
+            return
+        self.w.store.save_day(fig, tz_label(self.tz))
+        self.w.store.flush()
+        if self.w.summaries_path is not None:
+            append_summary(fig, tz_label(self.tz), self.w.summaries_path)
+        log.info("%s", summary_line(fig))
+
+    # ---------------------------------------------------------- control
+
+    def _from_control_thread(self, request: Request) -> dict[str, Any]:
+        call = _ControlCall(request)
+        self.inbox.put(call)
+        call.done.wait(CONTROL_TIMEOUT_S)
+        return call.response
+
+    def _answer(self, request: Request) -> dict[str, Any]:
+        now = self.w.clock.now()
+        cmd = request.cmd
+        if cmd == "pause":
+            until = None if request.seconds is None else now + request.seconds
+            self._feed(Pause(now, until))
+            log.info(
+                "prompts paused %s", "until resumed" if until is None else f"for {hm(until - now)}"
+            )
+        elif cmd == "resume":
+            self._feed(Unpause(now))
+            log.info("prompts resumed")
+        elif cmd == "snooze":
+            seconds = request.seconds if request.seconds is not None else 600.0
+            self._feed(Snooze(now, seconds))
+            log.info("prompts snoozed for %s", hm(seconds))
+        if cmd != "status":
+            self.w.service_notify(f"STATUS={self._status_line(now)}")
+        return self.status(now)
+
+    def status(self, now: float) -> dict[str, Any]:
+        e = self.engine
+        paused_until = e.paused_until
+        session = None
+        if e.session_start is not None:
+            session = {"start": e.session_start, "seated_s": now - e.session_start}
+        nxt = None
+        upcoming = e.next_prompt()
+        if upcoming is not None:
+            at, kind = upcoming
+            nxt = {"kind": kind.value, "at": max(at, now), "why": self._why(kind)}
+        try:
+            today: dict[str, object] | None = self.figures(self._date(now)).as_dict()
+        except SitbreakError as exc:  # the database is unreadable right now
+            log.warning("status without today's figures: %s", exc)
+            today = None
+        return {
+            "ok": True,
+            "state": e.state.value,
+            "paused": paused_until is not None,
+            "paused_until": paused_until if paused_until not in (None, float("inf")) else None,
+            "session": session,
+            "next_prompt": nxt,
+            "today": today,
+            "in_call": e.in_call,
+            "watching": e.watching,
+            "source": self.w.source.name,
+            "since": self._started,
+            "notifications": "working"
+            if self.w.notifier.healthy
+            else "failing: prompts are logged",
+            "storage": "working"
+            if self.w.store.healthy
+            else f"failing: {self.w.store.pending_count} writes pending",
+        }
+
+    def _status_line(self, now: float) -> str:
+        """One line for `systemctl --user status sitbreak`."""
+        e = self.engine
+        start = e.session_start
+        if start is not None:
+            line = f"sitting for {hm(now - start)} (since {self._clock_time(start)})"
+        else:
+            line = f"{e.state.value}; watching activity with {self.w.source.name}"
+        if e.paused_until is not None:
+            line += ", prompts paused"
+        return line
+
+    def _why(self, kind: PromptKind) -> str:
+        s = self.config.engine
+        if kind is PromptKind.MOVE:
+            return f"{hm(s.move_after)} of continuous sitting, then every {hm(s.move_repeat)}"
+        if kind is PromptKind.POSTURE:
+            return f"a posture reset {hm(s.posture_after)} into a session"
+        return f"{hm(s.extra_every)} into a long sitting"
+
+    def _reload_config(self) -> None:
+        try:
+            config = load_config(self.config.path)
+        except ConfigError as exc:
+            log.error("config reload failed, keeping the old config: %s", exc)
+            return
+        restart = [
+            key
+            for key, before, after in (
+                ("[general] timezone", self.config.timezone, config.timezone),
+                ("[activity] source", self.config.activity_source, config.activity_source),
+                ("[notify] backend", self.config.notify_backend, config.notify_backend),
+            )
+            if before != after
+        ]
+        self.config = config
+        self.engine.reconfigure(config.engine)
+        log.info("config reloaded from %s", config.path or "the defaults")
+        if restart:
+            log.warning(
+                "%s changed: that takes effect when sitbreak restarts "
+                "(systemctl --user restart sitbreak)",
+                ", ".join(restart),
+            )
+
+
+_CONTEXT_WORDS = {
+    "Lock": "screen locked",
+    "Unlock": "screen unlocked",
+    "Suspend": "going to sleep",
+    "Resume": "woke up",
+    "CallStart": "in a call",
+    "CallEnd": "call over",
+    "WatchStart": "something is being watched (idle inhibited)",
+    "WatchEnd": "nothing being watched any more",
+}
+
+
+def _describe_event(event: Event) -> str:
+    if isinstance(event, DesktopBusy):
+        return "the desktop asks for quiet" if event.busy else "the desktop allows prompts again"
+    return _CONTEXT_WORDS.get(type(event).__name__, type(event).__name__)
+
+
+def _busy_on(t: float) -> Event:
+    return DesktopBusy(t, True)
+
+
+def _busy_off(t: float) -> Event:
+    return DesktopBusy(t, False)
+
+
+#: The open session is counted as sitting so far; like a shutdown, it heeds no prompt yet.
+_OPEN = Cause.SHUTDOWN
+
+
+def summary_line(fig: DayFigures) -> str:
+    """The day in one readable line, for the journal."""
+    return (
+        f"{fig.date.isoformat()}: sat {hm(fig.sitting_s)} in {fig.sessions} sessions "
+        f"(longest {hm(fig.longest_session_s)}, {fig.sessions_over_limit} over the limit), "
+        f"{fig.breaks} breaks, {fig.prompts} prompts ({fig.prompts_heeded} heeded"
+        + (f", {fig.prompts_snoozed} snoozed" if fig.prompts_snoozed else "")
+        + (f", {fig.prompts_skipped} skipped" if fig.prompts_skipped else "")
+        + (f", {fig.prompts_ignored} ignored" if fig.prompts_ignored else "")
+        + ")"
+    )

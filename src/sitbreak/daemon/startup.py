@@ -1,0 +1,204 @@
+"""Starting the daemon for real: one per user, signals, logging, the wiring.
+
+`sitbreak run` lands here. It takes the per-user lock, builds the real clock,
+activity source, context monitors, notifier and store from the config and the
+environment (`build_wiring`, once, completely), and hands them to `Daemon`,
+which never edits them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import queue
+import signal
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from sitbreak import paths
+from sitbreak.clock import SystemClock
+from sitbreak.config import Config, load_config
+from sitbreak.daemon.control import socket_path
+from sitbreak.daemon.loop import (
+    CALL_POLL_S,
+    WATCH_POLL_S,
+    Daemon,
+    Periodic,
+    Wiring,
+    desktop_busy_check,
+)
+from sitbreak.daemon.sdnotify import SdNotifier
+from sitbreak.desktop.activity import select_source
+from sitbreak.desktop.dnd import DoNotDisturb
+from sitbreak.desktop.notify import ResilientNotifier, make_notifier
+from sitbreak.desktop.source import ActivitySource, NoActivitySource
+from sitbreak.errors import ConfigError, SitbreakError
+from sitbreak.exits import EXIT_ALREADY_RUNNING, EXIT_CONFIG, EXIT_NO_SOURCE
+from sitbreak.prompts import PromptWriter, load_library
+from sitbreak.storage.store import Store, summaries_log_path
+from sitbreak.timezones import resolve_tz
+
+log = logging.getLogger("sitbreak")
+
+# syslog priorities, which journald reads from a "<N>" line prefix.
+_PRIORITY = {
+    logging.DEBUG: 7,
+    logging.INFO: 6,
+    logging.WARNING: 4,
+    logging.ERROR: 3,
+    logging.CRITICAL: 2,
+}
+
+
+class _JournalFormatter(logging.Formatter):
+    """Under systemd, prefix each line with its priority so warnings show as warnings."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"<{_PRIORITY.get(record.levelno, 6)}>{super().format(record)}"
+
+
+def setup_logging(level: str = "INFO", stream: IO[str] | None = None) -> None:
+    handler = logging.StreamHandler(stream or sys.stderr)
+    if os.environ.get("JOURNAL_STREAM"):
+        handler.setFormatter(_JournalFormatter("%(message)s"))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    root = logging.getLogger("sitbreak")
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    root.propagate = False
+
+
+class InstanceLock:
+    """One daemon per user: an flock on a file in the private runtime directory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        paths.ensure_private_dir(self.path.parent)
+        f = open(self.path, "a+")  # noqa: SIM115 - held for the daemon's lifetime
+        os.chmod(self.path, 0o600)
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            pid = f.read().strip() or "?"
+            f.close()
+            raise SitbreakError(
+                f"sitbreak is already running (pid {pid}); see `sitbreak status`, "
+                "or stop it with `systemctl --user stop sitbreak` / `kill {pid}`".replace(
+                    "{pid}", pid
+                )
+            ) from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        self._file = f
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def build_wiring(
+    config: Config,
+    *,
+    clock: SystemClock,
+    source: ActivitySource,
+    store: Store,
+    notify: str,
+    sd: SdNotifier,
+) -> Wiring:
+    """Every part `sitbreak run` uses, made once from the config and the environment.
+
+    Each part is an argument of `Wiring`, which has no defaults, so none can
+    be left out by accident: lock and sleep signals, calls, videos, Do Not
+    Disturb and full screen, the notifier and its answers, the control
+    socket, the summaries and systemd's notifications.
+    """
+    from sitbreak.desktop.calls import CallDetector
+    from sitbreak.desktop.edges import CallWatcher, WatchWatcher
+    from sitbreak.desktop.lock_sleep import DBusContextMonitor
+    from sitbreak.desktop.video import IdleInhibitDetector
+
+    inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    emit = inbox.put
+    backend = make_notifier(notify or config.notify_backend, on_response=emit)
+    return Wiring(
+        clock=clock,
+        inbox=inbox,
+        source=source,
+        notifier=ResilientNotifier(backend),
+        store=store,
+        monitors=(DBusContextMonitor(emit, clock),),
+        periodic=(
+            Periodic("calls", CallWatcher(CallDetector(), emit, clock).poll, CALL_POLL_S),
+            Periodic("videos", WatchWatcher(IdleInhibitDetector(), emit, clock).poll, WATCH_POLL_S),
+            desktop_busy_check(DoNotDisturb(), emit, clock),
+        ),
+        control_path=socket_path(),
+        summaries_path=summaries_log_path(),
+        service_notify=sd.notify,
+        watchdog_s=sd.watchdog_s,
+    )
+
+
+def run(
+    config_path: Path | None,
+    log_level: str = "INFO",
+    source_pref: str = "auto",
+    notify: str = "auto",
+) -> int:
+    """`sitbreak run`: returns the process exit status."""
+    setup_logging(log_level)
+    try:
+        config = load_config(config_path)
+        tz = resolve_tz(config.timezone)
+        writer = PromptWriter(load_library(paths.config_dir() / "prompts.toml"))
+    except ConfigError as exc:
+        log.error("config error: %s", exc)
+        return EXIT_CONFIG
+    lock = InstanceLock(paths.runtime_dir() / "sitbreak.lock")
+    try:
+        lock.acquire()
+    except SitbreakError as exc:
+        log.error("%s", exc)
+        return EXIT_ALREADY_RUNNING
+    clock = SystemClock()
+    try:
+        source = select_source(source_pref or config.activity_source, clock)  # started, or why not
+    except NoActivitySource as exc:
+        log.error("%s", exc)
+        lock.release()
+        return EXIT_NO_SOURCE
+    except ConfigError as exc:
+        log.error("config error: %s", exc)
+        lock.release()
+        return EXIT_CONFIG
+    try:
+        wiring = build_wiring(
+            config, clock=clock, source=source, store=Store.open(), notify=notify, sd=SdNotifier()
+        )
+        daemon = Daemon(config, wiring, tz, writer)
+        _install_signals(daemon)
+        return daemon.run()
+    finally:
+        lock.release()
+
+
+def _install_signals(daemon: Daemon) -> None:
+    def stop(_sig: int, _frame: object) -> None:
+        daemon.stop()
+
+    def reload(_sig: int, _frame: object) -> None:
+        daemon.reload()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGHUP, reload)

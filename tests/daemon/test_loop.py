@@ -1,0 +1,433 @@
+"""The daemon's loop with doubles at its edges: a hand-moved clock, a scripted
+activity source and a recording notifier, and the real store and engine.
+
+Each test is a stretch of someone's day, second by second (`office.sit(...)`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+import queue
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from desk import ScriptedSource
+from sitbreak.clock import ManualClock
+from sitbreak.config import load_config
+from sitbreak.core import CallEnd, CallStart, Cause, Lock, State, Unlock
+from sitbreak.daemon.control import Request
+from sitbreak.daemon.loop import (
+    MAX_FAILED_TURNS,
+    Daemon,
+    Periodic,
+    Wiring,
+    desktop_busy_check,
+    summary_line,
+)
+from sitbreak.desktop.edges import EdgeWatcher
+from sitbreak.desktop.notify import PromptResponse, RecordingNotifier, ResilientNotifier
+from sitbreak.errors import StorageError
+from sitbreak.prompts import PromptWriter, load_library
+from sitbreak.storage.store import Store
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MIN = 60.0
+NINE = dt.datetime(2026, 11, 2, 9, 0, tzinfo=BERLIN).timestamp()
+
+
+class FullScreen:
+    """A desktop that is in full-screen mode while `on` is true."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.closed = False
+
+    def poll(self) -> str | None:
+        return "a full-screen window is in front" if self.on else None
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class Office:
+    def __init__(
+        self,
+        tmp_path: Path,
+        notifier: RecordingNotifier | None = None,
+        config_text: str = "",
+        dnd: FullScreen | None = None,
+        *,
+        service_notify: Callable[..., None] = lambda *_lines: None,
+        watchdog_s: float | None = None,
+    ) -> None:
+        config_file = tmp_path / "config.toml"
+        # The office is in Berlin whatever the test machine's zone.
+        config_file.write_text('[general]\ntimezone = "Europe/Berlin"\n' + config_text)
+        self.config = load_config(config_file)
+        self.clock = ManualClock(NINE)
+        self.source = ScriptedSource()
+        self.recorder = notifier or RecordingNotifier()
+        self.store = Store.open(tmp_path / "sitbreak.db")
+        self.summaries = tmp_path / "summaries.jsonl"
+        self.call = False
+        inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        calls = EdgeWatcher(lambda: self.call, (CallStart, CallEnd), inbox.put, self.clock)
+        checks = [Periodic("calls", calls.poll, 5.0)]
+        if dnd is not None:
+            checks.append(desktop_busy_check(dnd, inbox.put, self.clock))
+        wiring = Wiring(
+            clock=self.clock,
+            inbox=inbox,
+            source=self.source,
+            notifier=ResilientNotifier(self.recorder, clock=self.clock.now),
+            store=self.store,
+            monitors=(),
+            periodic=tuple(checks),
+            control_path=None,
+            summaries_path=self.summaries,
+            service_notify=service_notify,
+            watchdog_s=watchdog_s,
+        )
+        self.daemon = Daemon(self.config, wiring, BERLIN, PromptWriter(load_library()))
+
+    def sit(self, seconds: float, typing: bool = True) -> None:
+        """Seconds pass, one loop turn each; with `typing`, input every second."""
+        for _ in range(int(seconds)):
+            self.clock.advance(1.0)
+            if typing:
+                self.source.last = self.clock.now() - 0.3
+            self.daemon.step()
+
+    def away(self, seconds: float) -> None:
+        self.sit(seconds, typing=False)
+
+    def ask(self, cmd: str, seconds: float | None = None) -> dict:
+        return self.daemon._answer(Request(cmd, seconds))
+
+    def sessions(self) -> list:
+        return self.store.sessions_between(0, 4e9)
+
+
+def test_a_long_sitting_gets_a_movement_prompt_and_getting_up_ends_the_session(
+    tmp_path: Path,
+) -> None:
+    office = Office(tmp_path)
+    office.sit(31 * MIN)
+    titles = [m.title for m in office.recorder.sent]
+    assert any("30 minutes seated" in t for t in titles)
+    assert [m.kind for m in office.recorder.sent] == ["posture", "move"]
+    office.away(10 * MIN)
+    (session,) = office.sessions()
+    assert session.start == pytest.approx(NINE + 0.7)
+    assert session.end == pytest.approx(NINE + 31 * MIN - 0.3)
+    assert session.cause is Cause.IDLE
+
+
+def test_no_prompt_reaches_an_empty_chair(tmp_path: Path) -> None:
+    office = Office(tmp_path)
+    office.sit(29 * MIN)
+    office.away(9 * MIN)  # gone before the 30-minute mark
+    assert [m.kind for m in office.recorder.sent] == ["posture"]
+
+
+def test_a_lock_reported_by_the_desktop_is_a_break(tmp_path: Path) -> None:
+    office = Office(tmp_path)
+    office.sit(20 * MIN)
+    office.daemon.inbox.put(Lock(office.clock.now()))
+    office.away(5 * MIN)
+    office.daemon.inbox.put(Unlock(office.clock.now()))
+    office.sit(MIN)
+    first, second = office.sessions()
+    assert first.cause is Cause.LOCK
+    assert second.start > first.end + 4 * MIN
+
+
+def test_a_suspend_seen_on_the_clock_ends_the_session(tmp_path: Path) -> None:
+    office = Office(tmp_path)
+    office.sit(10 * MIN)
+    slept_at = office.clock.now()
+    office.clock.sleep_for(60 * MIN)
+    office.away(5)
+    (session,) = office.sessions()
+    assert session.cause is Cause.SUSPEND
+    assert session.end == pytest.approx(slept_at - 0.3, abs=1.0)
+
+
+def test_a_quiet_call_keeps_the_session_going(tmp_path: Path) -> None:
+    office = Office(tmp_path)
+    office.sit(5 * MIN)
+    office.call = True
+    office.away(20 * MIN)
+    office.call = False
+    office.sit(MIN)
+    # Still the one session, open since the morning.
+    assert [s.start for s in office.sessions()] == [pytest.approx(NINE + 0.7)]
+    assert office.daemon.engine.session_start == pytest.approx(NINE + 0.7)
+
+
+def test_the_open_session_is_checkpointed_every_minute(tmp_path: Path) -> None:
+    office = Office(tmp_path)
+    office.sit(3 * MIN + 5)
+    # Another process reading the database sees the open session up to the last checkpoint.
+    reader = Store.open(tmp_path / "sitbreak.db", recover=False)
+    try:
+        rows = reader._conn.execute("SELECT start, end, open FROM sessions").fetchall()
+    finally:
+        reader.close()
+    ((_start, end, is_open),) = rows
+    assert is_open == 1
+    assert NINE + 2 * MIN < end <= NINE + 3 * MIN + 5
+
+
+def test_status_tells_the_state_the_session_the_next_prompt_and_today(tmp_path: Path) -> None:
+    office = Office(tmp_path)
+    office.sit(25 * MIN)
+    status = office.ask("status")
+    assert status["ok"] is True
+    assert status["state"] == "sitting"
+    assert status["session"]["seated_s"] == pytest.approx(25 * MIN - 0.7)
+    assert status["next_prompt"]["kind"] == "move"
+    assert "continuous sitting" in status["next_prompt"]["why"]
+    assert status["today"]["sitting_s"] == pytest.approx(25 * MIN - 1, abs=2)
+    assert status["today"]["prompts"] == 1
+    json.dumps(status)  # goes over the socket as JSON
+
+
+def test_pause_stops_prompts_and_resume_brings_the_relevant_one(tmp_path: Path) -> None:
+    office = Office(tmp_path)
+    office.ask("pause")
+    office.sit(35 * MIN)
+    assert office.recorder.sent == []
+    assert office.ask("status")["paused"] is True
+    office.ask("resume")
+    office.sit(2)
+    assert [m.kind for m in office.recorder.sent] == ["move"]
+
+
+def test_snooze_puts_off_the_next_movement_prompt(tmp_path: Path) -> None:
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
+    office.sit(30 * MIN + 10)
+    office.ask("snooze", 10 * MIN)
+    office.sit(15 * MIN)
+    moves = [m for m in office.recorder.sent if m.kind == "move"]
+    assert len(moves) == 1  # the repeat at 40 min moved to 50
+    office.sit(6 * MIN)
+    assert len([m for m in office.recorder.sent if m.kind == "move"]) == 2
+
+
+def test_a_failing_notifier_never_stops_the_daemon_and_prompts_are_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    office = Office(tmp_path, notifier=RecordingNotifier(fail=True))
+    with caplog.at_level(logging.INFO, logger="sitbreak"):
+        office.sit(45 * MIN)
+    assert office.daemon.engine.session_start is not None
+    warnings = [
+        r for r in caplog.records if r.levelno == logging.WARNING and "notifications" in r.message
+    ]
+    assert len(warnings) == 1  # said once, not at every prompt
+    assert sum("prompt (move" in r.message for r in caplog.records) == 2
+
+
+def test_at_midnight_the_day_is_summarised_in_the_database_the_log_and_the_journal(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    office = Office(tmp_path)
+    office.clock.t = dt.datetime(2026, 11, 2, 23, 20, tzinfo=BERLIN).timestamp()
+    office.daemon._midnight = dt.datetime(2026, 11, 3, 0, 0, tzinfo=BERLIN).timestamp()
+    with caplog.at_level(logging.INFO, logger="sitbreak"):
+        office.sit(50 * MIN)  # across midnight
+    (line,) = [json.loads(x) for x in office.summaries.read_text().splitlines()]
+    assert line["date"] == "2026-11-02"
+    assert line["sitting_s"] == pytest.approx(40 * MIN - 1, abs=2)
+    saved = office.store.saved_days()
+    assert [d["date"] for d in saved] == ["2026-11-02"]
+    assert any(r.message.startswith("2026-11-02: sat 40 min in 1 sessions") for r in caplog.records)
+
+
+def test_shutdown_closes_the_session_and_writes_the_day_so_far(tmp_path: Path) -> None:
+    office = Office(tmp_path)
+    office.sit(20 * MIN)
+    office.daemon._shutdown()
+    reopened = Store.open(tmp_path / "sitbreak.db")
+    try:
+        (session,) = reopened.sessions_between(0, 4e9)
+        assert session.cause is Cause.SHUTDOWN
+        assert session.end == pytest.approx(NINE + 20 * MIN - 0.3)
+    finally:
+        reopened.close()
+    assert office.source.stopped
+    assert json.loads(office.summaries.read_text().splitlines()[-1])["sessions"] == 1
+
+
+def test_a_reload_with_a_broken_config_keeps_the_old_one(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    office = Office(tmp_path, config_text='[prompts]\nmove_after = "40m"\n')
+    (tmp_path / "config.toml").write_text("[prompts]\nmove_after = forty\n")
+    with caplog.at_level(logging.ERROR, logger="sitbreak"):
+        office.daemon.reload()
+        office.sit(2)
+    assert office.daemon.config.engine.move_after == 40 * MIN
+    assert any("keeping the old config" in r.message for r in caplog.records)
+
+
+def test_a_reload_with_a_good_config_applies_to_the_open_session(tmp_path: Path) -> None:
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
+    office.sit(5 * MIN)
+    (tmp_path / "config.toml").write_text(
+        '[prompts]\nmove_after = "10m"\n[prompts.enabled]\nposture = false\n'
+    )
+    office.daemon.reload()
+    office.sit(6 * MIN)
+    assert [m.kind for m in office.recorder.sent] == ["move"]
+
+
+def test_the_summary_line_reads_like_a_sentence() -> None:
+    from sitbreak.core import DayFigures
+
+    fig = DayFigures(
+        dt.date(2026, 11, 2), sitting_s=5 * 3600 + 50 * 60, sessions=7, longest_session_s=72 * 60
+    )
+    fig = dataclasses.replace(fig, breaks=6, prompts=29, prompts_heeded=7, sessions_over_limit=5)
+    assert summary_line(fig) == (
+        "2026-11-02: sat 5 h 50 in 7 sessions (longest 1 h 12, 5 over the limit), "
+        "6 breaks, 29 prompts (7 heeded)"
+    )
+
+
+def test_the_loop_pings_the_watchdog_and_reports_its_status(tmp_path: Path) -> None:
+    sent: list[str] = []
+    office = Office(tmp_path, service_notify=lambda *lines: sent.extend(lines), watchdog_s=10.0)
+    office.sit(2 * MIN)
+    assert sent.count("WATCHDOG=1") == 2 * MIN // 5  # at half the interval
+    statuses = [line for line in sent if line.startswith("STATUS=")]
+    assert statuses[-1] == "STATUS=sitting for 2 min (since 09:00)"
+    office.daemon._shutdown()
+    assert "STOPPING=1" in sent
+
+
+def test_a_full_screen_window_holds_the_prompt_until_it_is_gone(tmp_path: Path) -> None:
+    screen = FullScreen()
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n", dnd=screen)
+    office.sit(28 * MIN)
+    screen.on = True  # a presentation starts
+    office.sit(7 * MIN)
+    assert office.recorder.sent == []
+    screen.on = False
+    office.sit(10)
+    (move,) = office.recorder.sent
+    assert move.kind == "move"
+    office.daemon._shutdown()
+    assert screen.closed
+
+
+def test_a_prompt_held_for_the_desktop_is_dropped_if_they_got_up_meanwhile(tmp_path: Path) -> None:
+    screen = FullScreen()
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n", dnd=screen)
+    screen.on = True
+    office.sit(31 * MIN)
+    office.away(15 * MIN)  # a break: the session ended
+    screen.on = False
+    office.sit(MIN)
+    assert office.recorder.sent == []
+
+
+def test_taking_a_break_from_the_notification_ends_the_session_at_once(tmp_path: Path) -> None:
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
+    office.sit(30 * MIN + 5)
+    (move,) = office.recorder.sent
+    office.daemon.inbox.put(PromptResponse.to(move, "break", office.clock.now()))
+    office.sit(3)
+    office.away(MIN)
+    (session,) = [s for s in office.sessions() if s.cause is Cause.BREAK_NOW]
+    assert session.end == pytest.approx(NINE + 30 * MIN + 8 - 0.3)
+    outcomes = office.store.prompt_outcomes(0, 4e9)
+    assert [(kind, outcome) for _, kind, outcome in outcomes] == [("move", "heeded")]
+
+
+def test_snooze_from_the_notification_moves_the_next_movement_prompt(tmp_path: Path) -> None:
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
+    office.sit(30 * MIN + 5)
+    (move,) = office.recorder.sent
+    office.daemon.inbox.put(PromptResponse.to(move, "snooze", office.clock.now()))
+    office.sit(15 * MIN)
+
+    def moves() -> int:
+        return sum(m.kind == "move" for m in office.recorder.sent)
+
+    assert moves() == 1  # the 40-minute repeat moved to 50
+    office.sit(6 * MIN)
+    assert moves() == 2
+    assert office.store.prompt_outcomes(0, 4e9)[0][2] == "snoozed"
+
+
+def test_a_change_of_the_machines_time_zone_is_followed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    office = Office(tmp_path)
+    office.sit(MIN)
+    tokyo = ZoneInfo("Asia/Tokyo")
+    with caplog.at_level(logging.INFO, logger="sitbreak"):
+        office.daemon.check_timezone(lambda: tokyo)
+        office.daemon.check_timezone(lambda: tokyo)
+    assert office.daemon.tz is tokyo
+    assert office.daemon.engine.tz is tokyo
+    changes = [r for r in caplog.records if "time zone changed" in r.message]
+    assert len(changes) == 1
+    assert "Europe/Berlin to Asia/Tokyo" in changes[0].message
+    # 09:01 in Berlin is 17:01 in Tokyo: the next midnight is Tokyo's.
+    assert office.daemon._midnight == dt.datetime(2026, 11, 3, 0, 0, tzinfo=tokyo).timestamp()
+
+
+def test_events_queued_while_the_loop_sleeps_keep_their_order(tmp_path: Path) -> None:
+    office = Office(tmp_path)
+    office.sit(MIN)
+    now = office.clock.now()
+    office.daemon.inbox.put(Lock(now))
+    office.daemon.inbox.put(Unlock(now + 0.5))
+    office.daemon._wait()  # wakes on the lock, which must still come first
+    office.daemon.step()
+    assert office.daemon.engine.state is not State.LOCKED
+
+
+def test_a_failing_turn_is_logged_and_the_loop_carries_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    office = Office(tmp_path)
+    calls = []
+
+    def broken_step() -> None:
+        calls.append(1)
+        raise RuntimeError("something unexpected")
+
+    monkeypatch.setattr(office.daemon, "step", broken_step)
+    with caplog.at_level(logging.ERROR, logger="sitbreak"):
+        assert office.daemon._turn() is True
+    assert "carrying on" in caplog.text
+    for _ in range(MAX_FAILED_TURNS - 2):
+        assert office.daemon._turn() is True
+    assert office.daemon._turn() is False  # persistently broken: exit for a restart
+
+
+def test_status_still_answers_when_the_database_cannot_be_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    office = Office(tmp_path)
+    office.sit(MIN)
+
+    def unreadable(*_args: object, **_kw: object) -> None:
+        raise StorageError("database is locked")
+
+    monkeypatch.setattr(office.store, "figures_between", unreadable)
+    status = office.ask("status")
+    assert status["ok"] is True
+    assert status["today"] is None
+    assert status["state"] == "sitting"

@@ -1,0 +1,592 @@
+"""`sitbreak report`: figures checked by hand, agreement with replay and daemon, edge days.
+
+Sessions, breaks and prompts are written into the store with the daemon's own
+calls, then the report is read back through the real command line.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sitbreak.cli import main
+from sitbreak.core import BreakTaken, Cause, EngineSettings, PromptDue, PromptKind, SessionEnded
+from sitbreak.report import figures as report
+from sitbreak.report.text import render_text
+from sitbreak.storage.store import DAEMON, Store, default_db_path
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MIN = 60.0
+HOUR = 3600.0
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def at(day: dt.date, hh: int, mm: int = 0, ss: int = 0, fold: int = 0) -> float:
+    return dt.datetime.combine(day, dt.time(hh, mm, ss, fold=fold), BERLIN).timestamp()
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text('[general]\ntimezone = "Europe/Berlin"\n')
+    return path
+
+
+def sit(store: Store, start: float, end: float, cause: Cause = Cause.IDLE) -> None:
+    """A session as the daemon stores it: noticed when the idle break was recognised."""
+    noticed = end + (8.5 * MIN if cause is Cause.IDLE else 5)
+    store.session_ended(SessionEnded(noticed, start, end, cause))
+
+
+def pause(store: Store, start: float, end: float, cause: Cause = Cause.IDLE) -> None:
+    store.break_taken(BreakTaken(end, start, end, cause))
+
+
+def prompt(store: Store, t: float, kind: PromptKind, level: int = 1, seated: float = 0.0) -> None:
+    store.prompt_sent(PromptDue(t, kind, level, seated))
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["report", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def report_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    code, out, err = run(capsys, *args, "--format", "json")
+    assert code == 0, err
+    doc: dict[str, Any] = json.loads(out)
+    return doc
+
+
+# ------------------------------------------------------- a hand-made day
+
+MONDAY = dt.date(2025, 11, 3)
+
+
+def a_monday(store: Store) -> None:
+    """Three sessions: 40 min (over the limit), 25 min, 90 min (over twice it).
+
+    09:00-09:40 sit, 09:40-09:55 break, 09:55-10:20 sit (locked), 10:20-10:35
+    break, 10:35-12:05 sit. Prompts: posture 09:20, move 09:30 (heeded: the
+    session ends 09:40, within 10 min), posture 10:55, move 11:05, 11:15,
+    11:25 (not heeded: the session ends 12:05) and 11:58 (heeded).
+    """
+    d = MONDAY
+    sit(store, at(d, 9), at(d, 9, 40))
+    pause(store, at(d, 9, 40), at(d, 9, 55))
+    sit(store, at(d, 9, 55), at(d, 10, 20), Cause.LOCK)
+    pause(store, at(d, 10, 20), at(d, 10, 35), Cause.LOCK)
+    sit(store, at(d, 10, 35), at(d, 12, 5))
+    prompt(store, at(d, 9, 20), PromptKind.POSTURE)
+    prompt(store, at(d, 9, 30), PromptKind.MOVE, 1, 30 * MIN)
+    prompt(store, at(d, 10, 55), PromptKind.POSTURE)
+    for i, (h, m) in enumerate([(11, 5), (11, 15), (11, 25), (11, 58)]):
+        prompt(store, at(d, h, m), PromptKind.MOVE, i + 1)
+    store.flush()
+
+
+#: The Monday's figures, worked out by hand from the docstring above.
+MONDAY_BY_HAND = {
+    "date": "2025-11-03",
+    "sitting_s": (40 + 25 + 90) * MIN,
+    "sessions": 3,
+    "longest_session_s": 90 * MIN,
+    "sessions_over_limit": 2,
+    "breaks": 2,
+    "break_s": 30 * MIN,
+    "prompts": 7,
+    "prompts_heeded": 2,
+    "prompts_acted": 0,  # no notification answers recorded for this day
+    "prompts_snoozed": 0,
+    "prompts_skipped": 0,
+    "prompts_ignored": 0,
+    "prompts_by_kind": {"move": 5, "posture": 2},
+    "first_seen": at(MONDAY, 9),
+    "last_seen": at(MONDAY, 12, 5),
+}
+
+
+@pytest.fixture
+def monday() -> None:
+    with Store.open() as store:
+        a_monday(store)
+
+
+@pytest.mark.usefixtures("monday")
+def test_json_figures_of_a_hand_made_day(capsys: pytest.CaptureFixture[str], config: Path) -> None:
+    doc = report_json(capsys, "2025-11-03", "--config", str(config))
+    assert doc["days"] == [MONDAY_BY_HAND]
+    assert doc["source"] == DAEMON and doc["tz"] == "Europe/Berlin"
+    assert doc["period"] == {"kind": "day", "first": "2025-11-03", "last": "2025-11-03"}
+    assert doc["totals"]["move_prompts"] == 5
+    # 90 min against a 30-min limit outweighs 2 of 3 sessions over it.
+    assert doc["advice"]["rule"] == "long_session"
+    assert "1 h 30" in doc["advice"]["text"] and "30 min" in doc["advice"]["text"]
+
+
+@pytest.mark.usefixtures("monday")
+def test_csv_a_row_per_day_and_per_session(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    code, out, _ = run(
+        capsys, "--from", "2025-11-02", "--to", "2025-11-04", "-f", "csv", "--config", str(config)
+    )
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["date"] for r in rows] == ["2025-11-02", "2025-11-03", "2025-11-04"]
+    mon = rows[1]
+    assert float(mon["sitting_s"]) == 155 * MIN
+    assert (mon["sessions"], mon["sessions_over_limit"], mon["breaks"]) == ("3", "2", "2")
+    assert (mon["prompts"], mon["prompts_heeded"], mon["prompts_move"]) == ("7", "2", "5")
+    assert mon["first_seen"] == "2025-11-03T09:00:00+01:00"
+    assert rows[0]["sessions"] == "0" and rows[0]["first_seen"] == ""
+
+    code, out, _ = run(capsys, "2025-11-03", "-f", "csv", "--sessions", "--config", str(config))
+    sessions = list(csv.DictReader(io.StringIO(out)))
+    got = [(s["start"][11:16], s["end"][11:16], s["cause"], s["over_limit"]) for s in sessions]
+    assert got == [
+        ("09:00", "09:40", "idle", "True"),
+        ("09:55", "10:20", "lock", "False"),
+        ("10:35", "12:05", "idle", "True"),
+    ]
+    assert sum(float(s["length_s"]) for s in sessions) == 155 * MIN
+
+
+@pytest.mark.usefixtures("monday")
+def test_text_figures_and_timeline(capsys: pytest.CaptureFixture[str], config: Path) -> None:
+    code, out, _ = run(capsys, "2025-11-03", "--config", str(config), "--sessions")
+    assert code == 0
+    assert out.startswith("Monday 3 November 2025 · daemon · Europe/Berlin")
+    assert "2 h 35 in 3 sessions" in out
+    assert "longest session  1 h 30" in out
+    assert "2 of 3 sessions longer than 30 min" in out
+    assert "got up after 2 of 5 movement reminders" in out
+    rows = {line[2:7]: line[9:] for line in out.splitlines() if line[2:4].isdigit()}
+    # A minute a cell: 40 min over the limit, the 15-min break, 5 min of a short session.
+    assert rows["09:00"] == "▓" * 40 + "─" * 15 + "▒" * 5
+    assert rows["11:00"] == "█" * 60  # the 90-min session: over twice the limit
+    assert rows["12:00"] == "█" * 5 + "·" * 55
+    assert "  13:00–00:00  no sitting" in out  # the evening folds into one line
+    assert "  00:00–09:00  not recorded" in out  # before the first stored session
+    assert "10:35–12:05    1 h 30  ended by idle" in out
+    assert "\x1b[" not in out  # captured output is no terminal: no colour
+
+
+@pytest.mark.usefixtures("monday")
+def test_markdown_has_the_same_figures(capsys: pytest.CaptureFixture[str], config: Path) -> None:
+    code, out, _ = run(capsys, "2025-11-03", "-f", "markdown", "--config", str(config))
+    assert code == 0
+    assert out.startswith("# Monday 3 November 2025\n")
+    assert "| sitting | 2 h 35 in 3 sessions |" in out
+    assert "| longest session | 1 h 30 |" in out
+    assert "> **Tip:** Your longest session was 1 h 30" in out
+
+
+@pytest.mark.usefixtures("monday")
+def test_report_agrees_with_the_daemons_end_of_day_summary(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    from sitbreak.daemon.loop import summary_line
+
+    with Store.open(recover=False) as store:
+        fig = store.day_figures(MONDAY, BERLIN, settings=EngineSettings())
+        store.save_day(fig, "Europe/Berlin")  # what the daemon does at midnight
+        store.flush()
+        saved = store.saved_days()
+    doc = report_json(capsys, "2025-11-03", "--config", str(config))
+    assert doc["days"] == [fig.as_dict()]
+    assert {k: saved[0][k] for k in doc["days"][0]} == doc["days"][0]
+    _, text, _ = run(capsys, "2025-11-03", "--config", str(config))
+    line = summary_line(fig)  # "...: sat 2 h 35 in 3 sessions (longest 1 h 30, ..."
+    assert "sat 2 h 35 in 3 sessions (longest 1 h 30, 2 over the limit)" in line
+    assert "2 h 35 in 3 sessions" in text
+
+
+# ------------------------------------------------ the sample trace, recorded
+
+
+def test_recorded_sample_replay_reports_the_replays_own_days(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["replay", "--sample", "--record", "--json"]) == 0
+    replayed = json.loads(capsys.readouterr().out)["days"]
+    assert [d["date"] for d in replayed] == ["2026-11-16", "2026-11-17"]
+    source = ["--source", "replay:sample.jsonl.gz"]
+    doc = report_json(capsys, "--from", "2026-11-16", "--to", "2026-11-17", *source)
+    assert doc["days"] == replayed
+    assert doc["tz"] == "Europe/Berlin"  # the trace's zone, whatever the machine's
+    for day in replayed:
+        assert report_json(capsys, day["date"], *source)["days"] == [day]
+    week = report_json(capsys, "--week", "2026-11-18", *source)
+    assert week["totals"]["sessions"] == sum(d["sessions"] for d in replayed)
+
+
+# ------------------------------------------------------------ colour
+
+
+def _read_all(fd: int, proc: subprocess.Popen[bytes]) -> bytes:
+    chunks = []
+    while True:
+        ready, _, _ = select.select([fd], [], [], 10)
+        if not ready:
+            break
+        try:
+            data = os.read(fd, 65536)
+        except OSError:  # EIO: the other side closed
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(10)
+    return b"".join(chunks)
+
+
+def _on_a_terminal(args: list[str], **env: str) -> str:
+    """Run `sitbreak report ARGS` with stdout on a pseudo-terminal, as a person would."""
+    master, slave = pty.openpty()
+    full_env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    full_env.update(PYTHONPATH=str(SRC), TERM="xterm-256color", **env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sitbreak", "report", *args],
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        env=full_env,
+    )
+    os.close(slave)
+    try:
+        return _read_all(master, proc).decode()
+    finally:
+        os.close(master)
+
+
+@pytest.mark.usefixtures("monday")
+def test_colour_on_a_terminal_only_and_never_with_no_color(config: Path) -> None:
+    args = ["2025-11-03", "--config", str(config)]
+    coloured = _on_a_terminal(args)
+    assert "\x1b[33m" in coloured and "\x1b[31m" in coloured  # over / over twice
+    assert "2 h 35 in 3 sessions" in coloured
+    assert "\x1b[" not in _on_a_terminal(args, NO_COLOR="1")
+    piped = subprocess.run(
+        [sys.executable, "-m", "sitbreak", "report", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        check=True,
+    )
+    assert "\x1b[" not in piped.stdout and "2 h 35 in 3 sessions" in piped.stdout
+
+
+# ---------------------------------------------------------- periods
+
+
+def _week_of_sitting(store: Store, monday: dt.date, sessions_per_day: list[list[int]]) -> None:
+    """Sessions of the given minutes each day from 09:00, with 15-minute breaks between."""
+    for i, lengths in enumerate(sessions_per_day):
+        t = at(monday + dt.timedelta(days=i), 9)
+        for n, minutes in enumerate(lengths):
+            if n:
+                pause(store, t, t + 15 * MIN)
+                t += 15 * MIN
+            sit(store, t, t + minutes * MIN)
+            t += minutes * MIN
+    store.flush()
+
+
+def test_week_view_rows_and_the_trend_against_the_previous_week(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    previous, this = dt.date(2025, 10, 20), dt.date(2025, 10, 27)
+    with Store.open() as store:
+        # Previous week: 5 days of 2 h (100 + 20 min) = 10 h, longest 1 h 40.
+        _week_of_sitting(store, previous, [[100, 20]] * 5)
+        # This week: 4 days of 2 h 12 (80 + 52 min) = 8 h 48 (-12 %), longest 1 h 20 (-20 min).
+        _week_of_sitting(store, this, [[80, 52]] * 4)
+    code, out, _ = run(capsys, "--week", "2025-10-29", "--config", str(config))
+    assert code == 0
+    assert out.startswith("Week 44 of 2025, 27 October – 2 November 2025 · daemon")
+    assert "sitting −12 % vs the previous week, longest session −20 min" in out
+    assert "  Mon 27 Oct   2 h 12         2   1 h 20      2" in out
+    assert "  Fri 31 Oct  no sitting" in out
+    assert "  total        8 h 48         8   1 h 20      8" in out
+    doc = report_json(capsys, "--week", "2025-10-27", "--config", str(config))
+    assert [d["sitting_s"] for d in doc["days"]] == [132 * MIN] * 4 + [0.0] * 3
+    assert doc["trend"]["sitting_pct"] == -12.0
+    assert doc["trend"]["longest_session_delta_s"] == -20 * MIN
+    assert doc["previous"] == {
+        "first": "2025-10-20",
+        "last": "2025-10-26",
+        "totals": doc["previous"]["totals"],
+    }
+    assert doc["previous"]["totals"]["sitting_s"] == 10 * HOUR
+
+
+def test_a_week_in_progress_is_compared_with_as_many_days_of_the_last(config: Path) -> None:
+    previous, this = dt.date(2025, 10, 20), dt.date(2025, 10, 27)
+    with Store.open() as store:
+        _week_of_sitting(store, previous, [[60]] * 5)
+        _week_of_sitting(store, this, [[90]] * 2)
+        tuesday_evening = at(this + dt.timedelta(days=1), 20)
+        rep = report.gather(
+            store,
+            report.Period("week", this, this + 6 * report.DAY),
+            source=DAEMON,
+            tz=BERLIN,
+            settings=EngineSettings(),
+            now=tuesday_evening,
+            detail=False,
+        )
+    assert rep.previous.first == previous and rep.previous.last == previous + report.DAY
+    trend = rep.trend()
+    assert trend is not None and trend.sitting_pct == 50.0  # 3 h against Mon+Tue's 2 h
+    text = render_text(rep, color=False)
+    assert "  29–31 Oct   still to come (3 days)" in text  # three empty days fold into one line
+    assert "  Sat  1 Nov  still to come" in text  # not across a month's end
+
+
+def test_month_and_range_periods() -> None:
+    today = dt.date(2026, 2, 11)
+    p = report.choose_period(None, week=None, month="", first=None, last=None, today=today)
+    assert (p.first, p.last, p.previous().first, p.previous().last) == (
+        dt.date(2026, 2, 1),
+        dt.date(2026, 2, 28),
+        dt.date(2026, 1, 1),
+        dt.date(2026, 1, 31),
+    )
+    p = report.choose_period(
+        None, week=None, month=None, first="2026-01-30", last=None, today=today
+    )
+    assert (p.kind, p.first, p.last) == ("range", dt.date(2026, 1, 30), today)
+    assert p.previous().last == dt.date(2026, 1, 29) and len(p.previous().dates()) == 13
+    p = report.choose_period("yesterday", week="", month=None, first=None, last=None, today=today)
+    assert (p.first, p.last) == (dt.date(2026, 2, 9), dt.date(2026, 2, 15))
+
+
+# -------------------------------------------------------- special days
+
+
+def test_dst_days_of_25_and_23_hours(capsys: pytest.CaptureFixture[str], config: Path) -> None:
+    autumn, spring = dt.date(2025, 10, 26), dt.date(2025, 3, 30)
+    with Store.open() as store:
+        # 01:30 summer time to 03:30 winter time: 3 real hours, across the repeated hour.
+        sit(store, at(autumn, 1, 30), at(autumn, 3, 30))
+        # 01:30 winter time to 03:30 summer time: 1 real hour; 02:00-03:00 never happened.
+        sit(store, at(spring, 1, 30), at(spring, 3, 30))
+        store.flush()
+    autumn_doc = report_json(capsys, "2025-10-26", "--config", str(config))
+    assert autumn_doc["days"][0]["sitting_s"] == 3 * HOUR
+    _, text, _ = run(capsys, "2025-10-26", "--config", str(config))
+    labels = [line[2:7] for line in text.splitlines() if line[2:4].isdigit() and line[7:9] == "  "]
+    assert labels[:5] == ["00:00", "01:00", "02:00", "02:00", "03:00"]  # the hour comes twice
+    assert "25-hour day: the clocks went back from 03:00 to 02:00" in text
+
+    assert report_json(capsys, "2025-03-30", "--config", str(config))["days"][0]["sitting_s"] == (
+        1 * HOUR
+    )
+    _, text, _ = run(capsys, "2025-03-30", "--config", str(config))
+    labels = [line[2:7] for line in text.splitlines() if line[2:4].isdigit() and line[7:9] == "  "]
+    assert labels[:3] == ["00:00", "01:00", "03:00"]
+    assert "23-hour day: the clocks went forward from 02:00 to 03:00" in text
+
+
+def test_a_25_hour_day_has_25_hour_rows(config: Path) -> None:
+    autumn = dt.date(2025, 10, 26)
+    with Store.open() as store:
+        sit(store, at(autumn, 0, 10), at(autumn, 23, 50))  # sat all day: nothing folds
+        rep = _gather_day(store, autumn)
+    day = rep.days[0]
+    assert day.hours == 25
+    text = render_text(rep, color=False)
+    rows = [line for line in text.splitlines() if line[2:4].isdigit() and line[7:9] == "  "]
+    assert len(rows) == 25
+    assert rep.days[0].figures.sitting_s == 24 * HOUR + 40 * MIN
+
+
+def _gather_day(store: Store, date: dt.date, now: float | None = None) -> report.Report:
+    return report.gather(
+        store,
+        report.Period("day", date, date),
+        source=DAEMON,
+        tz=BERLIN,
+        settings=EngineSettings(),
+        now=now if now is not None else at(date + 3 * report.DAY, 12),
+        detail=True,
+    )
+
+
+def test_a_session_across_midnight_counts_in_both_days(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    fri, sat = dt.date(2025, 11, 7), dt.date(2025, 11, 8)
+    with Store.open() as store:
+        sit(store, at(fri, 23, 30), at(sat, 0, 45))
+        store.flush()
+    doc = report_json(capsys, "--from", "2025-11-07", "--to", "2025-11-08", "--config", str(config))
+    assert [(d["sitting_s"], d["sessions"], d["longest_session_s"]) for d in doc["days"]] == [
+        (30 * MIN, 1, 30 * MIN),
+        (45 * MIN, 1, 45 * MIN),
+    ]
+    _, out, _ = run(
+        capsys,
+        "--from",
+        "2025-11-07",
+        "--to",
+        "2025-11-08",
+        "-f",
+        "csv",
+        "--sessions",
+        "--config",
+        str(config),
+    )
+    pieces = list(csv.DictReader(io.StringIO(out)))
+    assert [
+        (p["date"], p["start"][11:19], p["end"][11:19], p["cause"], p["continued"]) for p in pieces
+    ] == [
+        ("2025-11-07", "23:30:00", "00:00:00", "midnight", "False"),
+        ("2025-11-08", "00:00:00", "00:45:00", "idle", "True"),
+    ]
+    _, text, _ = run(capsys, "2025-11-08", "--sessions", "--config", str(config))
+    assert "…00:00–00:45    45 min  ended by idle" in text
+    assert "  00:00  " + "▓" * 45 + "·" * 15 in text
+
+
+def test_empty_and_unrecorded_days(capsys: pytest.CaptureFixture[str], config: Path) -> None:
+    with Store.open() as store:
+        a_monday(store)
+        sit(store, at(MONDAY + 2 * report.DAY, 9), at(MONDAY + 2 * report.DAY, 9, 20))
+        store.flush()
+    code, out, _ = run(capsys, "2025-11-04", "--config", str(config))
+    assert code == 0
+    assert "No sitting recorded." in out and "Tip:" not in out
+    doc = report_json(capsys, "2025-11-04", "--config", str(config))
+    assert doc["days"][0]["sessions"] == 0 and doc["days"][0]["sitting_s"] == 0
+    assert doc["advice"] is None
+    _, out, _ = run(capsys, "2025-11-02", "--config", str(config))  # before the first record
+    assert "Nothing recorded: sitbreak was not recording on this day." in out
+    assert "  00:00–00:00  not recorded" in out
+
+
+def test_a_half_recorded_day_marks_what_was_not_recorded(config: Path) -> None:
+    """The daemon first ran at noon: the morning is 'not recorded', not 'no sitting'."""
+    day = dt.date(2025, 11, 12)
+    with Store.open() as store:
+        sit(store, at(day, 12, 4), at(day, 12, 50))
+        rep = _gather_day(store, day, now=at(day, 15, 30))
+    text = render_text(rep, color=False)
+    assert "  00:00–12:00  not recorded" in text
+    assert "  12:00      " + "▓" * 46 in text  # four blank minutes, then the session
+    assert "  16:00–00:00  still to come" in text  # today, at half past three
+    assert rep.days[0].recorded == (at(day, 12, 4), at(day, 15, 30))
+    assert rep.days[0].figures.sitting_s == 46 * MIN
+
+
+# ------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["2025-13-01"], "bad date '2025-13-01': month must be in 1..12"),
+        (["2025-02-30"], "bad date '2025-02-30'"),
+        (["20251103"], "expected YYYY-MM-DD, 'today' or 'yesterday'"),
+        (["tomorrow"], "bad date 'tomorrow'"),
+        (["--week", "next"], "bad date 'next'"),
+        (["--from", "2025-11-05", "--to", "2025-11-01"], "--from 2025-11-05 is after --to"),
+        (["--to", "2025-11-01"], "--to needs --from"),
+        (["--source", "elsewhere"], "unknown source 'elsewhere'"),
+    ],
+)
+def test_bad_input_is_exit_2_with_a_clear_message(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    with Store.open():
+        pass
+    code, out, err = run(capsys, *args)
+    assert code == 2
+    assert message in err and out == ""
+
+
+def test_no_database_yet_is_a_friendly_exit_1_that_creates_nothing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "--format", "json")
+    assert code == 1 and out == ""
+    assert "nothing to report yet" in err and "sitbreak run" in err
+    assert not default_db_path().exists()
+    with Store.open():
+        pass
+    code, out, err = run(capsys, "--source", "replay:never.jsonl")
+    assert code == 1 and "nothing stored under source 'replay:never.jsonl'" in err
+
+
+@pytest.mark.usefixtures("monday")
+def test_output_file(capsys: pytest.CaptureFixture[str], config: Path, tmp_path: Path) -> None:
+    target = tmp_path / "monday.json"
+    code, out, err = run(
+        capsys, "2025-11-03", "-f", "json", "-o", str(target), "--config", str(config)
+    )
+    assert code == 0 and out == "" and str(target) in err
+    assert json.loads(target.read_text())["days"] == [MONDAY_BY_HAND]
+
+
+# ------------------------------------------------------------- advice
+
+
+def _totals(**kw: float) -> report.Totals:
+    base = dict(
+        days=1,
+        days_with_sitting=1,
+        sitting_s=4 * HOUR,
+        sessions=8,
+        longest_session_s=28 * MIN,
+        sessions_over_limit=0,
+        breaks=7,
+        break_s=HOUR,
+        prompts=10,
+        move_prompts=4,
+        prompts_heeded=3,
+        prompts_by_kind={},
+    )
+    base.update(kw)
+    return report.Totals(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("totals", "rule"),
+    [
+        (_totals(), "good_day"),
+        (_totals(longest_session_s=100 * MIN, sessions_over_limit=1), "long_session"),
+        (_totals(sessions_over_limit=6, longest_session_s=40 * MIN), "many_over_limit"),
+        (
+            _totals(breaks=1, sessions=2, sessions_over_limit=1, longest_session_s=44 * MIN),
+            "few_breaks",
+        ),
+        (
+            _totals(
+                move_prompts=12, prompts_heeded=1, sessions_over_limit=2, longest_session_s=40 * MIN
+            ),
+            "prompts_ignored",
+        ),
+        (_totals(sessions_over_limit=1, longest_session_s=35 * MIN), "steady"),
+    ],
+)
+def test_the_advice_that_fits_the_day_best(totals: report.Totals, rule: str) -> None:
+    advice = report.choose_advice(totals, 30 * MIN)
+    assert advice is not None and advice.rule == rule
+    assert "doctor" not in advice.text.lower() and "pain" not in advice.text.lower()
+
+
+def test_no_advice_without_sitting() -> None:
+    assert report.choose_advice(_totals(sessions=0, sitting_s=0), 30 * MIN) is None
