@@ -649,6 +649,34 @@ def test_check_a_valid_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert capsys.readouterr().out == f"OK: {path} is valid\n"
 
 
+def test_check_warns_when_no_posture_prompt_could_ever_be_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, '[prompts]\nposture_after = "27m"\n')
+    assert main(["config", "check", str(path)]) == 0  # valid: a warning, not an error
+    assert capsys.readouterr().out == (
+        f"OK: {path} is valid\n"
+        f'{path}: warning: [prompts] posture_after = "27m" is less than [prompts] '
+        'posture_guard = "5m" (the default) before [prompts] move_after = "30m" (the '
+        "default): a posture prompt that close to a move prompt is dropped, so none is ever "
+        "shown; set posture_after to 25m or less, raise move_after, or lower posture_guard\n"
+    )
+
+
+@pytest.mark.parametrize(("posture_after", "warned"), [("25m", False), ("25m1s", True)])
+def test_the_posture_warning_says_what_the_engine_does(
+    tmp_path: Path, posture_after: str, warned: bool
+) -> None:
+    from sitbreak.core import Engine, PromptDue, PromptKind
+
+    loaded = load_config(write(tmp_path, f'[prompts]\nposture_after = "{posture_after}"\n'))
+    assert bool(loaded.warnings) is warned
+    engine = Engine(loaded.engine)
+    outputs = [o for t in range(0, 29 * 60, 5) for o in engine.activity(float(t))]
+    shown = [o.kind for o in outputs if isinstance(o, PromptDue)]
+    assert (PromptKind.POSTURE not in shown) is warned
+
+
 def test_check_validates_the_users_own_file(
     sitbreak_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -492,6 +492,8 @@ class Config:
     path: Path | None  # the user file overlaid on the defaults, if any
     activity_source: str = "auto"
     notify_backend: str = "auto"
+    #: Valid, but probably not what was meant (`config check` prints them).
+    warnings: tuple[str, ...] = ()
 
 
 def _consistency_errors(
@@ -534,6 +536,39 @@ def _consistency_errors(
             "would then end a session sooner than without one; raise call_idle_max"
         )
     return errors
+
+
+def _consistency_warnings(
+    values: Mapping[_Key, _Value], sources: Mapping[str, str], label: str
+) -> list[str]:
+    """Values that are allowed together but switch a feature off without saying so."""
+
+    def shown(key: _Key) -> str:
+        text = f"{_where(*key)} = {_render(values[key])}"
+        return text + " (the default)" if sources[_dotted(key)] == DEFAULT_SOURCE else text
+
+    warnings = []
+    posture, move, guard = (
+        ("prompts", "posture_after"),
+        ("prompts", "move_after"),
+        (
+            "prompts",
+            "posture_guard",
+        ),
+    )
+    both = values[("prompts.enabled", "posture")] and values[("prompts.enabled", "move")]
+    gap = _seconds(values[move]) - _seconds(values[posture])
+    if both and 0 < gap < _seconds(values[guard]):
+        # The engine drops a posture prompt that would come this close before
+        # the move prompt (sitbreak.core.engine: _start_session).
+        latest = format_duration(max(_seconds(values[move]) - _seconds(values[guard]), 0))
+        warnings.append(
+            f"{label}: warning: {shown(posture)} is less than {shown(guard)} before "
+            f"{shown(move)}: a posture prompt that close to a move prompt is dropped, so none "
+            f"is ever shown; set posture_after to {latest} or less, raise move_after, or "
+            "lower posture_guard"
+        )
+    return warnings
 
 
 def _ranges(value: _Value) -> tuple[QuietRange, ...]:
@@ -592,6 +627,7 @@ def load_config(path: Path | None = None) -> Config:
         path=user_path,
         activity_source=str(values[("activity", "source")]),
         notify_backend=str(values[("notify", "backend")]),
+        warnings=tuple(_consistency_warnings(values, sources, user.label)),
     )
 
 

@@ -299,3 +299,32 @@ def test_doctor_warns_when_the_service_cannot_see_the_session(tmp_path: Path) ->
     assert env_check.status == doctor.WARN
     assert "no WAYLAND_DISPLAY" in env_check.detail
     assert env_check.fix == IMPORT_ENV_FIX
+
+
+@pytest.mark.parametrize("failing", [True, False])
+def test_doctor_says_when_the_running_sitbreak_only_logs_its_prompts(failing: bool) -> None:
+    from sitbreak.daemon import control
+    from sitbreak.daemon.control import ControlServer
+
+    def running_sitbreak(request: object) -> dict[str, object]:
+        if not failing:
+            return {"ok": True, "notifications": "working", "notifications_problem": None}
+        return {
+            "ok": True,
+            "notifications": "failing: prompts are logged",
+            "notifications_problem": "dbus: org.freedesktop.Notifications has no owner",
+        }
+
+    with ControlServer(control.socket_path(), running_sitbreak):
+        report = doctor.diagnose(quiet_env())
+    (running,) = [c for c in report.checks if c.name == "running sitbreak"]
+    if not failing:
+        assert (running.status, running.detail) == (doctor.OK, "shows its prompts")
+        return
+    assert running.status == doctor.WARN
+    assert running.detail == (
+        "prompts are only being logged: it cannot show notifications "
+        "(dbus: org.freedesktop.Notifications has no owner); it tries again every 5 minutes"
+    )
+    assert running.fix  # the command that gives a notification server
+    assert running in report.problems

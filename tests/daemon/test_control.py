@@ -537,6 +537,34 @@ def test_format_status_singulars_and_no_prompts() -> None:
     )
 
 
+def test_format_status_snoozed_says_until_when_and_the_next_prompt_after_it() -> None:
+    status = _status(
+        snoozed_until=NOW + 10 * MIN,
+        next_prompt={"kind": "move", "at": NOW + 10 * MIN, "why": "after the snooze"},
+    )
+    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[0] == (
+        "Snoozed until 11:04. Sitting for 42 min (since 10:12). "
+        "Next: stand up and move at 11:04 (after the snooze)."
+    )
+
+
+def test_format_status_says_when_prompts_are_only_being_logged_and_why() -> None:
+    status = _status(
+        notifications="failing: prompts are logged",
+        notifications_problem="dbus: org.freedesktop.Notifications has no owner",
+    )
+    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[1] == (
+        "Prompts are only being logged: notifications cannot be shown "
+        "(dbus: org.freedesktop.Notifications has no owner). "
+        "`sitbreak doctor` says how to fix it."
+    )
+
+
+def test_format_status_away_with_nobody_seen_yet_gives_no_time() -> None:
+    status = _status(state="away", session=None, next_prompt=None, since=None)
+    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[0] == "Away."
+
+
 @pytest.mark.parametrize(
     ("seconds", "text"),
     [

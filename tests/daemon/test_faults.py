@@ -99,6 +99,9 @@ class FlakyNotifier:
         if self.down:
             raise NotifyError("org.freedesktop.Notifications has no owner")
 
+    def withdraw(self) -> None:
+        pass
+
     def close(self) -> None:
         pass
 

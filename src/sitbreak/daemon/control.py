@@ -562,11 +562,15 @@ def format_status(
     clock = _Clock(time.time() if now is None else now, resolve_tz(None) if tz is None else tz)
     sentences = [
         _pause_sentence(status, clock),
+        _snooze_sentence(status, clock),
         _state_sentence(status, clock),
         _next_sentence(status.get("next_prompt"), clock),
         _stillness_sentence(status),
     ]
     lines = [" ".join(s for s in sentences if s)]
+    notifications = _notifications_sentence(status)
+    if notifications:
+        lines.append(notifications)
     today = status.get("today")
     if isinstance(today, Mapping):
         lines.append(_today_line(today))
@@ -580,6 +584,24 @@ def _pause_sentence(status: Mapping[str, Any], clock: _Clock) -> str:
     if status.get("paused"):  # paused with no end: "until resume" travels as null
         return "Paused until you resume (`sitbreak resume`)."
     return ""
+
+
+def _snooze_sentence(status: Mapping[str, Any], clock: _Clock) -> str:
+    until = status.get("snoozed_until")
+    return "" if until is None else f"Snoozed until {clock.at(until)}."
+
+
+def _notifications_sentence(status: Mapping[str, Any]) -> str:
+    """Prompts nobody sees must not go unnoticed: say so, and why."""
+    said = str(status.get("notifications", "working"))
+    if said == "working":
+        return ""
+    why = status.get("notifications_problem")
+    reason = f" ({why})" if why else ""
+    return (
+        f"Prompts are only being logged: notifications cannot be shown{reason}. "
+        "`sitbreak doctor` says how to fix it."
+    )
 
 
 def _state_sentence(status: Mapping[str, Any], clock: _Clock) -> str:

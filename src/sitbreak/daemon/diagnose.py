@@ -27,7 +27,7 @@ from typing import Any, TextIO
 from sitbreak import paths
 from sitbreak.clock import SystemClock
 from sitbreak.desktop import activity
-from sitbreak.errors import ConfigError
+from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_CONFIG, EXIT_NO_SOURCE, EXIT_OK
 
 #: How long the lock/suspend monitor may take to subscribe before doctor reports what it has.
@@ -111,7 +111,9 @@ def diagnose(env: Mapping[str, str] = os.environ, config_path: Path | None = Non
     )
     report.checks += activity_checks
     report.checks += _context(clock, env)
-    report.checks += _notifications(env, config.notify_backend if config else "auto")
+    notification_checks = _notifications(env, config.notify_backend if config else "auto")
+    report.checks += notification_checks
+    report.checks += _running_notifications(notification_checks[0])
     report.checks += config_checks
     report.checks += _data()
     report.checks += _service(env, plan.session)
@@ -277,6 +279,32 @@ def _notifications(env: Mapping[str, str], backend: str) -> list[Check]:
     return [Check("notifications", "server", OK, detail)]
 
 
+def _running_notifications(server: Check) -> list[Check]:
+    """What the running sitbreak says of its prompts: shown, or only logged (and why)."""
+    from sitbreak.daemon import control
+    from sitbreak.desktop.notify import RETRY_AFTER_S
+
+    try:
+        status = control.request("status", timeout=2.0)
+    except SitbreakError:
+        return []  # not running (or not answering): the service check says so
+    if not status.get("ok") or status.get("notifications", "working") == "working":
+        return [Check("notifications", "running sitbreak", OK, "shows its prompts")]
+    why = status.get("notifications_problem") or "the notification server refused"
+    # Install a server if there is none; else have it try again now.
+    fix = server.fix if server.status != OK and server.fix else "systemctl --user restart sitbreak"
+    return [
+        Check(
+            "notifications",
+            "running sitbreak",
+            WARN,
+            f"prompts are only being logged: it cannot show notifications ({why}); "
+            f"it tries again every {RETRY_AFTER_S // 60:.0f} minutes",
+            fix,
+        )
+    ]
+
+
 def _notification_server(address: str | None) -> tuple[tuple[str, str, str, str], list[str]]:
     """GetServerInformation and GetCapabilities; _NoServer saying why there is no answer."""
     from sitbreak.desktop.dbus import HAVE_JEEPNEY, _call, _method, _reason
@@ -333,7 +361,13 @@ def _config(path: Path | None, env: Mapping[str, str]) -> tuple[Any, list[Check]
         detail = f"no config file at {paths.user_config_path()}: the defaults are in use"
     else:
         detail = f"{config.path} is valid"
-    return config, [Check("config", "config file", OK, detail)]
+    checks = [Check("config", "config file", OK, detail)]
+    editor = env.get("VISUAL") or env.get("EDITOR") or "nano"
+    checks += [
+        Check("config", "config file", WARN, warning, f"{editor} {config.path}")
+        for warning in config.warnings
+    ]
+    return config, checks
 
 
 def _data() -> list[Check]:

@@ -38,6 +38,7 @@ from sitbreak.core import (
     Pause,
     PromptDue,
     PromptKind,
+    PromptWithdrawn,
     Resume,
     SessionEnded,
     SessionStarted,
@@ -53,7 +54,7 @@ from sitbreak.desktop.notify import SNOOZE_S, PromptResponse, ResilientNotifier
 from sitbreak.desktop.source import ActivitySource, SourceLost
 from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_FAILURE, EXIT_OK
-from sitbreak.prompts import PromptWriter
+from sitbreak.prompts import Message, PromptWriter
 from sitbreak.storage.store import Store, append_summary, tz_label
 from sitbreak.text import hm
 from sitbreak.timezones import resolve_tz
@@ -198,6 +199,8 @@ class Daemon:
         self._source_lost = False
         self._reconnect_at = 0.0
         self._next_watchdog = 0.0
+        #: The prompt shown last, while it may still be on screen: (message, until).
+        self._on_screen: tuple[Message, float] | None = None
 
     # ---------------------------------------------------------- lifecycle
 
@@ -215,6 +218,8 @@ class Daemon:
             hm(self.config.engine.break_locked),
             hm(self.config.engine.move_after),
         )
+        for warning in self.config.warnings:
+            log.warning("%s", warning)
         self.w.service_notify("READY=1", f"STATUS={self._status_line(self.w.clock.now())}")
         status = EXIT_OK
         try:
@@ -428,16 +433,29 @@ class Daemon:
                 store.break_taken(o)
             elif isinstance(o, PromptDue):
                 self._prompt(o)
+            elif isinstance(o, PromptWithdrawn) and self._on_screen is not None:
+                log.info("prompt %s withdrawn: it no longer applies", self._on_screen[0].prompt_id)
+                self._on_screen = None
+                self.w.notifier.withdraw()
 
     def _prompt(self, due: PromptDue) -> None:
         message = self.writer.write(due)
-        self.w.notifier.send(message)
+        if self.w.notifier.send(message):
+            self._on_screen = (message, self.w.clock.now() + message.expire_s)
         self.w.store.prompt_sent(due)
+
+    def prompt_on_screen(self, now: float) -> Message | None:
+        """The prompt that may still be on screen: shown, not answered, not expired."""
+        if self._on_screen is not None and now >= self._on_screen[1]:
+            self._on_screen = None
+        return None if self._on_screen is None else self._on_screen[0]
 
     def _response(self, r: PromptResponse) -> None:
         """The person answered a notification: act on it and remember what they did."""
         now = self.w.clock.now()
         log.info("prompt answered: %s", r.action)
+        if self._on_screen is not None and self._on_screen[0].due_t == r.due_t:
+            self._on_screen = None
         if r.action == "break":
             self._feed(BreakNow(now))
         elif r.action == "snooze":
@@ -543,9 +561,19 @@ class Daemon:
             self._feed(Unpause(now))
             log.info("prompts resumed")
         elif cmd == "snooze":
-            seconds = request.seconds if request.seconds is not None else 600.0
+            seconds = request.seconds if request.seconds is not None else SNOOZE_S
+            if self.engine.session_start is None:
+                return {
+                    "ok": False,
+                    "error": "nothing to snooze: you are not sitting now, and a snooze is for "
+                    "the prompts of the session going on",
+                }
             self._feed(Snooze(now, seconds))
-            log.info("prompts snoozed for %s", hm(seconds))
+            # A snooze replaces the one before: `snooze 1m` after `snooze 10m`
+            # means prompts again in a minute.
+            log.info(
+                "prompts snoozed until %s (for %s)", self._clock_time(now + seconds), hm(seconds)
+            )
         if cmd != "status":
             self.w.service_notify(f"STATUS={self._status_line(now)}")
         return self.status(now)
@@ -577,10 +605,16 @@ class Daemon:
             "in_call": e.in_call,
             "watching": e.watching,
             "source": self.w.source.name,
-            "since": self._started,
+            # When the state began (the last input, for "away" after a break);
+            # None: nobody seen since sitbreak started.
+            "since": e.state_since,
+            "running_since": self._started,
+            "snoozed_until": e.snoozed_until,
             "notifications": "working"
             if self.w.notifier.healthy
             else "failing: prompts are logged",
+            "notifications_problem": self.w.notifier.problem,
+            "prompt_on_screen": _on_screen_json(self.prompt_on_screen(now)),
             "storage": "working"
             if self.w.store.healthy
             else f"failing: {self.w.store.pending_count} writes pending",
@@ -642,6 +676,12 @@ _CONTEXT_WORDS = {
     "WatchStart": "something is being watched (idle inhibited)",
     "WatchEnd": "nothing being watched any more",
 }
+
+
+def _on_screen_json(message: Message | None) -> dict[str, Any] | None:
+    if message is None:
+        return None
+    return {"kind": message.kind, "prompt_id": message.prompt_id, "due_t": message.due_t}
 
 
 def _describe_event(event: Event) -> str:
