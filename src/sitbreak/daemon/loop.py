@@ -165,6 +165,13 @@ def desktop_busy_check(quiet: Quiet, emit: Callable[[Event], None], clock: Clock
     return Periodic(DESKTOP_BUSY, busy.poll, POLL_S, close=quiet.close)
 
 
+class EngineInterrupted(BaseException):
+    """Raised by `stop_now()` inside the engine's work: stop without waiting for it.
+
+    A BaseException, so that the loop's guard against failing turns (which
+    carries on after any Exception) lets it through."""
+
+
 class _ControlCall:
     """A control request handed from the socket thread to the loop, and its answer."""
 
@@ -201,6 +208,8 @@ class Daemon:
         self._next_watchdog = 0.0
         #: The prompt shown last, while it may still be on screen: (message, until).
         self._on_screen: tuple[Message, float] | None = None
+        #: True while the engine is working on an event (see `stop_now`).
+        self._engine_busy = False
 
     # ---------------------------------------------------------- lifecycle
 
@@ -222,14 +231,21 @@ class Daemon:
             log.warning("%s", warning)
         self.w.service_notify("READY=1", f"STATUS={self._status_line(self.w.clock.now())}")
         status = EXIT_OK
+        interrupted = False
         try:
             while not self._stop.is_set():
                 if not self._turn():
                     status = EXIT_FAILURE
                     break
                 self._wait()
+        except EngineInterrupted:
+            interrupted = True
+            log.warning(
+                "stopped while the engine was still working; the open session is closed "
+                "at its last checkpoint when sitbreak starts again"
+            )
         finally:
-            self._shutdown()
+            self._shutdown(finish=not interrupted)
         return status
 
     def _turn(self) -> bool:
@@ -252,6 +268,15 @@ class Daemon:
         self._stop.set()
         self.inbox.put(None)
 
+    def stop_now(self) -> None:
+        """`stop()`, from the signal handler of the loop's own thread: if the
+        engine is working on an event, it is interrupted (the engine is
+        bounded, but a stop must never depend on it returning)."""
+        self.stop()
+        if self._engine_busy:
+            self._engine_busy = False
+            raise EngineInterrupted
+
     def reload(self) -> None:
         self._reload.set()
         self.inbox.put(None)
@@ -266,10 +291,14 @@ class Daemon:
             self._control = ControlServer(self.w.control_path, self._from_control_thread)
             self._control.start()
 
-    def _shutdown(self) -> None:
+    def _shutdown(self, finish: bool = True) -> None:
         self.w.service_notify("STOPPING=1", "STATUS=closing the session and saving the day")
         now = self.w.clock.now()
-        self._act(self.engine.finish(now))
+        if finish:
+            try:
+                self._act(self._engine_call(self.engine.finish, now))
+            except EngineInterrupted:
+                log.warning("stopped before the session was closed; it is closed at next start")
         self._write_summary(self._today)
         if self._control is not None:
             self._control.stop()
@@ -410,7 +439,16 @@ class Daemon:
                 self._feed(item)
 
     def _feed(self, event: Event) -> None:
-        self._act(self.engine.handle(event))
+        self._act(self._engine_call(self.engine.handle, event))
+
+    def _engine_call(
+        self, call: Callable[[Any], tuple[Output, ...]], arg: Any
+    ) -> tuple[Output, ...]:
+        self._engine_busy = True
+        try:
+            return call(arg)
+        finally:
+            self._engine_busy = False
 
     # ---------------------------------------------------------- outputs
 

@@ -194,7 +194,8 @@ def run(
 
 def _install_signals(daemon: Daemon) -> None:
     def stop(_sig: int, _frame: object) -> None:
-        daemon.stop()
+        # Interrupts the engine if it is working: a stop never waits for it.
+        daemon.stop_now()
 
     def reload(_sig: int, _frame: object) -> None:
         daemon.reload()
