@@ -104,6 +104,17 @@ def _dotted(key: _Key) -> str:
     return f"{key[0]}.{key[1]}"
 
 
+def duration_bounds() -> dict[str, tuple[float, float | None]]:
+    """Every duration key ("session.break_idle") with the least and the most a
+    config file may set it to, in seconds, written with a unit (None: no most)."""
+    return {
+        f"{section}.{name}": (spec.low if spec.floor is None else spec.floor, spec.high)
+        for section, keys in _SCHEMA.items()
+        for name, spec in keys.items()
+        if spec.kind is _Kind.DURATION
+    }
+
+
 def _all_keys() -> list[_Key]:
     return [(section, name) for section, keys in _SCHEMA.items() for name in keys]
 

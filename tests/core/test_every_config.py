@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sitbreak.core.run
-from desk import BERLIN, MONDAY_9AM
+from desk import BERLIN, MONDAY_9AM, events_from
 from sitbreak import config as config_module
 from sitbreak.commands.replay import sample_trace_path
 from sitbreak.core import (
@@ -32,7 +32,6 @@ from sitbreak.core import (
     BreakNow,
     CallEnd,
     CallStart,
-    DesktopBusy,
     Engine,
     EngineSettings,
     Event,
@@ -42,7 +41,6 @@ from sitbreak.core import (
     PromptDue,
     PromptKind,
     Resume,
-    Snooze,
     Suspend,
     Tick,
     Unlock,
@@ -125,8 +123,7 @@ class CountingEngine(Engine):
 
 def _bounds(section: str, key: str) -> tuple[float, float | None]:
     """(lowest, highest) a config file may set `[section] key` to, with a unit."""
-    spec = config_module._SCHEMA[section][key]
-    return (spec.floor if spec.floor is not None else spec.low, spec.high)
+    return config_module.duration_bounds()[f"{section}.{key}"]
 
 
 def _clock(minute: int) -> str:
@@ -202,6 +199,8 @@ def valid_config(draw: st.DrawFn) -> tuple[EngineSettings, str]:
     lines.append("work_days = [" + ", ".join(f'"{d}"' for d in sorted(days)) + "]")
     lines.append("[prompts.enabled]")
     lines += [f"{kind.value} = {'true' if on else 'false'}" for kind, on in enabled.items()]
+    drawn = {f"{section}.{key}" for section, key in values}
+    assert drawn == set(config_module.duration_bounds()), "a duration key is not drawn here"
     path = _CONFIG_DIR / "config.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return config_module.load_config(path).engine, zone
@@ -242,26 +241,7 @@ MOST_EVENTS = 4000
 
 
 def build(start: float, steps: list[tuple[Any, ...]]) -> list[Event]:
-    events: list[Event] = []
-    t = start
-    for s in steps:
-        if len(events) >= MOST_EVENTS:
-            break
-        t += s[1]
-        if s[0] == "work":
-            end = t + s[2]
-            while t < end:
-                events.append(Activity(t))
-                t += s[3]
-        elif s[0] == "event":
-            events.append(s[2](t))
-        elif s[0] == "pause":
-            events.append(Pause(t, None if s[2] is None else t + s[2]))
-        elif s[0] == "snooze":
-            events.append(Snooze(t, s[2]))
-        else:
-            events.append(DesktopBusy(t, s[2]))
-    return events
+    return events_from(start, steps, most=MOST_EVENTS)
 
 
 def drive(engine: CountingEngine, events: list[Event], wake_at_deadlines: bool) -> None:

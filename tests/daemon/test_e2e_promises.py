@@ -144,6 +144,18 @@ def test_a_lock_ends_the_session_and_status_times_are_the_real_ones(tmp_path: Pa
         assert sb.cli("status").stdout.startswith(f"Away since {hhmm(away['since'])}.")
 
 
+def test_a_prompt_still_on_screen_is_closed_when_its_session_ends(tmp_path: Path) -> None:
+    with desktop() as d, sitbreak_run(d, tmp_path, one_move_prompt(break_idle="8s")) as sb:
+        with someone_working(d):
+            seated_past(sb, 12)
+            wait_for(lambda: on_screen(d) == 1, SEEN_WITHIN, "the move prompt")
+        # They got up without touching it: when the break is seen, it goes,
+        # long before its minute on screen is over.
+        wait_for(lambda: "ended: idle" in sb.log(), SEEN_WITHIN + 8, "the session to end")
+        wait_for(lambda: on_screen(d) == 0, 5, "the prompt to be withdrawn")
+        assert "withdrawn: it no longer applies" in sb.log()
+
+
 #: An engine that never returns once a session is going on: the daemon must
 #: still stop at once on SIGTERM.
 SPINNING_ENGINE = """
