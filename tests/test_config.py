@@ -20,7 +20,8 @@ from sitbreak.core.settings import EngineSettings, QuietRange
 from sitbreak.errors import ConfigError
 
 #: EngineSettings fields that no config key sets.
-NOT_CONFIGURABLE = {"heeded_within"}
+# break_idle_set is not a key: it says whether the file sets break_idle.
+NOT_CONFIGURABLE = {"heeded_within", "break_idle_set"}
 
 
 def write(directory: Path, text: str, name: str = "config.toml") -> Path:
@@ -102,7 +103,8 @@ def test_without_package_data_the_checkout_file_is_used(
 def test_a_user_file_overrides_only_the_keys_it_sets(tmp_path: Path) -> None:
     path = write(tmp_path, '[session]\nbreak_idle = "10m"\n')
     cfg = load_config(path)
-    assert cfg.engine == dataclasses.replace(EngineSettings(), break_idle=600)
+    # Set by the person, it wins over the learned threshold.
+    assert cfg.engine == dataclasses.replace(EngineSettings(), break_idle=600, break_idle_set=True)
     assert cfg.path == path
     assert cfg.sources["session.break_idle"] == str(path)
     others = {key: source for key, source in cfg.sources.items() if key != "session.break_idle"}
@@ -149,6 +151,7 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
     assert (cfg.activity_source, cfg.notify_backend) == ("pynput", "log")
     assert cfg.engine == EngineSettings(
         break_idle=600,
+        break_idle_set=True,
         break_locked=90,
         call_idle_max=7200,
         auto_lock_idle=30,
@@ -213,7 +216,9 @@ def test_show_writes_work_days_and_hours_back_as_a_person_would(
     assert 'work_days = ["mon", "fri"]' in out
     assert 'work_hours = ["22:00-06:00"]' in out
     copy = write(tmp_path, out, "copy.toml")
-    assert load_config(copy).engine == load_config(path).engine
+    # The copy writes break_idle down too: from then on it is the person's own.
+    expected = dataclasses.replace(load_config(path).engine, break_idle_set=True)
+    assert load_config(copy).engine == expected
 
 
 def test_a_choice_outside_its_list_is_named_with_the_options(tmp_path: Path) -> None:
@@ -685,7 +690,20 @@ def test_show_defaults_is_valid_toml_with_every_key(
     settings = [line for line in out.splitlines() if " = " in line]
     assert len(settings) == len(shown)
     assert all(line.endswith("# default") for line in settings)
-    assert load_config(write(tmp_path, out)).engine == EngineSettings()
+    # Written down, every value is the person's own: break_idle is then set,
+    # and no longer learned.
+    assert load_config(write(tmp_path, out)).engine == dataclasses.replace(
+        EngineSettings(), break_idle_set=True
+    )
+
+
+def test_break_idle_is_learned_unless_the_user_file_sets_it(tmp_path: Path) -> None:
+    assert load_config().engine.break_idle_set is False
+    other = write(tmp_path, '[session]\nbreak_locked = "3m"\n')
+    assert load_config(other).engine.break_idle_set is False
+    # Even the default value, written down, is a choice.
+    same = write(tmp_path, '[session]\nbreak_idle = "8m30s"\n', name="same.toml")
+    assert load_config(same).engine.break_idle_set is True
 
 
 def test_show_says_where_each_value_came_from(

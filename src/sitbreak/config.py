@@ -577,6 +577,8 @@ def load_config(path: Path | None = None) -> Config:
     engine = dataclasses.replace(
         EngineSettings(),
         **{name: value for (section, name), value in values.items() if isinstance(value, float)},
+        # Only a break_idle the person wrote down wins over the learned one.
+        break_idle_set=sources[_dotted(("session", "break_idle"))] != DEFAULT_SOURCE,
         quiet_hours=_ranges(values[("prompts", "quiet_hours")]),
         work_hours=_ranges(values[("prompts", "work_hours")]),
         work_days=frozenset(WEEKDAY_NAMES.index(str(day)) for day in work_days),
