@@ -33,6 +33,7 @@ import datetime as dt
 import gc
 import json
 import logging
+import queue
 import random
 import sys
 import tempfile
@@ -45,13 +46,13 @@ from zoneinfo import ZoneInfo
 
 import psutil
 
-from sitbreak.adapters.notify import ResilientNotifier
 from sitbreak.clock import ManualClock
 from sitbreak.config import load_config
 from sitbreak.core import CallEnd, CallStart, Event, Lock, Unlock
-from sitbreak.daemon import POLL_S, Daemon, Wiring
+from sitbreak.daemon.loop import POLL_S, Daemon, Wiring
+from sitbreak.desktop.notify import ResilientNotifier
 from sitbreak.prompts import Message, PromptWriter, load_library
-from sitbreak.store import Store
+from sitbreak.storage.store import Store
 
 TZ = ZoneInfo("Europe/Berlin")
 FIRST_DAY = dt.date(2026, 3, 2)  # a Monday; the month crosses the change to summer time
@@ -196,10 +197,16 @@ def run(days: int, seed: int, home: Path) -> dict[str, Any]:
     summaries = home / "summaries.jsonl"
     wiring = Wiring(
         clock=clock,
+        inbox=queue.SimpleQueue(),
         source=feed,
         notifier=ResilientNotifier(notifier, clock=clock.now),
         store=store,
         summaries_path=summaries,
+        monitors=(),
+        periodic=(),
+        control_path=None,
+        service_notify=lambda *_lines: None,
+        watchdog_s=None,
     )
     daemon = Daemon(load_config(config_file), wiring, TZ, PromptWriter(load_library()))
     process = psutil.Process()
