@@ -22,7 +22,7 @@ from desk import ScriptedSource
 from sitbreak.clock import ManualClock
 from sitbreak.config import load_config
 from sitbreak.core import CallEnd, CallStart, Cause, Lock, State, Unlock
-from sitbreak.daemon.control import Request
+from sitbreak.daemon.control import Request, format_status
 from sitbreak.daemon.loop import (
     MAX_FAILED_TURNS,
     Daemon,
@@ -431,3 +431,71 @@ def test_status_still_answers_when_the_database_cannot_be_read(
     assert status["ok"] is True
     assert status["today"] is None
     assert status["state"] == "sitting"
+
+
+# ------------------------------------------------- what it learns of you
+
+
+def test_a_restart_keeps_what_was_learned_of_your_pauses(tmp_path: Path) -> None:
+    office = Office(tmp_path)
+    for _ in range(4):
+        office.sit(10 * MIN)
+        office.away(3 * MIN)  # a pause in the seat
+    office.sit(5 * MIN)
+    office.daemon.inbox.put(Lock(office.clock.now()))
+    office.away(6 * MIN)  # a locked break: known for sure
+    office.daemon.inbox.put(Unlock(office.clock.now()))
+    office.sit(MIN)
+    before = office.ask("status")["breaks"]
+    assert (before["pauses"], before["known_breaks"]) == (5, 1)
+    office.daemon._shutdown()
+    office.store.close()
+
+    again = Office(tmp_path)  # the same database, a new daemon
+    assert again.ask("status")["breaks"] == before
+    again.sit(5 * MIN)
+    again.away(2 * MIN)
+    again.sit(MIN)
+    assert again.ask("status")["breaks"]["pauses"] == 6
+
+
+def test_a_new_person_starts_from_the_default_and_status_says_so(tmp_path: Path) -> None:
+    office = Office(tmp_path)
+    office.sit(MIN)
+    status = office.ask("status")
+    assert status["breaks"] == {
+        "after_s": 8.5 * MIN,
+        "source": "default",
+        "pauses": 0,
+        "known_breaks": 0,
+    }
+    text = format_status(status, now=office.clock.now(), tz=BERLIN)
+    assert text.splitlines()[-1] == (
+        "Breaks: after 8 min 30 s idle (the default until it has learned your pauses: 0 so far)."
+    )
+
+
+def test_a_break_idle_in_the_config_wins_over_what_was_learned(tmp_path: Path) -> None:
+    office = Office(tmp_path, config_text='[session]\nbreak_idle = "6m"\n')
+    office.sit(10 * MIN)
+    office.away(7 * MIN)
+    office.sit(MIN)
+    assert len(office.sessions()) == 2  # 7 minutes idle ended the session at 6
+    status = office.ask("status")
+    assert status["breaks"] == {"after_s": 6 * MIN, "source": "config"}
+    assert format_status(status).splitlines()[-1] == (
+        "Breaks: after 6 min idle, as set in your config."
+    )
+
+
+def test_an_unreadable_saved_model_is_replaced_by_the_defaults(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Store.open(tmp_path / "sitbreak.db")
+    store.save_learned("pauses", {"version": 1, "gaps": "nonsense"})
+    assert store.flush()
+    store.close()
+    with caplog.at_level(logging.WARNING, logger="sitbreak"):
+        office = Office(tmp_path)
+    assert office.ask("status")["breaks"]["source"] == "default"
+    assert any("pause model" in r.message for r in caplog.records)

@@ -174,6 +174,11 @@ class Engine:
         return self._watching > 0
 
     @property
+    def break_idle(self) -> float:
+        """How long unlocked idle now makes a break: learned, or as configured."""
+        return self._usual_idle()
+
+    @property
     def paused_until(self) -> float | None:
         return self._paused_until if self._paused_until > self._now else None
 
@@ -259,6 +264,12 @@ class Engine:
         if self._held is not None and self._held not in s.enabled:
             self._held = None
         self._refresh()
+
+    def learn_with(self, pauses: PauseModel | None) -> None:
+        """Learn the break threshold with `pauses` from now on (None: use
+        `break_idle` as configured); `reconfigure` after it applies it."""
+        self.pauses = pauses
+        self._gap_watch = GAP_MIN if pauses is not None else INF
 
     def rebase(self, offset: float) -> None:
         """Move every time the engine holds by `offset` seconds: the caller's
