@@ -67,9 +67,6 @@ LOCK_SCREEN_GAP = 15.0
 #: Input on the lock screen for this long with no unlock seen: we missed the
 #: unlock (a lost D-Bus signal), so treat the screen as unlocked.
 MISSED_UNLOCK_AFTER = 60.0
-#: A movement prompt put off after an unsure pause comes this long before
-#: the next one would have been due anyway.
-MOVE_LATE_MARGIN = 60.0
 #: Work time when no work hours are given: the whole of a work day.
 _WHOLE_DAY = QuietRange(0, 24 * 60)
 #: How many back-to-back stretches without prompts (quiet hours running into
@@ -451,7 +448,7 @@ class Engine:
         if self._start is None:
             self._start_session(t, out)
         elif t - self._seen >= self._gap_watch and not self._tainted and not self._in_call:
-            self._pause_ended(t - self._seen, t)
+            self._pause_ended(t - self._seen)
         self._tainted = False
         self._seen = max(self._seen, t)
         if self._held is not None:
@@ -505,25 +502,12 @@ class Engine:
         """How long unlocked idle makes a break: learned, or as configured."""
         return self.pauses.threshold if self.pauses is not None else self.settings.break_idle
 
-    def _pause_ended(self, gap: float, t: float) -> None:
-        """Input again at `t` after an unlocked idle `gap` inside a session."""
+    def _pause_ended(self, gap: float) -> None:
+        """Input again after an unlocked idle `gap` inside a session: learn from it."""
         pauses = self.pauses
         assert pauses is not None
-        unsure = pauses.unsure(gap)
         if pauses.observe_gap(gap) and self._end_cause is not Cause.BREAK_NOW:
             self._break_idle = pauses.threshold
-        if unsure and PromptKind.MOVE in self.settings.enabled:
-            # They may have been up and about: no movement prompt just after
-            # they are back; but if they sat all along, not much later than
-            # it was due either (it fell due in the pause if it is held).
-            s = self.settings
-            due = t - gap if self._held is PromptKind.MOVE else self._move_at
-            later = min(t + s.heeded_within, due + s.move_repeat - MOVE_LATE_MARGIN)
-            if self._held is PromptKind.MOVE:
-                self._held = None
-                self._move_at = max(later, t)
-            elif self._move_at < later:
-                self._move_at = later
 
     def _break_ended(self, gap: float, t: float) -> float:
         """A session starts at `t`, `gap` after the last one ended: learn from
@@ -535,9 +519,9 @@ class Engine:
             return INF
         cause = self._break_cause
         if cause is Cause.IDLE:
-            unsure = pauses.unsure(gap)
+            sure = pauses.sure_break(gap)
             pauses.observe_gap(gap)
-            if unsure and carry < INF:
+            if not sure and carry < INF:
                 return max(carry, t + self.settings.heeded_within)
         elif cause is not Cause.SHUTDOWN:
             pauses.observe_break(gap)

@@ -46,15 +46,16 @@ HIGHEST = 12 * MINUTE
 PRIOR_MEDIAN = 15 * MINUTE
 PRIOR_SIGMA = 0.9
 PRIOR_BREAKS = 10.0
-#: How many gaps it takes for what was learned to weigh as much as the default.
-PRIOR_GAPS = 100.0
+#: How many gaps it takes for what was learned to weigh as much as the default:
+#: some six weeks of work. Cross-validated on the samples (docs/inference.md),
+#: ten days of gaps mislead as often as they help, so the model learns slowly.
+PRIOR_GAPS = 1000.0
 #: Each observation keeps this share of the weight of all earlier ones: a
-#: memory of some 700 observations, two to four weeks of work.
-RETAIN = 0.9986
-#: A gap from this share of the threshold to UNSURE_ABOVE times it may be a
-#: break or not; the movement clock treats it with care (see the engine).
-UNSURE_BELOW = 0.8
-UNSURE_ABOVE = 1.5
+#: memory of some 2000 observations, two to three months of work.
+RETAIN = 0.9995
+#: A gap past the threshold but shorter than this many times it may be a
+#: break or not: the movement clock goes on (see the engine).
+SURE_BREAK_AFTER = 2.0
 
 _VERSION = 1
 _LOG_GAP_MIN = math.log(GAP_MIN)
@@ -142,10 +143,9 @@ class PauseModel:
             self._cached = self._compute()
         return self._cached
 
-    def unsure(self, gap: float) -> bool:
-        """True when a gap of this length may as well be a break as a pause."""
-        t = self.threshold
-        return UNSURE_BELOW * t <= gap < UNSURE_ABOVE * t
+    def sure_break(self, gap: float) -> bool:
+        """True when an unlocked idle gap this long is a break beyond doubt."""
+        return gap >= SURE_BREAK_AFTER * self.threshold
 
     def explain(self) -> Explanation:
         weight = sum(self._gaps) + sum(self._breaks)
