@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -63,12 +64,19 @@ def main() -> None:
     learning_s = best_of(5, lambda: engine_only(learning=True))
 
     cmd = [sys.executable, "-m", "sitbreak", "replay", str(trace), "--json"]
-    env = dict(os.environ, SITBREAK_CONFIG=str(ROOT / "config" / "sitbreak.toml"))
+    # An empty config of its own: not the user's, and every value the
+    # default (so replay learns the break threshold, as a new user's daemon).
+    empty = tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False)  # noqa: SIM115
+    empty.close()
+    env = dict(os.environ, SITBREAK_CONFIG=empty.name)
 
     def end_to_end() -> None:
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
 
-    replay_s = best_of(3, end_to_end)
+    try:
+        replay_s = best_of(3, end_to_end)
+    finally:
+        os.unlink(empty.name)
 
     print(f"trace: {trace} ({n} events, {days:.1f} days, tz {first.get('tz')})")
     rate = n / engine_s

@@ -74,6 +74,26 @@ def _bin(gap: float) -> int | None:
     return i if i < BIN_COUNT else None
 
 
+_EDGES = tuple(_edge(i) for i in range(BIN_COUNT + 1))
+_LOG_EDGE = tuple(math.log(e) for e in _EDGES)
+_LOG_MID = tuple(x + _BIN_WIDTH / 2 for x in _LOG_EDGE)
+
+
+def _bin_of(seconds: float) -> int:
+    i = _bin(seconds)
+    assert i is not None
+    return i
+
+
+_BREAK_MIN_BIN = _bin_of(BREAK_MIN)
+#: Bins whose known breaks shape the break-length distribution.
+_SHAPE_BINS = range(_BREAK_MIN_BIN + 1, _bin_of(SURE_UNTIL) + 1)
+_SURE_BINS = (_bin_of(SURE_FROM), _bin_of(SURE_UNTIL))
+_CANDIDATE_BINS = (_bin_of(LOWEST), _bin_of(HIGHEST))
+#: Past this, the weights are brought back to the unit (long before floats lose it).
+_RESCALE_AT = 1e100
+
+
 def _normal_cdf(x: float) -> float:
     return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
 
@@ -96,12 +116,13 @@ class PauseModel:
     unknown kind, seconds) and `observe_break` (a gap known to be a break).
     """
 
-    __slots__ = ("_breaks", "_cached", "_gaps", "default", "seen_breaks", "seen_gaps")
+    __slots__ = ("_breaks", "_cached", "_gaps", "_unit", "default", "seen_breaks", "seen_gaps")
 
     def __init__(self, default: float = 8.5 * MINUTE) -> None:
         self.default = default
         self._gaps = [0.0] * BIN_COUNT
         self._breaks = [0.0] * BIN_COUNT
+        self._unit = 1.0  # the weight of the newest observation (see _observe)
         self.seen_gaps = 0
         self.seen_breaks = 0
         self._cached: float | None = None
@@ -122,11 +143,15 @@ class PauseModel:
         i = _bin(gap)
         if i is None:
             return False
-        for h in (self._gaps, self._breaks):
-            for j, v in enumerate(h):
-                if v:
-                    h[j] = v * RETAIN
-        hist[i] += 1.0
+        # Fading without touching every bin: new weight grows instead, and
+        # every weight is read divided by the unit.
+        self._unit /= RETAIN
+        if self._unit > _RESCALE_AT:
+            for h in (self._gaps, self._breaks):
+                for j, v in enumerate(h):
+                    h[j] = v / self._unit
+            self._unit = 1.0
+        hist[i] += self._unit
         if known_break:
             self.seen_breaks += 1
         else:
@@ -148,7 +173,7 @@ class PauseModel:
         return gap >= SURE_BREAK_AFTER * self.threshold
 
     def explain(self) -> Explanation:
-        weight = sum(self._gaps) + sum(self._breaks)
+        weight = (sum(self._gaps) + sum(self._breaks)) / self._unit
         return Explanation(
             threshold=self.threshold,
             pauses=self.seen_gaps + self.seen_breaks,
@@ -159,50 +184,51 @@ class PauseModel:
     def _break_shape(self) -> tuple[float, float]:
         """(mu, sigma) of the log of this person's break lengths, shrunk to the prior."""
         mu0 = math.log(PRIOR_MEDIAN)
+        breaks = self._breaks
         n = s1 = 0.0
-        for i, w in enumerate(self._breaks):
-            lo = _edge(i)
-            if w and BREAK_MIN <= lo < SURE_UNTIL:
-                x = math.log(lo) + _BIN_WIDTH / 2
+        for i in _SHAPE_BINS:
+            w = breaks[i]
+            if w:
                 n += w
-                s1 += w * x
+                s1 += w * _LOG_MID[i]
+        unit = self._unit
+        n, s1 = n / unit, s1 / unit
         mu = (PRIOR_BREAKS * mu0 + s1) / (PRIOR_BREAKS + n)
-        s2 = PRIOR_BREAKS * (PRIOR_SIGMA**2 + (mu0 - mu) ** 2)
-        for i, w in enumerate(self._breaks):
-            lo = _edge(i)
-            if w and BREAK_MIN <= lo < SURE_UNTIL:
-                x = math.log(lo) + _BIN_WIDTH / 2
-                s2 += w * (x - mu) ** 2
+        s2 = 0.0
+        for i in _SHAPE_BINS:
+            w = breaks[i]
+            if w:
+                s2 += w * (_LOG_MID[i] - mu) ** 2
+        s2 = s2 / unit + PRIOR_BREAKS * (PRIOR_SIGMA**2 + (mu0 - mu) ** 2)
         return mu, math.sqrt(s2 / (PRIOR_BREAKS + n))
 
     def _compute(self) -> float:
         gaps = self._gaps
-        weight = sum(gaps)
+        weight = sum(gaps) / self._unit
         if weight <= 0:
             return self.default
         mu, sigma = self._break_shape()
 
-        def below(x: float) -> float:  # P(a break is shorter than x)
-            return _normal_cdf((math.log(x) - mu) / sigma)
+        def below(i: int) -> float:  # P(a break is shorter than bin i's lower edge)
+            return _normal_cdf((_LOG_EDGE[i] - mu) / sigma)
 
-        sure_lo, sure_hi = _bin(SURE_FROM), _bin(SURE_UNTIL)
-        assert sure_lo is not None and sure_hi is not None
+        sure_lo, sure_hi = _SURE_BINS
         sure = sum(gaps[sure_lo:sure_hi])
-        share = below(_edge(sure_hi)) - below(_edge(sure_lo))
-        unlocked_breaks = sure / share
+        below_sure = below(sure_lo)
+        unlocked_breaks = sure / (below(sure_hi) - below_sure)
+        below_min = below(_BREAK_MIN_BIN)
         # Choose the threshold (a bin edge) that leaves the fewest expected
-        # errors: breaks below it, plus seated pauses at or above it.
+        # errors: breaks below it, plus seated pauses at or above it. (The
+        # histograms are all in the same unit, so it cancels out here.)
         best_cost, best = math.inf, self.default
-        first, last = _bin(LOWEST), _bin(HIGHEST)
-        assert first is not None and last is not None
+        first, last = _CANDIDATE_BINS
         above = sum(gaps[first:sure_lo])  # gaps from the candidate up to SURE_FROM
         for i in range(first, last + 1):
-            edge = _edge(i)
-            missed = unlocked_breaks * (below(edge) - below(BREAK_MIN))
-            breaks_above = unlocked_breaks * (below(_edge(sure_lo)) - below(edge))
-            cost = missed + max(0.0, above - breaks_above)
-            if cost < best_cost - 1e-9:
-                best_cost, best = cost, edge
+            b = below(i)
+            missed = unlocked_breaks * (b - below_min)
+            cost = missed + max(0.0, above - unlocked_breaks * (below_sure - b))
+            if cost < best_cost - 1e-9 * unlocked_breaks:
+                best_cost, best = cost, _EDGES[i]
             above -= gaps[i]
         # Lean on the default until the evidence outweighs it.
         w = weight / (weight + PRIOR_GAPS)
@@ -216,8 +242,8 @@ class PauseModel:
         return {
             "version": _VERSION,
             "bins_per_doubling": BINS_PER_DOUBLING,
-            "gaps": list(self._gaps),
-            "breaks": list(self._breaks),
+            "gaps": [v / self._unit for v in self._gaps],
+            "breaks": [v / self._unit for v in self._breaks],
             "seen_gaps": self.seen_gaps,
             "seen_breaks": self.seen_breaks,
         }
