@@ -499,3 +499,41 @@ def test_an_unreadable_saved_model_is_replaced_by_the_defaults(
         office = Office(tmp_path)
     assert office.ask("status")["breaks"]["source"] == "default"
     assert any("pause model" in r.message for r in caplog.records)
+
+
+def test_what_the_daemon_learned_replay_learns_the_same_way(tmp_path: Path) -> None:
+    # Weeks of someone whose seated pauses end at 3 minutes and who takes
+    # short unlocked walks: their breaks start before 8m30s.
+    from sitbreak.core import Activity, EngineSettings, replay_events
+    from sitbreak.core.pauses import PauseModel
+
+    known = PauseModel()
+    day = [*[1.2] * 12, *[1.8] * 6, *[2.5] * 3, *[3.2] * 2, 5, 6, 8, 10, 14, 20, 30, 45]
+    for _ in range(60):
+        for pause in day:
+            known.observe_gap(pause * MIN)
+    assert known.threshold < 7.5 * MIN < EngineSettings().break_idle
+    store = Store.open(tmp_path / "sitbreak.db")
+    store.save_learned("pauses", known.to_dict())
+    assert store.flush()
+    store.close()
+
+    office = Office(tmp_path)
+    typed: list[float] = []
+
+    def work(minutes: int) -> None:
+        for _ in range(minutes * 60):
+            office.sit(1)
+            typed.append(office.clock.now() - 0.3)
+
+    work(20)
+    office.away(8 * MIN)  # a walk: a break for this person, not for the default
+    work(20)
+    office.away(20 * MIN)
+    daemon = [t for s in office.sessions() for t in (s.start, s.end)]
+    assert len(daemon) == 4  # two sessions
+
+    saved = PauseModel.from_dict(known.to_dict())
+    events = [Activity(t) for t in typed]
+    replayed = replay_events(events, office.config.engine, BERLIN, saved).sessions
+    assert [t for s in replayed for t in (s.start, s.end)] == pytest.approx(daemon)
