@@ -561,5 +561,5 @@ def test_format_status_says_how_long_idle_makes_a_break_and_why() -> None:
     )
     one = {"after_s": 510.0, "source": "default", "pauses": 1, "known_breaks": 0}
     assert format_status(_status(breaks=one), now=NOW, tz=dt.UTC).splitlines()[-1] == (
-        "Breaks: after 8 min 30 s idle (the default until it has learned your pauses: 1 so far)."
+        "Breaks: after 8 min 30 s idle (still learning your pauses: 1 so far)."
     )

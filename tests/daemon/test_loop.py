@@ -471,7 +471,7 @@ def test_a_new_person_starts_from_the_default_and_status_says_so(tmp_path: Path)
     }
     text = format_status(status, now=office.clock.now(), tz=BERLIN)
     assert text.splitlines()[-1] == (
-        "Breaks: after 8 min 30 s idle (the default until it has learned your pauses: 0 so far)."
+        "Breaks: after 8 min 30 s idle (still learning your pauses: 0 so far)."
     )
 
 

@@ -108,6 +108,21 @@ class Explanation:
     learned: bool  # False while the default still weighs more than the evidence
 
 
+def break_rule(pauses: PauseModel | None, configured: float) -> dict[str, object]:
+    """How long idle makes a break and where that comes from, as plain values
+    (for `sitbreak status` and replay reports): the model's answer, or the
+    configured `break_idle` when there is no model (the config sets it)."""
+    if pauses is None:
+        return {"after_s": configured, "source": "config"}
+    said = pauses.explain()
+    return {
+        "after_s": said.threshold,
+        "source": "learned" if said.learned else "default",
+        "pauses": said.pauses,
+        "known_breaks": said.breaks,
+    }
+
+
 class PauseModel:
     """The person's idle gaps, and the break threshold they imply.
 

@@ -26,6 +26,7 @@ class ReplayResult:
     days: list[DayFigures] = field(default_factory=list)
     events: int = 0
     pauses: PauseModel | None = None  # what was learned over the trace
+    break_idle: float = 0.0  # the configured break_idle (used as is when pauses is None)
 
 
 def pause_model_for(settings: EngineSettings, saved: PauseModel | None = None) -> PauseModel | None:
@@ -51,7 +52,7 @@ def replay_events(
     model = pause_model_for(settings, pauses)
     engine = Engine(settings, tz, model)
     ledger = DayLedger(tz, limit_s=settings.move_after, heeded_within=settings.heeded_within)
-    result = ReplayResult(tz, pauses=model)
+    result = ReplayResult(tz, pauses=model, break_idle=settings.break_idle)
     sessions, breaks, prompts = result.sessions, result.breaks, result.prompts
     handle, activity = engine.handle, engine.activity
     n = 0

@@ -60,6 +60,7 @@ from typing import Any, Final
 
 from sitbreak import paths
 from sitbreak.errors import SitbreakError
+from sitbreak.text import breaks_sentence
 from sitbreak.timezones import resolve_tz
 
 log = logging.getLogger("sitbreak.control")
@@ -572,30 +573,8 @@ def format_status(
         lines.append(_today_line(today))
     breaks = status.get("breaks")
     if isinstance(breaks, Mapping):
-        lines.append(_breaks_line(breaks))
+        lines.append(breaks_sentence(breaks))
     return "\n".join(lines)
-
-
-def _breaks_line(breaks: Mapping[str, Any]) -> str:
-    """How long idle makes a break, and why: 'Breaks: after 6 min idle, learned from ...'."""
-    after = f"Breaks: after {_idle_text(float(breaks.get('after_s', 0.0)))} idle"
-    source = breaks.get("source")
-    if source == "config":
-        return f"{after}, as set in your config."
-    seen = int(breaks.get("pauses", 0))
-    known = int(breaks.get("known_breaks", 0))
-    of_which = "" if not known else f", {known} of them known breaks"
-    if known == 1:
-        of_which = ", 1 of them a known break"
-    if source == "learned":
-        return f"{after}, learned from {_count(seen, 'pause')}{of_which}."
-    return f"{after} (the default until it has learned your pauses: {seen} so far{of_which})."
-
-
-def _idle_text(seconds: float) -> str:
-    """A threshold to the half minute: '6 min', '8 min 30 s'."""
-    minutes, rest = divmod(round(seconds / 30.0) * 30, 60)
-    return f"{minutes} min" if not rest else f"{minutes} min {rest} s"
 
 
 def _pause_sentence(status: Mapping[str, Any], clock: _Clock) -> str:

@@ -47,7 +47,7 @@ from sitbreak.core import (
     Unpause,
 )
 from sitbreak.core.days import next_midnight
-from sitbreak.core.pauses import PauseModel
+from sitbreak.core.pauses import PauseModel, break_rule
 from sitbreak.core.run import pause_model_for
 from sitbreak.daemon.control import ControlServer, Request
 from sitbreak.desktop.edges import EdgeWatcher
@@ -617,17 +617,9 @@ class Daemon:
             "breaks": self._breaks_status(),
         }
 
-    def _breaks_status(self) -> dict[str, Any]:
+    def _breaks_status(self) -> dict[str, object]:
         """How long idle makes a break, and where that number comes from."""
-        if self.engine.pauses is None:
-            return {"after_s": self.engine.break_idle, "source": "config"}
-        said = self.pauses.explain()
-        return {
-            "after_s": said.threshold,
-            "source": "learned" if said.learned else "default",
-            "pauses": said.pauses,
-            "known_breaks": said.breaks,
-        }
+        return break_rule(self.engine.pauses, self.engine.break_idle)
 
     def _status_line(self, now: float) -> str:
         """One line for `systemctl --user status sitbreak`."""
