@@ -537,3 +537,28 @@ def test_what_the_daemon_learned_replay_learns_the_same_way(tmp_path: Path) -> N
     events = [Activity(t) for t in typed]
     replayed = replay_events(events, office.config.engine, BERLIN, saved).sessions
     assert [t for s in replayed for t in (s.start, s.end)] == pytest.approx(daemon)
+
+
+def test_setting_break_idle_on_a_reload_stops_the_learning_and_unsetting_it_resumes(
+    tmp_path: Path,
+) -> None:
+    office = Office(tmp_path)
+    office.sit(5 * MIN)
+    office.away(2 * MIN)
+    office.sit(MIN)
+    assert office.ask("status")["breaks"]["source"] == "default"
+    berlin = '[general]\ntimezone = "Europe/Berlin"\n'
+    (tmp_path / "config.toml").write_text(berlin + '[session]\nbreak_idle = "5m"\n')
+    office.daemon.reload()
+    office.sit(2)
+    assert office.ask("status")["breaks"] == {"after_s": 5 * MIN, "source": "config"}
+    office.away(6 * MIN)  # 5 minutes make a break now, in the open session too
+    office.sit(MIN)
+    assert len(office.sessions()) == 2
+    (tmp_path / "config.toml").write_text(berlin)
+    office.daemon.reload()
+    office.sit(2)
+    back = office.ask("status")["breaks"]
+    # What was learned before is still there: the 2-minute pause (the 6
+    # minutes under the set rule taught nothing).
+    assert (back["source"], back["pauses"]) == ("default", 1)
