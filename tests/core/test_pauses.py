@@ -228,3 +228,34 @@ def test_replay_goes_on_from_a_saved_model() -> None:
     result = replay_events(a_week_of(seated=2, walk=5), EngineSettings(), BERLIN, saved)
     assert result.pauses is saved
     assert saved.explain().pauses > before
+
+
+def test_a_long_pause_just_after_sitting_down_is_not_yet_a_break() -> None:
+    desk = learning_desk()
+    desk.work(3 * MIN)
+    desk.wait(10 * MIN)  # reading what they came back to
+    desk.work(MIN)
+    assert desk.of(SessionEnded) == []
+    desk.work(10 * MIN)
+    desk.wait(10 * MIN)  # the same pause later in the session is a break
+    desk.work(MIN)
+    assert len(desk.of(SessionEnded)) == 1
+
+
+def test_taking_a_break_just_after_sitting_down_is_a_break_at_once() -> None:
+    from sitbreak.core import BreakNow
+
+    desk = learning_desk()
+    desk.work(2 * MIN)
+    desk.send(BreakNow)
+    desk.wait(MIN)
+    (ended,) = desk.of(SessionEnded)
+    assert ended.cause.value == "break_now"
+
+
+def test_with_break_idle_set_a_pause_just_after_sitting_down_is_judged_as_any() -> None:
+    desk = Desk()  # no pause model: break_idle as configured
+    desk.work(3 * MIN)
+    desk.wait(10 * MIN)
+    desk.work(MIN)
+    assert len(desk.of(SessionEnded)) == 1

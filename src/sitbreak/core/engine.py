@@ -67,6 +67,11 @@ LOCK_SCREEN_GAP = 15.0
 #: Input on the lock screen for this long with no unlock seen: we missed the
 #: unlock (a lost D-Bus signal), so treat the screen as unlocked.
 MISSED_UNLOCK_AFTER = 60.0
+#: With a learned threshold, an idle gap that begins this soon after the
+#: session started needs EARLY_SESSION_FACTOR times the threshold to be a
+#: break (docs/inference.md: it helps on v2 and changes nothing on v1).
+EARLY_SESSION = 5 * 60.0
+EARLY_SESSION_FACTOR = 1.5
 #: Work time when no work hours are given: the whole of a work day.
 _WHOLE_DAY = QuietRange(0, 24 * 60)
 #: How many back-to-back stretches without prompts (quiet hours running into
@@ -419,7 +424,19 @@ class Engine:
         return self._calls > 0 or self._watching > 0
 
     def _idle_limit(self) -> float:
-        return self.settings.call_idle_max if self._in_call else self._break_idle
+        if self._in_call:
+            return self.settings.call_idle_max
+        start = self._start
+        if (
+            self.pauses is not None
+            and start is not None
+            and self._seen - start < EARLY_SESSION
+            and self._end_cause is not Cause.BREAK_NOW
+        ):
+            # Someone who just sat down rarely gets up again at once: a
+            # pause this early in a session must be longer to be a break.
+            return self._break_idle * EARLY_SESSION_FACTOR
+        return self._break_idle
 
     def _clock(self, t: float) -> float:
         """Time never runs backwards inside the engine: late events happen now."""
