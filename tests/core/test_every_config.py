@@ -49,6 +49,7 @@ from sitbreak.core import (
     WatchStart,
     replay_events,
 )
+from sitbreak.core.run import pause_model_for
 from sitbreak.storage.trace import open_trace
 
 #: Zones with clock changes, half- and quarter-hour offsets and a 30-minute DST.
@@ -162,7 +163,9 @@ def _toml_duration(seconds: float) -> str:
 def valid_config(draw: st.DrawFn) -> tuple[EngineSettings, str]:
     """A config file a person could write, loaded the way sitbreak loads it."""
     enabled = {kind: draw(st.booleans()) for kind in PromptKind}
-    break_idle = draw(duration("session", "break_idle"))
+    # Unset, break_idle is learned from the person's own pauses (core/pauses.py).
+    learned = draw(st.booleans())
+    break_idle = EngineSettings().break_idle if learned else draw(duration("session", "break_idle"))
     values: dict[tuple[str, str], float] = {
         ("session", "break_idle"): break_idle,
         ("session", "break_locked"): draw(duration("session", "break_locked", high=break_idle)),
@@ -201,6 +204,8 @@ def valid_config(draw: st.DrawFn) -> tuple[EngineSettings, str]:
     lines += [f"{kind.value} = {'true' if on else 'false'}" for kind, on in enabled.items()]
     drawn = {f"{section}.{key}" for section, key in values}
     assert drawn == set(config_module.duration_bounds()), "a duration key is not drawn here"
+    if learned:
+        del values[("session", "break_idle")]
     path = _CONFIG_DIR / "config.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return config_module.load_config(path).engine, zone
@@ -294,7 +299,7 @@ def test_every_valid_config_answers_every_event_in_bounded_steps(
     wake_at_deadlines: bool,
 ) -> None:
     engine_settings, zone = config
-    engine = CountingEngine(engine_settings, ZoneInfo(zone))
+    engine = CountingEngine(engine_settings, ZoneInfo(zone), pause_model_for(engine_settings))
     drive(engine, build(start, steps), wake_at_deadlines)
     assert engine.most_idle <= MOST_IDLE_STEPS
 
