@@ -55,7 +55,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=_cmd_control)
     p = sub.add_parser("resume", help="prompts again after a pause")
     p.set_defaults(func=_cmd_control)
-    p = sub.add_parser("snooze", help="put off the next prompts (default 10 minutes)")
+    p = sub.add_parser(
+        "snooze",
+        help="no prompts for a while in this session (default 10 minutes); "
+        "a new snooze replaces the last",
+    )
     p.add_argument(
         "duration", nargs="?", type=_duration, default=600.0, help='e.g. "10m" (default)'
     )
