@@ -13,6 +13,7 @@ import json
 import os
 import pty
 import select
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sitbreak.cli import main
+from sitbreak.commands.replay import sample_trace_path
 from sitbreak.core import BreakTaken, Cause, EngineSettings, PromptDue, PromptKind, SessionEnded
 from sitbreak.report import figures as report
 from sitbreak.report.text import render_text
@@ -224,7 +226,7 @@ def test_recorded_sample_replay_reports_the_replays_own_days(
     assert main(["replay", "--sample", "--record", "--json"]) == 0
     replayed = json.loads(capsys.readouterr().out)["days"]
     assert [d["date"] for d in replayed] == ["2026-11-16", "2026-11-17"]
-    source = ["--source", "replay:sample.jsonl.gz"]
+    source = ["--source", "replay:sample"]
     doc = report_json(capsys, "--from", "2026-11-16", "--to", "2026-11-17", *source)
     assert doc["days"] == replayed
     assert doc["tz"] == "Europe/Berlin"  # the trace's zone, whatever the machine's
@@ -527,8 +529,24 @@ def test_no_database_yet_is_a_friendly_exit_1_that_creates_nothing(
     assert not default_db_path().exists()
     with Store.open():
         pass
-    code, out, err = run(capsys, "--source", "replay:never.jsonl")
-    assert code == 1 and "nothing stored under source 'replay:never.jsonl'" in err
+    code, out, err = run(capsys, "--source", "replay:never")
+    assert code == 2 and out == ""
+    assert "unknown source 'replay:never'" in err and "no replay is recorded yet" in err
+
+
+def test_an_unknown_replay_source_is_refused_with_the_recorded_ones_listed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["replay", "--sample", "--record"]) == 0
+    trace = tmp_path / "day1.jsonl.gz"
+    shutil.copy(sample_trace_path(), trace)
+    assert main(["replay", str(trace), "--record"]) == 0
+    assert "as 'replay:day1'" in capsys.readouterr().err
+    code, out, err = run(capsys, "--source", "replay:sample.jsonl.gz")
+    assert code == 2 and out == ""
+    assert "recorded replays: replay:day1, replay:sample" in err
+    code, out, err = run(capsys, "2026-11-16", "--source", "replay:sample")
+    assert code == 0 and "sitting" in out
 
 
 @pytest.mark.usefixtures("monday")

@@ -90,9 +90,7 @@ def week_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     assert main(["replay", str(realistic_week(tmp_path)), "--record", "--json"]) == 0
     capsys.readouterr()
     out = tmp_path / "report.html"
-    code = main(
-        ["report", "2026-11-16", "--source", "replay:week.jsonl.gz", "-f", "html", "-o", str(out)]
-    )
+    code = main(["report", "2026-11-16", "--source", "replay:week", "-f", "html", "-o", str(out)])
     assert code == 0, capsys.readouterr().err
     return out
 
@@ -179,7 +177,7 @@ def test_a_week_page_has_bars_strips_and_the_trend(week_html: Path, tmp_path: Pa
             "--week",
             "2026-11-12",
             "--source",
-            "replay:week.jsonl.gz",
+            "replay:week",
             "-f",
             "html",
             "-o",

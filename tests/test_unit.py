@@ -286,7 +286,7 @@ def test_status_reads_systemctl_show(stub: Stub, capsys: pytest.CaptureFixture[s
 @pytest.mark.parametrize(
     ("show", "expected"),
     [
-        (RUNNING, "running (pid 4242) since 2024-11-19 10:20 (2 h 5 min); enabled"),
+        (RUNNING, "running (pid 4242) since 2024-11-19 10:20 (2 h 05); enabled"),
         ("LoadState=not-found\n", "is not installed; `sitbreak service install`"),
         (
             "LoadState=loaded\nActiveState=inactive\nSubState=dead\nUnitFileState=enabled\n",

@@ -27,6 +27,7 @@ from typing import TextIO
 from sitbreak import paths
 from sitbreak.errors import SitbreakError
 from sitbreak.exits import NO_RESTART
+from sitbreak.text import duration
 
 UNIT_NAME = "sitbreak.service"
 SYSTEMCTL_ENV = "SITBREAK_SYSTEMCTL"
@@ -475,7 +476,7 @@ class ServiceStatus:
             since = self.since()
             if since is not None:
                 age = (now or dt.datetime.now()) - since
-                text += f" since {since:%Y-%m-%d %H:%M} ({_age(age.total_seconds())})"
+                text += f" since {since:%Y-%m-%d %H:%M} ({duration(age.total_seconds())})"
             return text
         if active == "failed":
             return "failed: " + self._failure() + " (journalctl --user -u sitbreak -e)"
@@ -495,16 +496,6 @@ class ServiceStatus:
         if result == "start-limit-hit":
             return "it failed too often; `systemctl --user reset-failed sitbreak` to retry"
         return f"result {result or 'unknown'}, exit status {status or '?'}"
-
-
-def _age(seconds: float) -> str:
-    minutes = max(0, int(seconds // 60))
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min"
-    return f"{hours // 24} days"
 
 
 def status(

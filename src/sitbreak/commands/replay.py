@@ -16,7 +16,7 @@ from typing import TextIO
 
 from sitbreak.core.run import ReplayResult, replay_events
 from sitbreak.errors import StorageError, TraceError
-from sitbreak.text import hm
+from sitbreak.text import duration
 
 
 def report_dict(result: ReplayResult) -> dict[str, object]:
@@ -44,8 +44,8 @@ def format_table(result: ReplayResult) -> str:
     ]
     for d in result.days:
         lines.append(
-            f"{d.date.strftime('%a %Y-%m-%d'):<14} {hm(d.sitting_s):>9} {d.sessions:>8} "
-            f"{hm(d.longest_session_s):>9} {d.sessions_over_limit:>8} {d.breaks:>6} "
+            f"{d.date.strftime('%a %Y-%m-%d'):<14} {duration(d.sitting_s):>9} {d.sessions:>8} "
+            f"{duration(d.longest_session_s):>9} {d.sessions_over_limit:>8} {d.breaks:>6} "
             f"{d.prompts:>7} {d.prompts_heeded:>6}"
         )
     if not result.days:
@@ -67,12 +67,25 @@ def format_table(result: ReplayResult) -> str:
                 day = start.date()
                 lines.append(f"  {day.strftime('%a %Y-%m-%d')}")
             kinds = [p for p in result.prompts if s.start <= p.t <= s.end + 60]
-            marks = " ".join(f"{p.kind.value}@{hm(p.seated_s)}" for p in kinds)
-            length = hm(s.end - s.start)
+            marks = " ".join(f"{p.kind.value}@{duration(p.seated_s)}" for p in kinds)
+            length = duration(s.end - s.start)
             lines.append(
                 f"    {start:%H:%M}-{end:%H:%M}  {length:>9}  ended by {s.cause.value:<9} {marks}"
             )
     return "\n".join(lines)
+
+
+def source_name(path: Path) -> str:
+    """The report source a recorded trace goes under: 'replay:' and the trace's stem.
+
+    `day1.jsonl.gz` is 'replay:day1', as `sitbreak report --source replay:day1`
+    expects; the shipped sample is 'replay:sample'.
+    """
+    name = path.name
+    for suffix in (".gz", ".jsonl", ".json"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+    return f"replay:{name}"
 
 
 def sample_trace_path() -> Path:
@@ -111,7 +124,7 @@ def run_cli(
         # replay must not close that session as crashed.
         store = Store.open(recover=False)
         try:
-            source = f"replay:{path.name}"
+            source = source_name(path)
             store.record_replay(result, source)
             if not store.flush():
                 raise StorageError(f"could not record the replay in {store.path}")

@@ -91,7 +91,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.source != DAEMON and not args.source.startswith("replay:"):
         raise SitbreakError(
             f"unknown source {args.source!r}: expected 'daemon' or 'replay:NAME' "
-            "(for example replay:sample.jsonl.gz)"
+            "(for example replay:sample)"
         )
     config = load_config(args.config)
     path = default_db_path()
@@ -116,12 +116,18 @@ def _report(args: argparse.Namespace, config: Config, store: Store) -> int:
 
     tz = _time_zone(config, store, args.source)
     if tz is None:
-        print(
-            f"sitbreak: nothing stored under source {args.source!r}. Record a replay with "
-            "`sitbreak replay TRACE --record`; its source is 'replay:' and the trace's file name.",
-            file=sys.stderr,
+        from sitbreak.errors import SitbreakError
+
+        known = store.replay_sources()
+        listed = (
+            "recorded replays: " + ", ".join(known)
+            if known
+            else "no replay is recorded yet; record one with `sitbreak replay TRACE --record`"
         )
-        return EXIT_NO_DATA
+        raise SitbreakError(
+            f"unknown source {args.source!r}: it is 'daemon' or a recorded replay, named "
+            f"'replay:' and the trace's name without .jsonl.gz; {listed}"
+        )
     now = time.time()
     today = dt.datetime.fromtimestamp(now, tz).date()
     period = report.choose_period(

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from sitbreak.core import DayFigures, EngineSettings, PromptDue, PromptKind
 from sitbreak.errors import SitbreakError
-from sitbreak.text import hm
+from sitbreak.text import count, duration, signed_duration
 
 if TYPE_CHECKING:
     from sitbreak.storage.store import Store
@@ -372,13 +372,6 @@ def gather(
 # ------------------------------------------------------- trend and advice
 
 
-def signed_hm(seconds: float) -> str:
-    """A duration difference: '+12 min', '−1 h 05', '±0 min'."""
-    if round(seconds / 60) == 0:
-        return "±0 min"
-    return ("+" if seconds > 0 else "−") + hm(abs(seconds))
-
-
 @dataclass(frozen=True)
 class Trend:
     noun: str  # "week", "month", "period"
@@ -402,7 +395,7 @@ class Trend:
         sign = "+" if round(pct) > 0 else "−" if round(pct) < 0 else "±"
         return (
             f"sitting {sign}{abs(round(pct))} % vs the previous {self.noun}, "
-            f"longest session {signed_hm(self.longest_delta_s)}"
+            f"longest session {signed_duration(self.longest_delta_s)}"
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -434,13 +427,13 @@ def choose_advice(t: Totals, limit_s: float) -> Advice | None:
     """
     if t.sessions == 0:
         return None
-    limit = hm(limit_s)
+    limit = duration(limit_s)
     candidates: list[Advice] = []
     if t.longest_session_s > 1.5 * limit_s:
         candidates.append(
             Advice(
                 "long_session",
-                f"Your longest session was {hm(t.longest_session_s)} — try a movement break "
+                f"Your longest session was {duration(t.longest_session_s)} — try a movement break "
                 f"at {limit}: stand up and walk for two or three minutes.",
                 t.longest_session_s / limit_s,
             )
@@ -460,7 +453,7 @@ def choose_advice(t: Totals, limit_s: float) -> Advice | None:
             Advice(
                 "few_breaks",
                 f"Only {t.breaks} {'break' if t.breaks == 1 else 'breaks'} in "
-                f"{hm(t.sitting_s)} of sitting. A short walk to the window, the kitchen or "
+                f"{duration(t.sitting_s)} of sitting. A short walk to the window, the kitchen or "
                 "the stairs every half hour keeps the back from stiffening.",
                 1.0 + expected / (t.breaks + 1),
             )
@@ -596,10 +589,6 @@ def tz_name(tz: dt.tzinfo) -> str:
     return tz_label(tz)
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def key_figures(t: Totals, limit_s: float) -> list[tuple[str, str]]:
     """(label, value) of the key figures, for text and Markdown (HTML has its own cards)."""
     heeded = (
@@ -608,12 +597,12 @@ def key_figures(t: Totals, limit_s: float) -> list[tuple[str, str]]:
         else "no movement reminders"
     )
     return [
-        ("sitting", f"{hm(t.sitting_s)} in {plural(t.sessions, 'session')}"),
-        ("longest session", hm(t.longest_session_s)),
+        ("sitting", f"{duration(t.sitting_s)} in {count(t.sessions, 'session')}"),
+        ("longest session", duration(t.longest_session_s)),
         (
             "over the limit",
-            f"{t.sessions_over_limit} of {t.sessions} sessions longer than {hm(limit_s)}",
+            f"{t.sessions_over_limit} of {t.sessions} sessions longer than {duration(limit_s)}",
         ),
-        ("breaks", f"{t.breaks}, {hm(t.break_s)} in all" if t.breaks else "0"),
+        ("breaks", f"{t.breaks}, {duration(t.break_s)} in all" if t.breaks else "0"),
         ("prompts", f"{t.prompts} sent; {heeded}"),
     ]

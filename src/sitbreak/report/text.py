@@ -24,7 +24,7 @@ from sitbreak.report.figures import (
     session_class,
     tz_name,
 )
-from sitbreak.text import hm
+from sitbreak.text import duration
 
 if TYPE_CHECKING:
     pass
@@ -120,11 +120,11 @@ def _cell_class(segs: list[tuple[float, float, str]], a: float) -> str:
 
 
 def _legend(ink: _Ink, limit_s: float) -> str:
-    lim = hm(limit_s)
+    lim = duration(limit_s)
     parts = [
         f"{ink.cell('ok')} up to {lim}",
         f"{ink.cell('over')} over {lim}",
-        f"{ink.cell('long')} over {hm(2 * limit_s)}",
+        f"{ink.cell('long')} over {duration(2 * limit_s)}",
         f"{ink.cell('break')} break",
         f"{ink.cell('idle')} no sitting",
         "blank: not recorded",
@@ -139,7 +139,7 @@ def _session_lines(day: Day, tz: dt.tzinfo) -> list[str]:
         b = "…" if p.cut_after else " "
         out.append(
             f"    {a}{local_time(p.start, tz):%H:%M}–{local_time(p.end, tz):%H:%M}{b} "
-            f"{hm(p.length):>8}  ended by {p.cause if not p.cut_after else 'midnight'}"
+            f"{duration(p.length):>8}  ended by {p.cause if not p.cut_after else 'midnight'}"
         )
     return out
 
@@ -191,9 +191,9 @@ def _table_row(label: str, values: Sequence[object]) -> str:
 
 def _row_values(t: Totals | DayFigures) -> list[object]:
     return [
-        hm(t.sitting_s),
+        duration(t.sitting_s),
         t.sessions,
-        hm(t.longest_session_s),
+        duration(t.longest_session_s),
         t.sessions_over_limit,
         t.breaks,
         t.prompts,
@@ -226,8 +226,8 @@ def _text_period(report: Report, ink: _Ink, sessions: bool) -> list[str]:
     lines.append(_table_row("total", _row_values(report.totals())))
     lines.append(
         ink(
-            f"  over: sessions longer than {hm(report.limit_s)}; heeded: got up "
-            f"within {hm(report.heeded_within_s)} of a move reminder",
+            f"  over: sessions longer than {duration(report.limit_s)}; heeded: got up "
+            f"within {duration(report.heeded_within_s)} of a move reminder",
             "dim",
         )
     )
