@@ -181,7 +181,7 @@ def test_text_figures_and_timeline(capsys: pytest.CaptureFixture[str], config: P
     assert rows["09:00"] == "▓" * 40 + "─" * 15 + "▒" * 5
     assert rows["11:00"] == "█" * 60  # the 90-min session: over twice the limit
     assert rows["12:00"] == "█" * 5 + "·" * 55
-    assert "  13:00–00:00  no sitting" in out  # the evening folds into one line
+    assert "  13:00–24:00  no sitting" in out  # the evening folds into one line
     assert "  00:00–09:00  not recorded" in out  # before the first stored session
     assert "10:35–12:05    1 h 30  ended by idle" in out
     assert "\x1b[" not in out  # captured output is no terminal: no colour
@@ -320,9 +320,9 @@ def test_week_view_rows_and_the_trend_against_the_previous_week(
     assert code == 0
     assert out.startswith("Week 44 of 2025, 27 October – 2 November 2025 · daemon")
     assert "sitting −12 % vs the previous week, longest session −20 min" in out
-    assert "  Mon 27 Oct   2 h 12         2   1 h 20      2" in out
+    assert "  Mon 27 Oct       2 h 12         2       1 h 20      2" in out
     assert "  Fri 31 Oct  no sitting" in out
-    assert "  total        8 h 48         8   1 h 20      8" in out
+    assert "  total            8 h 48         8       1 h 20      8" in out
     doc = report_json(capsys, "--week", "2025-10-27", "--config", str(config))
     assert [d["sitting_s"] for d in doc["days"]] == [132 * MIN] * 4 + [0.0] * 3
     assert doc["trend"]["sitting_pct"] == -12.0
@@ -477,7 +477,7 @@ def test_empty_and_unrecorded_days(capsys: pytest.CaptureFixture[str], config: P
     assert doc["advice"] is None
     _, out, _ = run(capsys, "2025-11-02", "--config", str(config))  # before the first record
     assert "Nothing recorded: sitbreak was not recording on this day." in out
-    assert "  00:00–00:00  not recorded" in out
+    assert "  00:00–24:00  not recorded" in out
 
 
 def test_a_half_recorded_day_marks_what_was_not_recorded(config: Path) -> None:
@@ -489,7 +489,7 @@ def test_a_half_recorded_day_marks_what_was_not_recorded(config: Path) -> None:
     text = render_text(rep, color=False)
     assert "  00:00–12:00  not recorded" in text
     assert "  12:00      " + "▓" * 46 in text  # four blank minutes, then the session
-    assert "  16:00–00:00  still to come" in text  # today, at half past three
+    assert "  16:00–24:00  still to come" in text  # today, at half past three
     assert rep.days[0].recorded == (at(day, 12, 4), at(day, 15, 30))
     assert rep.days[0].figures.sitting_s == 46 * MIN
 
@@ -608,3 +608,16 @@ def test_the_advice_that_fits_the_day_best(totals: report.Totals, rule: str) -> 
 
 def test_no_advice_without_sitting() -> None:
     assert report.choose_advice(_totals(sessions=0, sitting_s=0), 30 * MIN) is None
+
+
+def test_no_praise_for_a_day_with_next_to_no_sitting() -> None:
+    # A day of a few seconds' sitting is not "well broken up".
+    short = _totals(sessions=2, sitting_s=50, longest_session_s=30, breaks=0, break_s=0)
+    assert report.choose_advice(short, 60) is None
+    assert report.choose_advice(short, 30 * MIN) is None
+
+
+def test_no_praise_for_breaks_that_were_not_taken() -> None:
+    advice = report.choose_advice(_totals(breaks=0, break_s=0), 30 * MIN)
+    assert advice is not None and advice.rule != "good_day"
+    assert "0 breaks" not in advice.text

@@ -425,7 +425,9 @@ def choose_advice(t: Totals, limit_s: float) -> Advice | None:
     only when nothing needs saying. Wording follows shared/EVIDENCE.md:
     movement, not medicine.
     """
-    if t.sessions == 0:
+    if t.sessions == 0 or t.sitting_s < limit_s:
+        # Less sitting than one limit's worth: no habit to praise or correct
+        # ("no session ran past 30 min ... well broken up" on a near-empty day).
         return None
     limit = duration(limit_s)
     candidates: list[Advice] = []
@@ -452,7 +454,7 @@ def choose_advice(t: Totals, limit_s: float) -> Advice | None:
         candidates.append(
             Advice(
                 "few_breaks",
-                f"Only {t.breaks} {'break' if t.breaks == 1 else 'breaks'} in "
+                f"{'Only ' + count(t.breaks, 'break') if t.breaks else 'No breaks'} in "
                 f"{duration(t.sitting_s)} of sitting. A short walk to the window, the kitchen or "
                 "the stairs every half hour keeps the back from stiffening.",
                 1.0 + expected / (t.breaks + 1),
@@ -468,12 +470,12 @@ def choose_advice(t: Totals, limit_s: float) -> Advice | None:
                 1.5 + (1 - 3 * t.prompts_heeded / t.move_prompts),
             )
         )
-    if t.sessions_over_limit == 0:
+    if t.sessions_over_limit == 0 and t.breaks > 0:
         candidates.append(
             Advice(
                 "good_day",
-                f"No session ran past {limit}, and you took {t.breaks} "
-                f"{'break' if t.breaks == 1 else 'breaks'}. Well broken up — keep it going.",
+                f"No session ran past {limit}, and you took {count(t.breaks, 'break')}. "
+                "Well broken up — keep it going.",
                 1.0,
             )
         )
@@ -601,7 +603,8 @@ def key_figures(t: Totals, limit_s: float) -> list[tuple[str, str]]:
         ("longest session", duration(t.longest_session_s)),
         (
             "over the limit",
-            f"{t.sessions_over_limit} of {t.sessions} sessions longer than {duration(limit_s)}",
+            f"{t.sessions_over_limit} of {count(t.sessions, 'session')} longer than "
+            f"{duration(limit_s)}",
         ),
         ("breaks", f"{t.breaks}, {duration(t.break_s)} in all" if t.breaks else "0"),
         ("prompts", f"{t.prompts} sent; {heeded}"),

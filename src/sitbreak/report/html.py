@@ -25,7 +25,7 @@ from sitbreak.report.figures import (
     segments,
     session_class,
 )
-from sitbreak.text import duration
+from sitbreak.text import count, duration
 
 _CLASS_WORDS = {
     "ok": "up to the limit",
@@ -198,7 +198,7 @@ def timeline_svg(day: Day, report: Report) -> str:
         )
     label = (
         f"Timeline of {day.date:%A %d %B}, {_clock(a, tz)} to {_clock(b, tz)}: "
-        f"{len(day.sessions)} sessions, {len(day.breaks)} breaks"
+        f"{count(len(day.sessions), 'session')}, {count(len(day.breaks), 'break')}"
     )
     return _svg("timeline", 100, label, parts)
 
@@ -269,7 +269,7 @@ def days_svg(figures: Sequence[DayFigures], report: Report, selected: dt.date | 
         w = slot * 0.62
         title = (
             f"{f.date:%a %d %b}: sat {duration(f.sitting_s)}, longest session "
-            f"{duration(f.longest_session_s)}, {f.sessions} sessions"
+            f"{duration(f.longest_session_s)}, {count(f.sessions, 'session')}"
         )
         sel = " sel" if f.date == selected else ""
         h_sit = plot_h * f.sitting_s / scale_top
@@ -318,11 +318,15 @@ def _sparse_label(date: dt.date, n: int) -> str | None:
 
 def _figure_cards(t: Totals, limit_s: float) -> str:
     heeded = f"{t.prompts_heeded} of {t.move_prompts}" if t.move_prompts else "–"
-    per_day = f"{duration(t.sitting_s / t.days_with_sitting)} a day" if t.days > 1 else None
+    per_day = (
+        f"{duration(t.sitting_s / t.days_with_sitting)} a day"
+        if t.days > 1 and t.days_with_sitting
+        else None
+    )
     cards = [
-        ("Sitting", duration(t.sitting_s), per_day or f"{t.sessions} sessions"),
+        ("Sitting", duration(t.sitting_s), per_day or f"in {count(t.sessions, 'session')}"),
         ("Longest session", duration(t.longest_session_s), f"the limit is {duration(limit_s)}"),
-        ("Over the limit", str(t.sessions_over_limit), f"of {t.sessions} sessions"),
+        ("Over the limit", str(t.sessions_over_limit), f"of {count(t.sessions, 'session')}"),
         ("Breaks", str(t.breaks), f"{duration(t.break_s)} in all" if t.breaks else "none counted"),
         (
             "Reminders heeded",

@@ -24,7 +24,7 @@ from sitbreak.report.figures import (
     session_class,
     tz_name,
 )
-from sitbreak.text import duration
+from sitbreak.text import count, duration
 
 if TYPE_CHECKING:
     pass
@@ -102,7 +102,9 @@ def _hour_rows(day: Day, now: float, tz: dt.tzinfo, ink: _Ink) -> list[str]:
             j += 1
         start, bg = rows[i][0], rows[i][2]
         if j > i and bg is not None:
-            span = f"{local_time(start, tz):%H:%M}–{local_time(rows[j][1], tz):%H:%M}"
+            # The day's end is 24:00: "00:00–00:00" would read as no time at all.
+            end = "24:00" if j == len(rows) - 1 else f"{local_time(rows[j][1], tz):%H:%M}"
+            span = f"{local_time(start, tz):%H:%M}–{end}"
             out.append(ink(f"  {span}  {_EMPTY_WORDS[bg]}", "dim"))
         else:
             out.append(f"  {local_time(start, tz):%H:%M}  {rows[i][3]}")
@@ -174,9 +176,9 @@ def _text_day(report: Report, ink: _Ink, sessions: bool) -> list[str]:
 
 
 _COLUMNS = (
-    ("sitting", 7),
+    ("sitting", 11),
     ("sessions", 8),
-    ("longest", 7),
+    ("longest", 11),
     ("over", 5),
     ("breaks", 6),
     ("prompts", 7),
@@ -210,7 +212,9 @@ def _text_period(report: Report, ink: _Ink, sessions: bool) -> list[str]:
         state = day_state(day, report.now)
         if len(run) > 2:  # a fortnight away needs no fourteen lines
             span = f"{day.date.day}–{run[-1].date.day} {run[-1].date:%b}"
-            lines.append(ink(f"  {span:<10}  {_EMPTY_WORDS[state]} ({len(run)} days)", "dim"))
+            lines.append(
+                ink(f"  {span:<10}  {_EMPTY_WORDS[state]} ({count(len(run), 'day')})", "dim")
+            )
             continue
         if state != "sat":
             lines.append(ink(f"  {label:<10}  {_EMPTY_WORDS[state]}", "dim"))
