@@ -520,6 +520,19 @@ def test_bad_input_is_exit_2_with_a_clear_message(
     assert message in err and out == ""
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [["2026-13-45"], ["--week", "2026-02-30"], ["--from", "2026-01-05", "--to", "2026-01-01"]],
+)
+def test_a_bad_date_is_refused_even_without_a_database(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert "nothing to report" not in err and err.startswith("sitbreak: ")
+    assert not default_db_path().exists()
+
+
 def test_no_database_yet_is_a_friendly_exit_1_that_creates_nothing(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -94,6 +94,7 @@ def _run(args: argparse.Namespace) -> int:
             "(for example replay:sample)"
         )
     config = load_config(args.config)
+    _check_dates(args, config)
     path = default_db_path()
     if not path.exists():
         # Store.open would create an empty database: a report must leave no trace.
@@ -106,6 +107,19 @@ def _run(args: argparse.Namespace) -> int:
     # recover=False: the daemon may be running with its session open.
     with Store.open(path, recover=False) as store:
         return _report(args, config, store)
+
+
+def _check_dates(args: argparse.Namespace, config: Config) -> None:
+    """A bad date is bad input (exit 2) with or without a database to report from."""
+    import datetime as dt
+
+    from sitbreak.report import figures as report
+    from sitbreak.timezones import resolve_tz
+
+    today = dt.datetime.now(resolve_tz(config.timezone)).date()
+    report.choose_period(
+        args.when, week=args.week, month=args.month, first=args.first, last=args.last, today=today
+    )
 
 
 def _report(args: argparse.Namespace, config: Config, store: Store) -> int:

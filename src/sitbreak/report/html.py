@@ -488,10 +488,20 @@ FOOTER = (
 )
 
 
+def _time_with_zone(when: dt.datetime) -> str:
+    """'2026-12-01 15:32 CET (UTC+01:00)': a time means nothing without its zone."""
+    offset = when.utcoffset() or dt.timedelta(0)
+    sign = "−" if offset < dt.timedelta(0) else "+"
+    h, m = divmod(abs(int(offset.total_seconds())) // 60, 60)
+    abbr = when.tzname() or ""
+    utc = f"UTC{sign}{h:02d}:{m:02d}"
+    return f"{when:%Y-%m-%d %H:%M} " + (f"{abbr} ({utc})" if abbr and abbr != utc else utc)
+
+
 def render_html(report: Report) -> str:
     title = report.period.title()
     body = _day_body(report) if report.period.kind == "day" else _period_body(report)
-    generated = dt.datetime.fromtimestamp(report.now, report.tz).strftime("%Y-%m-%d %H:%M")
+    generated = _time_with_zone(dt.datetime.fromtimestamp(report.now, report.tz))
     kicker = "Daily summary" if report.period.kind == "day" else "Summary"
     if report.days[0].start <= report.now < report.days[-1].end:
         kicker += " · so far"
