@@ -437,7 +437,7 @@ class Daemon:
     def _response(self, r: PromptResponse) -> None:
         """The person answered a notification: act on it and remember what they did."""
         now = self.w.clock.now()
-        log.info("prompt answered: %s", r.action)
+        # Not logged here: the notifier logged it, with the prompt's id and kind.
         if r.action == "break":
             self._feed(BreakNow(now))
         elif r.action == "snooze":
