@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_daemon import MIN, Office
 
 from sitbreak.cli import main
 from sitbreak.core import DayFigures, PromptDue, PromptKind
 from sitbreak.daemon.control import format_status
 from sitbreak.daemon.loop import summary_line
 from sitbreak.prompts import PromptWriter, load_library
+from test_daemon import MIN, Office
 from wording import problems
 
 NOW = dt.datetime(2026, 11, 18, 10, 54, tzinfo=dt.UTC).timestamp()
