@@ -634,3 +634,32 @@ def test_no_praise_for_breaks_that_were_not_taken() -> None:
     advice = report.choose_advice(_totals(breaks=0, break_s=0), 30 * MIN)
     assert advice is not None and advice.rule != "good_day"
     assert "0 breaks" not in advice.text
+
+
+def test_a_report_of_today_counts_the_open_session_as_status_does(
+    capsys: pytest.CaptureFixture[str], sitbreak_home: Path
+) -> None:
+    # The daemon's store is where the report reads; its control socket answers.
+    from sitbreak.daemon import control
+    from sitbreak.daemon.control import ControlServer
+    from test_daemon import Office
+
+    data = sitbreak_home / "data"
+    data.mkdir(mode=0o700, parents=True)
+    office = Office(data)
+    office.sit(84)  # the last checkpoint was at 60 s: the stored row ends there
+    server = ControlServer(control.socket_path(), office.daemon._answer)
+    server.start()
+    try:
+        status = office.ask("status")
+        doc = report_json(capsys, "2026-11-02", "--config", str(data / "config.toml"))
+    finally:
+        server.stop()
+        office.store.close()
+    (day,) = doc["days"]
+    assert status["today"]["sitting_s"] == pytest.approx(84, abs=2)
+    assert day["sitting_s"] == status["today"]["sitting_s"]
+    assert day["longest_session_s"] == status["today"]["longest_session_s"]
+    # Without the daemon the report is what is stored: up to the checkpoint.
+    doc = report_json(capsys, "2026-11-02", "--config", str(data / "config.toml"))
+    assert doc["days"][0]["sitting_s"] < 70

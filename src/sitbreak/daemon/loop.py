@@ -556,7 +556,12 @@ class Daemon:
         paused_until = e.paused_until
         session = None
         if e.session_start is not None:
-            session = {"start": e.session_start, "seated_s": now - e.session_start}
+            session = {
+                "start": e.session_start,
+                "seated_s": now - e.session_start,
+                # Up to here it counts in today's figures (what a report adds for it).
+                "last_seen": max(e.session_start, e.last_seen),
+            }
         nxt = None
         upcoming = e.next_prompt()
         if upcoming is not None:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sitbreak.core import DayFigures, EngineSettings, PromptDue, PromptKind
+from sitbreak.core import DayFigures, EngineSettings, PromptDue, PromptKind, SessionEnded
 from sitbreak.errors import SitbreakError
 from sitbreak.text import count, duration, signed_duration
 
@@ -292,6 +292,7 @@ def _day(
     settings: EngineSettings,
     extent: tuple[float, float] | None,
     detail: bool,
+    live: SessionEnded | None = None,
 ) -> Day:
     date = figures.date
     lo, hi = day_bounds(date, tz)
@@ -300,8 +301,13 @@ def _day(
         recorded = (max(extent[0], lo), min(extent[1], hi))
     day = Day(date, lo, hi, figures, recorded)
     if detail:
+        stored = store.sessions_between(lo, hi, source)
+        if live is not None:  # the open session as the daemon sees it, not its last checkpoint
+            stored = [s for s in stored if s.start != live.start]
+            if live.start < hi and live.end >= lo:
+                stored.append(live)
         day.sessions = _pieces(
-            [(s.start, s.end, s.cause.value) for s in store.sessions_between(lo, hi, source)],
+            [(s.start, s.end, s.cause.value) for s in sorted(stored, key=lambda s: s.start)],
             lo,
             hi,
             settings.move_after,
@@ -327,18 +333,32 @@ def gather(
     detail: bool,
     previous: bool = True,
     week: bool = True,
+    live: SessionEnded | None = None,
 ) -> Report:
     """Read what the renderers need; the figures through `Store.figures_between`.
 
     `detail`: also each day's sessions, breaks and prompts (timelines, --sessions).
     `previous`: the previous period's figures, for the trend. `week`: for a day,
     the six days before it (the HTML week chart). A year's CSV needs neither,
-    and each is another read of the store.
+    and each is another read of the store. `live`: the running daemon's open
+    session up to its latest input, which stands in for the stored row (whose
+    end is only the last checkpoint), as in `sitbreak status`.
     """
     extent = source_extent(store, source, now)
-    figures = store.figures_between(period.first, period.last, tz, source, settings=settings)
+    figures = store.figures_between(
+        period.first, period.last, tz, source, settings=settings, live=live
+    )
     days = [
-        _day(store, f, tz=tz, source=source, settings=settings, extent=extent, detail=detail)
+        _day(
+            store,
+            f,
+            tz=tz,
+            source=source,
+            settings=settings,
+            extent=extent,
+            detail=detail,
+            live=live,
+        )
         for f in figures
     ]
     begun = sum(1 for d in days if d.start <= now) or 1
@@ -352,7 +372,7 @@ def gather(
     seven: list[DayFigures] = []
     if period.kind == "day" and week:
         seven = store.figures_between(
-            period.first - 6 * DAY, period.first - DAY, tz, source, settings=settings
+            period.first - 6 * DAY, period.first - DAY, tz, source, settings=settings, live=live
         )
         seven.append(days[0].figures)
     return Report(
