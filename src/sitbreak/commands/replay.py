@@ -20,7 +20,7 @@ from sitbreak.text import count, duration
 
 
 def report_dict(result: ReplayResult) -> dict[str, object]:
-    """The replay report, as specified in TRACE-FORMAT.md (extra fields allowed)."""
+    """The replay report, as docs/trace-format.md describes it (extra fields allowed)."""
     return {
         "sessions": [
             {"start": s.start, "end": s.end, "cause": s.cause.value}
