@@ -1,6 +1,6 @@
 """A text check over what people read: notifications of every kind and level,
 `sitbreak status` in every state, the daemon's log lines, the replay table.
-Reports in every format are checked in test_report_properties.py.
+Reports in every format are checked in report/test_properties.py.
 
 Every text goes through `wording.problems`: no "1 minutes", no "2 session",
 no "30m" in prose, no "under a minute"; and a duration is shown as it is
@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_loop import MIN, Office
 
 from sitbreak.cli import main
 from sitbreak.core import DayFigures, PromptDue, PromptKind
 from sitbreak.daemon.control import format_status
 from sitbreak.daemon.loop import summary_line
 from sitbreak.prompts import PromptWriter, load_library
-from test_daemon import MIN, Office
 from wording import problems
 
 NOW = dt.datetime(2026, 11, 18, 10, 54, tzinfo=dt.UTC).timestamp()

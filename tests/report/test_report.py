@@ -640,9 +640,10 @@ def test_a_report_of_today_counts_the_open_session_as_status_does(
     capsys: pytest.CaptureFixture[str], sitbreak_home: Path
 ) -> None:
     # The daemon's store is where the report reads; its control socket answers.
+    from test_loop import Office
+
     from sitbreak.daemon import control
     from sitbreak.daemon.control import ControlServer
-    from test_daemon import Office
 
     data = sitbreak_home / "data"
     data.mkdir(mode=0o700, parents=True)
