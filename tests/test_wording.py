@@ -190,5 +190,13 @@ def test_the_wording_check_catches_what_it_is_for() -> None:
     assert problems("over 30m")
     assert problems("Sitting for under a minute.")
     assert problems("2 session")
+    assert problems("got up after 0 of 1 movement reminders")
     assert not problems('1 minute 20 seconds seated; 2 h 05; 0 breaks; write "30m"')
     assert dataclasses.is_dataclass(DayFigures)
+
+
+@pytest.mark.parametrize("argv", [["prompts"], ["doctor"], ["report"], ["report", "--week"]])
+def test_other_commands_read_right(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    main(argv)  # doctor's status depends on the desktop; its words must not
+    out, err = capsys.readouterr()
+    _clean(out + err)

@@ -25,7 +25,8 @@ NOUNS = (
 _NOUN = "|".join(NOUNS)
 
 _CHECKS = (
-    (re.compile(rf"(?<![\d.,:/-])\b1 ({_NOUN})s\b"), "a plural after 1"),
+    # "1 minutes", and "1 movement reminders" (a word between).
+    (re.compile(rf"(?<![\d.,:/-])\b1 (?:[a-z]+ )?({_NOUN})s\b"), "a plural after 1"),
     (
         re.compile(rf"(?<![\d.,:/-])\b(?:0|[2-9]|\d\d+) ({_NOUN})\b(?![-s])"),
         "a singular after n ≠ 1",

@@ -484,7 +484,8 @@ def choose_advice(t: Totals, limit_s: float) -> Advice | None:
         candidates.append(
             Advice(
                 "prompts_ignored",
-                f"You got up after {t.prompts_heeded} of {t.move_prompts} movement reminders. "
+                f"You got up after {t.prompts_heeded} of your "
+                f"{count(t.move_prompts, 'movement reminder')}. "
                 "If they come at bad moments, snooze them (sitbreak snooze) or change "
                 "move_after in your config rather than ignore them.",
                 1.5 + (1 - 3 * t.prompts_heeded / t.move_prompts),
@@ -614,7 +615,7 @@ def tz_name(tz: dt.tzinfo) -> str:
 def key_figures(t: Totals, limit_s: float) -> list[tuple[str, str]]:
     """(label, value) of the key figures, for text and Markdown (HTML has its own cards)."""
     heeded = (
-        f"got up after {t.prompts_heeded} of {t.move_prompts} movement reminders"
+        f"got up after {t.prompts_heeded} of {count(t.move_prompts, 'movement reminder')}"
         if t.move_prompts
         else "no movement reminders"
     )
