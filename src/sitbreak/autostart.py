@@ -27,7 +27,7 @@ from typing import TextIO
 from sitbreak import paths
 from sitbreak.errors import SitbreakError
 from sitbreak.exits import NO_RESTART
-from sitbreak.text import duration
+from sitbreak.text import count, duration
 
 UNIT_NAME = "sitbreak.service"
 SYSTEMCTL_ENV = "SITBREAK_SYSTEMCTL"
@@ -476,7 +476,7 @@ class ServiceStatus:
             since = self.since()
             if since is not None:
                 age = (now or dt.datetime.now()) - since
-                text += f" since {since:%Y-%m-%d %H:%M} ({duration(age.total_seconds())})"
+                text += f" since {since:%Y-%m-%d %H:%M} ({_age(age.total_seconds())})"
             return text
         if active == "failed":
             return "failed: " + self._failure() + " (journalctl --user -u sitbreak -e)"
@@ -496,6 +496,13 @@ class ServiceStatus:
         if result == "start-limit-hit":
             return "it failed too often; `systemctl --user reset-failed sitbreak` to retry"
         return f"result {result or 'unknown'}, exit status {status or '?'}"
+
+
+def _age(seconds: float) -> str:
+    """How long the service has run: a duration, or whole days from two days on."""
+    if seconds < 2 * 86400:
+        return duration(seconds)
+    return count(int(seconds // 86400), "day")
 
 
 def status(
