@@ -12,7 +12,7 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from sitbreak import __version__
 from sitbreak.commands import register_all
@@ -41,7 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="A webcam-free sitting-time and posture-break monitor.",
     )
     parser.add_argument("--version", action="version", version=f"sitbreak {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # The subcommands' parsers are _Parsers too; the commands need only ArgumentParser.
+    sub = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(dest="command", metavar="COMMAND"),
+    )
     sub.required = True
     register_all(sub)
     return parser

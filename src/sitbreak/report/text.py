@@ -103,8 +103,8 @@ def _hour_rows(day: Day, now: float, tz: dt.tzinfo, ink: _Ink) -> list[str]:
         start, bg = rows[i][0], rows[i][2]
         if j > i and bg is not None:
             # The day's end is 24:00: "00:00–00:00" would read as no time at all.
-            end = "24:00" if j == len(rows) - 1 else f"{local_time(rows[j][1], tz):%H:%M}"
-            span = f"{local_time(start, tz):%H:%M}–{end}"
+            until = "24:00" if j == len(rows) - 1 else f"{local_time(rows[j][1], tz):%H:%M}"
+            span = f"{local_time(start, tz):%H:%M}–{until}"
             out.append(ink(f"  {span}  {_EMPTY_WORDS[bg]}", "dim"))
         else:
             out.append(f"  {local_time(start, tz):%H:%M}  {rows[i][3]}")
