@@ -1,6 +1,6 @@
 """A text check over what people read: notifications of every kind and level,
 `sitbreak status` in every state, the daemon's log lines, the replay table.
-Reports in every format are checked in report/test_properties.py.
+Reports in every format are checked in report/test_every_report.py.
 
 Every text goes through `wording.problems`: no "1 minutes", no "2 session",
 no "30m" in prose, no "under a minute"; and a duration is shown as it is
