@@ -51,6 +51,12 @@ def test_duration_in_words(seconds: float, text: str) -> None:
     assert duration(seconds, words=True) == text
 
 
+def test_a_duration_that_is_not_a_number_of_seconds_is_no_traceback() -> None:
+    assert duration(float("inf")) == "no end"
+    assert duration(float("nan")) == "0 s"
+    assert duration(float("-inf"), words=True) == "0 s"
+
+
 def test_signed_duration() -> None:
     assert signed_duration(0.2) == "±0 s"
     assert signed_duration(12 * MIN) == "+12 min"

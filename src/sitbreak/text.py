@@ -10,6 +10,8 @@ for 80 s), from an hour on to the minute ("2 h 05"), the seconds dropped.
 
 from __future__ import annotations
 
+import math
+
 
 def duration(seconds: float, *, words: bool = False) -> str:
     """'40 s', '1 min 20 s', '25 min', '1 h', '2 h 05'.
@@ -17,6 +19,8 @@ def duration(seconds: float, *, words: bool = False) -> str:
     With `words`, for sentences such as a notification's headline:
     '1 second', '1 minute 20 seconds', '25 minutes', '1 hour 5 minutes'.
     """
+    if not math.isfinite(seconds):  # no stored value should be, but never a traceback
+        return "no end" if seconds > 0 else "0 s"
     total = max(0, round(seconds))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
