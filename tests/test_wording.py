@@ -24,6 +24,7 @@ from sitbreak.core import DayFigures, PromptDue, PromptKind
 from sitbreak.daemon.control import format_status
 from sitbreak.daemon.loop import summary_line
 from sitbreak.prompts import PromptWriter, load_library
+from sitbreak.text import duration
 from wording import problems
 
 NOW = dt.datetime(2026, 11, 18, 10, 54, tzinfo=dt.UTC).timestamp()
@@ -200,3 +201,17 @@ def test_other_commands_read_right(capsys: pytest.CaptureFixture[str], argv: lis
     main(argv)  # doctor's status depends on the desktop; its words must not
     out, err = capsys.readouterr()
     _clean(out + err)
+
+
+def test_status_and_the_journal_say_the_same_time(tmp_path: Path) -> None:
+    sent: list[str] = []
+    office = Office(tmp_path, service_notify=lambda *lines: sent.extend(lines), watchdog_s=10.0)
+    office.sit(80)
+    status = office.ask("snooze", 600)  # a command: the journal's STATUS= line is sent with it
+    tz = office.daemon.tz
+    text = format_status(status, now=office.clock.now(), tz=tz)
+    line = [s for s in sent if s.startswith("STATUS=")][-1]
+    seated = duration(status["session"]["seated_s"])
+    assert seated in ("1 min 19 s", "1 min 20 s")  # the first input came a moment after 09:00
+    assert text.startswith(f"Sitting for {seated} (since 09:00).")
+    assert line == f"STATUS=sitting for {seated} (since 09:00)"
