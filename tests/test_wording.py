@@ -161,7 +161,10 @@ def test_a_day_of_the_daemon_logs_nothing_wrongly_worded(
         office.away(3 * MIN)
         office.sit(61)
     lines = [r.getMessage() for r in caplog.records]
-    assert any("prompts snoozed for 1 min 20 s" in line for line in lines), lines
+    assert any(
+        line.startswith("prompts snoozed until ") and line.endswith(" (for 1 min 20 s)")
+        for line in lines
+    ), lines
     for line in lines:
         _clean(line)
     for message in office.recorder.sent:

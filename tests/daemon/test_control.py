@@ -545,7 +545,7 @@ def test_format_status_snoozed_says_until_when_and_the_next_prompt_after_it() ->
         next_prompt={"kind": "move", "at": NOW + 10 * MIN, "why": "after the snooze"},
     )
     assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[0] == (
-        "Snoozed until 11:04. Sitting for 42 min 30 s (since 10:12). "
+        "Sitting for 42 min 30 s (since 10:12). Snoozed until 11:04. "
         "Next: stand up and move at 11:04 (after the snooze)."
     )
 

@@ -552,8 +552,8 @@ def format_status(
     clock = _Clock(time.time() if now is None else now, resolve_tz(None) if tz is None else tz)
     sentences = [
         _pause_sentence(status, clock),
-        _snooze_sentence(status, clock),
         _state_sentence(status, clock),
+        _snooze_sentence(status, clock),
         _next_sentence(status.get("next_prompt"), clock),
         _stillness_sentence(status),
     ]
