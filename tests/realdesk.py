@@ -597,6 +597,7 @@ def gnome_shell() -> Iterator[RealDesktop]:
                     raise
                 try:
                     desktop.extra["attempts"] = attempt
+                    assert isinstance(desktop.input, MutterInput)
                     yield desktop
                 finally:
                     procs.stop_all()
@@ -674,6 +675,7 @@ def _start_gnome(procs: Processes, work: Path, began: float) -> RealDesktop:
         shown=lambda: _gnome_shown(env),
         invoke=lambda id_, label: _gnome_invoke(env, id_, label),
         clear=lambda: _shell_eval(env, _GNOME_CLEAR),
+        extra={"shell": shell},
     )
 
 

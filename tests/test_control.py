@@ -477,6 +477,25 @@ def test_format_status_sitting() -> None:
     )
 
 
+def test_format_status_says_first_when_no_activity_can_be_seen() -> None:
+    status = _status(
+        state="away",
+        session=None,
+        next_prompt=None,
+        since=NOW - 15 * MIN,
+        source="swayidle",
+        activity="not seen: swayidle: swayidle exited 5 times in a row (status 1)",
+    )
+    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[:2] == [
+        "sitbreak cannot see keyboard or mouse activity right now (swayidle: swayidle exited "
+        "5 times in a row (status 1)), so sitting is not being measured; `sitbreak doctor` "
+        "shows what works here.",
+        "Away since 10:39.",
+    ]
+    seen = format_status(_status(activity="seen"), now=NOW, tz=dt.UTC)
+    assert "cannot see" not in seen
+
+
 def test_format_status_uses_the_given_local_zone() -> None:
     text = format_status(_status(), now=NOW, tz=ZoneInfo("Europe/Berlin"))
     assert text.startswith("Sitting for 42 min (since 12:12). Next: stand up and move at 13:24")

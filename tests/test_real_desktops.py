@@ -15,13 +15,16 @@ prompt at 8 s and every 5 s after, a break after 6 s without input.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -138,32 +141,22 @@ def sitbreak(tmp_path: Path) -> Iterator[Start]:
         daemon.kill()
 
 
-@pytest.fixture(scope="module")
-def gnome() -> Iterator[RealDesktop]:
-    with realdesk.gnome_shell() as desktop:
-        _record_start(desktop)
-        yield desktop
+def _desktop_fixture(start: Callable[[], contextlib.AbstractContextManager[RealDesktop]]) -> Any:
+    """A module-wide fixture: one desktop for all its tests, started once, stopped after."""
+
+    @pytest.fixture(scope="module")
+    def running() -> Iterator[RealDesktop]:
+        with start() as desktop:
+            _record_start(desktop)
+            yield desktop
+
+    return running
 
 
-@pytest.fixture(scope="module")
-def sway() -> Iterator[RealDesktop]:
-    with realdesk.sway_mako() as desktop:
-        _record_start(desktop)
-        yield desktop
-
-
-@pytest.fixture(scope="module")
-def kwin() -> Iterator[RealDesktop]:
-    with realdesk.kwin() as desktop:
-        _record_start(desktop)
-        yield desktop
-
-
-@pytest.fixture(scope="module")
-def xfce() -> Iterator[RealDesktop]:
-    with realdesk.xfce_notifyd() as desktop:
-        _record_start(desktop)
-        yield desktop
+gnome = _desktop_fixture(realdesk.gnome_shell)
+sway = _desktop_fixture(realdesk.sway_mako)
+kwin = _desktop_fixture(realdesk.kwin)
+xfce = _desktop_fixture(realdesk.xfce_notifyd)
 
 
 def _record_start(desktop: RealDesktop) -> None:
@@ -399,6 +392,34 @@ def test_posture_prompt_shows_a_banner_on_gnome(gnome: RealDesktop, sitbreak: St
         seen = [n for n in gnome.shown() if n.app == "sitbreak" and n.banner]
         time.sleep(0.3)
     assert "seated" not in seen[0].summary  # the posture prompt, before any move prompt
+    assert daemon.stop() == 0
+
+
+def test_a_gnome_shell_slow_at_start_does_not_leave_sitbreak_blind(
+    gnome: RealDesktop, sitbreak: Start
+) -> None:
+    """Stopped while sitbreak starts, GNOME Shell lets swayidle look usable, until it answers."""
+    daemon = sitbreak(gnome)
+    shell = gnome.extra["shell"]
+    os.kill(shell.pid, signal.SIGSTOP)
+    try:
+        report = daemon.doctor()
+        assert report["activity"]["chosen"] == "swayidle", json.dumps(report, indent=1)
+        names = [c["name"] for c in report["problems"] + report["checks"]]
+        assert "(not the desktop's own)" in names
+        daemon.start()
+        daemon.wait_log("is watching activity with swayidle", 30)
+    finally:
+        os.kill(shell.pid, signal.SIGCONT)
+    # swayidle finds no idle protocol once the shell answers; GNOME's own is taken.
+    deadline = time.monotonic() + 60
+    while daemon.status()["source"] != "gnome":
+        assert time.monotonic() < deadline, daemon.log()
+        time.sleep(1)
+    assert "watching activity with gnome" in daemon.log() or "gnome works now" in daemon.log()
+    daemon.wait_log("session started", SEEN_S, during=gnome.input)
+    status = daemon.status()
+    assert (status["state"], status["activity"]) == ("sitting", "seen")
     assert daemon.stop() == 0
 
 

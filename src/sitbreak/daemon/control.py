@@ -566,11 +566,25 @@ def format_status(
         _next_sentence(status.get("next_prompt"), clock),
         _stillness_sentence(status),
     ]
-    lines = [" ".join(s for s in sentences if s)]
+    blind = _blind_sentence(status)
+    lines = [blind] if blind else []
+    lines.append(" ".join(s for s in sentences if s))
     today = status.get("today")
     if isinstance(today, Mapping):
         lines.append(_today_line(today))
     return "\n".join(lines)
+
+
+def _blind_sentence(status: Mapping[str, Any]) -> str:
+    """Said first: while no activity can be seen, nothing else status says is measured."""
+    activity = status.get("activity")
+    if not isinstance(activity, str) or not activity.startswith("not seen"):
+        return ""
+    why = activity.removeprefix("not seen").lstrip(": ").splitlines()[0]
+    return (
+        f"sitbreak cannot see keyboard or mouse activity right now ({why}), so sitting is "
+        "not being measured; `sitbreak doctor` shows what works here."
+    )
 
 
 def _pause_sentence(status: Mapping[str, Any], clock: _Clock) -> str:

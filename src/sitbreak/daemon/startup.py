@@ -30,7 +30,7 @@ from sitbreak.daemon.loop import (
     desktop_busy_check,
 )
 from sitbreak.daemon.sdnotify import SdNotifier
-from sitbreak.desktop.activity import select_source
+from sitbreak.desktop.activity import Reselecting
 from sitbreak.desktop.dnd import DoNotDisturb
 from sitbreak.desktop.notify import ResilientNotifier, make_notifier
 from sitbreak.desktop.source import ActivitySource, NoActivitySource
@@ -172,7 +172,9 @@ def run(
         return EXIT_ALREADY_RUNNING
     clock = SystemClock()
     try:
-        source = select_source(source_pref or config.activity_source, clock)  # started, or why not
+        # Started, or why not; chosen again whenever it fails (see Reselecting).
+        source = Reselecting(source_pref or config.activity_source, clock)
+        source.start()
     except NoActivitySource as exc:
         log.error("%s", exc)
         lock.release()
