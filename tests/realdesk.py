@@ -39,7 +39,7 @@ from desktop import IN_CI, wait_for
 #: The Debian packages these fixtures need (scripts/test.sh installs them).
 PACKAGES = (
     "gnome-shell mutter gjs python3-dbusmock sway swayidle wtype mako-notifier "
-    "kwin-wayland xfce4-notifyd dunst xvfb x11-apps dbus"
+    "kwin-wayland xfce4-notifyd dunst xvfb xdotool dbus libglib2.0-bin"
 )
 #: Notification servers that ship a D-Bus activation file for org.freedesktop.Notifications.
 NOTIFICATION_SERVICES = (
@@ -1131,7 +1131,11 @@ class BusWatch:
 
 # ------------------------------------------------------------------ Xfce on Xvfb
 
-XFCE_NOTIFYD = Path("/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd")
+#: Debian installs it under the architecture's library directory, off PATH.
+XFCE_NOTIFYD = next(
+    iter(sorted(Path("/usr/lib").glob("*/xfce4/notifyd/xfce4-notifyd"))),
+    Path("/usr/lib/xfce4/notifyd/xfce4-notifyd"),
+)
 
 
 def _xfce_popups(env: dict[str, str]) -> int:
@@ -1150,7 +1154,7 @@ def _xfce_popups(env: dict[str, str]) -> int:
 @contextlib.contextmanager
 def xfce_notifyd() -> Iterator[RealDesktop]:
     """Xvfb with xfce4-notifyd owning org.freedesktop.Notifications; input with xdotool."""
-    require("Xvfb", "xdotool", "xwininfo", str(XFCE_NOTIFYD), "dbus-daemon")
+    require("Xvfb", "xdotool", str(XFCE_NOTIFYD), "dbus-daemon")
     began = time.monotonic()
     with _workdir("xfce") as work:
         procs = Processes(work)
