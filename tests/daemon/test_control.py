@@ -148,6 +148,27 @@ def test_socket_is_never_wider_than_0600_even_before_chmod(
         assert _mode(path) == 0o600
 
 
+def test_the_socket_appears_only_once_it_listens(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A client that finds the file must be able to connect: seen as "sitbreak
+    # is not running" from `sitbreak status` run right after the daemon started.
+    path = control.socket_path()
+    seen_at_listen: list[bool] = []
+
+    class Watched(socket.socket):
+        def listen(self, *args: Any) -> None:
+            seen_at_listen.append(path.exists())
+            super().listen(*args)
+
+    monkeypatch.setattr(control.socket, "socket", Watched)
+    with ControlServer(path, recorder):
+        assert seen_at_listen == [False]
+        assert stat.S_ISSOCK(path.lstat().st_mode)
+        assert [p.name for p in path.parent.iterdir()] == [path.name]  # no staging name left
+        assert control.request("status")["ok"] is True
+
+
 def test_stop_removes_the_socket_and_clients_then_see_no_daemon(server: ControlServer) -> None:
     server.stop()
     assert not server.path.exists()

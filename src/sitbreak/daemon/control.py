@@ -322,25 +322,32 @@ def _listen_private(path: Path) -> tuple[socket.socket, tuple[int, int]]:
 
     bind() creates the file with mode 0777 & ~umask, so tighten the umask for
     the call (it is process-wide, but the window is short and the directory is
-    0700 anyway) and chmod afterwards in case the platform ignores it.
+    0700 anyway) and chmod afterwards in case the platform ignores it. The
+    socket is bound under a temporary name and renamed into place once it
+    listens: a client that finds `path` can connect (between bind and listen
+    it would be refused, and `sitbreak status` right after a start would say
+    sitbreak is not running).
     """
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    staging = path.with_name(f".{path.name}.{os.getpid()}")
+    staging.unlink(missing_ok=True)  # a crashed daemon's, with our pid reused
     old_umask = os.umask(0o177)
     try:
-        sock.bind(str(path))
+        sock.bind(str(staging))
     except OSError as exc:
         sock.close()
         raise SitbreakError(f"{path}: cannot create control socket: {exc.strerror or exc}") from exc
     finally:
         os.umask(old_umask)
     try:
-        path.chmod(0o600)
-        info = path.lstat()
+        staging.chmod(0o600)
+        info = staging.lstat()
         sock.listen(16)
         sock.setblocking(False)  # accept() only after select(); never block the loop
+        os.replace(staging, path)
     except OSError as exc:
         sock.close()
-        path.unlink(missing_ok=True)
+        staging.unlink(missing_ok=True)
         raise SitbreakError(f"{path}: cannot set up control socket: {exc.strerror or exc}") from exc
     return sock, (info.st_dev, info.st_ino)
 
