@@ -236,6 +236,10 @@ def test_gnome_shell_a_day_from_real_input_to_the_report(
     def one_shown() -> bool:
         return len([n for n in gnome.shown() if n.app == "sitbreak"]) == 1
 
+    lock = daemon.doctor()["checks"]
+    (screen_lock,) = [c for c in lock if c["area"] == "lock"]
+    assert screen_lock["status"] == "ok"
+    assert "org.gnome.ScreenSaver: watching ActiveChanged" in screen_lock["detail"]
     watch = _a_day(gnome, daemon, "gnome", "gnome-shell 43", one_shown)
     try:
         # Every prompt asked for a banner: GNOME shows none for urgency "low".
@@ -253,7 +257,13 @@ def test_sway_with_mako_a_day_from_real_input_to_the_report(
         return len([n for n in sway.shown() if n.app == "sitbreak"]) == 1
 
     watch = _a_day(sway, daemon, "swayidle", "mako", one_shown)
-    watch.close()
+    try:
+        # mako shows low urgency like any other: the posture prompt stays gentle there.
+        (posture, *moves) = watch.notified()
+        assert posture.urgency == 0
+        assert {n.urgency for n in moves} == {1}
+    finally:
+        watch.close()
 
 
 def test_kwin_a_day_from_real_input_to_the_report(kwin: RealDesktop, sitbreak: Start) -> None:

@@ -169,6 +169,15 @@ def test_the_socket_appears_only_once_it_listens(
         assert control.request("status")["ok"] is True
 
 
+def test_a_socket_path_at_the_length_limit_still_works(tmp_path: Path, recorder: Recorder) -> None:
+    # The staging name must not be longer than the final one (108 bytes in all).
+    base = tmp_path / "r"
+    path = base / ("d" * (107 - len(str(base)) - len("/") - len("/control.sock"))) / "control.sock"
+    assert len(str(path)) == 107
+    with ControlServer(path, recorder):
+        assert stat.S_ISSOCK(path.lstat().st_mode)
+
+
 def test_stop_removes_the_socket_and_clients_then_see_no_daemon(server: ControlServer) -> None:
     server.stop()
     assert not server.path.exists()

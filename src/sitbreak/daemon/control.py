@@ -329,7 +329,8 @@ def _listen_private(path: Path) -> tuple[socket.socket, tuple[int, int]]:
     sitbreak is not running).
     """
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    staging = path.with_name(f".{path.name}.{os.getpid()}")
+    # Never longer than the final name: a socket path has a short limit (108 bytes).
+    staging = path.with_name(f".s{os.getpid():x}"[: max(2, len(path.name))])
     staging.unlink(missing_ok=True)  # a crashed daemon's, with our pid reused
     old_umask = os.umask(0o177)
     try:
