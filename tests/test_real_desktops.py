@@ -433,6 +433,29 @@ def test_a_gnome_shell_slow_at_start_does_not_leave_sitbreak_blind(
     assert daemon.stop() == 0
 
 
+def test_when_the_compositor_is_gone_status_says_nothing_can_be_seen(sitbreak: Start) -> None:
+    """sway dies under a running sitbreak: swayidle cannot come back, and status says so."""
+    with realdesk.sway_mako() as own:  # a sway of this test's own, to kill
+        daemon = sitbreak(own)
+        daemon.start()
+        daemon.wait_log("session started", SEEN_S, during=own.input)
+        compositor = own.procs.groups[0]
+        os.killpg(compositor.pid, signal.SIGKILL)
+        compositor.wait(10)
+        daemon.wait_log("not restarting it", 60)
+        deadline = time.monotonic() + 30
+        while daemon.status()["activity"] == "seen":
+            assert time.monotonic() < deadline, daemon.log()
+            time.sleep(1)
+        status = daemon.status()
+        assert status["activity"].startswith("not seen: swayidle"), status
+        text = daemon.cli("status")
+        assert text.startswith("sitbreak cannot see keyboard or mouse activity right now"), text
+        assert daemon.proc is not None and daemon.proc.poll() is None  # still running
+        assert "Unable to connect to the compositor" in text
+        assert daemon.stop() == 0
+
+
 # ------------------------------------------------------------------ misbehaving servers
 
 

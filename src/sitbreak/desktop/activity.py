@@ -367,8 +367,9 @@ class Reselecting:
             return
         try:
             source = self._select(self._preference, self._clock, self._env)
-        except NoActivitySource as exc:
-            self.problem = str(exc).splitlines()[0] if str(exc) else "no activity source works"
+        except NoActivitySource:
+            # After a loss, what broke says more than "nothing works".
+            self.problem = self.problem or "no activity source works here (see `sitbreak doctor`)"
             raise
         self._use(source)
 
@@ -420,7 +421,8 @@ class Reselecting:
             chosen = self._select(self._preference, self._clock, self._env)
         except NoActivitySource as exc:
             self.problem = f"{source.name} failed ({why}) and no other source works"
-            raise SourceLost(f"{why}; no other source works:\n{exc}") from None
+            log.info("%s", exc)  # every source tried, and why each failed
+            raise SourceLost(f"{why}; no other source works") from None
         log.warning(
             "the activity source %s failed (%s); now watching activity with %s",
             source.name,

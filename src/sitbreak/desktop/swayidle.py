@@ -221,6 +221,7 @@ class SwayidleSource:
             with self._lock:
                 if self._stopping.is_set():
                     return None
+                self._tail.clear()  # what the last one said is not news for the next
                 try:
                     proc = self._spawn()
                 except OSError as exc:
