@@ -620,3 +620,28 @@ def test_a_named_source_is_restarted_never_replaced() -> None:
         source.poll()
     assert asked == ["swayidle"]  # no other selection, no try of gnome
     assert source.problem == "swayidle: swayidle went away"
+
+
+def test_a_source_named_on_the_command_line_is_blamed_on_the_command_line(
+    tmp_path: Path,
+) -> None:
+    # `run --source gnome` where GNOME cannot be reached: the advice names
+    # --source, not a config file that says nothing about it.
+    env = {k: v for k, v in os.environ.items() if k not in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY")}
+    env["SITBREAK_HOME"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "sitbreak", "run", "--source", "gnome"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 3
+    assert "run without --source gnome (or with --source auto)" in done.stderr
+    assert "[activity] source" not in done.stderr
+
+
+def test_a_source_set_in_the_config_is_blamed_on_the_config() -> None:
+    plan = plan_sources("gnome", {}, platform="linux")
+    assert plan.hints == ('set [activity] source = "auto" to let sitbreak choose (it is "gnome")',)

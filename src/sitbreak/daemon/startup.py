@@ -30,7 +30,7 @@ from sitbreak.daemon.loop import (
     desktop_busy_check,
 )
 from sitbreak.daemon.sdnotify import SdNotifier
-from sitbreak.desktop.activity import Reselecting
+from sitbreak.desktop.activity import FROM_COMMAND_LINE, FROM_CONFIG, Reselecting
 from sitbreak.desktop.dnd import DoNotDisturb
 from sitbreak.desktop.notify import ResilientNotifier, make_notifier
 from sitbreak.desktop.source import ActivitySource, NoActivitySource
@@ -152,7 +152,7 @@ def build_wiring(
 def run(
     config_path: Path | None,
     log_level: str = "INFO",
-    source_pref: str = "auto",
+    source_pref: str | None = None,
     notify: str = "auto",
 ) -> int:
     """`sitbreak run`: returns the process exit status."""
@@ -173,7 +173,11 @@ def run(
     clock = SystemClock()
     try:
         # Started, or why not; chosen again whenever it fails (see Reselecting).
-        source = Reselecting(source_pref or config.activity_source, clock)
+        source = Reselecting(
+            source_pref or config.activity_source,
+            clock,
+            origin=FROM_COMMAND_LINE if source_pref else FROM_CONFIG,
+        )
         source.start()
     except NoActivitySource as exc:
         log.error("%s", exc)
