@@ -311,7 +311,7 @@ def _break_from_a_button(
         assert "Taking a break" in move.actions
         assert move.id is not None
         press(move.id)
-        daemon.wait_log("prompt answered: break", 15)
+        daemon.wait_log("(move): break", 15)  # the notifier heard the button
         wait_for(answered, 5, "the answered prompt to leave the screen")
         daemon.wait_log("ended: break_now", 15)
         assert daemon.status()["state"] == "away"
