@@ -17,6 +17,7 @@ MODULES: list[str] = [
     "status",
     "report",
     "replay",
+    "import_",
     "prompts",
     "config",
     "doctor",

@@ -72,7 +72,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--source",
         default="daemon",
         metavar="SOURCE",
-        help="'daemon' (the default: what the monitor saw) or 'replay:NAME' (a recorded replay)",
+        help="'daemon' (the default: what the monitor saw), 'replay:NAME' (a recorded replay) "
+        "or 'activitywatch:HOST' (from `sitbreak import activitywatch`)",
     )
     p.add_argument(
         "--sessions", action="store_true", help="list sessions too (CSV: one row per session)"
@@ -88,10 +89,10 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.when is not None and args.first is not None:
         raise SitbreakError("give either WHEN or --from/--to, not both")
-    if args.source != DAEMON and not args.source.startswith("replay:"):
+    if args.source != DAEMON and not args.source.startswith(("replay:", "activitywatch:")):
         raise SitbreakError(
-            f"unknown source {args.source!r}: expected 'daemon' or 'replay:NAME' "
-            "(for example replay:sample.jsonl.gz)"
+            f"unknown source {args.source!r}: expected 'daemon', 'replay:NAME' "
+            "(for example replay:sample.jsonl.gz) or 'activitywatch:HOST' (an import)"
         )
     config = load_config(args.config)
     path = default_db_path()
@@ -118,7 +119,8 @@ def _report(args: argparse.Namespace, config: Config, store: Store) -> int:
     if tz is None:
         print(
             f"sitbreak: nothing stored under source {args.source!r}. Record a replay with "
-            "`sitbreak replay TRACE --record`; its source is 'replay:' and the trace's file name.",
+            "`sitbreak replay TRACE --record` (its source is 'replay:' and the trace's file "
+            "name), or import ActivityWatch's history with `sitbreak import activitywatch`.",
             file=sys.stderr,
         )
         return EXIT_NO_DATA

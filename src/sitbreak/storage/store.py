@@ -29,6 +29,7 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
@@ -101,6 +102,18 @@ MIGRATIONS: list[str] = [
     CREATE TABLE meta (
         key TEXT PRIMARY KEY,
         value TEXT
+    );
+    """,
+    # 2: imports from other tools (ActivityWatch): per bucket, the source its
+    # results are stored under and the latest event end imported (the
+    # high-water mark), so an import again reads only what is new.
+    """
+    CREATE TABLE import_marks (
+        bucket TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        high_water REAL NOT NULL,
+        events INTEGER NOT NULL,
+        imported REAL NOT NULL
     );
     """,
 ]
@@ -342,6 +355,18 @@ def _feed_key(o: Output) -> float:
     heeded by the next session end the ledger sees.
     """
     return o.t
+
+
+@dataclass
+class ImportBatch:
+    """What one imported bucket writes: everything of `source` from `resume_from` on."""
+
+    source: str
+    bucket: str
+    resume_from: float
+    result: ReplayResult
+    high_water: float
+    events_total: int
 
 
 # ---------------------------------------------------------------- store
@@ -903,6 +928,120 @@ class Store:
                 )
                 for d in result.days
             ],
+        )
+
+    # ---------------------------------------------------------- imports
+
+    def import_marks(self) -> dict[str, tuple[str, float, int]]:
+        """Every bucket imported before: bucket id -> (source, high-water mark, events)."""
+        rows = self._read("SELECT bucket, source, high_water, events FROM import_marks", ())
+        return {b: (src, high, n) for b, src, high, n in rows}
+
+    def last_session_start(self, source: str) -> float | None:
+        rows = self._read("SELECT max(start) FROM sessions WHERE source = ?", (source,))
+        return rows[0][0] if rows and rows[0][0] is not None else None
+
+    def source_totals(self, source: str) -> tuple[int, int, int, float, float | None, float | None]:
+        """(sessions, breaks, prompts, seconds sitting, first start, last end) of `source`."""
+        sessions = self._read(
+            'SELECT count(*), coalesce(sum("end" - start), 0), min(start), max("end") '
+            "FROM sessions WHERE source = ?",
+            (source,),
+        )[0]
+        breaks = self._read("SELECT count(*) FROM breaks WHERE source = ?", (source,))[0][0]
+        prompts = self._read("SELECT count(*) FROM prompts WHERE source = ?", (source,))[0][0]
+        return (sessions[0], breaks, prompts, float(sessions[1]), sessions[2], sessions[3])
+
+    def record_imports(
+        self,
+        batches: Sequence[ImportBatch],
+        tz: dt.tzinfo,
+        tz_name: str,
+        settings: EngineSettings,
+    ) -> None:
+        """Store imported results, all buckets in one transaction (all or nothing).
+
+        Each batch replaces what its source has from `resume_from` on (its
+        sessions, breaks and prompts), rewrites the figures of the days it
+        touches, and moves its bucket's high-water mark. Raises StorageError.
+        """
+        written = time.time()
+        with self._lock:
+            self.flush()
+            try:
+                conn = self._ensure_conn()
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for b in batches:
+                        self._replace_from(
+                            conn, b, tz=tz, tz_name=tz_name, settings=settings, written=written
+                        )
+                    conn.execute("COMMIT")
+                except BaseException:
+                    _rollback(conn)
+                    raise
+            except (sqlite3.Error, OSError) as exc:
+                raise StorageError(f"{self.path}: cannot store the import: {exc}") from exc
+
+    def _replace_from(
+        self,
+        conn: sqlite3.Connection,
+        b: ImportBatch,
+        *,
+        tz: dt.tzinfo,
+        tz_name: str,
+        settings: EngineSettings,
+        written: float,
+    ) -> None:
+        if b.source == DAEMON:
+            raise ValueError("an import cannot be stored as the daemon's own data")
+        cut, src, r = b.resume_from, b.source, b.result
+        conn.execute("DELETE FROM sessions WHERE source = ? AND start >= ?", (src, cut))
+        conn.execute("DELETE FROM breaks WHERE source = ? AND start >= ?", (src, cut))
+        conn.execute("DELETE FROM prompts WHERE source = ? AND t >= ?", (src, cut))
+        conn.executemany(
+            'INSERT INTO sessions (start, "end", cause, open, noticed, source) '
+            "VALUES (?, ?, ?, 0, ?, ?)",
+            [(s.start, s.end, s.cause.value, s.t, src) for s in r.sessions],
+        )
+        conn.executemany(
+            'INSERT INTO breaks (noticed, start, "end", cause, source) VALUES (?, ?, ?, ?, ?)',
+            [(x.t, x.start, x.end, x.cause.value, src) for x in r.breaks],
+        )
+        conn.executemany(
+            "INSERT INTO prompts (t, kind, level, seated_s, source) VALUES (?, ?, ?, ?, ?)",
+            [(p.t, p.kind.value, p.level, p.seated_s, src) for p in r.prompts],
+        )
+        if r.sessions:
+            first = min(s.start for s in r.sessions)
+            last = max(s.end for s in r.sessions)
+            d0 = dt.datetime.fromtimestamp(first, tz).date()
+            d1 = dt.datetime.fromtimestamp(last, tz).date()
+            # Read back through this connection, inside the transaction: the
+            # days see the settled sessions before `cut` and the new ones.
+            days = self.figures_between(d0, d1, tz, src, settings=settings)
+            conn.executemany(
+                "INSERT INTO days (date, source, tz, figures, written) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (date, source) DO UPDATE SET "
+                "tz = excluded.tz, figures = excluded.figures, written = excluded.written",
+                [
+                    (
+                        d.date.isoformat(),
+                        src,
+                        tz_name,
+                        json.dumps(d.as_dict(), sort_keys=True),
+                        written,
+                    )
+                    for d in days
+                    if d.sitting_s > 0 or d.sessions
+                ],
+            )
+        conn.execute(
+            "INSERT INTO import_marks (bucket, source, high_water, events, imported) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (bucket) DO UPDATE SET source = excluded.source, "
+            "high_water = excluded.high_water, events = excluded.events, "
+            "imported = excluded.imported",
+            (b.bucket, src, b.high_water, b.events_total, written),
         )
 
 
