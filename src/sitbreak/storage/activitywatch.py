@@ -31,6 +31,7 @@ bucket or event and what was expected; nothing is stored then.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -46,7 +47,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sitbreak.core import Activity, BreakTaken, EngineSettings, SessionEnded, replay_events
+from sitbreak.core import (
+    Activity,
+    BreakTaken,
+    EngineSettings,
+    ReplayResult,
+    SessionEnded,
+    replay_events,
+)
+from sitbreak.core.settings import EXTRA_KINDS
 from sitbreak.errors import SitbreakError
 
 if TYPE_CHECKING:
@@ -668,7 +677,7 @@ def import_buckets(
     # a fresh engine (every earlier session ended at least a break before it);
     # what came before it is settled and stays as stored.
     since: dict[str, float] = {}
-    for bid, (source, _high, _n) in marks.items():
+    for bid, (source, _high) in marks.items():
         last = store.last_session_start(source)
         if last is not None:
             since[bid] = last
@@ -688,11 +697,10 @@ def import_buckets(
             # Spans that began before the resume point belong to settled sessions.
             spans = [(max(s, resume), e) for s, e in norm.spans if e > resume]
             result = replay_events(activity_events(spans), settings, tz)
-            total = (mark[2] if mark is not None else 0) + new
+            if math.isfinite(resume):
+                _continue_rotation(result, settings, store.extra_prompts_before(b.source, resume))
             batches.append(
-                ImportBatch(
-                    b.source, b.id, resume, result, max(norm.high_water, previous_high), total
-                )
+                ImportBatch(b.source, b.id, resume, result, max(norm.high_water, previous_high))
             )
         summaries.append(
             ImportSummary(
@@ -717,6 +725,24 @@ def import_buckets(
         totals = store.source_totals(s.source)
         s.sessions, s.breaks, s.prompts, s.sitting_s, s.first, s.last = totals
     return summaries
+
+
+def _continue_rotation(result: ReplayResult, settings: EngineSettings, offset: int) -> None:
+    """Give the resumed replay's optional prompts the kinds one replay of everything would.
+
+    The engine takes the optional kinds (stretch, hydrate, ...) in turn across
+    sessions; a fresh engine starts the turn again at the first. `offset` is
+    how many optional prompts the settled sessions before the resume point had.
+    """
+    kinds = tuple(k for k in EXTRA_KINDS if k in settings.enabled)
+    if not kinds or offset % len(kinds) == 0:
+        return
+    result.prompts = [
+        dataclasses.replace(p, kind=kinds[(kinds.index(p.kind) + offset) % len(kinds)])
+        if p.kind in kinds
+        else p
+        for p in result.prompts
+    ]
 
 
 # ----------------------------------------------------- sitbreak for ActivityWatch

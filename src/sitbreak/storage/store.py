@@ -112,7 +112,6 @@ MIGRATIONS: list[str] = [
         bucket TEXT PRIMARY KEY,
         source TEXT NOT NULL,
         high_water REAL NOT NULL,
-        events INTEGER NOT NULL,
         imported REAL NOT NULL
     );
     """,
@@ -366,7 +365,6 @@ class ImportBatch:
     resume_from: float
     result: ReplayResult
     high_water: float
-    events_total: int
 
 
 # ---------------------------------------------------------------- store
@@ -932,14 +930,23 @@ class Store:
 
     # ---------------------------------------------------------- imports
 
-    def import_marks(self) -> dict[str, tuple[str, float, int]]:
-        """Every bucket imported before: bucket id -> (source, high-water mark, events)."""
-        rows = self._read("SELECT bucket, source, high_water, events FROM import_marks", ())
-        return {b: (src, high, n) for b, src, high, n in rows}
+    def import_marks(self) -> dict[str, tuple[str, float]]:
+        """Every bucket imported before: bucket id -> (source, high-water mark)."""
+        rows = self._read("SELECT bucket, source, high_water FROM import_marks", ())
+        return {b: (src, high) for b, src, high in rows}
 
     def last_session_start(self, source: str) -> float | None:
         rows = self._read("SELECT max(start) FROM sessions WHERE source = ?", (source,))
         return rows[0][0] if rows and rows[0][0] is not None else None
+
+    def extra_prompts_before(self, source: str, t: float) -> int:
+        """How many optional prompts (not move, not posture) `source` has before `t`."""
+        rows = self._read(
+            "SELECT count(*) FROM prompts WHERE source = ? AND t < ? "
+            "AND kind NOT IN ('move', 'posture')",
+            (source, t),
+        )
+        return int(rows[0][0])
 
     def source_totals(self, source: str) -> tuple[int, int, int, float, float | None, float | None]:
         """(sessions, breaks, prompts, seconds sitting, first start, last end) of `source`."""
@@ -1037,11 +1044,10 @@ class Store:
                 ],
             )
         conn.execute(
-            "INSERT INTO import_marks (bucket, source, high_water, events, imported) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (bucket) DO UPDATE SET source = excluded.source, "
-            "high_water = excluded.high_water, events = excluded.events, "
-            "imported = excluded.imported",
-            (b.bucket, src, b.high_water, b.events_total, written),
+            "INSERT INTO import_marks (bucket, source, high_water, imported) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (bucket) DO UPDATE SET source = excluded.source, "
+            "high_water = excluded.high_water, imported = excluded.imported",
+            (b.bucket, src, b.high_water, written),
         )
 
 
