@@ -494,6 +494,7 @@ def request_json(
     method: str = "GET",
     body: object = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    accept: tuple[int, ...] = (),
 ) -> object:
     """One request to an ActivityWatch server; its JSON answer (None for an empty one).
 
@@ -515,6 +516,8 @@ def request_json(
                     raise TimeoutError
             raw = b"".join(chunks)
     except urllib.error.HTTPError as exc:
+        if exc.code in accept:  # e.g. 304 for a bucket that exists already
+            return None
         detail = exc.read(300).decode("utf-8", "replace").strip()
         raise ActivityWatchError(
             f"{method} {url}: the server answered {exc.code} {exc.reason}"
