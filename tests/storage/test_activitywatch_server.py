@@ -170,3 +170,42 @@ def test_new_heartbeats_are_imported_incrementally_and_twice_changes_nothing(
     # Only the last session on was asked for again, and new events are named.
     assert "new event" in run.stdout
     assert stored_sessions(home) == expected_sessions(T0)
+
+
+def test_the_servers_import_accepts_sitbreaks_export(
+    aw: AwServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What sitbreak stored goes into ActivityWatch through its own import endpoint."""
+    post_heartbeats(aw, BUCKET, plan_spans(MORNING, T0))
+    home = tmp_path / "home"
+    assert sitbreak(home, "import", "activitywatch", "--server", aw.url).returncode == 0
+    out = tmp_path / "sitbreak-aw.json"
+    run = sitbreak(
+        home, "export", "activitywatch", "-o", str(out), "--source", SOURCE, "--host", "desk"
+    )
+    assert run.returncode == 0, run.stderr
+    assert "3 sessions and 2 breaks as bucket sitbreak_desk" in run.stderr
+    assert out.stat().st_mode & 0o777 == 0o600
+    aw.request("POST", "/api/0/import", json.loads(out.read_text()))
+    meta = aw.request("GET", "/api/0/buckets/sitbreak_desk")
+    assert (meta["type"], meta["client"], meta["hostname"]) == (
+        "sitbreak.sitting",
+        "sitbreak",
+        "desk",
+    )
+    events = aw.request("GET", "/api/0/buckets/sitbreak_desk/events?limit=-1")
+    got = sorted(
+        (e["data"]["status"], round(aw_time(e["timestamp"]), 3), round(e["duration"], 3))
+        for e in events
+    )
+    want = sorted(
+        [("sitting", s, e - s) for s, e in expected_sessions(T0)]
+        + [("break", T0 + 95 * 60, 20 * 60.0), ("break", T0 + 145 * 60, 12 * 60.0)]
+    )
+    assert got == want
+
+
+def aw_time(text: str) -> float:
+    from sitbreak.storage.activitywatch import parse_timestamp
+
+    return parse_timestamp(text, "server")

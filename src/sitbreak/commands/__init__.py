@@ -18,6 +18,7 @@ MODULES: list[str] = [
     "report",
     "replay",
     "import_",
+    "export",
     "prompts",
     "config",
     "doctor",
