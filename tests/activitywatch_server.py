@@ -17,8 +17,10 @@ when the test ends: no process is left behind.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -31,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from sitbreak.storage.activitywatch import format_timestamp
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -212,7 +216,6 @@ def post_heartbeats(
     server: AwServer, bucket: str, spans: list[tuple[str, float, float]], every: float = 30.0
 ) -> int:
     """Heartbeats as aw-watcher-afk sends them, through the server's API; how many."""
-    from sitbreak.storage.activitywatch import format_timestamp
 
     try:
         server.request(
@@ -237,3 +240,48 @@ def post_heartbeats(
                 break
             t = min(e, t + every)
     return n
+
+
+# ---------------------------------------------------------------- a year
+
+FIRST_DAY = dt.date(2025, 12, 1)
+DAYS = 365
+
+
+def afk_year(first: dt.date = FIRST_DAY, days: int = DAYS, seed: int = 19) -> list[dict[str, Any]]:
+    """A year of aw-watcher-afk events, in the order the server exports them (newest first)."""
+    rng = random.Random(seed)
+    events: list[dict[str, Any]] = []
+
+    def add(status: str, start: float, end: float) -> None:
+        events.append(
+            {
+                "timestamp": format_timestamp(start),
+                "duration": round(end - start, 3),
+                "data": {"status": status},
+            }
+        )
+
+    for i in range(days):
+        day = first + dt.timedelta(days=i)
+        weekend = day.weekday() >= 5
+        if weekend and rng.random() < 0.6:
+            continue
+        t = dt.datetime.combine(day, dt.time(8, 0), dt.UTC).timestamp() + rng.uniform(0, 5400)
+        end_of_day = t + (rng.uniform(1, 3) if weekend else rng.uniform(8, 10)) * 3600
+        while t < end_of_day:
+            work = rng.choice((rng.uniform(2, 12), rng.uniform(10, 50))) * 60
+            add("not-afk", t, t + work)
+            t += work
+            away = rng.choice((rng.uniform(3, 8), rng.uniform(3, 8), rng.uniform(9, 25))) * 60
+            add("afk", t, t + away)
+            t += away
+        # The night: afk until the next morning (one long event, as the watcher writes).
+        add("afk", t, t + 12 * 3600)
+    for e in rng.sample(events, len(events) // 200):  # exact duplicates
+        events.append(dict(e))
+    for e in rng.sample(events, len(events) // 200):  # overlapping re-sends
+        if e["data"]["status"] == "not-afk" and e["duration"] > 120:
+            events.append({**e, "duration": round(e["duration"] / 2, 3)})
+    events.sort(key=lambda e: e["timestamp"], reverse=True)
+    return events

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from activitywatch_server import MORNING, expected_sessions, plan_spans
+from activitywatch_server import MORNING, afk_year, expected_sessions, plan_spans
 from sitbreak import cli
 from sitbreak.storage import activitywatch as aw
 from sitbreak.storage.store import Store, default_db_path
@@ -452,3 +452,25 @@ def test_a_bad_event_from_the_server_is_named(
         f"GET {url}/api/0/buckets/aw-watcher-afk_desk/events?limit=-1: bucket "
         "'aw-watcher-afk_desk', event 2 at x: timestamp 'x' is not an ISO 8601 time",
     )
+
+
+def test_a_year_of_history_imports_in_seconds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A year at the AFK watcher's density (benchmarks/bench_activitywatch.py measures it)."""
+    events = afk_year()
+    path = write(tmp_path / "year.json", export_doc(events, bucket="aw-watcher-afk_desk"))
+    began = time.monotonic()
+    code, out, _ = run(capsys, str(path))
+    took = time.monotonic() - began
+    assert code == 0
+    assert "exact duplicates dropped" in out and "overlapping events merged" in out
+    with Store.open(recover=False) as store:
+        days = store.saved_days(SOURCE)
+        n, breaks, _prompts, sitting, first, last = store.source_totals(SOURCE)
+    # Most days hold sitting, each a few sessions; the whole year is there.
+    assert 250 < len(days) <= 365
+    assert n > 4 * len(days) and breaks > 3 * len(days)
+    assert 5 * 3600 < sitting / len(days) < 11 * 3600
+    assert first is not None and last is not None and last - first > 360 * 86400
+    assert took < 60, f"a year took {took:.1f} s to import"
