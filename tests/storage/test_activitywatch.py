@@ -373,11 +373,17 @@ def test_a_store_failure_midway_leaves_nothing(
 @pytest.fixture
 def fake_server() -> Iterator[tuple[str, dict[str, object]]]:
     """A local HTTP server whose answers a test sets: status, body, or hang."""
-    behaviour: dict[str, object] = {"status": 500, "body": b'{"message": "boom"}', "hang": 0.0}
+    behaviour: dict[str, object] = {
+        "status": 500,
+        "body": b'{"message": "boom"}',
+        "hang": 0.0,
+        "paths": [],
+    }
     release = threading.Event()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            behaviour["paths"].append(self.path)  # type: ignore[attr-defined]
             if behaviour["hang"]:
                 release.wait(float(behaviour["hang"]))  # type: ignore[arg-type]
                 return
@@ -474,3 +480,24 @@ def test_a_year_of_history_imports_in_seconds(
     assert 5 * 3600 < sitting / len(days) < 11 * 3600
     assert first is not None and last is not None and last - first > 360 * 86400
     assert took < 60, f"a year took {took:.1f} s to import"
+
+
+def test_the_server_is_asked_only_for_what_may_be_new(
+    fake_server: tuple[str, dict[str, object]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, behaviour = fake_server
+    listing = json.dumps({BUCKET: {"id": BUCKET, "type": "afkstatus", "hostname": "desk"}})
+    morning = json.dumps(morning_events()).encode()
+    behaviour["status"] = 200
+    behaviour["body"] = [listing.encode(), morning, listing.encode(), morning]
+    assert run(capsys, "--server", url)[0] == 0
+    code, out, _ = run(capsys, "--server", url)
+    assert code == 0
+    assert "nothing new since the last import, nothing changed" in out
+    first, second = behaviour["paths"][1], behaviour["paths"][3]  # type: ignore[index]
+    assert first == f"/api/0/buckets/{BUCKET}/events?limit=-1"
+    # Again: from the start of the last stored session (10:37 UTC), not from the beginning.
+    assert (
+        second
+        == f"/api/0/buckets/{BUCKET}/events?limit=-1&start=2026-11-30T10%3A37%3A00.000000%2B00%3A00"
+    )
