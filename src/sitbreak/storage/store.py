@@ -901,32 +901,8 @@ class Store:
     ) -> None:
         for table in ("sessions", "breaks", "prompts", "days"):
             conn.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
-        conn.executemany(
-            'INSERT INTO sessions (start, "end", cause, open, noticed, source) '
-            "VALUES (?, ?, ?, 0, ?, ?)",
-            [(s.start, s.end, s.cause.value, s.t, source) for s in result.sessions],
-        )
-        conn.executemany(
-            'INSERT INTO breaks (noticed, start, "end", cause, source) VALUES (?, ?, ?, ?, ?)',
-            [(b.t, b.start, b.end, b.cause.value, source) for b in result.breaks],
-        )
-        conn.executemany(
-            "INSERT INTO prompts (t, kind, level, seated_s, source) VALUES (?, ?, ?, ?, ?)",
-            [(p.t, p.kind.value, p.level, p.seated_s, source) for p in result.prompts],
-        )
-        conn.executemany(
-            "INSERT INTO days (date, source, tz, figures, written) VALUES (?, ?, ?, ?, ?)",
-            [
-                (
-                    d.date.isoformat(),
-                    source,
-                    tz_name,
-                    json.dumps(d.as_dict(), sort_keys=True),
-                    written,
-                )
-                for d in result.days
-            ],
-        )
+        _insert_outputs(conn, result, source)
+        _upsert_days(conn, result.days, source, tz_name, written)
 
     # ---------------------------------------------------------- imports
 
@@ -1006,19 +982,7 @@ class Store:
         conn.execute("DELETE FROM sessions WHERE source = ? AND start >= ?", (src, cut))
         conn.execute("DELETE FROM breaks WHERE source = ? AND start >= ?", (src, cut))
         conn.execute("DELETE FROM prompts WHERE source = ? AND t >= ?", (src, cut))
-        conn.executemany(
-            'INSERT INTO sessions (start, "end", cause, open, noticed, source) '
-            "VALUES (?, ?, ?, 0, ?, ?)",
-            [(s.start, s.end, s.cause.value, s.t, src) for s in r.sessions],
-        )
-        conn.executemany(
-            'INSERT INTO breaks (noticed, start, "end", cause, source) VALUES (?, ?, ?, ?, ?)',
-            [(x.t, x.start, x.end, x.cause.value, src) for x in r.breaks],
-        )
-        conn.executemany(
-            "INSERT INTO prompts (t, kind, level, seated_s, source) VALUES (?, ?, ?, ?, ?)",
-            [(p.t, p.kind.value, p.level, p.seated_s, src) for p in r.prompts],
-        )
+        _insert_outputs(conn, r, src)
         if r.sessions:
             first = min(s.start for s in r.sessions)
             last = max(s.end for s in r.sessions)
@@ -1027,28 +991,45 @@ class Store:
             # Read back through this connection, inside the transaction: the
             # days see the settled sessions before `cut` and the new ones.
             days = self.figures_between(d0, d1, tz, src, settings=settings)
-            conn.executemany(
-                "INSERT INTO days (date, source, tz, figures, written) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (date, source) DO UPDATE SET "
-                "tz = excluded.tz, figures = excluded.figures, written = excluded.written",
-                [
-                    (
-                        d.date.isoformat(),
-                        src,
-                        tz_name,
-                        json.dumps(d.as_dict(), sort_keys=True),
-                        written,
-                    )
-                    for d in days
-                    if d.sitting_s > 0 or d.sessions
-                ],
-            )
+            kept = [d for d in days if d.sessions or d.sitting_s > 0]
+            _upsert_days(conn, kept, src, tz_name, written)
         conn.execute(
             "INSERT INTO import_marks (bucket, source, high_water, imported) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (bucket) DO UPDATE SET source = excluded.source, "
             "high_water = excluded.high_water, imported = excluded.imported",
             (b.bucket, src, b.high_water, written),
         )
+
+
+def _insert_outputs(conn: sqlite3.Connection, result: ReplayResult, source: str) -> None:
+    """A replay's sessions, breaks and prompts as rows of `source`."""
+    conn.executemany(
+        'INSERT INTO sessions (start, "end", cause, open, noticed, source) '
+        "VALUES (?, ?, ?, 0, ?, ?)",
+        [(s.start, s.end, s.cause.value, s.t, source) for s in result.sessions],
+    )
+    conn.executemany(
+        'INSERT INTO breaks (noticed, start, "end", cause, source) VALUES (?, ?, ?, ?, ?)',
+        [(b.t, b.start, b.end, b.cause.value, source) for b in result.breaks],
+    )
+    conn.executemany(
+        "INSERT INTO prompts (t, kind, level, seated_s, source) VALUES (?, ?, ?, ?, ?)",
+        [(p.t, p.kind.value, p.level, p.seated_s, source) for p in result.prompts],
+    )
+
+
+def _upsert_days(
+    conn: sqlite3.Connection, days: Sequence[DayFigures], source: str, tz_name: str, written: float
+) -> None:
+    conn.executemany(
+        "INSERT INTO days (date, source, tz, figures, written) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (date, source) DO UPDATE SET "
+        "tz = excluded.tz, figures = excluded.figures, written = excluded.written",
+        [
+            (d.date.isoformat(), source, tz_name, json.dumps(d.as_dict(), sort_keys=True), written)
+            for d in days
+        ],
+    )
 
 
 # ------------------------------------------------------- summaries log
