@@ -571,11 +571,12 @@ def read_server(
         btype = meta.get("type") if isinstance(meta, Mapping) else None
         if not is_afk_bucket(str(bucket_id), btype):
             continue
-        query: dict[str, str] = {"limit": "-1"}
-        if bucket_id in since:
-            query["start"] = format_timestamp(since[bucket_id])
+        # No `limit`: both servers then answer every event (aw-server-rust
+        # would refuse aw-server's "-1", its limit being unsigned).
         quoted = urllib.parse.quote(str(bucket_id), safe="")
-        ev_url = f"{base}/api/0/buckets/{quoted}/events?{urllib.parse.urlencode(query)}"
+        ev_url = f"{base}/api/0/buckets/{quoted}/events"
+        if bucket_id in since:
+            ev_url += "?" + urllib.parse.urlencode({"start": format_timestamp(since[bucket_id])})
         events = request_json(ev_url, timeout_s=timeout_s)
         if not isinstance(events, list):
             raise ActivityWatchError(
