@@ -209,3 +209,23 @@ def aw_time(text: str) -> float:
     from sitbreak.storage.activitywatch import parse_timestamp
 
     return parse_timestamp(text, "server")
+
+
+def doctor_check(home: Path, server: str) -> dict[str, str]:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(f'[activitywatch]\nserver = "{server}"\n')
+    run = sitbreak(home, "doctor", "--json")
+    (check,) = [c for c in json.loads(run.stdout)["checks"] if c["area"] == "activitywatch"]
+    return check
+
+
+def test_doctor_says_whether_the_server_answers(aw: AwServer, tmp_path: Path) -> None:
+    check = doctor_check(tmp_path / "up", aw.url)
+    assert check["status"] == "ok", check
+    assert check["detail"].startswith("ActivityWatch v0.12")  # what /api/0/info says
+    assert f" at {aw.url}; sessions go to sitbreak_" in check["detail"]
+    aw.stop()
+    check = doctor_check(tmp_path / "down", aw.url)
+    assert check["status"] == "warn", check
+    assert "cannot reach the ActivityWatch server" in check["detail"]
+    assert "start ActivityWatch" in check["fix"]
