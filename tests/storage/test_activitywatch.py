@@ -195,6 +195,25 @@ def test_incremental_import_equals_one_import_of_everything(
     assert sessions() == expected_sessions(T0) + expected_sessions(T0 + 86400)
 
 
+def test_full_replays_everything_by_the_rules_now_in_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], utc_config: Path
+) -> None:
+    path = write(tmp_path / "export.json", export_doc(morning_events()))
+    assert run(capsys, str(path))[0] == 0
+    assert len(sessions()) == 3
+    # Breaks from 4 minutes on: the 5-minute pause now splits the first session.
+    utc_config.write_text('[general]\ntimezone = "UTC"\n[session]\nbreak_idle = "4m"\n')
+    code, out, _ = run(capsys, str(path))
+    assert "nothing new" in out and len(sessions()) == 3  # incremental: settled stays
+    code, out, _ = run(capsys, str(path), "--full")
+    assert code == 0
+    assert sessions()[:2] == [(T0, T0 + 50 * 60), (T0 + 55 * 60, T0 + 95 * 60)]
+    assert len(sessions()) == 4
+    with Store.open(recover=False) as store:
+        (day,) = store.saved_days(SOURCE)
+    assert (day["sessions"], day["breaks"]) == (4, 3)
+
+
 def test_report_on_the_imported_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, str(write(tmp_path / "e.json", export_doc(morning_events()))))[0] == 0
     assert cli.main(["report", "2026-11-30", "--source", SOURCE, "--format", "json"]) == 0

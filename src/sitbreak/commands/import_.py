@@ -87,6 +87,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="SECONDS",
         help="give up on a server that has not answered a request in this time (default 10)",
     )
+    a.add_argument(
+        "--full",
+        action="store_true",
+        help="read and replay everything again, replacing the earlier import (after changing "
+        "[session] or [prompts] settings)",
+    )
     a.add_argument("--config", type=Path, help="config file to use instead of your own")
     a.set_defaults(func=_cmd_activitywatch)
 
@@ -99,6 +105,7 @@ def _cmd_activitywatch(args: argparse.Namespace) -> int:
         timeout_s=args.timeout,
         config_path=args.config,
         out=sys.stdout,
+        full=args.full,
     )
 
 
@@ -131,6 +138,7 @@ def run_activitywatch(
     timeout_s: float,
     config_path: Path | None,
     out: TextIO,
+    full: bool = False,
 ) -> int:
     from sitbreak.config import load_config
     from sitbreak.errors import SitbreakError
@@ -145,7 +153,7 @@ def run_activitywatch(
     read = _reader(file, server, timeout_s)
     # recover=False: a daemon may be running with its session open.
     with Store.open(recover=False) as store:
-        summaries = aw.import_buckets(store, read, config.engine, tz, hosts=hosts)
+        summaries = aw.import_buckets(store, read, config.engine, tz, hosts=hosts, full=full)
         path = store.path
     origin = server if server is not None else str(file)
     if not summaries:

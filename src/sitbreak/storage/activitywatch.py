@@ -666,16 +666,19 @@ def import_buckets(
     tz: dt.tzinfo,
     *,
     hosts: Sequence[str] = (),
+    full: bool = False,
 ) -> list[ImportSummary]:
     """Read AFK buckets with `read(since)`, replay them and store them, in one transaction.
 
     `read` is called once with the resume point of each bucket imported before
     (a dict bucket id -> time) and returns the buckets, with at least every
     event ending after that point. `hosts` limits the import to those hosts.
+    With `full`, every bucket is read and replayed whole, replacing what was
+    imported before (after a change of the break rules, say).
     """
     from sitbreak.storage.store import ImportBatch, tz_label
 
-    marks = store.import_marks()
+    marks = {} if full else store.import_marks()
     # A bucket imported before resumes at its last stored session's start: that
     # session may go on in the new events, so it is replayed again from there by
     # a fresh engine (every earlier session ended at least a break before it);

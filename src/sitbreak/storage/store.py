@@ -23,6 +23,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import math
 import os
 import sqlite3
 import stat
@@ -982,6 +983,11 @@ class Store:
         conn.execute("DELETE FROM sessions WHERE source = ? AND start >= ?", (src, cut))
         conn.execute("DELETE FROM breaks WHERE source = ? AND start >= ?", (src, cut))
         conn.execute("DELETE FROM prompts WHERE source = ? AND t >= ?", (src, cut))
+        if math.isfinite(cut):  # the days from the cut's on are figured again below
+            day = dt.datetime.fromtimestamp(cut, tz).date().isoformat()
+            conn.execute("DELETE FROM days WHERE source = ? AND date >= ?", (src, day))
+        else:
+            conn.execute("DELETE FROM days WHERE source = ?", (src,))
         _insert_outputs(conn, r, src)
         if r.sessions:
             first = min(s.start for s in r.sessions)
