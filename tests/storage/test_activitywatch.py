@@ -519,3 +519,26 @@ def test_the_server_is_asked_only_for_what_may_be_new(
     assert (
         second == f"/api/0/buckets/{BUCKET}/events?start=2026-11-30T10%3A37%3A00.000000%2B00%3A00"
     )
+
+
+def test_a_database_sqlite_cannot_open_read_only_is_read_as_it_is_on_disk(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A WAL database in a folder we may not write: SQLite cannot make its -shm file.
+
+    Root writes anywhere, so the refusal is played here; the fallback is real.
+    """
+    db = write_rust_db(tmp_path / "sqlite.db", morning_events())
+    real = aw._try_open
+    tried: list[str] = []
+
+    def refuse_mode_ro(uri: str) -> sqlite3.Connection:
+        tried.append(uri.rsplit("?", 1)[1])
+        if uri.endswith("?mode=ro"):
+            raise sqlite3.OperationalError("unable to open database file")
+        return real(uri)
+
+    monkeypatch.setattr(aw, "_try_open", refuse_mode_ro)
+    assert run(capsys, str(db))[0] == 0
+    assert tried == ["mode=ro", "immutable=1"]
+    assert sessions() == expected_sessions(T0)

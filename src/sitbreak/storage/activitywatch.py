@@ -275,12 +275,27 @@ def read_export(path: Path) -> list[AfkBucket]:
 def _open_readonly(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise ActivityWatchError(f"{path}: no such database file")
-    uri = path.resolve().as_uri() + "?mode=ro"
+    uri = path.resolve().as_uri()
     try:
-        conn = sqlite3.connect(uri, uri=True)
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return _try_open(uri + "?mode=ro")
+    except sqlite3.OperationalError:
+        # A WAL database in a folder we may not write (a backup, another
+        # user's): SQLite cannot make its -shm file. Read it as it is on disk.
+        try:
+            return _try_open(uri + "?immutable=1")
+        except sqlite3.Error as exc:
+            raise ActivityWatchError(f"{path}: not a readable SQLite database ({exc})") from exc
     except sqlite3.Error as exc:
         raise ActivityWatchError(f"{path}: not a readable SQLite database ({exc})") from exc
+
+
+def _try_open(uri: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(uri, uri=True)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -329,9 +344,7 @@ def read_database(path: Path, since: Mapping[str, float] | None = None) -> list[
         conn.close()
 
 
-def _afk_rows(
-    path: Path, conn: sqlite3.Connection, sql: str, id_col: str
-) -> list[tuple[Any, str, str]]:
+def _afk_rows(conn: sqlite3.Connection, sql: str) -> list[tuple[Any, str, str]]:
     """(row key, bucket id, hostname) of the AFK buckets."""
     rows = conn.execute(sql).fetchall()
     return [
@@ -352,7 +365,7 @@ def _read_integer_layout(
     layout: str,
 ) -> list[AfkBucket]:
     out = []
-    for key, bid, host in _afk_rows(path, conn, bucket_sql, "id"):
+    for key, bid, host in _afk_rows(conn, bucket_sql):
         bucket = AfkBucket(bid, host)
         floor = since.get(bid)
         cut = -(2**63) if floor is None else int(floor * per_second)
@@ -446,9 +459,7 @@ def _read_peewee(
     _need(path, conn, "bucketmodel", ("key", "id", "type", "hostname"), "aw-server peewee")
     _need(path, conn, "eventmodel", ("bucket_id", "timestamp", "duration", "datastr"), "aw-server")
     out = []
-    for key, bid, host in _afk_rows(
-        path, conn, "SELECT key, id, type, hostname FROM bucketmodel", "id"
-    ):
+    for key, bid, host in _afk_rows(conn, "SELECT key, id, type, hostname FROM bucketmodel"):
         bucket = AfkBucket(bid, host)
         floor = since.get(bid, -math.inf)
         rows = conn.execute(
