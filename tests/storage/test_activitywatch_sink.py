@@ -13,11 +13,13 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
 from sitbreak.core import BreakTaken, Cause, SessionEnded
 from sitbreak.storage.activitywatch_sink import ActivityWatchSink
+from sitbreak.storage.store import Store
 
 T0 = 1_796_025_600.0  # 2026-11-30 08:00 UTC
 
@@ -155,3 +157,34 @@ def test_close_gives_up_after_its_timeout(
     sink.close()
     assert time.monotonic() - began < 2
     assert "could not be posted to ActivityWatch before exit" in caplog.text
+
+
+def test_what_a_stopped_daemon_could_not_post_goes_when_it_starts_again(
+    fake_aw: FakeAw, tmp_path: Path
+) -> None:
+    with Store.open(tmp_path / "sitbreak.db") as store:
+        # Posting starts the first time the sink is made: nothing from before goes.
+        store.session_ended(session(-1))
+        ActivityWatchSink(fake_aw.url, "desk", store=store, now=T0).close()
+        fake_aw.mode = "error"  # then the server stops answering, and the daemon stops
+        sink = ActivityWatchSink(fake_aw.url, "desk", store=store, retry_s=0.1, close_timeout_s=0.5)
+        for n in range(3):
+            store.session_ended(session(n))
+            sink.session_ended(session(n))
+        time.sleep(0.3)
+        sink.close()
+        assert fake_aw.events == []
+        # The daemon starts again with the server back: the three go, once.
+        fake_aw.mode = "ok"
+        sink = ActivityWatchSink(fake_aw.url, "desk", store=store)
+        wait_until(lambda: len(fake_aw.events) == 3)
+        sink.close()
+        assert [e["timestamp"] for e in fake_aw.events] == [
+            "2026-11-30T08:00:00.000000+00:00",
+            "2026-11-30T09:00:00.000000+00:00",
+            "2026-11-30T10:00:00.000000+00:00",
+        ]
+        again = ActivityWatchSink(fake_aw.url, "desk", store=store)
+        time.sleep(0.3)
+        again.close()
+        assert len(fake_aw.events) == 3

@@ -107,7 +107,7 @@ class InstanceLock:
             self._file = None
 
 
-def activitywatch_sinks(config: Config) -> tuple[SessionSink, ...]:
+def activitywatch_sinks(config: Config, store: Store) -> tuple[SessionSink, ...]:
     """The ActivityWatch poster when `[activitywatch] server` is set; none otherwise."""
     if not config.activitywatch_server:
         return ()
@@ -115,7 +115,7 @@ def activitywatch_sinks(config: Config) -> tuple[SessionSink, ...]:
 
     from sitbreak.storage.activitywatch_sink import ActivityWatchSink
 
-    sink = ActivityWatchSink(config.activitywatch_server, socket.gethostname())
+    sink = ActivityWatchSink(config.activitywatch_server, socket.gethostname(), store=store)
     log.info(
         "posting sessions and breaks to ActivityWatch at %s, bucket %s", sink.server, sink.bucket
     )
@@ -158,7 +158,7 @@ def build_wiring(
             Periodic("videos", WatchWatcher(IdleInhibitDetector(), emit, clock).poll, WATCH_POLL_S),
             desktop_busy_check(DoNotDisturb(), emit, clock),
         ),
-        sinks=activitywatch_sinks(config),
+        sinks=activitywatch_sinks(config, store),
         control_path=socket_path(),
         summaries_path=summaries_log_path(),
         service_notify=sd.notify,
