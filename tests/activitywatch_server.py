@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import http.server
 import json
 import os
 import random
@@ -25,6 +26,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -285,3 +287,40 @@ def afk_year(first: dt.date = FIRST_DAY, days: int = DAYS, seed: int = 19) -> li
             events.append({**e, "duration": round(e["duration"] / 2, 3)})
     events.sort(key=lambda e: e["timestamp"], reverse=True)
     return events
+
+
+# ------------------------------------------------------ a stand-in server
+
+
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """A request handler that answers with `answer` and logs nothing."""
+
+    def answer(self, code: int, body: bytes) -> None:
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def local_http(
+    handler: type[http.server.BaseHTTPRequestHandler], release: threading.Event
+) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 (a free port) in a thread; yields its address.
+
+    `release` is set before it stops, for handlers that were told to hang.
+    """
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        release.set()
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)

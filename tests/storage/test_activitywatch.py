@@ -8,7 +8,6 @@ kind of bad input can be tried.
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import json
 import socket
 import sqlite3
@@ -19,7 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from activitywatch_server import MORNING, afk_year, expected_sessions, plan_spans
+from activitywatch_server import (
+    MORNING,
+    QuietHandler,
+    afk_year,
+    expected_sessions,
+    local_http,
+    plan_spans,
+)
 from sitbreak import cli
 from sitbreak.storage import activitywatch as aw
 from sitbreak.storage.store import Store, default_db_path
@@ -400,7 +406,7 @@ def fake_server() -> Iterator[tuple[str, dict[str, object]]]:
     }
     release = threading.Event()
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             behaviour["paths"].append(self.path)  # type: ignore[attr-defined]
             if behaviour["hang"]:
@@ -410,25 +416,10 @@ def fake_server() -> Iterator[tuple[str, dict[str, object]]]:
             if isinstance(body, list):  # one answer per request, in order
                 body = body.pop(0)
             assert isinstance(body, bytes)
-            self.send_response(int(behaviour["status"]))  # type: ignore[call-overload]
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.answer(int(behaviour["status"]), body)  # type: ignore[call-overload]
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", behaviour
-    finally:
-        release.set()
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+    with local_http(Handler, release) as url:
+        yield url, behaviour
 
 
 def test_a_server_error_is_reported(

@@ -6,7 +6,6 @@ hang and come back on cue; the real server is in test_e2e_activitywatch.py.
 
 from __future__ import annotations
 
-import http.server
 import json
 import logging
 import threading
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from activitywatch_server import QuietHandler, local_http
 from sitbreak.core import BreakTaken, Cause, SessionEnded
 from sitbreak.storage.activitywatch_sink import ActivityWatchSink
 from sitbreak.storage.store import Store
@@ -37,46 +37,28 @@ class FakeAw:
 def fake_aw() -> Iterator[FakeAw]:
     state = FakeAw("")
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             if state.mode == "hang":
                 state.release.wait(30)
                 return
             if state.mode == "error":
-                self._answer(500, b'{"message": "database is locked"}')
+                self.answer(500, b'{"message": "database is locked"}')
                 return
             parts = self.path.strip("/").split("/")  # api 0 buckets ID [events]
             if len(parts) == 4:
                 if parts[3] in state.buckets:
-                    self._answer(304, b"")
+                    self.answer(304, b"")
                     return
                 state.buckets[parts[3]] = body
             else:
                 state.events.extend(body)
-            self._answer(200, b"")
+            self.answer(200, b"")
 
-        def _answer(self, code: int, body: bytes) -> None:
-            self.send_response(code)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with local_http(Handler, state.release) as url:
+        state.url = url
         yield state
-    finally:
-        state.release.set()
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
 
 
 def wait_until(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]

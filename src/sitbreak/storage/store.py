@@ -882,19 +882,26 @@ class Store:
             raise ValueError("a replay cannot be recorded as the daemon's own data")
         tz_name = tz_label(result.tz)
         written = time.time()
+        self._in_one_transaction(
+            "record the replay",
+            lambda conn: self._replace_source(conn, result, source, tz_name, written),
+        )
+
+    def _in_one_transaction(self, what: str, write: Callable[[sqlite3.Connection], None]) -> None:
+        """A batch write: all of it or, raising StorageError naming `what`, none."""
         with self._lock:
             self.flush()
             try:
                 conn = self._ensure_conn()
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    self._replace_source(conn, result, source, tz_name, written)
+                    write(conn)
                     conn.execute("COMMIT")
                 except BaseException:
                     _rollback(conn)
                     raise
             except (sqlite3.Error, OSError) as exc:
-                raise StorageError(f"{self.path}: cannot record the replay: {exc}") from exc
+                raise StorageError(f"{self.path}: cannot {what}: {exc}") from exc
 
     @staticmethod
     def _replace_source(
@@ -950,22 +957,14 @@ class Store:
         touches, and moves its bucket's high-water mark. Raises StorageError.
         """
         written = time.time()
-        with self._lock:
-            self.flush()
-            try:
-                conn = self._ensure_conn()
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for b in batches:
-                        self._replace_from(
-                            conn, b, tz=tz, tz_name=tz_name, settings=settings, written=written
-                        )
-                    conn.execute("COMMIT")
-                except BaseException:
-                    _rollback(conn)
-                    raise
-            except (sqlite3.Error, OSError) as exc:
-                raise StorageError(f"{self.path}: cannot store the import: {exc}") from exc
+
+        def write(conn: sqlite3.Connection) -> None:
+            for b in batches:
+                self._replace_from(
+                    conn, b, tz=tz, tz_name=tz_name, settings=settings, written=written
+                )
+
+        self._in_one_transaction("store the import", write)
 
     def _replace_from(
         self,
