@@ -91,6 +91,14 @@ def sessions(source: str = SOURCE) -> list[tuple[float, float]]:
         return [(s.start, s.end) for s in store.sessions_between(0, 2e10, source)]
 
 
+def learned() -> dict[str, object]:
+    """What the import's engine had learned of pauses when the last session began."""
+    with Store.open(recover=False) as store:
+        state = store.learned("pauses:" + SOURCE)
+    assert state is not None
+    return state
+
+
 def dump() -> list[tuple[object, ...]]:
     """Every row sitbreak stored, but the write times: what must not change."""
     conn = sqlite3.connect(default_db_path())
@@ -102,7 +110,7 @@ def dump() -> list[tuple[object, ...]]:
         ("days", "date, source, tz, figures"),
         ("import_marks", "bucket, source, high_water"),
     ):
-        rows += [(table, *r) for r in conn.execute(f"SELECT {cols} FROM {table} ORDER BY 2, 3")]
+        rows += [(table, *r) for r in conn.execute(f"SELECT {cols} FROM {table} ORDER BY 1, 2")]
     conn.close()
     return rows
 
@@ -195,9 +203,17 @@ def test_incremental_import_equals_one_import_of_everything(
     assert "8 new events since the last import" in out  # the day's 8, its first one grown
     incremental = dump()
 
+    model = learned()
+
     monkeypatch.setenv("SITBREAK_HOME", str(tmp_path / "fresh"))
     assert run(capsys, str(tmp_path / "all.json"))[0] == 0
     assert dump() == incremental
+    # The pause model went on from where the first import left it: the same,
+    # but for the last bits of floats saved and read back between the two.
+    once = learned()
+    assert once.keys() == model.keys()
+    for key, value in once.items():
+        assert model[key] == (pytest.approx(value, rel=1e-12) if isinstance(value, list) else value)
     assert sessions() == expected_sessions(T0) + expected_sessions(T0 + 86400)
 
 

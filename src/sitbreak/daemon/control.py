@@ -60,6 +60,7 @@ from typing import Any, Final
 
 from sitbreak import paths
 from sitbreak.errors import SitbreakError
+from sitbreak.text import breaks_sentence
 from sitbreak.timezones import resolve_tz
 
 log = logging.getLogger("sitbreak.control")
@@ -570,6 +571,9 @@ def format_status(
     today = status.get("today")
     if isinstance(today, Mapping):
         lines.append(_today_line(today))
+    breaks = status.get("breaks")
+    if isinstance(breaks, Mapping):
+        lines.append(breaks_sentence(breaks))
     return "\n".join(lines)
 
 

@@ -55,6 +55,9 @@ from sitbreak.core import (
     SessionEnded,
     replay_events,
 )
+from sitbreak.core.pauses import LOWEST as PAUSE_LOWEST
+from sitbreak.core.pauses import PauseModel
+from sitbreak.core.run import pause_model_for
 from sitbreak.core.settings import EXTRA_KINDS
 from sitbreak.errors import SitbreakError
 
@@ -81,6 +84,10 @@ ACTIVITY_STEP_S = 5.0
 RUST_SCHEMA_MAX = 6
 PEEWEE_SCHEMA_MAX = 2
 PYSQLITE_SCHEMA_MAX = 1
+
+#: The store's name (its `learned` table) for what an import's engine had
+#: learned of pauses when the last imported session began, by source.
+PAUSES_PREFIX = "pauses:"
 
 #: Seconds a whole request to the server may take, connecting included.
 DEFAULT_TIMEOUT_S = 10.0
@@ -714,12 +721,12 @@ def import_buckets(
         if changed:
             # Spans that began before the resume point belong to settled sessions.
             spans = [(max(s, resume), e) for s, e in norm.spans if e > resume]
-            result = replay_events(activity_events(spans), settings, tz)
+            saved = store.learned(PAUSES_PREFIX + b.source) if math.isfinite(resume) else None
+            result, learned = _replay(spans, settings, tz, saved)
             if math.isfinite(resume):
                 _continue_rotation(result, settings, store.extra_prompts_before(b.source, resume))
-            batches.append(
-                ImportBatch(b.source, b.id, resume, result, max(norm.high_water, previous_high))
-            )
+            high = max(norm.high_water, previous_high)
+            batches.append(ImportBatch(b.source, b.id, resume, result, high, learned))
         summaries.append(
             ImportSummary(
                 b.id,
@@ -743,6 +750,54 @@ def import_buckets(
         totals = store.source_totals(s.source)
         s.sessions, s.breaks, s.prompts, s.sitting_s, s.first, s.last = totals
     return summaries
+
+
+def _replay(
+    spans: Sequence[tuple[float, float]],
+    settings: EngineSettings,
+    tz: dt.tzinfo,
+    saved: Mapping[str, object] | None,
+) -> tuple[ReplayResult, dict[str, object] | None]:
+    """Replay `spans`; and what the engine had learned of pauses as the last session began.
+
+    The engine learns the break threshold from the person's gaps (core/pauses.py)
+    as it goes. An import again replays from the start of the last stored
+    session, so it must go on from what was learned up to that start, and from
+    nothing after: `saved`, kept by the previous import. The model is looked
+    at after the engine took the first input of each span that may start a
+    session (one after a gap of at least the lowest threshold).
+    """
+    model = None
+    if saved is not None:
+        try:
+            model = PauseModel.from_dict(saved, settings.break_idle)
+        except ValueError:
+            model = None  # unreadable: learn afresh, as the daemon does
+    model = pause_model_for(settings, model)  # None when [session] break_idle is set
+    at_start: dict[float, dict[str, object]] = {}
+
+    def events() -> Iterator[Activity]:
+        pending: float | None = None
+        last_end = -math.inf
+        for s, e in spans:
+            if pending is not None and model is not None:
+                at_start[pending] = model.to_dict()
+            pending = s if model is not None and s - last_end >= PAUSE_LOWEST else None
+            last_end = e
+            first = True
+            for a in activity_events(((s, e),)):
+                if not first and pending is not None and model is not None:
+                    at_start[pending] = model.to_dict()
+                    pending = None
+                first = False
+                yield a
+        if pending is not None and model is not None:
+            at_start[pending] = model.to_dict()
+
+    result = replay_events(events(), settings, tz, pauses=model)
+    if model is None or not result.sessions:
+        return result, None
+    return result, at_start.get(max(x.start for x in result.sessions))
 
 
 def _continue_rotation(result: ReplayResult, settings: EngineSettings, offset: int) -> None:

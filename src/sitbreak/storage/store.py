@@ -29,7 +29,7 @@ import sqlite3
 import stat
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -105,7 +105,15 @@ MIGRATIONS: list[str] = [
         value TEXT
     );
     """,
-    # 2: imports from other tools (ActivityWatch): per bucket, the source its
+    # 2: what sitbreak learned about the person (the pause model), as JSON.
+    """
+    CREATE TABLE learned (
+        name TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        written REAL NOT NULL
+    );
+    """,
+    # 3: imports from other tools (ActivityWatch): per bucket, the source its
     # results are stored under and the latest event end imported (the
     # high-water mark), so an import again reads only what is new.
     """
@@ -125,7 +133,7 @@ _CORRUPT_CODES = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}
 # Ops the queue may shed when it is full, least valuable first. A later
 # checkpoint supersedes an earlier one, so the oldest checkpoints go first;
 # session starts and ends are never dropped.
-_DROP_ORDER = ("checkpoint", "outcome", "meta", "day", "prompt", "break")
+_DROP_ORDER = ("checkpoint", "learned", "outcome", "meta", "day", "prompt", "break")
 
 
 def default_db_path() -> Path:
@@ -227,6 +235,14 @@ def _apply_meta(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
     )
 
 
+def _apply_learned(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
+    conn.execute(
+        "INSERT INTO learned (name, state, written) VALUES (?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET state = excluded.state, written = excluded.written",
+        p,
+    )
+
+
 _APPLY: dict[str, Callable[[sqlite3.Connection, tuple[Any, ...]], None]] = {
     "session_started": _apply_session_started,
     "checkpoint": _apply_checkpoint,
@@ -236,6 +252,7 @@ _APPLY: dict[str, Callable[[sqlite3.Connection, tuple[Any, ...]], None]] = {
     "outcome": _apply_outcome,
     "day": _apply_day,
     "meta": _apply_meta,
+    "learned": _apply_learned,
 }
 
 
@@ -366,6 +383,8 @@ class ImportBatch:
     resume_from: float
     result: ReplayResult
     high_water: float
+    #: What the engine had learned of pauses when the last session began (None: nothing).
+    pauses: Mapping[str, object] | None = None
 
 
 # ---------------------------------------------------------------- store
@@ -511,6 +530,10 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         self._queue(_Op("meta", (key, value)))
+
+    def save_learned(self, name: str, state: Mapping[str, object]) -> None:
+        """Keep what was learned under `name` (e.g. the pause model's `to_dict()`)."""
+        self._queue(_Op("learned", (name, json.dumps(state, sort_keys=True), time.time())))
 
     # --------------------------------------------------------- flushing
 
@@ -866,6 +889,17 @@ class Store:
             out.append({**json.loads(figures), "date": date, "tz": tz, "written": written})
         return out
 
+    def learned(self, name: str) -> dict[str, Any] | None:
+        """What `save_learned` kept under `name`; None if nothing (or nothing readable) is."""
+        rows = self._read("SELECT state FROM learned WHERE name = ?", (name,))
+        if not rows:
+            return None
+        try:
+            state = json.loads(rows[0][0])
+        except (TypeError, ValueError):
+            return None
+        return state if isinstance(state, dict) else None
+
     def meta(self, key: str) -> str | None:
         rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
         return rows[0][0] if rows else None
@@ -998,6 +1032,13 @@ class Store:
             days = self.figures_between(d0, d1, tz, src, settings=settings)
             kept = [d for d in days if d.sessions or d.sitting_s > 0]
             _upsert_days(conn, kept, src, tz_name, written)
+        if b.pauses is not None:
+            conn.execute(
+                "INSERT INTO learned (name, state, written) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET "
+                "state = excluded.state, written = excluded.written",
+                ("pauses:" + src, json.dumps(b.pauses, sort_keys=True), written),
+            )
         conn.execute(
             "INSERT INTO import_marks (bucket, source, high_water, imported) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (bucket) DO UPDATE SET source = excluded.source, "
