@@ -777,22 +777,19 @@ def _replay(
     at_start: dict[float, dict[str, object]] = {}
 
     def events() -> Iterator[Activity]:
-        pending: float | None = None
         last_end = -math.inf
         for s, e in spans:
-            if pending is not None and model is not None:
-                at_start[pending] = model.to_dict()
-            pending = s if model is not None and s - last_end >= PAUSE_LOWEST else None
+            may_start = model is not None and s - last_end >= PAUSE_LOWEST
             last_end = e
-            first = True
-            for a in activity_events(((s, e),)):
-                if not first and pending is not None and model is not None:
-                    at_start[pending] = model.to_dict()
-                    pending = None
-                first = False
-                yield a
-        if pending is not None and model is not None:
-            at_start[pending] = model.to_dict()
+            yield Activity(s)
+            if may_start and model is not None:  # the engine has taken it: look
+                at_start[s] = model.to_dict()
+            # The rest of activity_events(): one every step, and one at the end.
+            n = int((e - s) // ACTIVITY_STEP_S)
+            for i in range(1, n + 1):
+                yield Activity(s + i * ACTIVITY_STEP_S)
+            if s + n * ACTIVITY_STEP_S < e:
+                yield Activity(e)
 
     result = replay_events(events(), settings, tz, pauses=model)
     if model is None or not result.sessions:
