@@ -53,6 +53,7 @@ def _cmd_activitywatch(args: argparse.Namespace) -> int:
     from sitbreak.errors import SitbreakError
     from sitbreak.storage.activitywatch import export_document
     from sitbreak.storage.store import Store, default_db_path
+    from sitbreak.text import count
 
     path = default_db_path()
     if not path.exists():
@@ -75,12 +76,8 @@ def _cmd_activitywatch(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise SitbreakError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
     print(
-        f"wrote {args.output}: {_n(len(sessions), 'session')} and {_n(len(breaks), 'break')} "
+        f"wrote {args.output}: {count(len(sessions), 'session')} and {count(len(breaks), 'break')} "
         f"as bucket sitbreak_{host}",
         file=sys.stderr,
     )
     return 0
-
-
-def _n(n: int, word: str) -> str:
-    return f"{n:,} {word if n == 1 else word + 's'}"

@@ -168,33 +168,29 @@ def run_activitywatch(
     return 0
 
 
-def _n(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (plural or word + 's')}"
-
-
 def describe(s: ImportSummary, tz: dt.tzinfo) -> str:
     """What an import did for one bucket, in words."""
-    from sitbreak.text import hm
+    from sitbreak.text import count, duration
 
-    read = f"{s.bucket}: read {_n(s.events, 'event')}"
+    read = f"{s.bucket}: read {count(s.events, 'event')}"
     fixes = []
     if s.duplicates:
-        fixes.append(f"{_n(s.duplicates, 'exact duplicate')} dropped")
+        fixes.append(f"{count(s.duplicates, 'exact duplicate')} dropped")
     if s.merged:
-        fixes.append(f"{_n(s.merged, 'overlapping event')} merged")
+        fixes.append(f"{count(s.merged, 'overlapping event')} merged")
     if fixes:
         read += " (" + ", ".join(fixes) + ")"
     if not s.changed:
         read += "; nothing new since the last import, nothing changed"
     else:
-        read += f"; {_n(s.new, 'new event')} since the last import"
+        read += f"; {count(s.new, 'new event')} since the last import"
     lines = [read]
     if s.sessions and s.first is not None and s.last is not None:
         d0 = dt.datetime.fromtimestamp(s.first, tz).date()
         d1 = dt.datetime.fromtimestamp(s.last, tz).date()
         lines.append(
-            f"  {s.source}: {_n(s.sessions, 'session')}, {_n(s.breaks, 'break')}, "
-            f"{_n(s.prompts, 'prompt')}; {hm(s.sitting_s)} sitting from {d0} to {d1}"
+            f"  {s.source}: {count(s.sessions, 'session')}, {count(s.breaks, 'break')}, "
+            f"{count(s.prompts, 'prompt')}; {duration(s.sitting_s)} sitting from {d0} to {d1}"
         )
         lines.append(f"  see it with: sitbreak report --source {s.source} --week {d1}")
     else:
