@@ -142,10 +142,13 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
         hydrate = true
         breathe = false
         eyes = false
+        [history]
+        keep = "30d"
         """,
     )
     cfg = load_config(path)
     assert cfg.timezone == "Europe/Berlin"
+    assert cfg.history_keep == 30 * 86400
     assert (cfg.activity_source, cfg.notify_backend) == ("pynput", "log")
     assert cfg.engine == EngineSettings(
         break_idle=600,
@@ -740,3 +743,18 @@ def test_a_call_may_not_end_sessions_sooner_than_plain_idle(tmp_path: Path) -> N
     path, message = error_for(tmp_path, '[session]\ncall_idle_max = "5m"\n')
     assert message.startswith(f'{path}: [session] call_idle_max = "5m" is shorter than')
     assert "raise call_idle_max" in message
+
+
+def test_history_keep_is_days_and_checked(tmp_path: Path) -> None:
+    assert load_config().history_keep == 90 * 86400
+    path = tmp_path / "config.toml"
+    path.write_text('[history]\nkeep = "12h"\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert f"{path}: [history] keep: expected a duration between 1d and 3650d" in str(err.value)
+    path.write_text('[history]\nkeep = "a while"\n')
+    with pytest.raises(ConfigError, match=r"\[history\] keep: expected a duration"):
+        load_config(path)
+    path.write_text('[history]\nkeep = "14d"\n')
+    assert load_config(path).history_keep == 14 * 86400
+    assert 'keep = "14d"' in config.render_config(load_config(path))

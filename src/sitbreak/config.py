@@ -27,6 +27,8 @@ import sitbreak
 from sitbreak import paths
 from sitbreak.core.model import PromptKind
 from sitbreak.core.settings import HOUR, MINUTE, EngineSettings, QuietRange
+
+DAY = 24 * HOUR
 from sitbreak.errors import ConfigError
 
 #: `Config.sources` value for a key the user's file does not set.
@@ -94,6 +96,8 @@ _SCHEMA: dict[str, dict[str, _Spec]] = {
         "work_hours": _Spec(_Kind.QUIET_HOURS),
     },
     "prompts.enabled": {kind.value: _Spec(_Kind.BOOL) for kind in PromptKind},
+    # How long the activity timeline (what replay and tune read) is kept.
+    "history": {"keep": _duration(1 * DAY, 3650 * DAY)},
 }
 
 _Key = tuple[str, str]  # (section, key), e.g. ("session", "break_idle")
@@ -113,7 +117,7 @@ def _all_keys() -> list[_Key]:
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _PLAIN_SECONDS_RE = re.compile(_NUMBER)
 _DURATION_RE = re.compile(
-    rf"(?:(?P<h>{_NUMBER})\s*h)?\s*(?:(?P<m>{_NUMBER})\s*m)?\s*(?:(?P<s>{_NUMBER})\s*s)?"
+    rf"(?:(?P<d>{_NUMBER})\s*d)?\s*(?:(?P<h>{_NUMBER})\s*h)?\s*(?:(?P<m>{_NUMBER})\s*m)?\s*(?:(?P<s>{_NUMBER})\s*s)?"
 )
 
 
@@ -124,8 +128,8 @@ def _duration_seconds(text: str) -> float | None:
     match = _DURATION_RE.fullmatch(text)
     if match is None or not any(match.groups()):
         return None
-    hours, minutes, seconds = (float(part or 0) for part in match.group("h", "m", "s"))
-    return hours * HOUR + minutes * MINUTE + seconds
+    days, hours, minutes, seconds = (float(part or 0) for part in match.group("d", "h", "m", "s"))
+    return days * DAY + hours * HOUR + minutes * MINUTE + seconds
 
 
 def parse_duration(value: object, where: str) -> float:
@@ -154,6 +158,8 @@ def format_duration(seconds: float) -> str:
     """The inverse of `parse_duration`, for people: 480 -> "8m", 5400 -> "1h30m", 0 -> "0s"."""
     # Milliseconds are the finest step anyone sets; rounding keeps float noise out.
     seconds = round(seconds, 3)
+    if seconds >= DAY and seconds % DAY == 0:  # a retention time: "90d"
+        return f"{int(seconds // DAY)}d"
     whole = int(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
@@ -492,6 +498,8 @@ class Config:
     path: Path | None  # the user file overlaid on the defaults, if any
     activity_source: str = "auto"
     notify_backend: str = "auto"
+    #: How long the activity timeline is kept, in seconds ([history] keep).
+    history_keep: float = 90 * DAY
 
 
 def _consistency_errors(
@@ -575,7 +583,11 @@ def load_config(path: Path | None = None) -> Config:
     assert isinstance(timezone, str) and isinstance(work_days, tuple)
     engine = dataclasses.replace(
         EngineSettings(),
-        **{name: value for (section, name), value in values.items() if isinstance(value, float)},
+        **{
+            name: value
+            for (section, name), value in values.items()
+            if isinstance(value, float) and section != "history"
+        },
         quiet_hours=_ranges(values[("prompts", "quiet_hours")]),
         work_hours=_ranges(values[("prompts", "work_hours")]),
         work_days=frozenset(WEEKDAY_NAMES.index(str(day)) for day in work_days),
@@ -592,6 +604,7 @@ def load_config(path: Path | None = None) -> Config:
         path=user_path,
         activity_source=str(values[("activity", "source")]),
         notify_backend=str(values[("notify", "backend")]),
+        history_keep=_seconds(values[("history", "keep")]),
     )
 
 
@@ -603,6 +616,8 @@ def _effective(config: Config, key: _Key) -> _Value:
         return config.activity_source
     if section == "notify":
         return config.notify_backend
+    if section == "history":
+        return config.history_keep
     if section == "prompts.enabled":
         return PromptKind(name) in config.engine.enabled
     if key == ("prompts", "work_days"):

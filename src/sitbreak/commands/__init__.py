@@ -17,6 +17,7 @@ MODULES: list[str] = [
     "status",
     "report",
     "replay",
+    "trace",
     "prompts",
     "config",
     "doctor",

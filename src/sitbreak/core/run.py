@@ -16,6 +16,17 @@ from sitbreak.core.model import Activity, BreakTaken, Event, PromptDue, SessionE
 from sitbreak.core.settings import EngineSettings
 
 
+@dataclass(frozen=True, slots=True)
+class Stopped:
+    """Not an engine event: the recording stopped at `t` (the daemon stopped).
+
+    The engine watching until then is finished at `t`, as the daemon's was,
+    and a fresh one takes whatever comes next, as a restarted daemon does.
+    """
+
+    t: float
+
+
 @dataclass
 class ReplayResult:
     tz: dt.tzinfo
@@ -26,8 +37,12 @@ class ReplayResult:
     events: int = 0
 
 
-def replay_events(events: Iterable[Event], settings: EngineSettings, tz: dt.tzinfo) -> ReplayResult:
-    """Feed every event to a fresh engine and collect what it inferred."""
+def replay_events(
+    events: Iterable[Event | Stopped], settings: EngineSettings, tz: dt.tzinfo
+) -> ReplayResult:
+    """Feed every event to a fresh engine and collect what it inferred.
+
+    A `Stopped` marker finishes the engine there and starts a fresh one."""
     engine = Engine(settings, tz)
     ledger = DayLedger(tz, limit_s=settings.move_after, heeded_within=settings.heeded_within)
     result = ReplayResult(tz)
@@ -36,6 +51,18 @@ def replay_events(events: Iterable[Event], settings: EngineSettings, tz: dt.tzin
     n = 0
     last_t: float | None = None
     for ev in events:
+        if type(ev) is Stopped:
+            if last_t is not None:
+                for o in engine.finish(max(ev.t, last_t)):
+                    ledger.add(o)
+                    if type(o) is SessionEnded:
+                        sessions.append(o)
+                    elif type(o) is PromptDue:
+                        prompts.append(o)
+            engine = Engine(settings, tz)
+            handle, activity = engine.handle, engine.activity
+            last_t = None
+            continue
         n += 1
         last_t = ev.t
         # Input is nearly every event: give it the engine's fast path directly.

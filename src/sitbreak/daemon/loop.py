@@ -42,6 +42,7 @@ from sitbreak.core import (
     SessionEnded,
     SessionStarted,
     Snooze,
+    State,
     Suspend,
     Tick,
     Unpause,
@@ -55,6 +56,7 @@ from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_FAILURE, EXIT_OK
 from sitbreak.prompts import PromptWriter
 from sitbreak.storage.store import Store, append_summary, tz_label
+from sitbreak.storage.timeline import RELOADED, STARTED, STOPPED, Recorder
 from sitbreak.text import hm
 from sitbreak.timezones import resolve_tz
 
@@ -183,6 +185,8 @@ class Daemon:
         self.tz = tz
         self.writer = writer
         self.engine = Engine(config.engine, tz)
+        #: Gives every event its engine time and keeps it in the store's timeline.
+        self.timeline = Recorder(wiring.store, config.engine)
         self.inbox: queue.SimpleQueue[_Item] = wiring.inbox
         self._woken_by: _Item | None = None  # taken by _wait, handled first by _drain
         #: When each periodic check is next due (the wiring itself is never edited).
@@ -203,6 +207,8 @@ class Daemon:
 
     def run(self) -> int:
         """Run until `stop()`; returns the exit status."""
+        self.timeline.marker(STARTED, self.w.clock.now())
+        self._prune_history(self.w.clock.now())
         self._start_edges()
         describe = getattr(self.w.source, "describe", None)
         if describe is not None:
@@ -263,7 +269,7 @@ class Daemon:
 
     def _shutdown(self) -> None:
         self.w.service_notify("STOPPING=1", "STATUS=closing the session and saving the day")
-        now = self.w.clock.now()
+        now = self.timeline.marker(STOPPED, self.w.clock.now())
         self._act(self.engine.finish(now))
         self._write_summary(self._today)
         if self._control is not None:
@@ -405,7 +411,10 @@ class Daemon:
                 self._feed(item)
 
     def _feed(self, event: Event) -> None:
-        self._act(self.engine.handle(event))
+        # The engine sees the event as the timeline keeps it (whole
+        # milliseconds, in order), so a replay of the timeline is exact.
+        away = type(event) is Activity and self.engine.state in _AWAY
+        self._act(self.engine.handle(self.timeline.admit(event, away)))
 
     # ---------------------------------------------------------- outputs
 
@@ -449,7 +458,12 @@ class Daemon:
         start = self.engine.session_start
         if start is not None:
             self.w.store.checkpoint(start, max(start, self.engine.last_seen))
+        self.timeline.flush()
         self.w.store.flush()
+
+    def _prune_history(self, now: float) -> None:
+        """Forget the timeline older than `[history] keep`."""
+        self.w.store.prune_timeline(now - self.config.history_keep)
 
     def _maybe_reanchor(self) -> None:
         """Follow an NTP or manual step of the wall clock, between sessions only,
@@ -463,6 +477,7 @@ class Daemon:
         log.info("following a wall-clock step of %+.1f s", offset)
         reanchor()
         self.engine.rebase(offset)
+        self.timeline.rebase(offset)
         now = self.w.clock.now()
         self._today = self._date(now)
         self._midnight = next_midnight(now, self.tz)
@@ -497,6 +512,7 @@ class Daemon:
 
     def _new_day(self, now: float) -> None:
         self._write_summary(self._today)
+        self._prune_history(now)
         self._today = self._date(now)
         self._midnight = next_midnight(now, self.tz)
 
@@ -510,6 +526,7 @@ class Daemon:
         return self.w.store.day_figures(date, self.tz, settings=self.config.engine, live=live)
 
     def _write_summary(self, date: dt.date) -> None:
+        self.timeline.flush()
         self.w.store.flush()
         try:
             fig = self.figures(date)
@@ -623,6 +640,8 @@ class Daemon:
         ]
         self.config = config
         self.engine.reconfigure(config.engine)
+        self.timeline.settings_changed(config.engine)
+        self.timeline.marker(RELOADED, self.w.clock.now())
         log.info("config reloaded from %s", config.path or "the defaults")
         if restart:
             log.warning(
@@ -657,6 +676,9 @@ def _busy_on(t: float) -> Event:
 def _busy_off(t: float) -> Event:
     return DesktopBusy(t, False)
 
+
+#: Engine states in which input is kept one row each in the timeline.
+_AWAY = (State.LOCKED, State.SUSPENDED)
 
 #: The open session is counted as sitting so far; like a shutdown, it heeds no prompt yet.
 _OPEN = Cause.SHUTDOWN

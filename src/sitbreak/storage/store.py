@@ -47,6 +47,7 @@ from sitbreak.core import (
 )
 from sitbreak.core.run import ReplayResult
 from sitbreak.errors import StorageError
+from sitbreak.storage.timeline import Row
 
 log = logging.getLogger("sitbreak.store")
 
@@ -103,6 +104,24 @@ MIGRATIONS: list[str] = [
         value TEXT
     );
     """,
+    # 2: the activity timeline (storage/timeline.py): what the engine was fed,
+    # so days can be replayed. Compact on purpose (a working day is a few kB):
+    # times in integer milliseconds, a small integer per kind and per source,
+    # and no rowid, the primary key is the table.
+    """
+    CREATE TABLE timeline_sources (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    INSERT INTO timeline_sources (id, name) VALUES (1, 'daemon');
+    CREATE TABLE timeline (
+        source INTEGER NOT NULL REFERENCES timeline_sources (id),
+        t INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        arg INTEGER,
+        PRIMARY KEY (source, t)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 # SQLite's primary result codes (the low byte of an extended code).
@@ -112,7 +131,7 @@ _CORRUPT_CODES = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}
 # Ops the queue may shed when it is full, least valuable first. A later
 # checkpoint supersedes an earlier one, so the oldest checkpoints go first;
 # session starts and ends are never dropped.
-_DROP_ORDER = ("checkpoint", "outcome", "meta", "day", "prompt", "break")
+_DROP_ORDER = ("checkpoint", "timeline", "prune", "outcome", "meta", "day", "prompt", "break")
 
 
 def default_db_path() -> Path:
@@ -214,6 +233,29 @@ def _apply_meta(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
     )
 
 
+def _source_id(conn: sqlite3.Connection, name: str) -> int:
+    row = conn.execute("SELECT id FROM timeline_sources WHERE name = ?", (name,)).fetchone()
+    if row is not None:
+        return int(row[0])
+    cur = conn.execute("INSERT INTO timeline_sources (name) VALUES (?)", (name,))
+    return int(cur.lastrowid or 0)
+
+
+def _apply_timeline(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
+    source, rows = p
+    sid = _source_id(conn, source)
+    conn.executemany(
+        "INSERT INTO timeline (source, t, kind, arg) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (source, t) DO UPDATE SET kind = excluded.kind, arg = excluded.arg",
+        [(sid, r.t_ms, r.kind, r.arg) for r in rows],
+    )
+
+
+def _apply_prune(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
+    (before_ms,) = p
+    conn.execute("DELETE FROM timeline WHERE t < ?", (before_ms,))
+
+
 _APPLY: dict[str, Callable[[sqlite3.Connection, tuple[Any, ...]], None]] = {
     "session_started": _apply_session_started,
     "checkpoint": _apply_checkpoint,
@@ -223,6 +265,8 @@ _APPLY: dict[str, Callable[[sqlite3.Connection, tuple[Any, ...]], None]] = {
     "outcome": _apply_outcome,
     "day": _apply_day,
     "meta": _apply_meta,
+    "timeline": _apply_timeline,
+    "prune": _apply_prune,
 }
 
 
@@ -487,6 +531,15 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         self._queue(_Op("meta", (key, value)))
+
+    def timeline_write(self, source: str, rows: list[Row]) -> None:
+        """Add (or lengthen) timeline rows of `source`, in one pending write."""
+        if rows:
+            self._queue(_Op("timeline", (source, list(rows))))
+
+    def prune_timeline(self, before: float) -> None:
+        """Forget the timeline before `before` (epoch seconds), for every source."""
+        self._queue(_Op("prune", (round(before * 1000),)))
 
     # --------------------------------------------------------- flushing
 
@@ -841,6 +894,38 @@ class Store:
         for date, tz, figures, written in rows:
             out.append({**json.loads(figures), "date": date, "tz": tz, "written": written})
         return out
+
+    def timeline_rows(
+        self, lo_ms: int | None = None, hi_ms: int | None = None, source: str = DAEMON
+    ) -> list[Row]:
+        """Timeline rows of `source` with lo_ms <= t < hi_ms, in time order."""
+        rows = self._read(
+            "SELECT t, kind, arg FROM timeline WHERE source = "
+            "(SELECT id FROM timeline_sources WHERE name = ?) AND t >= ? AND t < ? ORDER BY t",
+            (source, -(2**62) if lo_ms is None else lo_ms, 2**62 if hi_ms is None else hi_ms),
+        )
+        return [Row(t, kind, arg) for t, kind, arg in rows]
+
+    def timeline_last_before(self, kind: int, t_ms: int, source: str = DAEMON) -> int | None:
+        """When the last row of `kind` before `t_ms` is (a start marker), or None."""
+        rows = self._read(
+            "SELECT max(t) FROM timeline WHERE source = "
+            "(SELECT id FROM timeline_sources WHERE name = ?) AND kind = ? AND t < ?",
+            (source, kind, t_ms),
+        )
+        value = rows[0][0] if rows else None
+        return None if value is None else int(value)
+
+    def timeline_extent(self, source: str = DAEMON) -> tuple[int, int] | None:
+        """(first, last) row time of `source` in ms, or None when nothing is recorded."""
+        rows = self._read(
+            "SELECT min(t), max(t) FROM timeline WHERE source = "
+            "(SELECT id FROM timeline_sources WHERE name = ?)",
+            (source,),
+        )
+        if not rows or rows[0][0] is None:
+            return None
+        return int(rows[0][0]), int(rows[0][1])
 
     def meta(self, key: str) -> str | None:
         rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
