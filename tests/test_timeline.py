@@ -32,7 +32,6 @@ from sitbreak.core import (
     Pause,
     Snooze,
     Unlock,
-    Unpause,
     WatchEnd,
     WatchStart,
     replay_events,
@@ -96,11 +95,14 @@ class Office:
     """A daemon at a desk, started and stopped like the real one, on one store file."""
 
     def __init__(self, tmp_path: Path, config_text: str = "") -> None:
-        self.config_file = tmp_path / "config.toml"
+        # Laid out as under SITBREAK_HOME, so commands run on it find it all.
+        self.home = tmp_path / "home"
+        self.config_file = self.home / "config" / "config.toml"
+        self.config_file.parent.mkdir(parents=True)
         self.config_file.write_text('[general]\ntimezone = "Europe/Berlin"\n' + config_text)
         self.config = load_config(self.config_file)
         self.clock = ManualClock(NINE)
-        self.db = tmp_path / "sitbreak.db"
+        self.db = self.home / "data" / "sitbreak.db"
         self.call = False
         self.video = False
         self.quiet = Quiet()

@@ -27,9 +27,9 @@ import sitbreak
 from sitbreak import paths
 from sitbreak.core.model import PromptKind
 from sitbreak.core.settings import HOUR, MINUTE, EngineSettings, QuietRange
+from sitbreak.errors import ConfigError
 
 DAY = 24 * HOUR
-from sitbreak.errors import ConfigError
 
 #: `Config.sources` value for a key the user's file does not set.
 DEFAULT_SOURCE = "default"
