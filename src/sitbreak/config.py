@@ -660,3 +660,54 @@ def render_config(config: Config) -> str:
         f"{line:<{width}}  # {comment}" if comment else line for line, comment in body
     ]
     return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------- writing
+
+
+def write_durations(path: Path, values: Mapping[tuple[str, str], float]) -> None:
+    """Set duration keys (section, key) in the TOML file at `path`, creating it if need be.
+
+    Everything else in the file stays as it was, comments and layout too
+    (tomlkit edits the document, no string surgery). The result is checked
+    like any config before it replaces the file, atomically, keeping the
+    file's permissions (a new file is 0600). ConfigError names what is wrong.
+    """
+    import os
+    import tempfile
+
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    for section, name in values:
+        spec = _SCHEMA.get(section, {}).get(name)
+        if spec is None or spec.kind is not _Kind.DURATION:
+            raise ConfigError(f"{path}: {_where(section, name)}: not a duration key")
+    text = _read_text(path) if path.exists() else ""
+    try:
+        doc = tomlkit.parse(text)
+    except TOMLKitError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    for (section, name), seconds in values.items():
+        table = doc.get(section)
+        if table is None:
+            table = tomlkit.table()
+            doc[section] = table
+        elif not isinstance(table, dict):
+            raise ConfigError(f"{path}: [{section}] is not a table")
+        table[name] = format_duration(seconds)
+    new_text = tomlkit.dumps(doc)
+    parsed = _parse_file(new_text, str(path))
+    if parsed.errors:
+        raise ConfigError("\n".join(parsed.errors))
+    mode = (path.stat().st_mode & 0o777) if path.exists() else 0o600
+    paths.ensure_private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(new_text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ConfigError(f"{path}: cannot write the config file: {exc.strerror or exc}") from None

@@ -18,6 +18,7 @@ MODULES: list[str] = [
     "report",
     "replay",
     "trace",
+    "tune",
     "prompts",
     "config",
     "doctor",

@@ -256,8 +256,7 @@ def run_days(
         return EXIT_NO_DATA
     label = str(config_path) if config_path is not None else "your config"
     if as_json:
-        json.dump(comparison_dict(comparison, label), out)
-        out.write("\n")
+        out.write(json.dumps(comparison_dict(comparison, label)) + "\n")
     else:
         out.write(format_comparison(comparison, label) + "\n")
     return 0
@@ -285,35 +284,14 @@ def comparison_dict(c: object, label: str) -> dict[str, object]:
 
 
 def format_comparison(c: object, label: str) -> str:
-    from sitbreak.report.figures import signed_hm
-    from sitbreak.report.whatif import NEAR_BREAK_S, Comparison
+    from sitbreak.report.whatif import Comparison, table
 
     assert isinstance(c, Comparison)
-    a, b = c.recorded.total, c.replayed.total
     span = c.first.isoformat() if c.first == c.last else f"{c.first} to {c.last}"
     zone = getattr(c.tz, "key", str(c.tz))
     lines = [f"Your days {span} ({zone}): what happened, and under {label}", ""]
     name = label if len(label) <= 12 else "replayed"
-    lines.append(f"{'':<36} {'happened':>10} {name:>12} {'change':>9}")
-
-    def count(what: str, x: int, y: int) -> None:
-        d = y - x
-        change = f"{d:+d}" if d else "±0"
-        lines.append(f"{what:<36} {x:>10} {y:>12} {change:>9}")
-
-    def duration(what: str, x: float, y: float) -> None:
-        lines.append(f"{what:<36} {hm(x):>10} {hm(y):>12} {signed_hm(y - x):>9}")
-
-    duration("sitting", a.sitting_s, b.sitting_s)
-    count("sessions", a.sessions, b.sessions)
-    duration("longest session", a.longest_session_s, b.longest_session_s)
-    count("breaks", a.breaks, b.breaks)
-    count("prompts", a.prompts, b.prompts)
-    for kind in sorted(set(a.prompts_by_kind) | set(b.prompts_by_kind)):
-        count(f"  {kind}", a.prompts_by_kind.get(kind, 0), b.prompts_by_kind.get(kind, 0))
-    count("long sittings with no move prompt", a.long_unprompted, b.long_unprompted)
-    near = round(NEAR_BREAK_S / 60)
-    count(f"prompts within {near} minutes of a break", a.near_break, b.near_break)
+    lines += table(c.recorded.total, c.replayed.total, name)
     for t in c.reloads:
         when = dt.datetime.fromtimestamp(t, c.tz)
         lines.append("")

@@ -51,7 +51,7 @@ def replay_events(
     n = 0
     last_t: float | None = None
     for ev in events:
-        if type(ev) is Stopped:
+        if isinstance(ev, Stopped):
             if last_t is not None:
                 for o in engine.finish(max(ev.t, last_t)):
                     ledger.add(o)

@@ -28,14 +28,17 @@ from sitbreak.core import (
     SessionEnded,
     replay_events,
 )
+from sitbreak.report.figures import signed_hm
 from sitbreak.storage.store import Store
 from sitbreak.storage.timeline import (
     RELOADED,
+    Row,
     day_bounds_ms,
     events_from_rows,
     recorded_rows,
     replay_step_ms,
 )
+from sitbreak.text import hm
 
 #: A prompt this close to a break (before it began, or after it ended) came for nothing.
 NEAR_BREAK_S = 10 * 60.0
@@ -179,6 +182,19 @@ def replayed(
 ) -> Outcome:
     """The recorded days run again through the engine under `settings`."""
     rows = recorded_rows(store, first, last, tz)
+    return replayed_rows(rows, first=first, last=last, tz=tz, settings=settings, long_s=long_s)
+
+
+def replayed_rows(
+    rows: Sequence[Row],
+    *,
+    first: dt.date,
+    last: dt.date,
+    tz: dt.tzinfo,
+    settings: EngineSettings,
+    long_s: float,
+) -> Outcome:
+    """`rows` (from `recorded_rows`) run through the engine under `settings`."""
     result = replay_events(events_from_rows(rows, replay_step_ms(settings)), settings, tz)
     return outcome(
         result.days,
@@ -221,3 +237,28 @@ def reloads_on(store: Store, date: dt.date, tz: dt.tzinfo) -> list[float]:
     """When the daemon's config was reloaded on the local day `date` (epoch seconds)."""
     lo_ms, hi_ms = day_bounds_ms(date, date, tz)
     return [r.t_ms / 1000 for r in store.timeline_rows(lo_ms, hi_ms) if r.kind == RELOADED]
+
+
+def table(a: Figures, b: Figures, name: str, first: str = "happened") -> list[str]:
+    """Two configs' figures side by side, with the change, one line a figure."""
+    lines = [f"{'':<38} {first:>10} {name:>12} {'change':>9}"]
+
+    def count(what: str, x: int, y: int) -> None:
+        d = y - x
+        change = f"{d:+d}" if d else "±0"
+        lines.append(f"{what:<38} {x:>10} {y:>12} {change:>9}")
+
+    def duration(what: str, x: float, y: float) -> None:
+        lines.append(f"{what:<38} {hm(x):>10} {hm(y):>12} {signed_hm(y - x):>9}")
+
+    duration("sitting", a.sitting_s, b.sitting_s)
+    count("sessions", a.sessions, b.sessions)
+    duration("longest session", a.longest_session_s, b.longest_session_s)
+    count("breaks", a.breaks, b.breaks)
+    count("prompts", a.prompts, b.prompts)
+    for kind in sorted(set(a.prompts_by_kind) | set(b.prompts_by_kind)):
+        count(f"  {kind}", a.prompts_by_kind.get(kind, 0), b.prompts_by_kind.get(kind, 0))
+    count("long sittings with no move prompt", a.long_unprompted, b.long_unprompted)
+    near = round(NEAR_BREAK_S / 60)
+    count(f"prompts within {near} minutes of a break", a.near_break, b.near_break)
+    return lines

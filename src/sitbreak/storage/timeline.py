@@ -66,8 +66,6 @@ DAEMON: Final = "daemon"
 #: daemon asks for the last input every 5 s, so a person at work gives one
 #: input per heartbeat, at most two heartbeats apart).
 MAX_MERGE_GAP_S: Final = 10.0
-#: How far apart the inputs of a span are replayed (at most).
-REPLAY_STEP_S: Final = 5.0
 
 # Row kinds, as stored (small integers: SQLite stores 0 and 1 in no bytes at all).
 INPUT: Final = 0
@@ -215,7 +213,7 @@ class Recorder:
         if code is None:
             raise TypeError(f"not an engine event: {event!r}")
         self._row(Row(t_ms, code))
-        return dataclasses.replace(event, t=t_ms / 1000)  # type: ignore[type-var]
+        return dataclasses.replace(event, t=t_ms / 1000)
 
     def marker(self, kind: int, t: float) -> float:
         """Note that the daemon started, stopped or reloaded its config at `t`."""
@@ -288,9 +286,11 @@ class Recorder:
 
 
 def replay_step_ms(settings: EngineSettings) -> int:
-    """How far apart a span's inputs are replayed: closer than any gap it may hide."""
-    gap = to_ms(merge_gap_s(settings))
-    return max(1, min(to_ms(REPLAY_STEP_S), gap - 1))
+    """How far apart a span's inputs are replayed: just closer than any gap it may hide.
+
+    As far apart as that allows, since every replayed input costs time: one
+    every 10 s with the default thresholds."""
+    return max(1, to_ms(merge_gap_s(settings)) - 1)
 
 
 def events_from_rows(rows: Iterable[Row], step_ms: int) -> Iterator[Event | Stopped]:

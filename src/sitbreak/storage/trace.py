@@ -81,7 +81,7 @@ TraceEvent = (
 )
 _Make = Callable[[float], TraceEvent]
 
-EVENT_CLASSES: Final[dict[str, type[TraceEvent]]] = {
+EVENT_CLASSES: Final[dict[str, Callable[[float], TraceEvent]]] = {
     "input": Activity,
     "lock": Lock,
     "unlock": Unlock,
@@ -96,7 +96,7 @@ EVENT_CLASSES: Final[dict[str, type[TraceEvent]]] = {
     "break_now": BreakNow,
     "stop": Stopped,
 }
-EVENT_KINDS: Final[dict[type, str]] = {cls: kind for kind, cls in EVENT_CLASSES.items()}
+EVENT_KINDS: Final[dict[object, str]] = {cls: kind for kind, cls in EVENT_CLASSES.items()}
 #: Kinds with a field besides `t` (read on the slow path).
 ARG_KINDS: Final = frozenset({"pause", "snooze", "busy_start", "busy_end"})
 
@@ -438,7 +438,9 @@ def _event_line(event: Event | Stopped) -> str:
     elif isinstance(event, Snooze):
         kind, extra = "snooze", f', "s": {float(event.duration)!r}'
     if kind is None:
-        known = ", ".join([*(cls.__name__ for cls in EVENT_KINDS), "Pause, Snooze, DesktopBusy"])
+        known = ", ".join(
+            [*(getattr(c, "__name__", "?") for c in EVENT_KINDS), "Pause, Snooze, DesktopBusy"]
+        )
         raise TypeError(f"a trace cannot hold {type(event).__name__} events, only {known}")
     t = float(event.t)
     if not math.isfinite(t):
