@@ -14,8 +14,8 @@ flushed once a minute as the daemon does. Then:
 - `sitbreak replay --week` of one of those recorded weeks, and the same with
   `--config try.toml`, as a subprocess: wall time including start-up (with
   bytecode cached, as an installed sitbreak has it), best of 3;
-- `sitbreak tune` over 90 days (the traces' days laid one after another, a
-  fortnight apart), wall time including start-up, best of 3.
+- `sitbreak tune --days 90` over the traces' days laid one after another, a
+  fortnight apart, up to today: wall time including start-up, best of 3.
 
 Works in a temporary SITBREAK_HOME. Prints figures; asserts nothing.
 """
@@ -175,12 +175,12 @@ def main() -> None:
         # Ninety days for tune: the traces' days one after another, a fortnight apart.
         home = Path(tmp) / "ninety"
         db = home / "data" / "sitbreak.db"
-        origin: float | None = None
+        # The last fortnight ends today, as `tune --days 90` reads back from today.
+        origin = time.time() - 7 * 14 * 86400
         with Store.open(db) as store:
             for k, path in enumerate((traces * 2)[:7]):
                 with open_trace(path) as tr:
                     start = next(iter(tr)).t
-                    origin = start if origin is None else origin
                     # Whole days, so each working day stays in working hours.
                     by = round((origin + k * 14 * 86400 - start) / 86400) * 86400
                     record(store, shifted(tr, by), ZoneInfo(tr.header.tz or "UTC"))

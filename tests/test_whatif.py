@@ -10,7 +10,8 @@ import pytest
 
 from sitbreak.cli import main
 from sitbreak.core import Lock, Unlock
-from test_timeline import MIN, Office
+from sitbreak.daemon.control import format_status
+from test_timeline import BERLIN, MIN, NINE, Office
 
 
 @pytest.fixture
@@ -89,12 +90,30 @@ def test_prompts_just_before_a_break_are_counted(
     assert report["recorded"]["prompts_near_a_break"] == 1
 
 
-def test_a_reload_is_named(office: Office, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_reload_is_named_by_status_reports_and_replay(
+    office: Office, capsys: pytest.CaptureFixture[str]
+) -> None:
     office.sit(10 * MIN)
     assert office.daemon is not None
     office.daemon.reload()
     office.sit(10 * MIN)
+    status = office.daemon.status(office.clock.now())
+    assert status["config_reloads_today"] == [pytest.approx(NINE + 10 * MIN + 5, abs=1)]
+    assert "The config was reloaded today at 09:10: today's figures follow the settings " in (
+        format_status(status, now=office.clock.now(), tz=BERLIN)
+    )
     office.stop()
+
+    assert main(["report", "2026-11-02"]) == 0
+    assert "config reloaded at 09:10: the figures follow the settings before and after" in (
+        capsys.readouterr().out
+    )
+    assert main(["report", "--week", "2026-11-02", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["config_reloads"] == [
+        pytest.approx(NINE + 10 * MIN + 5, abs=1)
+    ]
+    assert main(["report", "--week", "2026-11-02"]) == 0
+    assert "(config reloaded at 09:10" in capsys.readouterr().out
     report = replay_json(capsys, "--week", "2026-11-04")
     assert len(report["config_reloads"]) == 1
     assert main(["replay", "--days", "2026-11-02"]) == 0

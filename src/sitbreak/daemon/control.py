@@ -570,6 +570,13 @@ def format_status(
     today = status.get("today")
     if isinstance(today, Mapping):
         lines.append(_today_line(today))
+    reloads = status.get("config_reloads_today") or []
+    if reloads:
+        times = " and ".join(clock.at(t) for t in reloads)
+        lines.append(
+            f"The config was reloaded today at {times}: today's figures follow the settings "
+            "before and after."
+        )
     return "\n".join(lines)
 
 

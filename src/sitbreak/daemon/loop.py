@@ -202,6 +202,8 @@ class Daemon:
         self._source_lost = False
         self._reconnect_at = 0.0
         self._next_watchdog = 0.0
+        #: When the config was reloaded today (status names them: the figures moved).
+        self._reloads: list[float] = []
 
     # ---------------------------------------------------------- lifecycle
 
@@ -595,6 +597,7 @@ class Daemon:
             "watching": e.watching,
             "source": self.w.source.name,
             "since": self._started,
+            "config_reloads_today": [t for t in self._reloads if self._date(t) == self._date(now)],
             "notifications": "working"
             if self.w.notifier.healthy
             else "failing: prompts are logged",
@@ -641,7 +644,7 @@ class Daemon:
         self.config = config
         self.engine.reconfigure(config.engine)
         self.timeline.settings_changed(config.engine)
-        self.timeline.marker(RELOADED, self.w.clock.now())
+        self._reloads.append(self.timeline.marker(RELOADED, self.w.clock.now()))
         log.info("config reloaded from %s", config.path or "the defaults")
         if restart:
             log.warning(

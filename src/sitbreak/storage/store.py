@@ -916,6 +916,18 @@ class Store:
         value = rows[0][0] if rows else None
         return None if value is None else int(value)
 
+    def timeline_times(
+        self, kind: int, lo_ms: int, hi_ms: int, source: str = DAEMON
+    ) -> list[float]:
+        """When rows of `kind` (a reload, say) were recorded in [lo_ms, hi_ms), in seconds."""
+        rows = self._read(
+            "SELECT t FROM timeline WHERE source = "
+            "(SELECT id FROM timeline_sources WHERE name = ?) AND t >= ? AND t < ? AND kind = ? "
+            "ORDER BY t",
+            (source, lo_ms, hi_ms, kind),
+        )
+        return [t / 1000 for (t,) in rows]
+
     def timeline_extent(self, source: str = DAEMON) -> tuple[int, int] | None:
         """(first, last) row time of `source` in ms, or None when nothing is recorded."""
         rows = self._read(
