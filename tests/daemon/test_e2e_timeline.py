@@ -18,12 +18,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from test_faults import Running, sitbreak_run
+from test_signals import FD_SAVER, FakeLogind, FakeScreenSavers, serving
 
 from desktop import FAST_DAEMON_CONFIG, Desktop, dbus_bus, desktop
 from sitbreak.config import load_config
 from sitbreak.storage.store import Store
-from test_context import FD_SAVER, FakeLogind, FakeScreenSavers, serving
-from test_faults import Running, sitbreak_run
 
 pytestmark = pytest.mark.desktop
 

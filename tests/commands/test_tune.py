@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from desktop import wait_for
+from office import MIN, Office
 from sitbreak.cli import main
 from sitbreak.config import load_config
 from sitbreak.report.tune import pauses, propose_break_idle, propose_hold, propose_move_after
 from sitbreak.storage.timeline import INPUT, LOCK, UNLOCK, Row
-from test_timeline import MIN, Office
 
 COMMENTED = """\
 # My sitbreak settings. I keep notes here.

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from office import BERLIN, MIN, NINE, Office
 from sitbreak.cli import main
 from sitbreak.core import Lock, Unlock
 from sitbreak.daemon.control import format_status
-from test_timeline import BERLIN, MIN, NINE, Office
 
 
 @pytest.fixture
