@@ -31,6 +31,21 @@ BERLIN = ZoneInfo("Europe/Berlin")
 MIN = 60.0
 NINE = dt.datetime(2026, 11, 2, 9, 0, tzinfo=BERLIN).timestamp()
 MONDAY = dt.date(2026, 11, 2)
+#: Figures the engine decides; the rest (what the person clicked) the notifier tells.
+ENGINE_FIELDS = (
+    "date",
+    "sitting_s",
+    "sessions",
+    "longest_session_s",
+    "sessions_over_limit",
+    "breaks",
+    "break_s",
+    "prompts",
+    "prompts_heeded",
+    "prompts_by_kind",
+    "first_seen",
+    "last_seen",
+)
 
 
 class Quiet:

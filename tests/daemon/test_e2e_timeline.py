@@ -22,6 +22,7 @@ from test_faults import Running, sitbreak_run
 from test_signals import FD_SAVER, FakeLogind, FakeScreenSavers, serving
 
 from desktop import FAST_DAEMON_CONFIG, Desktop, dbus_bus, desktop
+from office import ENGINE_FIELDS
 from sitbreak.config import load_config
 from sitbreak.storage.store import Store
 
@@ -29,19 +30,6 @@ pytestmark = pytest.mark.desktop
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CONFIG = '[general]\ntimezone = "Europe/Berlin"\n' + FAST_DAEMON_CONFIG
-ENGINE_FIELDS = (
-    "sitting_s",
-    "sessions",
-    "longest_session_s",
-    "sessions_over_limit",
-    "breaks",
-    "break_s",
-    "prompts",
-    "prompts_heeded",
-    "prompts_by_kind",
-    "first_seen",
-    "last_seen",
-)
 
 
 def work(d: Desktop, seconds: int) -> None:

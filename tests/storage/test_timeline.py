@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from office import BERLIN, MIN, MONDAY, NINE, Office
+from office import BERLIN, ENGINE_FIELDS, MIN, MONDAY, NINE, Office
 from sitbreak.config import load_config
 from sitbreak.core import (
     Activity,
@@ -45,22 +45,6 @@ from sitbreak.storage.timeline import (
     replay_step_ms,
 )
 from sitbreak.storage.trace import open_trace, write_trace
-
-#: Figures the engine decides; the rest (what the person clicked) the notifier tells.
-ENGINE_FIELDS = (
-    "date",
-    "sitting_s",
-    "sessions",
-    "longest_session_s",
-    "sessions_over_limit",
-    "breaks",
-    "break_s",
-    "prompts",
-    "prompts_heeded",
-    "prompts_by_kind",
-    "first_seen",
-    "last_seen",
-)
 
 
 def engine_figures(days: list[DayFigures]) -> list[dict[str, object]]:

@@ -233,6 +233,7 @@ def run_days(
     from sitbreak.config import load_config
     from sitbreak.report import whatif
     from sitbreak.storage.store import Store, default_db_path
+    from sitbreak.storage.timeline import nothing_recorded
     from sitbreak.timezones import resolve_tz
 
     current = load_config(None)
@@ -241,11 +242,7 @@ def run_days(
     first, last = _period(days, week, dt.datetime.fromtimestamp(time.time(), tz).date())
     path = default_db_path()
     if not path.exists():
-        print(
-            f"sitbreak: nothing recorded yet: no database at {path}; `sitbreak run` records "
-            "your days",
-            file=err,
-        )
+        print(f"sitbreak: {nothing_recorded(path)}", file=err)
         return EXIT_NO_DATA
     with Store.open(path, recover=False) as store:
         comparison = whatif.compare(

@@ -60,7 +60,12 @@ def _export(args: argparse.Namespace) -> int:
     from sitbreak.errors import SitbreakError, StorageError
     from sitbreak.report.figures import parse_date
     from sitbreak.storage.store import Store, default_db_path, tz_label
-    from sitbreak.storage.timeline import day_bounds_ms, events_from_rows, replay_step_ms
+    from sitbreak.storage.timeline import (
+        day_bounds_ms,
+        events_from_rows,
+        nothing_recorded,
+        replay_step_ms,
+    )
     from sitbreak.storage.trace import trace_lines, write_trace
     from sitbreak.timezones import resolve_tz
 
@@ -68,11 +73,7 @@ def _export(args: argparse.Namespace) -> int:
     tz = resolve_tz(config.timezone)
     path = default_db_path()
     if not path.exists():
-        print(
-            f"sitbreak: nothing recorded yet: no database at {path}; `sitbreak run` records "
-            "your days",
-            file=sys.stderr,
-        )
+        print(f"sitbreak: {nothing_recorded(path)}", file=sys.stderr)
         return EXIT_NO_DATA
     today = dt.datetime.fromtimestamp(time.time(), tz).date()
     with Store.open(path, recover=False) as store:

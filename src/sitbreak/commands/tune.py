@@ -73,6 +73,7 @@ def _run(args: argparse.Namespace) -> int:
     from sitbreak.config import format_duration, load_config, write_durations
     from sitbreak.report.tune import tune
     from sitbreak.storage.store import Store, default_db_path
+    from sitbreak.storage.timeline import nothing_recorded
     from sitbreak.timezones import resolve_tz
 
     config = load_config(args.config)
@@ -81,11 +82,7 @@ def _run(args: argparse.Namespace) -> int:
     first = today - dt.timedelta(days=args.days - 1)
     db = default_db_path()
     if not db.exists():
-        print(
-            f"sitbreak: nothing recorded yet: no database at {db}; `sitbreak run` records "
-            "your days",
-            file=sys.stderr,
-        )
+        print(f"sitbreak: {nothing_recorded(db)}", file=sys.stderr)
         return EXIT_NO_DATA
     with Store.open(db, recover=False) as store:
         result = tune(store, first=first, last=today, tz=tz, settings=config.engine)

@@ -156,6 +156,11 @@ def merge_gap_s(settings: EngineSettings) -> float:
     )
 
 
+def nothing_recorded(db: object) -> str:
+    """What a command reading the timeline says when there is no database yet."""
+    return f"nothing recorded yet: no database at {db}; `sitbreak run` records your days"
+
+
 def to_ms(t: float) -> int:
     return round(t * 1000.0)
 
