@@ -162,7 +162,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "replay",
         help="run the engine over a recorded activity trace and report what it inferred",
         description="Run the sitting-session engine over an activity trace (JSON Lines, "
-        "optionally .gz) and report sessions, breaks, prompts and daily figures.",
+        "optionally .gz) and report sessions, breaks, prompts and daily figures; or over "
+        "your own recorded days (--days, --week), under another config (--config), beside "
+        "what really happened.",
     )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("trace", nargs="?", type=Path, help="the trace file (.jsonl or .jsonl.gz)")
