@@ -25,7 +25,6 @@ from sitbreak.desktop.edges import EdgeWatcher
 from sitbreak.desktop.notify import RecordingNotifier, ResilientNotifier
 from sitbreak.prompts import PromptWriter, load_library
 from sitbreak.storage.store import Store
-from sitbreak.storage.timeline import STARTED
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MIN = 60.0
@@ -101,9 +100,7 @@ class Office:
             watchdog_s=None,
         )
         self.daemon = Daemon(self.config, wiring, BERLIN, PromptWriter(load_library()))
-        # What Daemon.run does before its loop, without the loop's waiting.
-        self.daemon.timeline.marker(STARTED, self.clock.now())
-        self.daemon._prune_history(self.clock.now())
+        self.daemon.begin()  # what Daemon.run does before its loop
 
     def stop(self) -> None:
         assert self.daemon is not None

@@ -29,7 +29,9 @@ from sitbreak.core import (
     Unlock,
     replay_events,
 )
+from sitbreak.core.pauses import PauseModel
 from sitbreak.core.run import ReplayResult, Stopped
+from sitbreak.report.whatif import pause_model
 from sitbreak.storage import timeline
 from sitbreak.storage.store import Store
 from sitbreak.storage.timeline import (
@@ -42,6 +44,8 @@ from sitbreak.storage.timeline import (
     day_bounds_ms,
     events_from_rows,
     recorded_rows,
+    recorded_state,
+    recorded_states,
     replay_step_ms,
 )
 from sitbreak.storage.trace import open_trace, write_trace
@@ -84,12 +88,15 @@ def bounds(first: dt.date, last: dt.date) -> tuple[float, float]:
 
 
 def replayed_from_store(
-    office: Office, first: dt.date = MONDAY, last: dt.date = MONDAY
+    office: Office, first: dt.date = MONDAY, last: dt.date = MONDAY, *, kept_state: bool = True
 ) -> list[dict]:
+    settings = office.config.engine
     with Store.open(office.db, recover=False) as store:
         rows = recorded_rows(store, first, last, BERLIN)
-    events = events_from_rows(rows, replay_step_ms(office.config.engine))
-    result = replay_events(events, office.config.engine, BERLIN)
+        state = recorded_state(store, rows) if kept_state else None
+        states = recorded_states(store, rows) if kept_state else None
+    events = events_from_rows(rows, replay_step_ms(settings), states)
+    result = replay_events(events, settings, BERLIN, pause_model(state, settings))
     figures = engine_figures([d for d in result.days if first <= d.date <= last])
     return [*figures, what_happened(result, *bounds(first, last))]
 
@@ -184,6 +191,37 @@ def test_a_week_replays_day_by_day_and_as_a_whole(tmp_path: Path) -> None:
         assert replayed_from_store(office, day, day) == stored(office, day, day)
 
 
+def test_a_day_replays_from_what_the_pause_model_had_learned_when_the_daemon_started(
+    tmp_path: Path,
+) -> None:
+    office = Office(tmp_path)
+    office.stop()
+    # Weeks of someone whose breaks are short and whose seated pauses shorter:
+    # the learned threshold is well under the default 8m30s.
+    model = PauseModel(office.config.engine.break_idle)
+    for i in range(2500):
+        model.observe_gap(60.0 + (i % 9) * 20)
+        if i % 4 == 0:
+            model.observe_break(6 * MIN + (i % 5) * 60)
+    assert model.threshold < 7 * MIN
+    with Store.open(office.db) as store:
+        store.save_learned("pauses", model.to_dict())
+    office.clock.advance(86400)
+    office.start()  # the daemon loads what was learned
+    assert office.daemon is not None and office.daemon.engine.pauses is not None
+    for _ in range(5):
+        office.sit(25 * MIN, every=3)
+        office.away(7.5 * MIN)  # a break to this person, a pause by the default
+    office.stop()
+
+    tuesday = MONDAY + dt.timedelta(days=1)
+    figures = stored(office, tuesday, tuesday)
+    assert figures[0]["breaks"] >= 1  # none at the default 8m30s
+    assert replayed_from_store(office, tuesday, tuesday) == figures
+    # Without what the model knew at the start, the replay would be another day.
+    assert replayed_from_store(office, tuesday, tuesday, kept_state=False) != figures
+
+
 # ------------------------------------------------------------- property
 
 
@@ -237,16 +275,24 @@ def act(office: Office, what: str, seconds: int, arg: int) -> None:
 
 
 @settings(
-    max_examples=40,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@pytest.mark.parametrize(
+    "config_text",
+    [
+        '[session]\nbreak_idle = "5m"\n[prompts]\nhold_after_idle = "20s"\n',  # fixed
+        '[prompts]\nhold_after_idle = "20s"\n',  # break_idle learned by the pause model
+    ],
+    ids=["break_idle set", "break_idle learned"],
+)
 @given(st.lists(_ACTIONS, min_size=1, max_size=14))
 def test_any_recorded_timeline_exports_to_a_trace_that_replays_to_the_stored_figures(
-    tmp_path_factory: pytest.TempPathFactory, script: list[tuple[str, int, int]]
+    tmp_path_factory: pytest.TempPathFactory, config_text: str, script: list[tuple[str, int, int]]
 ) -> None:
     tmp = tmp_path_factory.mktemp("office")
-    office = Office(tmp, '[session]\nbreak_idle = "5m"\n[prompts]\nhold_after_idle = "20s"\n')
+    office = Office(tmp, config_text)
     for what, seconds, arg in script:
         act(office, what, seconds, arg)
     office.stop()
@@ -265,6 +311,9 @@ class Rows:
 
     def timeline_write(self, source: str, rows: list[Row]) -> None:
         self.written.extend(rows)
+
+    def timeline_extent(self, source: str = "daemon") -> tuple[int, int] | None:
+        return None
 
 
 def test_input_is_kept_as_spans_and_a_lock_splits_them() -> None:

@@ -90,7 +90,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"sitbreak: no activity recorded from {first} to {today}", file=sys.stderr)
         return EXIT_NO_DATA
     target = args.config or config.path or paths.user_config_path()
-    changes = {(p.section, p.key): p.proposed for p in result.proposals if p.proposed != p.today}
+    changes = {
+        (p.section, p.key): p.proposed
+        for p in result.proposals
+        if p.proposed != p.today and not p.learned
+    }
     if args.json:
         print(json.dumps(_as_dict(result, target)))
     else:
@@ -130,6 +134,7 @@ def _as_dict(result: object, target: Path) -> dict[str, object]:
                 "proposed_s": p.proposed,
                 "why": p.why,
                 "whatif": None if p.whatif is None else p.whatif.total.as_dict(),
+                "learned": p.learned,
             }
             for p in result.proposals
         ],
@@ -155,7 +160,10 @@ def _format(result: object, target: Path, *, written: bool) -> str:
             lines.append(f'[{p.section}] {p.key} = "{today}": keep it')
             lines.append(f"  {p.why}")
             continue
-        lines.append(f'[{p.section}] {p.key} = "{proposed}" (today "{today}")')
+        if p.learned:
+            lines.append(f'[{p.section}] {p.key}: learned, now "{today}"; fixed, "{proposed}"')
+        else:
+            lines.append(f'[{p.section}] {p.key} = "{proposed}" (today "{today}")')
         lines.append(f"  {p.why}")
         lines += ["  " + line for line in table(result.recorded.total, p.whatif.total, proposed)]
     if any(p.whatif is not None for p in result.proposals) and not written:

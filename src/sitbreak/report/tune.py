@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from sitbreak.core import EngineSettings, replay_events
-from sitbreak.report.whatif import Outcome, recorded, replayed_rows
+from sitbreak.report.whatif import Outcome, pause_model, recorded, replayed_rows
 from sitbreak.storage.store import Store
 from sitbreak.storage.timeline import (
     CALL_END,
@@ -47,10 +47,15 @@ from sitbreak.storage.timeline import (
     Row,
     events_from_rows,
     recorded_rows,
+    recorded_state,
+    recorded_states,
     replay_step_ms,
 )
+from sitbreak.text import idle_text
 
 MINUTE = 60.0
+#: The store's name for the daemon's pause model (daemon/loop.py PAUSES_KEY).
+PAUSES = "pauses"
 #: Where a person's best break threshold lies (docs/inference.md, the v2 traces).
 BREAK_IDLE_RANGE = (5 * MINUTE, 10 * MINUTE)
 BREAK_IDLE_STEP = 30.0
@@ -74,6 +79,8 @@ class Proposal:
     why: str
     #: The days replayed with only this value changed (None: it stays as it is).
     whatif: Outcome | None
+    #: The value is learned (break_idle, by the pause model): shown, never written.
+    learned: bool = False
 
 
 @dataclass
@@ -175,30 +182,52 @@ def tune(
     store: Store, *, first: dt.date, last: dt.date, tz: dt.tzinfo, settings: EngineSettings
 ) -> Tuning:
     rows = recorded_rows(store, first, last, tz)
+    state = recorded_state(store, rows)
+    states = recorded_states(store, rows)
     dates = {dt.datetime.fromtimestamp(r.t_ms / 1000, tz).date() for r in rows if r.kind == INPUT}
     days = {d for d in dates if first <= d <= last}
     gaps = pauses(rows)
 
     def whatif(changed: EngineSettings) -> Outcome:
         return replayed_rows(
-            rows, first=first, last=last, tz=tz, settings=changed, long_s=settings.move_after
+            rows,
+            first=first,
+            last=last,
+            tz=tz,
+            settings=changed,
+            long_s=settings.move_after,
+            state=state,
+            states=states,
         )
 
     proposals: list[Proposal] = []
-    break_idle, why = propose_break_idle(gaps, settings.break_idle)
-    with_idle = replace(settings, break_idle=break_idle)
+    today_idle = settings.break_idle
+    learned = None if settings.break_idle_set else pause_model(store.learned(PAUSES), settings)
+    if learned is not None:
+        today_idle = learned.threshold
+    break_idle, why = propose_break_idle(gaps, today_idle)
+    # A fixed value, as the person would write it (it stops the learning).
+    with_idle = replace(settings, break_idle=break_idle, break_idle_set=True)
+    if learned is not None:
+        why = (
+            f"sitbreak learns it from your pauses (now {idle_text(today_idle)}); a fixed "
+            f"value would be {idle_text(break_idle)}: {why}. `--write` leaves it to the "
+            "learning; set [session] break_idle yourself to fix it"
+        )
     proposals.append(
         Proposal(
             "session",
             "break_idle",
-            settings.break_idle,
+            today_idle,
             break_idle,
             why,
-            whatif(with_idle) if break_idle != settings.break_idle else None,
+            whatif(with_idle) if break_idle != today_idle else None,
+            learned=learned is not None,
         )
     )
     # Sittings as the proposed break_idle cuts them.
     result = replay_events(events_from_rows(rows, replay_step_ms(with_idle)), with_idle, tz)
+    # (a fixed break_idle learns nothing: no model states needed)
     lengths = [s.end - s.start for s in result.sessions if s.end > s.start]
     move_after, why = propose_move_after(lengths, settings.move_after)
     proposals.append(

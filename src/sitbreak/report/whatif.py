@@ -16,8 +16,9 @@ did not stop cleanly, can differ; `Comparison.reloads` names the reloads.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sitbreak.core import (
     BreakTaken,
@@ -28,7 +29,7 @@ from sitbreak.core import (
     SessionEnded,
     replay_events,
 )
-from sitbreak.report.figures import signed_hm
+from sitbreak.core.pauses import PauseModel
 from sitbreak.storage.store import Store
 from sitbreak.storage.timeline import (
     RELOADED,
@@ -36,9 +37,11 @@ from sitbreak.storage.timeline import (
     day_bounds_ms,
     events_from_rows,
     recorded_rows,
+    recorded_state,
+    recorded_states,
     replay_step_ms,
 )
-from sitbreak.text import hm
+from sitbreak.text import duration, signed_duration
 
 #: A prompt this close to a break (before it began, or after it ended) came for nothing.
 NEAR_BREAK_S = 10 * 60.0
@@ -182,7 +185,26 @@ def replayed(
 ) -> Outcome:
     """The recorded days run again through the engine under `settings`."""
     rows = recorded_rows(store, first, last, tz)
-    return replayed_rows(rows, first=first, last=last, tz=tz, settings=settings, long_s=long_s)
+    return replayed_rows(
+        rows,
+        first=first,
+        last=last,
+        tz=tz,
+        settings=settings,
+        long_s=long_s,
+        state=recorded_state(store, rows),
+        states=recorded_states(store, rows),
+    )
+
+
+def pause_model(state: Mapping[str, Any] | None, settings: EngineSettings) -> PauseModel | None:
+    """A fresh pause model from a kept `state` (None: none kept, or unusable)."""
+    if state is None:
+        return None
+    try:
+        return PauseModel.from_dict(state, settings.break_idle)
+    except ValueError:
+        return None
 
 
 def replayed_rows(
@@ -193,9 +215,18 @@ def replayed_rows(
     tz: dt.tzinfo,
     settings: EngineSettings,
     long_s: float,
+    state: Mapping[str, Any] | None = None,
+    states: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> Outcome:
-    """`rows` (from `recorded_rows`) run through the engine under `settings`."""
-    result = replay_events(events_from_rows(rows, replay_step_ms(settings)), settings, tz)
+    """`rows` (from `recorded_rows`) run through the engine under `settings`,
+    the pause model starting from `state` (what it had learned where the rows
+    begin) and from `states` at each start of the daemon (`recorded_states`)."""
+    result = replay_events(
+        events_from_rows(rows, replay_step_ms(settings), states),
+        settings,
+        tz,
+        pause_model(state, settings),
+    )
     return outcome(
         result.days,
         result.sessions,
@@ -241,19 +272,19 @@ def reloads_on(store: Store, date: dt.date, tz: dt.tzinfo) -> list[float]:
 
 def table(a: Figures, b: Figures, name: str, first: str = "happened") -> list[str]:
     """Two configs' figures side by side, with the change, one line a figure."""
-    lines = [f"{'':<38} {first:>10} {name:>12} {'change':>9}"]
+    lines = [f"{'':<38} {first:>12} {name:>12} {'change':>12}"]
 
     def count(what: str, x: int, y: int) -> None:
         d = y - x
         change = f"{d:+d}" if d else "±0"
-        lines.append(f"{what:<38} {x:>10} {y:>12} {change:>9}")
+        lines.append(f"{what:<38} {x:>12} {y:>12} {change:>12}")
 
-    def duration(what: str, x: float, y: float) -> None:
-        lines.append(f"{what:<38} {hm(x):>10} {hm(y):>12} {signed_hm(y - x):>9}")
+    def length(what: str, x: float, y: float) -> None:
+        lines.append(f"{what:<38} {duration(x):>10} {duration(y):>12} {signed_duration(y - x):>9}")
 
-    duration("sitting", a.sitting_s, b.sitting_s)
+    length("sitting", a.sitting_s, b.sitting_s)
     count("sessions", a.sessions, b.sessions)
-    duration("longest session", a.longest_session_s, b.longest_session_s)
+    length("longest session", a.longest_session_s, b.longest_session_s)
     count("breaks", a.breaks, b.breaks)
     count("prompts", a.prompts, b.prompts)
     for kind in sorted(set(a.prompts_by_kind) | set(b.prompts_by_kind)):

@@ -28,7 +28,7 @@ import sqlite3
 import stat
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
@@ -104,7 +104,15 @@ MIGRATIONS: list[str] = [
         value TEXT
     );
     """,
-    # 2: the activity timeline (storage/timeline.py): what the engine was fed,
+    # 2: what sitbreak learned about the person (the pause model), as JSON.
+    """
+    CREATE TABLE learned (
+        name TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        written REAL NOT NULL
+    );
+    """,
+    # 3: the activity timeline (storage/timeline.py): what the engine was fed,
     # so days can be replayed. Compact on purpose (a working day is a few kB):
     # times in integer milliseconds, a small integer per kind and per source,
     # and no rowid, the primary key is the table.
@@ -121,6 +129,14 @@ MIGRATIONS: list[str] = [
         arg INTEGER,
         PRIMARY KEY (source, t)
     ) WITHOUT ROWID;
+    -- What the pause model had learned when the daemon started and at each
+    -- midnight (JSON), so a replay starts from where the daemon's engine did.
+    CREATE TABLE timeline_states (
+        source INTEGER NOT NULL REFERENCES timeline_sources (id),
+        t INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY (source, t)
+    ) WITHOUT ROWID;
     """,
 ]
 
@@ -131,7 +147,17 @@ _CORRUPT_CODES = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}
 # Ops the queue may shed when it is full, least valuable first. A later
 # checkpoint supersedes an earlier one, so the oldest checkpoints go first;
 # session starts and ends are never dropped.
-_DROP_ORDER = ("checkpoint", "timeline", "prune", "outcome", "meta", "day", "prompt", "break")
+_DROP_ORDER = (
+    "checkpoint",
+    "learned",
+    "timeline",
+    "prune",
+    "outcome",
+    "meta",
+    "day",
+    "prompt",
+    "break",
+)
 
 
 def default_db_path() -> Path:
@@ -233,6 +259,14 @@ def _apply_meta(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
     )
 
 
+def _apply_learned(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
+    conn.execute(
+        "INSERT INTO learned (name, state, written) VALUES (?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET state = excluded.state, written = excluded.written",
+        p,
+    )
+
+
 def _source_id(conn: sqlite3.Connection, name: str) -> int:
     row = conn.execute("SELECT id FROM timeline_sources WHERE name = ?", (name,)).fetchone()
     if row is not None:
@@ -251,9 +285,19 @@ def _apply_timeline(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
     )
 
 
+def _apply_timeline_state(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
+    source, t_ms, state = p
+    conn.execute(
+        "INSERT INTO timeline_states (source, t, state) VALUES (?, ?, ?) "
+        "ON CONFLICT (source, t) DO UPDATE SET state = excluded.state",
+        (_source_id(conn, source), t_ms, state),
+    )
+
+
 def _apply_prune(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
     (before_ms,) = p
     conn.execute("DELETE FROM timeline WHERE t < ?", (before_ms,))
+    conn.execute("DELETE FROM timeline_states WHERE t < ?", (before_ms,))
 
 
 _APPLY: dict[str, Callable[[sqlite3.Connection, tuple[Any, ...]], None]] = {
@@ -265,8 +309,10 @@ _APPLY: dict[str, Callable[[sqlite3.Connection, tuple[Any, ...]], None]] = {
     "outcome": _apply_outcome,
     "day": _apply_day,
     "meta": _apply_meta,
+    "learned": _apply_learned,
     "timeline": _apply_timeline,
     "prune": _apply_prune,
+    "timeline_state": _apply_timeline_state,
 }
 
 
@@ -532,10 +578,52 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         self._queue(_Op("meta", (key, value)))
 
+    def save_learned(self, name: str, state: Mapping[str, object]) -> None:
+        """Keep what was learned under `name` (e.g. the pause model's `to_dict()`)."""
+        self._queue(_Op("learned", (name, json.dumps(state, sort_keys=True), time.time())))
+
     def timeline_write(self, source: str, rows: list[Row]) -> None:
         """Add (or lengthen) timeline rows of `source`, in one pending write."""
         if rows:
             self._queue(_Op("timeline", (source, list(rows))))
+
+    def timeline_state(self, source: str, t_ms: int, state: Mapping[str, object]) -> None:
+        """Keep what the engine had learned at `t_ms` (the pause model), for replays."""
+        self._queue(_Op("timeline_state", (source, t_ms, json.dumps(state, sort_keys=True))))
+
+    def timeline_state_at(self, t_ms: int, source: str = DAEMON) -> dict[str, Any] | None:
+        """The state kept last at or before `t_ms`; None if none (or none readable)."""
+        rows = self._read(
+            "SELECT state FROM timeline_states WHERE source = "
+            "(SELECT id FROM timeline_sources WHERE name = ?) AND t <= ? ORDER BY t DESC LIMIT 1",
+            (source, t_ms),
+        )
+        if not rows:
+            return None
+        try:
+            state = json.loads(rows[0][0])
+        except (TypeError, ValueError):
+            return None
+        return state if isinstance(state, dict) else None
+
+    def timeline_states_between(
+        self, lo_ms: int, hi_ms: int, source: str = DAEMON
+    ) -> dict[int, dict[str, Any]]:
+        """The states kept in [lo_ms, hi_ms], by time (unreadable ones left out)."""
+        rows = self._read(
+            "SELECT t, state FROM timeline_states WHERE source = "
+            "(SELECT id FROM timeline_sources WHERE name = ?) AND t >= ? AND t <= ?",
+            (source, lo_ms, hi_ms),
+        )
+        out: dict[int, dict[str, Any]] = {}
+        for t, text in rows:
+            try:
+                state = json.loads(text)
+            except (TypeError, ValueError):
+                continue
+            if isinstance(state, dict):
+                out[int(t)] = state
+        return out
 
     def prune_timeline(self, before: float) -> None:
         """Forget the timeline before `before` (epoch seconds), for every source."""
@@ -894,6 +982,26 @@ class Store:
         for date, tz, figures, written in rows:
             out.append({**json.loads(figures), "date": date, "tz": tz, "written": written})
         return out
+
+    def learned(self, name: str) -> dict[str, Any] | None:
+        """What `save_learned` kept under `name`; None if nothing (or nothing readable) is."""
+        rows = self._read("SELECT state FROM learned WHERE name = ?", (name,))
+        if not rows:
+            return None
+        try:
+            state = json.loads(rows[0][0])
+        except (TypeError, ValueError):
+            return None
+        return state if isinstance(state, dict) else None
+
+    def replay_sources(self) -> list[str]:
+        """The recorded replays' sources ('replay:NAME'), sorted."""
+        rows = self._read(
+            "SELECT DISTINCT source FROM days WHERE source != ? "
+            "UNION SELECT DISTINCT source FROM sessions WHERE source != ? ORDER BY 1",
+            (DAEMON, DAEMON),
+        )
+        return [str(r[0]) for r in rows]
 
     def timeline_rows(
         self, lo_ms: int | None = None, hi_ms: int | None = None, source: str = DAEMON

@@ -35,9 +35,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 from sitbreak.core import (
     Activity,
@@ -58,7 +58,8 @@ from sitbreak.core import (
     WatchEnd,
     WatchStart,
 )
-from sitbreak.core.run import Stopped
+from sitbreak.core.run import Started, Stopped
+from sitbreak.errors import SitbreakError
 
 DAEMON: Final = "daemon"
 
@@ -142,6 +143,8 @@ class TimelineStore(Protocol):
 
     def timeline_write(self, source: str, rows: list[Row]) -> None: ...
 
+    def timeline_extent(self, source: str = DAEMON) -> tuple[int, int] | None: ...
+
 
 def merge_gap_s(settings: EngineSettings) -> float:
     """The widest input gap a span may hide without changing what the engine decides.
@@ -183,7 +186,9 @@ class Recorder:
         self.source = source
         self._gap_ms = to_ms(merge_gap_s(settings))
         self._last_ms: int | None = None  # the latest time handed to the engine
-        self._last_row_ms: int | None = None  # the latest recorded row (or span end)
+        #: The latest recorded row (or span end): rows go after the ones already
+        #: kept, even those of a daemon that stopped this very millisecond.
+        self._last_row_ms: int | None = self._kept_until(store, source)
         self._span: list[int] | None = None  # [start_ms, end_ms] of the open span
         self._rows: list[Row] = []
 
@@ -255,6 +260,14 @@ class Recorder:
 
     # ----------------------------------------------------------- details
 
+    @staticmethod
+    def _kept_until(store: TimelineStore, source: str) -> int | None:
+        try:
+            extent = store.timeline_extent(source)
+        except SitbreakError:  # unreadable now: the clock has moved on anyway
+            return None
+        return None if extent is None else extent[1]
+
     def _time(self, t: float, *, recorded: bool) -> int:
         t_ms = to_ms(t)
         if self._last_ms is not None and t_ms < self._last_ms:
@@ -298,13 +311,17 @@ def replay_step_ms(settings: EngineSettings) -> int:
     return max(1, to_ms(merge_gap_s(settings)) - 1)
 
 
-def events_from_rows(rows: Iterable[Row], step_ms: int) -> Iterator[Event | Stopped]:
+def events_from_rows(
+    rows: Iterable[Row], step_ms: int, states: Mapping[int, Mapping[str, Any]] | None = None
+) -> Iterator[Event | Stopped | Started]:
     """The engine's events again, from stored rows in time order.
 
     A span becomes input at its start, every `step_ms` inside and at its
     end. A stop marker ends a run of the engine (`Stopped`); a start marker
     with no stop before it (the daemon did not stop cleanly) ends the run at
-    the last time recorded before it. Reload markers change nothing here.
+    the last time recorded before it. With `states` (what the pause model
+    knew at each start, by time), a start marker also says that (`Started`).
+    Reload markers change nothing here.
     """
     last_ms: int | None = None
     running = False
@@ -329,6 +346,8 @@ def events_from_rows(rows: Iterable[Row], step_ms: int) -> Iterator[Event | Stop
             if running and last_ms is not None:
                 yield Stopped(last_ms / 1000)
             running = False
+            if states is not None and t_ms in states:
+                yield Started(t_ms / 1000, states[t_ms])
         elif kind == RELOADED:
             pass
         else:
@@ -366,6 +385,12 @@ class TimelineReader(Protocol):
 
     def timeline_last_before(self, kind: int, t_ms: int, source: str = DAEMON) -> int | None: ...
 
+    def timeline_state_at(self, t_ms: int, source: str = DAEMON) -> dict[str, Any] | None: ...
+
+    def timeline_states_between(
+        self, lo_ms: int, hi_ms: int, source: str = DAEMON
+    ) -> dict[int, dict[str, Any]]: ...
+
 
 #: How far before the first day a replay looks for the daemon's start, so the
 #: engine begins where the daemon's did (its state carries over from day to day).
@@ -384,6 +409,7 @@ def recorded_rows(
     The engine's state carries over from one day to the next (which optional
     prompt comes next, a pause until resumed), so the replay begins where the
     daemon started, if that was in the week before; otherwise a day early.
+    `recorded_state` says what the pause model knew at that beginning.
     """
     lo, hi = day_bounds_ms(first, last, tz)
     started = store.timeline_last_before(STARTED, lo + 1, source)
@@ -391,3 +417,21 @@ def recorded_rows(
     if begin is None:
         begin = lo - to_ms(FALLBACK_S)
     return store.timeline_rows(begin, hi + to_ms(AFTER_S), source)
+
+
+def recorded_state(
+    store: TimelineReader, rows: Sequence[Row], source: str = DAEMON
+) -> dict[str, Any] | None:
+    """What the daemon's pause model had learned where `rows` begin (None: nothing kept)."""
+    if not rows:
+        return None
+    return store.timeline_state_at(rows[0].t_ms, source)
+
+
+def recorded_states(
+    store: TimelineReader, rows: Sequence[Row], source: str = DAEMON
+) -> dict[int, dict[str, Any]]:
+    """What the pause model knew at each start in `rows`, by time (see `events_from_rows`)."""
+    if not rows:
+        return {}
+    return store.timeline_states_between(rows[0].t_ms, rows[-1].t_ms, source)

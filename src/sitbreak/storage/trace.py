@@ -3,7 +3,7 @@
 A trace is one JSON object a line, optionally gzip-compressed: an optional
 header ``{"kind": "meta", "version": 1, "tz": "Europe/Berlin"}`` on line 1,
 then events ``{"t": <seconds since the epoch>, "kind": "input"}`` in time
-order (see TRACE-FORMAT.md). `open_trace` reads one, `write_trace` writes one.
+order (see docs/trace-format.md). `open_trace` reads one, `write_trace` writes one.
 
 Reading is on the hot path of ``sitbreak replay`` (a working week is ~100k
 lines), so the per-line loop does the least it can: one C-level JSON parse,
@@ -47,7 +47,7 @@ from sitbreak.core.model import (
     WatchEnd,
     WatchStart,
 )
-from sitbreak.core.run import Stopped
+from sitbreak.core.run import Started, Stopped
 from sitbreak.errors import StorageError, TraceError
 
 #: The trace format version this module writes, and the versions it reads.
@@ -394,7 +394,7 @@ def _first_non_utf8_line(path: Path) -> int | None:
 # ------------------------------------------------------------------ writing
 
 
-def write_trace(path: Path, events: Iterable[Event | Stopped], tz: str | None) -> None:
+def write_trace(path: Path, events: Iterable[Event | Stopped | Started], tz: str | None) -> None:
     """Write a header and `events` to `path`, gzip-compressed if its name ends in .gz.
 
     Only events a trace can hold are accepted (TypeError otherwise): a Tick
@@ -411,7 +411,7 @@ def write_trace(path: Path, events: Iterable[Event | Stopped], tz: str | None) -
         raise StorageError(f"{path}: cannot write trace: {exc.strerror or exc}") from exc
 
 
-def trace_lines(events: Iterable[Event | Stopped], tz: str | None) -> Iterator[str]:
+def trace_lines(events: Iterable[Event | Stopped | Started], tz: str | None) -> Iterator[str]:
     """The header line, then a line for each event (each ending in a newline)."""
     yield json.dumps({"kind": HEADER_KIND, "version": FORMAT_VERSION, "tz": tz}) + "\n"
     for event in events:
@@ -426,7 +426,7 @@ def _busy_end(t: float) -> DesktopBusy:
     return DesktopBusy(t, False)
 
 
-def _event_line(event: Event | Stopped) -> str:
+def _event_line(event: Event | Stopped | Started) -> str:
     kind = EVENT_KINDS.get(type(event))
     extra = ""
     if isinstance(event, DesktopBusy):
