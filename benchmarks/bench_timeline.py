@@ -9,7 +9,8 @@ last input of each 5 s heartbeat, context events as they come, ticks at the
 engine's deadlines), through the daemon's `Recorder`, into a real store,
 flushed once a minute as the daemon does. Then:
 
-- bytes: the timeline table's pages (SQLite's dbstat), per working day (a
+- bytes: the timeline's pages (SQLite's dbstat: the rows, and the pause
+  model's state kept at the start and each midnight), per working day (a
   local day with at least an hour of sitting);
 - `sitbreak replay --week` of one of those recorded weeks, and the same with
   `--config try.toml`, as a subprocess: wall time including start-up (with
@@ -36,7 +37,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sitbreak.core import Activity, Engine, EngineSettings, Event, State, Tick
-from sitbreak.core.days import DayLedger
+from sitbreak.core.days import DayLedger, next_midnight
+from sitbreak.core.run import pause_model_for
 from sitbreak.storage.store import Store
 from sitbreak.storage.timeline import STARTED, STOPPED, Recorder
 from sitbreak.storage.trace import open_trace
@@ -75,17 +77,26 @@ def shifted(events: Iterable[Event], by: float) -> Iterator[Event]:
 
 def record(store: Store, events: Iterable[Event], tz: dt.tzinfo) -> DayLedger:
     """Run `events` through the engine and the daemon's recorder into `store`."""
-    engine = Engine(SETTINGS, tz)
+    model = pause_model_for(SETTINGS)  # the daemon learns break_idle by default
+    engine = Engine(SETTINGS, tz, model)
     rec = Recorder(store, SETTINGS)
+    midnight = 0.0
     ledger = DayLedger(tz, limit_s=SETTINGS.move_after, heeded_within=SETTINGS.heeded_within)
     first = True
     next_flush = 0.0
     last_t = 0.0
     for ev in heartbeats(events):
         if first:
-            rec.marker(STARTED, ev.t)
+            t0 = rec.marker(STARTED, ev.t)
             first = False
             next_flush = ev.t + FLUSH_S
+            midnight = next_midnight(ev.t, tz)
+            if model is not None:  # what the daemon keeps at its start and each midnight
+                store.timeline_state("daemon", round(t0 * 1000), model.to_dict())
+        if ev.t >= midnight:
+            midnight = next_midnight(ev.t, tz)
+            if model is not None:
+                store.timeline_state("daemon", round(ev.t * 1000), model.to_dict())
         if type(ev) is Tick:
             deadline = engine.next_deadline()
             if deadline is None or deadline > ev.t:
@@ -107,7 +118,9 @@ def record(store: Store, events: Iterable[Event], tz: dt.tzinfo) -> DayLedger:
 
 def timeline_bytes(db: Path) -> tuple[int, int]:
     with sqlite3.connect(db) as conn:
-        pages = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name = 'timeline'").fetchone()
+        pages = conn.execute(
+            "SELECT sum(pgsize) FROM dbstat WHERE name IN ('timeline', 'timeline_states')"
+        ).fetchone()
         rows = conn.execute("SELECT count(*) FROM timeline").fetchone()
     return int(pages[0] or 0), int(rows[0])
 

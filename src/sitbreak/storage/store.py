@@ -28,6 +28,7 @@ import sqlite3
 import stat
 import threading
 import time
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -130,11 +131,12 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (source, t)
     ) WITHOUT ROWID;
     -- What the pause model had learned when the daemon started and at each
-    -- midnight (JSON), so a replay starts from where the daemon's engine did.
+    -- midnight (zlib-compressed JSON), so a replay starts from where the
+    -- daemon's engine did.
     CREATE TABLE timeline_states (
         source INTEGER NOT NULL REFERENCES timeline_sources (id),
         t INTEGER NOT NULL,
-        state TEXT NOT NULL,
+        state BLOB NOT NULL,
         PRIMARY KEY (source, t)
     ) WITHOUT ROWID;
     """,
@@ -292,6 +294,15 @@ def _apply_timeline_state(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
         "ON CONFLICT (source, t) DO UPDATE SET state = excluded.state",
         (_source_id(conn, source), t_ms, state),
     )
+
+
+def _unpacked(packed: object) -> dict[str, Any] | None:
+    """A kept state as a dict; None if it is not one (damaged, or from elsewhere)."""
+    try:
+        state = json.loads(zlib.decompress(packed))  # type: ignore[arg-type]
+    except (TypeError, ValueError, zlib.error):
+        return None
+    return state if isinstance(state, dict) else None
 
 
 def _apply_prune(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
@@ -589,7 +600,8 @@ class Store:
 
     def timeline_state(self, source: str, t_ms: int, state: Mapping[str, object]) -> None:
         """Keep what the engine had learned at `t_ms` (the pause model), for replays."""
-        self._queue(_Op("timeline_state", (source, t_ms, json.dumps(state, sort_keys=True))))
+        packed = zlib.compress(json.dumps(state, sort_keys=True).encode(), 9)
+        self._queue(_Op("timeline_state", (source, t_ms, packed)))
 
     def timeline_state_at(self, t_ms: int, source: str = DAEMON) -> dict[str, Any] | None:
         """The state kept last at or before `t_ms`; None if none (or none readable)."""
@@ -598,13 +610,7 @@ class Store:
             "(SELECT id FROM timeline_sources WHERE name = ?) AND t <= ? ORDER BY t DESC LIMIT 1",
             (source, t_ms),
         )
-        if not rows:
-            return None
-        try:
-            state = json.loads(rows[0][0])
-        except (TypeError, ValueError):
-            return None
-        return state if isinstance(state, dict) else None
+        return _unpacked(rows[0][0]) if rows else None
 
     def timeline_states_between(
         self, lo_ms: int, hi_ms: int, source: str = DAEMON
@@ -616,12 +622,9 @@ class Store:
             (source, lo_ms, hi_ms),
         )
         out: dict[int, dict[str, Any]] = {}
-        for t, text in rows:
-            try:
-                state = json.loads(text)
-            except (TypeError, ValueError):
-                continue
-            if isinstance(state, dict):
+        for t, packed in rows:
+            state = _unpacked(packed)
+            if state is not None:
                 out[int(t)] = state
         return out
 
