@@ -192,3 +192,20 @@ def test_tune_with_nothing_recorded_says_so(
     monkeypatch.setenv("SITBREAK_HOME", str(tmp_path / "home"))
     assert main(["tune"]) == 1
     assert "nothing recorded yet" in capsys.readouterr().err
+
+
+def test_a_learned_break_idle_is_shown_with_what_a_fixed_one_would_give_never_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    office = Office(tmp_path)  # no break_idle in the person's file: sitbreak learns it
+    monkeypatch.setenv("SITBREAK_HOME", str(office.home))
+    working_days(office, 3)
+    office.stop()
+    before = office.config_file.read_text()
+    assert main(["tune", "--days", "3650", "--json"]) == 0
+    idle = json.loads(capsys.readouterr().out)["proposals"][0]
+    assert idle["learned"] is True
+    assert "sitbreak learns it from your pauses" in idle["why"]
+    assert main(["tune", "--days", "3650", "--write"]) == 0
+    capsys.readouterr()
+    assert "break_idle" not in office.config_file.read_text().replace(before, "")

@@ -68,6 +68,9 @@ DAEMON: Final = "daemon"
 #: input per heartbeat, at most two heartbeats apart).
 MAX_MERGE_GAP_S: Final = 10.0
 
+#: A daemon started this soon before the last row kept is placed after it.
+RESTART_OVERLAP_MS: Final = 1000
+
 # Row kinds, as stored (small integers: SQLite stores 0 and 1 in no bytes at all).
 INPUT: Final = 0
 LOCK: Final = 1
@@ -186,9 +189,9 @@ class Recorder:
         self.source = source
         self._gap_ms = to_ms(merge_gap_s(settings))
         self._last_ms: int | None = None  # the latest time handed to the engine
-        #: The latest recorded row (or span end): rows go after the ones already
-        #: kept, even those of a daemon that stopped this very millisecond.
-        self._last_row_ms: int | None = self._kept_until(store, source)
+        self._last_row_ms: int | None = None  # the latest recorded row (or span end)
+        #: The last row already kept (a daemon that ran before this one).
+        self._kept_ms = self._kept_until(store, source)
         self._span: list[int] | None = None  # [start_ms, end_ms] of the open span
         self._rows: list[Row] = []
 
@@ -274,6 +277,15 @@ class Recorder:
             t_ms = self._last_ms  # the engine treats a late event as happening now
         if recorded and self._last_row_ms is not None and t_ms <= self._last_row_ms:
             t_ms = self._last_row_ms + 1  # one row per millisecond: rows sort as fed
+        elif (
+            recorded
+            and self._last_row_ms is None
+            and self._kept_ms is not None
+            and 0 <= self._kept_ms - t_ms < RESTART_OVERLAP_MS
+        ):
+            # Restarted within the second the last daemon stopped: after its rows,
+            # not over them. (A clock set back further is followed as it is.)
+            t_ms = self._kept_ms + 1
         self._last_ms = t_ms if self._last_ms is None else max(self._last_ms, t_ms)
         return t_ms
 
