@@ -94,6 +94,7 @@ class Office:
                 Periodic("video", video.poll, 5.0),
                 desktop_busy_check(self.quiet, inbox.put, self.clock),
             ),
+            sinks=(),
             control_path=None,
             summaries_path=None,
             service_notify=lambda *_lines: None,

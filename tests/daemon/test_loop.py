@@ -90,6 +90,7 @@ class Office:
             store=self.store,
             monitors=(),
             periodic=tuple(checks),
+            sinks=(),
             control_path=None,
             summaries_path=self.summaries,
             service_notify=service_notify,

@@ -26,6 +26,7 @@ from sitbreak.daemon.loop import (
     WATCH_POLL_S,
     Daemon,
     Periodic,
+    SessionSink,
     Wiring,
     desktop_busy_check,
 )
@@ -106,6 +107,21 @@ class InstanceLock:
             self._file = None
 
 
+def activitywatch_sinks(config: Config, store: Store) -> tuple[SessionSink, ...]:
+    """The ActivityWatch poster when `[activitywatch] server` is set; none otherwise."""
+    if not config.activitywatch_server:
+        return ()
+    import socket
+
+    from sitbreak.storage.activitywatch_sink import ActivityWatchSink
+
+    sink = ActivityWatchSink(config.activitywatch_server, socket.gethostname(), store=store)
+    log.info(
+        "posting sessions and breaks to ActivityWatch at %s, bucket %s", sink.server, sink.bucket
+    )
+    return (sink,)
+
+
 def lock_path() -> Path:
     return paths.runtime_dir() / "sitbreak.lock"
 
@@ -175,6 +191,7 @@ def build_wiring(
             Periodic("videos", WatchWatcher(IdleInhibitDetector(), emit, clock).poll, WATCH_POLL_S),
             desktop_busy_check(DoNotDisturb(), emit, clock),
         ),
+        sinks=activitywatch_sinks(config, store),
         control_path=socket_path(),
         summaries_path=summaries_log_path(),
         service_notify=sd.notify,
