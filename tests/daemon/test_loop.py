@@ -216,7 +216,7 @@ def test_snooze_holds_prompts_until_it_ends_and_status_says_until_when(tmp_path:
     office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
     office.sit(35 * MIN)
     status = office.ask("snooze", 10 * MIN)
-    assert status["snoozed_until"] == office.clock.now() + 10 * MIN
+    assert status["snoozed_until"] == pytest.approx(office.clock.now() + 10 * MIN, abs=0.01)
     # The move prompt due at 40 min is not "next" before the snooze ends at 45.
     assert status["next_prompt"]["at"] == status["snoozed_until"]
     office.sit(9 * MIN)
@@ -233,7 +233,7 @@ def test_a_shorter_snooze_replaces_a_longer_one_and_the_log_says_so(
     office.ask("snooze", 10 * MIN)
     with caplog.at_level(logging.INFO, logger="sitbreak"):
         status = office.ask("snooze", 1 * MIN)
-    assert status["snoozed_until"] == office.clock.now() + MIN
+    assert status["snoozed_until"] == pytest.approx(office.clock.now() + MIN, abs=0.01)
     assert "prompts snoozed until 09:40 (for 1 min)" in caplog.text
     office.sit(2 * MIN)
     assert [m.kind for m in office.recorder.sent] == ["move", "move"]  # at 30 and 40
