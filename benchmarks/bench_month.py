@@ -205,6 +205,7 @@ def run(days: int, seed: int, home: Path) -> dict[str, Any]:
         monitors=(),
         periodic=(),
         control_path=None,
+        publishers=(),
         service_notify=lambda *_lines: None,
         watchdog_s=None,
     )

@@ -91,6 +91,7 @@ class Office:
             monitors=(),
             periodic=tuple(checks),
             control_path=None,
+            publishers=(),
             summaries_path=self.summaries,
             service_notify=service_notify,
             watchdog_s=watchdog_s,

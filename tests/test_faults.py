@@ -193,6 +193,7 @@ class Desk:
             monitors=(),
             periodic=(),
             control_path=None,
+            publishers=(),
             service_notify=lambda *_lines: None,
             watchdog_s=None,
         )

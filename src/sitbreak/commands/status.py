@@ -1,36 +1,97 @@
 """`sitbreak status|pause|resume|snooze`: ask the running monitor, or tell it.
 
-They talk to `sitbreak run` over its control socket (`sitbreak.daemon.control`).
+They talk to `sitbreak run` over the session bus where it is there, and its
+control socket otherwise (`sitbreak.daemon.client`). `status --format` prints
+what a status bar reads; `--follow` prints a line on every change, driven by
+the D-Bus API's signals (`sitbreak.desktop.dbus_api.follow`).
+
+Kept cheap to import: `sitbreak status`, run by bars every few seconds,
+imports nothing it does not use (benchmarks/bench_startup.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
-from sitbreak.errors import ConfigError
+#: Mirrors sitbreak.daemon.statusbar.FORMATS (a test keeps them equal), so that
+#: building the parser imports nothing.
+BAR_FORMATS = ("waybar", "i3blocks", "i3status-rs", "polybar")
 
 
 def _cmd_control(args: argparse.Namespace) -> int:
     import json
 
-    from sitbreak.daemon import control
+    from sitbreak.daemon import client, control
 
+    fmt = getattr(args, "format", None) or "text"
+    if getattr(args, "follow", False):
+        return _follow(fmt, bool(args.json))
     seconds = getattr(args, "duration", None)
-    response = control.request(args.command, seconds=seconds)
-    if not response.get("ok"):
+    try:
+        response: dict[str, Any] | None = client.ask(args.command, seconds=seconds)
+    except control.DaemonNotRunning:
+        if fmt == "text":
+            raise
+        response = None  # a bar shows "not running" rather than losing its module
+    if response is not None and not response.get("ok"):
         print(f"sitbreak: {response.get('error', 'the daemon refused')}", file=sys.stderr)
         return 1
-    if getattr(args, "json", False):
+    if fmt != "text":
+        print(_bar(fmt, response))
+    elif getattr(args, "json", False):
         print(json.dumps(response))
     else:
+        assert response is not None
         print(control.format_status(response))
+    return 0
+
+
+def _bar(fmt: str, status: dict[str, Any] | None, one_line: bool = False) -> str:
+    import time
+
+    from sitbreak.daemon import statusbar
+    from sitbreak.timezones import resolve_tz
+
+    return statusbar.render(fmt, status, now=time.time(), tz=resolve_tz(None), one_line=one_line)
+
+
+def _follow(fmt: str, as_json: bool) -> int:
+    import json
+
+    from sitbreak.daemon import control
+    from sitbreak.desktop.dbus_api import NotOnBus, follow
+    from sitbreak.errors import SitbreakError
+
+    try:
+        changes = follow()
+        last = None
+        for status in changes:
+            if fmt != "text":
+                line = _bar(fmt, status, one_line=True)
+            elif as_json:
+                line = json.dumps(status if status is not None else {"ok": False, "running": False})
+            elif status is None:
+                line = "sitbreak is not running."
+            else:
+                line = control.format_status(status).replace("\n", " ")
+            if line != last:
+                print(line, flush=True)
+                last = line
+    except NotOnBus as exc:
+        raise SitbreakError(f"status --follow listens on the session bus: {exc}") from None
+    except (OSError, EOFError) as exc:
+        raise SitbreakError(f"status --follow lost the session bus ({exc})") from None
+    except KeyboardInterrupt:
+        return 0
     return 0
 
 
 def _duration(text: str) -> float:
     """A command-line duration ("30m", "1h", "90s", "45"), checked like config values."""
     from sitbreak.config import parse_duration
+    from sitbreak.errors import ConfigError
 
     try:
         seconds = parse_duration(text, "duration")
@@ -44,6 +105,17 @@ def _duration(text: str) -> float:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("status", help="today so far, the current session and the next prompt")
     p.add_argument("--json", action="store_true", help="print the status as JSON")
+    p.add_argument(
+        "--format",
+        choices=("text", *BAR_FORMATS),
+        default="text",
+        help="print what a status bar reads (docs/status-bars.md)",
+    )
+    p.add_argument(
+        "--follow",
+        action="store_true",
+        help="print a line on every change (needs the session bus)",
+    )
     p.set_defaults(func=_cmd_control)
     p = sub.add_parser("pause", help="no prompts for a while (sitting is still measured)")
     p.add_argument(

@@ -12,6 +12,7 @@ directory: only its owner can talk to the daemon). One request per connection:
        {"cmd": "pause"}                      # pause until "resume"
        {"cmd": "resume"}
        {"cmd": "snooze", "seconds": 600}     # push the next prompt back 10 min
+       {"cmd": "break"}                      # "I am taking a break now"
 
 2. the server answers one JSON object on one line, terminated by ``\\n``, and
    closes the connection: ``{"ok": true, ...}`` on success, or
@@ -28,7 +29,7 @@ Rules the server enforces before the daemon sees anything (`parse_request`):
   indefinite one;
 - ``seconds`` is a JSON number, finite, > 0 and at most 7 days
   (`MAX_SECONDS`); ``snooze`` requires it, ``pause`` may omit it (indefinite),
-  ``status`` and ``resume`` must not have it. NaN and Infinity are not JSON and
+  ``status``, ``resume`` and ``break`` must not have it. NaN and Infinity are not JSON and
   are refused as such.
 
 The daemon's handler has the signature ``Callable[[Request], dict]``: it only
@@ -73,7 +74,9 @@ MAX_RESPONSE_BYTES: Final = 1024 * 1024
 MAX_SECONDS: Final = 7 * 24 * 3600.0
 #: How long a client has to send its whole request before the server gives up on it.
 READ_TIMEOUT_S: Final = 2.0
-COMMANDS: Final = frozenset({"status", "pause", "resume", "snooze"})
+#: "break": the person says they are taking a break now (the session ends
+#: after a short idle instead of the full break_idle).
+COMMANDS: Final = frozenset({"status", "pause", "resume", "snooze", "break"})
 
 # Which commands take `seconds`: required, optional or forbidden.
 _SECONDS_REQUIRED: Final = frozenset({"snooze"})
@@ -171,6 +174,14 @@ def parse_request(raw: bytes) -> Request:
         raise ProtocolError(f"invalid JSON: {exc}") from exc
     except RecursionError as exc:  # e.g. 64 KiB of "[": nested too deep for the parser
         raise ProtocolError("invalid JSON: nested too deeply") from exc
+    return request_from_json(body)
+
+
+def request_from_json(body: object) -> Request:
+    """Validate a decoded request (the socket's JSON, or a D-Bus call's arguments) into a `Request`.
+
+    The one place requests are checked, whichever way they arrive.
+    """
     if not isinstance(body, dict):
         raise ProtocolError(f"request must be a JSON object, not {_json_type(body)}")
     unknown = sorted(set(body) - _FIELDS)

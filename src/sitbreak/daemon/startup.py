@@ -120,9 +120,10 @@ def build_wiring(
     Each part is an argument of `Wiring`, which has no defaults, so none can
     be left out by accident: lock and sleep signals, calls, videos, Do Not
     Disturb and full screen, the notifier and its answers, the control
-    socket, the summaries and systemd's notifications.
+    socket, the D-Bus API, the summaries and systemd's notifications.
     """
     from sitbreak.desktop.calls import CallDetector
+    from sitbreak.desktop.dbus_api import MonitorService
     from sitbreak.desktop.edges import CallWatcher, WatchWatcher
     from sitbreak.desktop.lock_sleep import DBusContextMonitor
     from sitbreak.desktop.video import IdleInhibitDetector
@@ -143,6 +144,8 @@ def build_wiring(
             desktop_busy_check(DoNotDisturb(), emit, clock),
         ),
         control_path=socket_path(),
+        # On the session bus where there is one (it says so in the log where not).
+        publishers=(MonitorService(os.environ.get("DBUS_SESSION_BUS_ADDRESS")),),
         summaries_path=summaries_log_path(),
         service_notify=sd.notify,
         watchdog_s=sd.watchdog_s,

@@ -1,0 +1,765 @@
+"""sitbreak on the session bus: `io.github.sitbreak.Monitor1` (docs/dbus-api.md).
+
+The daemon owns the name ``io.github.sitbreak.Monitor1`` and serves one
+object, ``/io/github/sitbreak/Monitor1``, with the interface of the same name
+(`INTROSPECTION_XML`, a copy of docs/io.github.sitbreak.Monitor1.xml):
+properties that say where things stand and emit ``PropertiesChanged`` when
+they change, methods that pause, resume, snooze and take a break, and signals
+for sessions, breaks and prompts.
+
+The service is a transport, like the control socket: a method call becomes
+the control protocol's request (``{"cmd": "pause", "seconds": 1800}``) and
+goes to the daemon's one handler, which checks it with the socket's rules
+(`sitbreak.daemon.control.request_from_json`) and answers on the loop's
+thread. Properties are the status document (`sitbreak status --json`) in
+D-Bus types (`properties_from_status`), sent only when they change, from the
+loop's own turns: no thread here ever wakes up by itself.
+
+Spoken with jeepney, like every other D-Bus conversation sitbreak has. The
+client half (`BusClient`, `follow`) is what `sitbreak status|pause|...` and
+`sitbreak status --follow` use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import os
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Final
+
+from sitbreak.core import BreakTaken, Output, PromptDue, SessionEnded, SessionStarted
+from sitbreak.desktop.dbus import HAVE_JEEPNEY, PROPERTIES, _reason
+
+if HAVE_JEEPNEY:
+    from jeepney import (
+        DBusAddress,
+        DBusErrorResponse,
+        HeaderFields,
+        MatchRule,
+        Message,
+        MessageFlag,
+        MessageType,
+        message_bus,
+        new_error,
+        new_method_call,
+        new_method_return,
+        new_signal,
+    )
+
+log = logging.getLogger("sitbreak.dbus_api")
+
+BUS_NAME: Final = "io.github.sitbreak.Monitor1"
+INTERFACE: Final = BUS_NAME
+OBJECT_PATH: Final = "/io/github/sitbreak/Monitor1"
+#: Errors the service answers with.
+ERROR_INVALID_ARGS: Final = "org.freedesktop.DBus.Error.InvalidArgs"
+ERROR_FAILED: Final = "io.github.sitbreak.Monitor1.Error.Failed"
+_UNKNOWN_METHOD: Final = "org.freedesktop.DBus.Error.UnknownMethod"
+_UNKNOWN_OBJECT: Final = "org.freedesktop.DBus.Error.UnknownObject"
+_UNKNOWN_PROPERTY: Final = "org.freedesktop.DBus.Error.UnknownProperty"
+_UNKNOWN_INTERFACE: Final = "org.freedesktop.DBus.Error.UnknownInterface"
+_READ_ONLY: Final = "org.freedesktop.DBus.Error.PropertyReadOnly"
+_INTROSPECTABLE: Final = "org.freedesktop.DBus.Introspectable"
+_PEER: Final = "org.freedesktop.DBus.Peer"
+#: RequestName's answers (the D-Bus specification).
+_PRIMARY_OWNER: Final = 1
+_NAME_FLAG_DO_NOT_QUEUE: Final = 4
+#: How long a client waits for the daemon's answer (the daemon's loop answers within 3 s).
+CLIENT_TIMEOUT_S: Final = 5.0
+AUTH_TIMEOUT_S: Final = 2.0
+
+#: A method's D-Bus name and the control command it is.
+METHODS: Final = {
+    "Pause": "pause",
+    "Resume": "resume",
+    "Snooze": "snooze",
+    "TakingABreak": "break",
+}
+#: D-Bus number types a duration may arrive as (busctl and gdbus make ints
+#: easily; the interface says "d"). The value is then checked like the socket's.
+_NUMBER_SIGNATURES: Final = frozenset("ynqiuxtd")
+
+INTROSPECTION_XML: Final = """\
+<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">
+<!--
+  io.github.sitbreak.Monitor1: sitbreak's sitting-time monitor on the session bus.
+  Bus name io.github.sitbreak.Monitor1, object /io/github/sitbreak/Monitor1.
+  Times are seconds since the Unix epoch (UTC); 0 means "none". Durations are seconds.
+  See docs/dbus-api.md.
+-->
+<node name="/io/github/sitbreak/Monitor1">
+  <interface name="io.github.sitbreak.Monitor1">
+    <!-- sitting, idle, away, locked or suspended. -->
+    <property name="State" type="s" access="read"/>
+    <!-- When the open sitting session started; 0 outside a session. -->
+    <property name="SessionStart" type="d" access="read"/>
+    <!-- Seconds seated in the open session; 0 outside one. It grows all the
+         time: PropertiesChanged carries it when its whole minute changes and
+         with every other change (SessionStart gives the exact figure). -->
+    <property name="SeatedSeconds" type="d" access="read"/>
+    <!-- The sitting limit: seconds of sitting before the first move prompt
+         ([prompts] move_after). SeatedSeconds / SittingLimit is how far in. -->
+    <property name="SittingLimit" type="d" access="read"/>
+    <!-- When the next prompt is due (it may be due already and held, while
+         paused, snoozed or in quiet hours); 0 when none is scheduled. -->
+    <property name="NextPromptAt" type="d" access="read"/>
+    <!-- move, posture, stretch, hydrate, breathe or eyes; "" when none. -->
+    <property name="NextPromptKind" type="s" access="read"/>
+    <property name="Paused" type="b" access="read"/>
+    <!-- When a pause ends; 0 when not paused or paused until Resume. -->
+    <property name="PausedUntil" type="d" access="read"/>
+    <!-- When a snooze ends; 0 when not snoozed. -->
+    <property name="SnoozedUntil" type="d" access="read"/>
+    <property name="InCall" type="b" access="read"/>
+    <property name="Watching" type="b" access="read"/>
+    <!-- Today's figures, as `sitbreak status - -json` gives them under "today":
+         sitting_s, sessions, longest_session_s, breaks, prompts,
+         prompts_heeded, ... (a key that has no value today is left out). -->
+    <property name="Today" type="a{sv}" access="read"/>
+
+    <!-- No prompts for `seconds` (0: until Resume); sitting is still measured.
+         At most 7 days; negative, NaN or longer is InvalidArgs. -->
+    <method name="Pause">
+      <arg name="seconds" type="d" direction="in"/>
+    </method>
+    <method name="Resume"/>
+    <!-- Put the next prompts off by `seconds` (more than 0, at most 7 days). -->
+    <method name="Snooze">
+      <arg name="seconds" type="d" direction="in"/>
+    </method>
+    <!-- The person is taking a break now: the session ends after a short stillness. -->
+    <method name="TakingABreak"/>
+    <!-- The whole status as JSON: the document `sitbreak status - -json` prints. -->
+    <method name="GetStatus">
+      <arg name="status" type="s" direction="out"/>
+    </method>
+
+    <signal name="SessionStarted">
+      <arg name="start" type="d"/>
+    </signal>
+    <!-- cause: idle, locked, suspended, break_now, shutdown, ... -->
+    <signal name="SessionEnded">
+      <arg name="start" type="d"/>
+      <arg name="end" type="d"/>
+      <arg name="cause" type="s"/>
+    </signal>
+    <signal name="BreakTaken">
+      <arg name="start" type="d"/>
+      <arg name="end" type="d"/>
+      <arg name="cause" type="s"/>
+    </signal>
+    <!-- A prompt was shown: its kind, when, how long the person had sat, its level (1, 2, ...). -->
+    <signal name="PromptDue">
+      <arg name="kind" type="s"/>
+      <arg name="at" type="d"/>
+      <arg name="seated_seconds" type="d"/>
+      <arg name="level" type="u"/>
+    </signal>
+  </interface>
+  <interface name="org.freedesktop.DBus.Properties">
+    <method name="Get">
+      <arg name="interface_name" type="s" direction="in"/>
+      <arg name="property_name" type="s" direction="in"/>
+      <arg name="value" type="v" direction="out"/>
+    </method>
+    <method name="GetAll">
+      <arg name="interface_name" type="s" direction="in"/>
+      <arg name="properties" type="a{sv}" direction="out"/>
+    </method>
+    <method name="Set">
+      <arg name="interface_name" type="s" direction="in"/>
+      <arg name="property_name" type="s" direction="in"/>
+      <arg name="value" type="v" direction="in"/>
+    </method>
+    <signal name="PropertiesChanged">
+      <arg name="interface_name" type="s"/>
+      <arg name="changed_properties" type="a{sv}"/>
+      <arg name="invalidated_properties" type="as"/>
+    </signal>
+  </interface>
+  <interface name="org.freedesktop.DBus.Introspectable">
+    <method name="Introspect">
+      <arg name="xml_data" type="s" direction="out"/>
+    </method>
+  </interface>
+  <interface name="org.freedesktop.DBus.Peer">
+    <method name="Ping"/>
+    <method name="GetMachineId">
+      <arg name="machine_uuid" type="s" direction="out"/>
+    </method>
+  </interface>
+</node>
+"""
+
+#: Property name -> its D-Bus signature, in the order the interface lists them.
+PROPERTY_TYPES: Final = {
+    "State": "s",
+    "SessionStart": "d",
+    "SeatedSeconds": "d",
+    "SittingLimit": "d",
+    "NextPromptAt": "d",
+    "NextPromptKind": "s",
+    "Paused": "b",
+    "PausedUntil": "d",
+    "SnoozedUntil": "d",
+    "InCall": "b",
+    "Watching": "b",
+    "Today": "a{sv}",
+}
+
+Properties = dict[str, Any]
+
+
+# ------------------------------------------------------------ status <-> properties
+
+
+def _time(value: object) -> float:
+    """An epoch time or None as a D-Bus double (0: none)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return 0.0
+
+
+def _variant(value: object) -> tuple[str, Any] | None:
+    """A JSON value as a D-Bus variant; None for what has no D-Bus form (null)."""
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, int):
+        return ("x", value)
+    if isinstance(value, float):
+        return ("d", value)
+    if isinstance(value, str):
+        return ("s", value)
+    if isinstance(value, Mapping):
+        return ("a{sv}", _variant_dict(value))
+    return None
+
+
+def _variant_dict(values: Mapping[str, object]) -> dict[str, tuple[str, Any]]:
+    out = {}
+    for key, value in values.items():
+        v = _variant(value)
+        if v is not None:
+            out[str(key)] = v
+    return out
+
+
+def properties_from_status(status: Mapping[str, Any]) -> Properties:
+    """The status document (`sitbreak status --json`) as the interface's property values."""
+    session = status.get("session") or {}
+    upcoming = status.get("next_prompt") or {}
+    today = status.get("today") or {}
+    return {
+        "State": str(status.get("state", "")),
+        "SessionStart": _time(session.get("start")),
+        "SeatedSeconds": max(0.0, _time(session.get("seated_s"))),
+        "SittingLimit": _time(status.get("sitting_limit_s")),
+        "NextPromptAt": _time(upcoming.get("at")),
+        "NextPromptKind": str(upcoming.get("kind", "")),
+        "Paused": bool(status.get("paused")),
+        "PausedUntil": _time(status.get("paused_until")),
+        "SnoozedUntil": _time(status.get("snoozed_until")),
+        "InCall": bool(status.get("in_call")),
+        "Watching": bool(status.get("watching")),
+        "Today": _variant_dict(today),
+    }
+
+
+def _plain(value: Any) -> Any:
+    """A received variant's value with the variants inside it unwrapped."""
+    if isinstance(value, dict):
+        return {k: _plain(v[1] if _is_variant(v) else v) for k, v in value.items()}
+    return value
+
+
+def _is_variant(value: object) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
+
+
+def status_from_properties(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The properties (as received, variants unwrapped) back as a status document,
+    the part of it the properties carry: what status-bar modules show."""
+
+    def when(name: str) -> float | None:
+        value = props.get(name)
+        return float(value) if isinstance(value, int | float) and value > 0 else None
+
+    start = when("SessionStart")
+    session = None
+    if start is not None:
+        session = {"start": start, "seated_s": float(props.get("SeatedSeconds") or 0.0)}
+    upcoming = None
+    if props.get("NextPromptKind"):
+        upcoming = {"kind": str(props["NextPromptKind"]), "at": when("NextPromptAt")}
+    today = props.get("Today")
+    return {
+        "ok": True,
+        "state": str(props.get("State") or "unknown"),
+        "paused": bool(props.get("Paused")),
+        "paused_until": when("PausedUntil"),
+        "snoozed_until": when("SnoozedUntil"),
+        "sitting_limit_s": float(props.get("SittingLimit") or 0.0),
+        "session": session,
+        "next_prompt": upcoming,
+        "today": _plain(today) if isinstance(today, dict) else None,
+        "in_call": bool(props.get("InCall")),
+        "watching": bool(props.get("Watching")),
+    }
+
+
+def changed_properties(
+    before: Properties, before_now: float, after: Properties, now: float
+) -> dict[str, tuple[str, Any]]:
+    """What PropertiesChanged should carry going from `before` (published at
+    `before_now`) to `after` (at `now`).
+
+    SeatedSeconds grows all the time: it counts as changed when its whole
+    minute does, and travels with any other change. A prompt that is due
+    already and held has NextPromptAt "now" on every turn: still the same.
+    """
+    names = [n for n in after if n not in _MOVING and after[n] != before.get(n)]
+    at_before, at_after = before.get("NextPromptAt", 0.0), after["NextPromptAt"]
+    held_before = 0 < at_before <= before_now
+    held_after = 0 < at_after <= now
+    if at_before != at_after and not (held_before and held_after):
+        names.append("NextPromptAt")
+    if names or after["SeatedSeconds"] // 60 != before.get("SeatedSeconds", 0.0) // 60:
+        names.append("SeatedSeconds")
+    return {n: (PROPERTY_TYPES[n], after[n]) for n in PROPERTY_TYPES if n in names}
+
+
+#: Properties whose value moves with the clock; changed_properties judges them itself.
+_MOVING: Final = frozenset({"SeatedSeconds", "NextPromptAt"})
+
+
+def _output_signal(output: Output) -> tuple[str, str, tuple[Any, ...]] | None:
+    """The signal (member, signature, body) an engine output is announced with."""
+    if isinstance(output, SessionStarted):
+        return ("SessionStarted", "d", (float(output.t),))
+    if isinstance(output, SessionEnded):
+        return ("SessionEnded", "dds", (float(output.start), float(output.end), output.cause.value))
+    if isinstance(output, BreakTaken):
+        return ("BreakTaken", "dds", (float(output.start), float(output.end), output.cause.value))
+    if isinstance(output, PromptDue):
+        return (
+            "PromptDue",
+            "sddu",
+            (output.kind.value, float(output.t), float(output.seated_s), max(0, int(output.level))),
+        )
+    return None
+
+
+# ------------------------------------------------------------ the service
+
+
+def _wire_request(member: str, msg: Message) -> dict[str, Any] | str:
+    """A method call as a control request, or why it cannot be one (InvalidArgs)."""
+    cmd = METHODS[member]
+    signature = msg.header.fields.get(HeaderFields.signature, "")
+    takes_seconds = member in ("Pause", "Snooze")
+    if not takes_seconds:
+        if signature:
+            return f"{member} takes no arguments, got signature {signature!r}"
+        return {"cmd": cmd}
+    if len(signature) != 1 or signature not in _NUMBER_SIGNATURES:
+        return f"{member} takes one number of seconds (signature 'd'), got signature {signature!r}"
+    (seconds,) = msg.body
+    if member == "Pause" and seconds == 0:
+        return {"cmd": cmd}  # 0: until Resume
+    return {"cmd": cmd, "seconds": seconds}
+
+
+class MonitorService:
+    """The daemon's side: owns `BUS_NAME` on the session bus and serves `OBJECT_PATH`.
+
+    One thread reads the bus, blocked until a message comes; `publish` sends
+    from the daemon's loop thread (jeepney's threading connection locks its
+    sends). A missing or lost bus is logged once and leaves the daemon as it
+    was, without this API.
+    """
+
+    name = "the D-Bus API"
+
+    def __init__(self, address: str | None) -> None:
+        self._address = address
+        self._conn: Any = None
+        self._thread: threading.Thread | None = None
+        self._handler: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+        self._lock = threading.Lock()
+        self._props: Properties | None = None  # what was last sent (or would have been)
+        self._props_at = 0.0
+        self._machine_id: str | None = None
+
+    # -- lifecycle
+
+    def start(self, handler: Callable[[Mapping[str, Any]], dict[str, Any]]) -> None:
+        self._handler = handler
+        if not HAVE_JEEPNEY:
+            log.info("no D-Bus API: jeepney is not installed")
+            return
+        if not self._address:
+            log.info("no D-Bus API: no session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+            return
+        from jeepney.io.threading import open_dbus_connection
+
+        try:
+            conn = open_dbus_connection(self._address, auth_timeout=AUTH_TIMEOUT_S)
+        except Exception as exc:  # a missing bus shows up as many exception types
+            log.warning("no D-Bus API: cannot reach the session bus (%s)", _reason(exc))
+            return
+        try:
+            early = self._request_name(conn)
+        except Exception as exc:
+            log.warning("no D-Bus API: asking for %s failed (%s)", BUS_NAME, _reason(exc))
+            conn.close()
+            return
+        if early is None:
+            conn.close()
+            return
+        self._conn = conn
+        self._thread = threading.Thread(
+            target=self._serve, args=(conn, early), name="sitbreak-dbus-api", daemon=True
+        )
+        self._thread.start()
+        log.info("serving %s on the session bus", BUS_NAME)
+
+    def _request_name(self, conn: Any) -> list[Message] | None:
+        """Own BUS_NAME; the messages that came before the answer, or None if it is taken."""
+        msg = message_bus.RequestName(BUS_NAME, _NAME_FLAG_DO_NOT_QUEUE)
+        serial = next(conn.outgoing_serial)
+        conn.send(msg, serial=serial)
+        early: list[Message] = []
+        while True:
+            reply = conn.receive(timeout=CLIENT_TIMEOUT_S)
+            if reply.header.fields.get(HeaderFields.reply_serial) != serial:
+                early.append(reply)  # a call queued for us by activation, say
+                continue
+            if reply.header.message_type == MessageType.error:
+                raise DBusErrorResponse(reply)
+            if reply.body[0] != _PRIMARY_OWNER:
+                log.warning(
+                    "no D-Bus API: %s already has an owner on this bus (another sitbreak?)",
+                    BUS_NAME,
+                )
+                return None
+            return early
+
+    def stop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        with contextlib.suppress(OSError):
+            conn.close()  # interrupts the reading thread
+        if self._thread is not None:
+            self._thread.join(2.0)
+            self._thread = None
+
+    # -- the loop's side
+
+    def publish(self, now: float, status: Mapping[str, Any], outputs: Sequence[Output]) -> None:
+        props = properties_from_status(status)
+        with self._lock:
+            before, before_now = self._props, self._props_at
+            self._props, self._props_at = props, now
+        conn = self._conn
+        if conn is None:
+            return
+        try:
+            for output in outputs:
+                sig = _output_signal(output)
+                if sig is not None:
+                    conn.send(new_signal(self._emitter(INTERFACE), sig[0], sig[1], sig[2]))
+            changed = {} if before is None else changed_properties(before, before_now, props, now)
+            if changed:
+                conn.send(
+                    new_signal(
+                        self._emitter(PROPERTIES),
+                        "PropertiesChanged",
+                        "sa{sv}as",
+                        (INTERFACE, changed, []),
+                    )
+                )
+        except OSError as exc:
+            self._lost(exc)
+
+    @staticmethod
+    def _emitter(interface: str) -> DBusAddress:
+        return DBusAddress(OBJECT_PATH, interface=interface)
+
+    def _lost(self, exc: BaseException) -> None:
+        if self._conn is not None:
+            log.warning(
+                "lost the session bus (%s): the D-Bus API is off until sitbreak restarts",
+                _reason(exc),
+            )
+            self._conn = None
+
+    # -- the bus thread
+
+    def _serve(self, conn: Any, early: list[Message]) -> None:
+        from jeepney.io.threading import ReceiveStopped
+
+        for msg in early:
+            self._dispatch(conn, msg)
+        while True:
+            try:
+                msg = conn.receive()
+            except ReceiveStopped:
+                return
+            except Exception as exc:  # EOF, reset: the bus went away
+                self._lost(exc)
+                return
+            try:
+                self._dispatch(conn, msg)
+            except OSError as exc:
+                self._lost(exc)
+                return
+            except Exception:  # a bug of ours: answer nothing, keep serving
+                log.exception("D-Bus API: failed on a message")
+
+    def _dispatch(self, conn: Any, msg: Message) -> None:
+        if msg.header.message_type != MessageType.method_call:
+            return
+        reply = self._answer(msg)
+        if not msg.header.flags & MessageFlag.no_reply_expected:
+            conn.send(reply)
+
+    def _answer(self, msg: Message) -> Message:
+        fields = msg.header.fields
+        path = fields.get(HeaderFields.path, "")
+        interface = fields.get(HeaderFields.interface)
+        member = fields.get(HeaderFields.member, "")
+        if interface == _INTROSPECTABLE and member == "Introspect":
+            xml = _introspect(path)
+            if xml is not None:
+                return new_method_return(msg, "s", (xml,))
+        if interface in (_PEER, None) and member == "Ping":
+            return new_method_return(msg)
+        if interface in (_PEER, None) and member == "GetMachineId":
+            return new_method_return(msg, "s", (self._get_machine_id(),))
+        if path != OBJECT_PATH:
+            return new_error(msg, _UNKNOWN_OBJECT, "s", (f"no object at {path}",))
+        if interface == PROPERTIES:
+            return self._properties_call(msg, member)
+        if interface in (INTERFACE, None) and member in METHODS:
+            return self._method_call(msg, member)
+        if interface in (INTERFACE, None) and member == "GetStatus":
+            return self._get_status(msg)
+        return new_error(
+            msg, _UNKNOWN_METHOD, "s", (f"no method {interface}.{member} on {OBJECT_PATH}",)
+        )
+
+    def _ask(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        if self._handler is None:
+            return {"ok": False, "error": "sitbreak is not ready"}
+        return self._handler(body)
+
+    def _method_call(self, msg: Message, member: str) -> Message:
+        request = _wire_request(member, msg)
+        if isinstance(request, str):
+            return new_error(msg, ERROR_INVALID_ARGS, "s", (request,))
+        response = self._ask(request)
+        if not response.get("ok"):
+            name = ERROR_INVALID_ARGS if response.get("invalid") else ERROR_FAILED
+            return new_error(msg, name, "s", (str(response.get("error", "refused")),))
+        return new_method_return(msg)
+
+    def _get_status(self, msg: Message) -> Message:
+        if msg.header.fields.get(HeaderFields.signature, ""):
+            return new_error(msg, ERROR_INVALID_ARGS, "s", ("GetStatus takes no arguments",))
+        response = self._ask({"cmd": "status"})
+        if not response.get("ok"):
+            return new_error(msg, ERROR_FAILED, "s", (str(response.get("error", "refused")),))
+        return new_method_return(msg, "s", (json.dumps(response, allow_nan=False),))
+
+    def _properties_call(self, msg: Message, member: str) -> Message:
+        signature = msg.header.fields.get(HeaderFields.signature, "")
+        with self._lock:
+            props = self._props
+        if member == "GetAll" and signature == "s":
+            (iface,) = msg.body
+            if iface not in (INTERFACE, ""):
+                return new_method_return(msg, "a{sv}", ({},))
+            values = {} if props is None else {n: (PROPERTY_TYPES[n], props[n]) for n in props}
+            return new_method_return(msg, "a{sv}", (values,))
+        if member == "Get" and signature == "ss":
+            iface, name = msg.body
+            if iface not in (INTERFACE, ""):
+                return new_error(msg, _UNKNOWN_INTERFACE, "s", (f"no interface {iface}",))
+            if name not in PROPERTY_TYPES:
+                return new_error(msg, _UNKNOWN_PROPERTY, "s", (f"no property {name}",))
+            if props is None:
+                return new_error(msg, ERROR_FAILED, "s", ("sitbreak is starting",))
+            return new_method_return(msg, "v", ((PROPERTY_TYPES[name], props[name]),))
+        if member == "Set":
+            return new_error(msg, _READ_ONLY, "s", ("every property of sitbreak is read-only",))
+        return new_error(
+            msg, ERROR_INVALID_ARGS, "s", (f"{PROPERTIES}.{member} with signature {signature!r}",)
+        )
+
+    def _get_machine_id(self) -> str:
+        if self._machine_id is None:
+            for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+                try:
+                    with open(path) as f:
+                        self._machine_id = f.read().strip()
+                    break
+                except OSError:
+                    continue
+            else:
+                self._machine_id = ""
+        return self._machine_id
+
+
+def _introspect(path: str) -> str | None:
+    """Our object's XML, or the nodes leading to it so tools can walk the tree."""
+    if path == OBJECT_PATH:
+        return INTROSPECTION_XML
+    parts = [p for p in OBJECT_PATH.split("/") if p]
+    here = [p for p in path.split("/") if p]
+    if here == parts[: len(here)] and len(here) < len(parts):
+        child = parts[len(here)]
+        return (
+            '<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"\n'
+            ' "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">\n'
+            f'<node><node name="{child}"/></node>\n'
+        )
+    return None
+
+
+# ------------------------------------------------------------ the client
+
+
+class NotOnBus(Exception):
+    """No session bus, or no sitbreak on it: the caller falls back or says so."""
+
+
+class BusClient:
+    """A blocking connection to the session bus, for sitbreak's own commands."""
+
+    def __init__(self, address: str | None = None) -> None:
+        address = os.environ.get("DBUS_SESSION_BUS_ADDRESS") if address is None else address
+        if not HAVE_JEEPNEY:
+            raise NotOnBus("jeepney is not installed")
+        if not address:
+            raise NotOnBus("no session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+        from jeepney.io.blocking import open_dbus_connection
+
+        try:
+            self.conn = open_dbus_connection(address, auth_timeout=AUTH_TIMEOUT_S)
+        except Exception as exc:
+            raise NotOnBus(f"cannot reach the session bus ({_reason(exc)})") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> BusClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def call(
+        self,
+        member: str,
+        signature: str | None = None,
+        body: tuple[Any, ...] = (),
+        *,
+        interface: str = INTERFACE,
+        auto_start: bool = False,
+    ) -> tuple[Any, ...]:
+        """Call a method on sitbreak's object; NotOnBus when sitbreak is not on the bus."""
+        address = DBusAddress(OBJECT_PATH, BUS_NAME, interface)
+        msg = new_method_call(address, member, signature, body)
+        if not auto_start:
+            msg.header.flags |= MessageFlag.no_auto_start
+        reply = self.conn.send_and_get_reply(msg, timeout=CLIENT_TIMEOUT_S)
+        if reply.header.message_type == MessageType.error:
+            name = reply.header.fields.get(HeaderFields.error_name, "")
+            if name in (
+                "org.freedesktop.DBus.Error.ServiceUnknown",
+                "org.freedesktop.DBus.Error.NameHasNoOwner",
+            ):
+                raise NotOnBus(f"{BUS_NAME} is not on the session bus")
+            raise DBusErrorResponse(reply)
+        body_: tuple[Any, ...] = reply.body
+        return body_
+
+    def request(self, cmd: str, seconds: float | None = None) -> dict[str, Any]:
+        """The control protocol's request, over the bus; answers as `control.request` does."""
+        member = {v: k for k, v in METHODS.items()}.get(cmd)
+        try:
+            if member in ("Pause", "Snooze"):
+                self.call(member, "d", (0.0 if seconds is None else float(seconds),))
+            elif member is not None:
+                self.call(member)
+            (text,) = self.call("GetStatus")
+        except DBusErrorResponse as exc:
+            message = exc.data[0] if exc.data and isinstance(exc.data[0], str) else exc.name
+            return {"ok": False, "error": message}
+        status: dict[str, Any] = json.loads(text)
+        return status
+
+    def get_all(self) -> dict[str, Any]:
+        (values,) = self.call("GetAll", "s", (INTERFACE,), interface=PROPERTIES)
+        return {name: value[1] for name, value in values.items()}
+
+
+def follow(address: str | None = None) -> Iterator[dict[str, Any] | None]:
+    """The status each time it changes: a status document (from the properties),
+    or None while sitbreak is not on the bus. Driven by signals only; a daemon
+    that restarts is picked up again when it takes its name back."""
+    client = BusClient(address)
+    conn = client.conn
+    changes = MatchRule(
+        type="signal",
+        interface=PROPERTIES,
+        member="PropertiesChanged",
+        path=OBJECT_PATH,
+    )
+    changes.add_arg_condition(0, INTERFACE)
+    owner = MatchRule(
+        type="signal",
+        sender="org.freedesktop.DBus",
+        interface="org.freedesktop.DBus",
+        member="NameOwnerChanged",
+        path="/org/freedesktop/DBus",
+    )
+    owner.add_arg_condition(0, BUS_NAME)
+    for rule in (changes, owner):
+        conn.send_and_get_reply(message_bus.AddMatch(rule), timeout=CLIENT_TIMEOUT_S)
+    try:
+        props: dict[str, Any] | None
+        try:
+            props = client.get_all()
+        except NotOnBus:
+            props = None
+        yield None if props is None else status_from_properties(props)
+        while True:
+            msg = conn.receive()
+            fields = msg.header.fields
+            if msg.header.message_type != MessageType.signal:
+                continue
+            member = fields.get(HeaderFields.member)
+            if member == "NameOwnerChanged" and len(msg.body) == 3:
+                _name, _old, new = msg.body
+                if not new:
+                    props = None
+                    yield None
+                else:
+                    try:
+                        props = client.get_all()
+                    except NotOnBus:
+                        continue
+                    yield status_from_properties(props)
+            elif member == "PropertiesChanged" and props is not None:
+                _iface, changed, _invalidated = msg.body
+                props.update({name: value[1] for name, value in changed.items()})
+                yield status_from_properties(props)
+    finally:
+        client.close()

@@ -1,0 +1,323 @@
+"""The D-Bus API against the real `sitbreak run`: busctl and gdbus on a private bus.
+
+The daemon is a subprocess on Xvfb and a private dbus-daemon, as the user
+service runs it; the calls come from the desktop's own tools (busctl, gdbus,
+dbus-monitor), not from sitbreak's client, so what is tested is what other
+programs meet. docs/dbus-api.md is the contract.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from desktop import FAST_DAEMON_CONFIG, Desktop, desktop, require_tool, wait_for
+from sitbreak.desktop.dbus_api import BUS_NAME, INTERFACE, INTROSPECTION_XML, OBJECT_PATH
+
+pytestmark = pytest.mark.desktop
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Running:
+    desk: Desktop
+    proc: subprocess.Popen[str]
+    home: Path
+    env: dict[str, str]
+
+    def busctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["busctl", "--user", "--json=short", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=check,
+        )
+
+    def call(self, member: str, *sig_and_args: str, check: bool = True) -> str:
+        res = self.busctl(
+            "call", BUS_NAME, OBJECT_PATH, INTERFACE, member, *sig_and_args, check=False
+        )
+        if check:
+            assert res.returncode == 0, res.stderr
+        return res.stdout if res.returncode == 0 else res.stderr
+
+    def prop(self, name: str) -> object:
+        out = self.busctl("get-property", BUS_NAME, OBJECT_PATH, INTERFACE, name).stdout
+        return json.loads(out)["data"]
+
+    def sitbreak(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "sitbreak", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=check,
+        )
+
+
+def start_daemon(d: Desktop, home: Path, config: Path) -> subprocess.Popen[str]:
+    env = dict(d.env, SITBREAK_HOME=str(home))
+    env.pop("SITBREAK_CONFIG", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "sitbreak", "run", "--config", str(config), "--notify", "log"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def owns_name(env: dict[str, str]) -> bool:
+    res = subprocess.run(
+        ["busctl", "--user", "status", BUS_NAME],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return res.returncode == 0
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[Running]:
+    require_tool("busctl", "gdbus", "dbus-monitor")
+    home = tmp_path / "home"
+    config = tmp_path / "config.toml"
+    config.write_text(FAST_DAEMON_CONFIG)
+    with desktop(with_dunst=False) as d:
+        env = dict(d.env, SITBREAK_HOME=str(home))
+        env.pop("SITBREAK_CONFIG", None)
+        # busctl --user finds the bus through this variable, as gdbus does.
+        proc = start_daemon(d, home, config)
+        try:
+            wait_for(
+                lambda: owns_name(env) or proc.poll() is not None,
+                timeout=20,
+                what=f"the daemon to own {BUS_NAME}",
+            )
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            yield Running(d, proc, home, env)
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+def test_the_introspection_in_docs_is_what_the_daemon_serves(running: Running) -> None:
+    served = subprocess.run(
+        [
+            "gdbus",
+            "call",
+            "--session",
+            "--dest",
+            BUS_NAME,
+            "--object-path",
+            OBJECT_PATH,
+            "--method",
+            "org.freedesktop.DBus.Introspectable.Introspect",
+        ],
+        env=running.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "io.github.sitbreak.Monitor1" in served and "PropertiesChanged" in served
+    assert (ROOT / "docs" / "io.github.sitbreak.Monitor1.xml").read_text() == INTROSPECTION_XML
+    # busctl reads the same XML and lists every member the docs promise.
+    listed = running.busctl("introspect", BUS_NAME, OBJECT_PATH, INTERFACE).stdout
+    members = {row["name"] for row in json.loads(listed)} if listed.startswith("[") else set()
+    if not members:  # busctl's --json is ignored by introspect on some versions
+        members = {line.split()[0].lstrip(".") for line in listed.splitlines()[1:] if line}
+    for name in ("Pause", "Resume", "Snooze", "TakingABreak", "GetStatus", "State", "Today"):
+        assert name in members, listed
+    # Tools walking the tree from / find the object.
+    root = running.busctl("tree", BUS_NAME).stdout
+    assert OBJECT_PATH in root
+
+
+def test_properties_say_where_things_stand(running: Running) -> None:
+    d = running.desk
+    for i in range(4):
+        d.xdotool("mousemove", str(100 + 30 * i), str(200 + 10 * i))
+        time.sleep(1.2)
+    wait_for(lambda: running.prop("State") == "sitting", timeout=15, what="State to be sitting")
+    start = running.prop("SessionStart")
+    assert isinstance(start, float) and abs(start - time.time()) < 60
+    assert running.prop("SittingLimit") == 8.0  # move_after in the fast config
+    assert running.prop("Paused") is False
+    assert running.prop("NextPromptKind") in ("posture", "move")
+    today = running.prop("Today")
+    assert isinstance(today, dict) and today["sessions"]["data"] == 1
+    # The same figures as `sitbreak status --json`, which now goes over the bus.
+    status = json.loads(running.sitbreak("status", "--json").stdout)
+    assert status["state"] == "sitting"
+    assert status["session"]["start"] == pytest.approx(start)
+
+
+def test_pause_resume_snooze_and_a_break_are_seen_as_property_changes(running: Running) -> None:
+    monitor = subprocess.Popen(
+        [
+            "dbus-monitor",
+            "--session",
+            f"type='signal',sender='{BUS_NAME}',path='{OBJECT_PATH}'",
+        ],
+        env=running.env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    seen: list[str] = []
+    try:
+        time.sleep(0.5)  # dbus-monitor registers its match
+        running.call("Pause", "d", "1800")
+        wait_for(lambda: running.prop("Paused") is True, what="Paused to be true")
+        until = running.prop("PausedUntil")
+        assert isinstance(until, float) and until == pytest.approx(time.time() + 1800, abs=30)
+        # The CLI sees it too, over the bus.
+        assert "Paused until" in running.sitbreak("status").stdout
+        running.call("Resume")
+        wait_for(lambda: running.prop("Paused") is False, what="Paused to be false")
+        running.call("Snooze", "u", "600")  # any number type is taken
+        snoozed = running.prop("SnoozedUntil")
+        assert isinstance(snoozed, float) and snoozed == pytest.approx(time.time() + 600, abs=30)
+        running.call("Pause", "d", "0")  # 0: until Resume
+        assert running.prop("Paused") is True and running.prop("PausedUntil") == 0.0
+        running.call("Resume")
+        running.call("TakingABreak")
+    finally:
+        time.sleep(1.0)
+        monitor.terminate()
+        out, _ = monitor.communicate(timeout=10)
+        seen = out.splitlines()
+    text = "\n".join(seen)
+    changes = text.count("member=PropertiesChanged")
+    assert changes >= 4, text  # paused, resumed, snoozed, paused again, resumed
+    assert 'string "Paused"' in text and 'string "PausedUntil"' in text
+    assert 'string "SnoozedUntil"' in text
+
+
+def raw_call(env: dict[str, str], member: str, signature: str | None, *body: object) -> str:
+    """Call with any signature and body (busctl refuses to send some); the error name or ""."""
+    from jeepney import DBusAddress, MessageType, new_method_call
+    from jeepney.io.blocking import open_dbus_connection
+
+    with open_dbus_connection(env["DBUS_SESSION_BUS_ADDRESS"]) as conn:
+        msg = new_method_call(
+            DBusAddress(OBJECT_PATH, BUS_NAME, INTERFACE), member, signature, tuple(body)
+        )
+        reply = conn.send_and_get_reply(msg, timeout=10)
+    if reply.header.message_type == MessageType.error:
+        return f"{reply.header.fields[4]}: {reply.body[0] if reply.body else ''}"
+    return ""
+
+
+INVALID = "org.freedesktop.DBus.Error.InvalidArgs"
+
+
+def test_a_bad_call_is_refused_with_invalid_args_and_the_daemon_carries_on(
+    running: Running,
+) -> None:
+    bad: list[tuple[str, str | None, tuple[object, ...]]] = [
+        ("Pause", "d", (-5.0,)),
+        ("Pause", "d", (math.nan,)),
+        ("Pause", "d", (math.inf,)),
+        ("Pause", "d", (-math.inf,)),
+        ("Pause", "d", (1e300,)),
+        ("Pause", "t", (2**64 - 1,)),
+        ("Pause", "x", (-(2**63),)),
+        ("Pause", "s", ("1800",)),
+        ("Pause", "b", (True,)),
+        ("Pause", "dd", (1.0, 2.0)),
+        ("Pause", "v", (("d", 60.0),)),
+        ("Pause", "ad", ([60.0],)),
+        ("Pause", None, ()),
+        ("Snooze", "d", (0.0,)),
+        ("Snooze", "d", (-0.0,)),
+        ("Snooze", "d", (7 * 24 * 3600 + 1.0,)),
+        ("Snooze", "as", (["a", "b"],)),
+        ("Resume", "d", (5.0,)),
+        ("TakingABreak", "s", ("now",)),
+        ("GetStatus", "i", (1,)),
+    ]
+    for member, signature, body in bad:
+        answer = raw_call(running.env, member, signature, *body)
+        assert answer.startswith(INVALID), (member, signature, body, answer)
+    # The message says what was wrong, for people reading busctl's output.
+    assert "at most 604800" in raw_call(running.env, "Pause", "d", 1e300)
+    assert "positive" in raw_call(running.env, "Snooze", "d", -5.0)
+    assert "UnknownMethod" in raw_call(running.env, "NoSuchMethod", None)
+    set_ = running.busctl(
+        "set-property", BUS_NAME, OBJECT_PATH, INTERFACE, "Paused", "b", "true", check=False
+    )
+    assert set_.returncode != 0 and "read-only" in set_.stderr
+    # Nothing was paused or snoozed by any of it, and the daemon still answers.
+    assert running.prop("Paused") is False
+    assert running.prop("SnoozedUntil") == 0.0
+    assert running.proc.poll() is None
+    assert json.loads(running.sitbreak("status", "--json").stdout)["ok"] is True
+
+
+def test_fuzzed_durations_never_pause_for_nonsense(running: Running) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    numbers = st.one_of(
+        st.tuples(st.just("d"), st.floats(allow_nan=True, allow_infinity=True)),
+        st.tuples(st.just("x"), st.integers(-(2**63), 2**63 - 1)),
+        st.tuples(st.just("t"), st.integers(0, 2**64 - 1)),
+        st.tuples(st.just("i"), st.integers(-(2**31), 2**31 - 1)),
+        st.tuples(st.just("n"), st.integers(-(2**15), 2**15 - 1)),
+        st.tuples(st.just("y"), st.integers(0, 255)),
+    )
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(numbers)
+    def snooze(sig_value: tuple[str, float]) -> None:
+        sig, value = sig_value
+        answer = raw_call(running.env, "Snooze", sig, value)
+        valid = math.isfinite(value) and 0 < value <= 7 * 24 * 3600
+        assert (answer == "") == valid, (sig, value, answer)
+        if not valid:
+            assert answer.startswith(INVALID), answer
+
+    snooze()
+    assert running.proc.poll() is None
+    assert running.prop("Paused") is False
+
+
+def test_sitbreak_resume_and_pause_from_the_cli_go_over_the_bus(running: Running) -> None:
+    running.sitbreak("pause", "20m")
+    assert running.prop("Paused") is True
+    # With the socket gone, the CLI still reaches the daemon: over the bus.
+    (running.home / "run" / "control.sock").unlink()
+    running.sitbreak("resume")
+    assert running.prop("Paused") is False
+    assert json.loads(running.sitbreak("status", "--json").stdout)["paused"] is False
+
+
+def test_the_socket_is_the_fallback_without_a_session_bus(running: Running) -> None:
+    running.sitbreak("pause", "20m")
+    no_bus = dict(running.env)
+    no_bus.pop("DBUS_SESSION_BUS_ADDRESS")
+    res = subprocess.run(
+        [sys.executable, "-m", "sitbreak", "status", "--json"],
+        env=no_bus,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(res.stdout)["paused"] is True
