@@ -321,3 +321,81 @@ def test_the_socket_is_the_fallback_without_a_session_bus(running: Running) -> N
         check=True,
     )
     assert json.loads(res.stdout)["paused"] is True
+
+
+def test_a_call_starts_sitbreak_through_the_activation_file(tmp_path: Path) -> None:
+    """`sitbreak service install` writes the activation file; the bus starts sitbreak on a call."""
+    import os
+    import signal
+
+    from desktop import _stop, xvfb
+
+    require_tool("busctl", "dbus-daemon")
+    home, data = tmp_path / "home", tmp_path / "data"
+    config = tmp_path / "config.toml"
+    config.write_text(FAST_DAEMON_CONFIG)
+    env = dict(
+        os.environ,
+        SITBREAK_HOME=str(home),
+        SITBREAK_CONFIG=str(config),
+        XDG_DATA_HOME=str(data),
+        XDG_CONFIG_HOME=str(tmp_path / "xdg-config"),
+    )
+    installed = subprocess.run(
+        [sys.executable, "-m", "sitbreak", "service", "install", "--autostart"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    service_file = data / "dbus-1" / "services" / f"{BUS_NAME}.service"
+    assert str(service_file) in installed.stdout
+    text = service_file.read_text()
+    assert f"Name={BUS_NAME}" in text and "SystemdService=sitbreak.service" in text
+    assert f"SITBREAK_HOME={home}" in text  # the bus starts the same installation, same files
+    with xvfb() as display:
+        env["DISPLAY"] = display
+        env.pop("WAYLAND_DISPLAY", None)
+        bus = subprocess.Popen(
+            ["dbus-daemon", "--session", "--nofork", "--print-address=1", "--nopidfile"],
+            env=env,  # its XDG_DATA_HOME: the activation file is in its service directories
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        lock = home / "run" / "sitbreak.lock"
+        try:
+            assert bus.stdout is not None
+            env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().decode().strip()
+            assert not owns_name(env)
+            get_status = ["call", BUS_NAME, OBJECT_PATH, INTERFACE, "GetStatus"]
+            reply = subprocess.run(
+                ["busctl", "--user", "--json=short", *get_status],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            )
+            status = json.loads(json.loads(reply.stdout)["data"][0])
+            assert status["ok"] is True and status["state"] in ("away", "sitting")
+            assert owns_name(env)
+        finally:
+            pid = lock.read_text().strip() if lock.exists() else ""
+            if pid.isdigit():
+                os.kill(int(pid), signal.SIGTERM)  # the daemon the bus started for us
+                wait_for(lambda: not owns_name(env), what="the activated sitbreak to stop")
+            _stop(bus)
+    removed = subprocess.run(
+        [sys.executable, "-m", "sitbreak", "service", "uninstall"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"removed {service_file}" in removed.stdout and not service_file.exists()
+
+
+def test_the_activation_file_names_the_api_the_daemon_serves() -> None:
+    from sitbreak import autostart
+
+    assert autostart.DBUS_NAME == BUS_NAME
