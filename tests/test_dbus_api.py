@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from desktop import FAST_DAEMON_CONFIG, Desktop, desktop, require_tool, wait_for
-from sitbreak.desktop.dbus_api import BUS_NAME, INTERFACE, INTROSPECTION_XML, OBJECT_PATH
+from sitbreak.desktop.dbus_api import INTROSPECTION_XML
+from sitbreak.desktop.dbus_client import BUS_NAME, INTERFACE, OBJECT_PATH
 
 pytestmark = pytest.mark.desktop
 
@@ -399,3 +400,64 @@ def test_the_activation_file_names_the_api_the_daemon_serves() -> None:
     from sitbreak import autostart
 
     assert autostart.DBUS_NAME == BUS_NAME
+
+
+def read_line(proc: subprocess.Popen[str], timeout: float = 20.0) -> str:
+    """The follower's next line, or fail after `timeout` (never hang the suite)."""
+    import selectors
+
+    assert proc.stdout is not None
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        if not sel.select(timeout):
+            raise AssertionError(f"no line from the follower in {timeout} s")
+    return proc.stdout.readline()
+
+
+def test_follow_prints_a_line_per_change_and_survives_a_restart(
+    running: Running, tmp_path: Path
+) -> None:
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "sitbreak", "status", "--follow", "--format", "waybar"],
+        env=running.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
+    try:
+        first = json.loads(read_line(follower))
+        assert set(first) == {"text", "tooltip", "class", "percentage"}
+        assert first["class"] in ("away", "sitting", "idle")
+        running.call("Pause", "d", "1800")
+        paused = json.loads(read_line(follower))
+        while paused["class"] != "paused":  # a seated minute may come first
+            paused = json.loads(read_line(follower))
+        assert "Paused until" in paused["text"]
+        # The daemon stops: the module says so, and keeps listening.
+        running.proc.terminate()
+        running.proc.wait(15)
+        line = json.loads(read_line(follower))
+        while line["class"] != "not-running":
+            line = json.loads(read_line(follower))
+        assert line["text"] == "sitbreak off"
+        # It starts again (as the service manager restarts it): the module follows.
+        config = tmp_path / "config.toml"
+        running.proc = start_daemon(running.desk, running.home, config)
+        back = json.loads(read_line(follower, timeout=30))
+        assert back["class"] in ("away", "sitting", "idle")
+        assert follower.poll() is None
+    finally:
+        follower.terminate()
+        follower.wait(10)
+
+
+def test_status_for_a_bar_without_a_daemon_shows_it_is_off(running: Running) -> None:
+    running.proc.terminate()
+    running.proc.wait(15)
+    for fmt in ("waybar", "i3blocks", "i3status-rs", "polybar"):
+        res = running.sitbreak("status", "--format", fmt)  # exit 0: the bar keeps its module
+        assert "off" in res.stdout, (fmt, res.stdout)
+    assert json.loads(running.sitbreak("status", "--format", "waybar").stdout)["class"] == (
+        "not-running"
+    )

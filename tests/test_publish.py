@@ -24,14 +24,12 @@ from desktop import dbus_bus, wait_for
 from sitbreak.clock import ManualClock
 from sitbreak.config import load_config
 from sitbreak.daemon.loop import Daemon, Wiring
-from sitbreak.desktop.dbus_api import (
+from sitbreak.desktop.dbus_api import MonitorService, changed_properties, properties_from_status
+from sitbreak.desktop.dbus_client import (
     BUS_NAME,
     INTERFACE,
     OBJECT_PATH,
     BusClient,
-    MonitorService,
-    changed_properties,
-    properties_from_status,
     status_from_properties,
 )
 from sitbreak.desktop.notify import RecordingNotifier, ResilientNotifier
@@ -147,8 +145,10 @@ def test_an_hour_at_the_desk_is_told_once_a_minute_not_every_turn(
 ) -> None:
     desk, listener = office
     desk.sit(5)
-    settle(listener, 1)
-    assert listener.members() == ["SessionStarted"]
+    settle(listener, 2)
+    # From away (as it was when the daemon started) to sitting, with the session.
+    assert listener.members() == ["SessionStarted", "PropertiesChanged"]
+    assert listener.changes()[0]["State"] == "sitting"
     with BusClient(desk.api._address) as client:
         assert client.get_all()["State"] == "sitting"
     before = len(listener.changes())

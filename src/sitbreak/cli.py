@@ -13,12 +13,13 @@ import sys
 from collections.abc import Sequence
 
 from sitbreak import __version__
-from sitbreak.commands import register_all
+from sitbreak.commands import register_all, register_for
 from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_USAGE
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given `argv`, only as much of it as `argv` needs (start-up time)."""
     parser = argparse.ArgumentParser(
         prog="sitbreak",
         description="A webcam-free sitting-time and posture-break monitor.",
@@ -26,12 +27,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sitbreak {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    register_all(sub)
+    if argv is None:
+        register_all(sub)
+    else:
+        register_for(sub, list(argv))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))

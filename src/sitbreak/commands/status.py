@@ -61,7 +61,7 @@ def _follow(fmt: str, as_json: bool) -> int:
     import json
 
     from sitbreak.daemon import control
-    from sitbreak.desktop.dbus_api import NotOnBus, follow
+    from sitbreak.desktop.dbus_client import NotOnBus, follow
     from sitbreak.errors import SitbreakError
 
     try:

@@ -116,8 +116,9 @@ class Publisher(Protocol):
     `start` is handed the daemon's request handler, which it may call from
     its own threads; `publish` is called on the loop's thread after every
     turn with the status (the document `sitbreak status --json` prints) and
-    what the engine put out in that turn. It must not block: it compares and
-    sends, nothing more, and never raises for a missing bus (it logs).
+    what the engine put out in that turn (and once before `start`, so it
+    knows the state before it shows itself). It must not block: it compares
+    and sends, nothing more, and never raises for a missing bus (it logs).
     """
 
     name: str
@@ -300,6 +301,9 @@ class Daemon:
         if self.w.control_path is not None:
             self._control = ControlServer(self.w.control_path, self._from_control_thread)
             self._control.start()
+        # Publishers know the state before they show themselves: a panel that
+        # asks the moment the name appears gets an answer, not blanks.
+        self._publish(self.w.clock.now())
         for p in self.w.publishers:
             try:
                 p.start(self._from_publisher_thread)
