@@ -9,8 +9,10 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from sitbreak import __version__
 from sitbreak.commands import register_all, register_for
@@ -18,14 +20,43 @@ from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_USAGE
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, measuring the terminal itself: argparse asks shutil,
+    whose import loads bz2 and lzma, milliseconds of every `sitbreak status`
+    that a status bar runs every few seconds (benchmarks/bench_startup.py)."""
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        make: Any = self.formatter_class  # every HelpFormatter takes `width`
+        formatter: argparse.HelpFormatter = make(prog=self.prog, width=_terminal_width() - 2)
+        return formatter
+
+
+def _terminal_width() -> int:
+    """What shutil.get_terminal_size() gives: $COLUMNS, the terminal, or 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser; given `argv`, only as much of it as `argv` needs (start-up time)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sitbreak",
         description="A webcam-free sitting-time and posture-break monitor.",
     )
     parser.add_argument("--version", action="version", version=f"sitbreak {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub: argparse._SubParsersAction[argparse.ArgumentParser] = parser.add_subparsers(
+        dest="command",
+        metavar="COMMAND",
+        parser_class=_Parser,
+    )
     sub.required = True
     if argv is None:
         register_all(sub)

@@ -46,24 +46,32 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import logging
 import math
 import os
-import selectors
 import socket
 import stat
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from sitbreak import paths
 from sitbreak.errors import SitbreakError
 from sitbreak.timezones import resolve_tz
 
-log = logging.getLogger("sitbreak.control")
+# The server's modules (logging, threading, selectors, paths) are imported
+# where the server needs them: clients (`sitbreak status`, run by status bars
+# every few seconds) import this module too, and pay only for what they use.
+if TYPE_CHECKING:
+    import logging
+    import threading
+
+
+def _log() -> logging.Logger:
+    import logging
+
+    return logging.getLogger("sitbreak.control")
+
 
 SOCKET_NAME: Final = "control.sock"
 #: Longest request line the server reads (the newline not counted).
@@ -103,6 +111,8 @@ class AlreadyRunning(SitbreakError):
 
 def socket_path() -> Path:
     """Where the control socket lives. Only computes the path: `start` creates the directory."""
+    from sitbreak import paths
+
     return paths.runtime_dir() / SOCKET_NAME
 
 
@@ -216,6 +226,8 @@ class ControlServer:
         self.path = path
         self._handler = handler
         self._read_timeout = read_timeout
+        import threading
+
         # Requests are read concurrently, but the daemon's handler runs one call
         # at a time so it needs no locking of its own.
         self._handler_lock = threading.Lock()
@@ -225,6 +237,10 @@ class ControlServer:
 
     def start(self) -> None:
         """Bind the socket (replacing a stale one) and serve in a daemon thread."""
+        import threading
+
+        from sitbreak import paths
+
         if self._running is not None:
             raise RuntimeError("control server already started")
         paths.ensure_private_dir(self.path.parent)
@@ -274,6 +290,8 @@ class ControlServer:
             self.path.unlink(missing_ok=True)
 
     def _accept_loop(self, listener: socket.socket, wake_reader: socket.socket) -> None:
+        import selectors
+
         with wake_reader, selectors.DefaultSelector() as selector:
             selector.register(listener, selectors.EVENT_READ)
             selector.register(wake_reader, selectors.EVENT_READ)
@@ -284,13 +302,15 @@ class ControlServer:
                     self._accept(listener)
 
     def _accept(self, listener: socket.socket) -> None:
+        import threading
+
         try:
             conn, _ = listener.accept()
         except BlockingIOError:
             return  # the client gave up between select() and accept()
         except OSError:
             # Out of file descriptors, say: keep the daemon up, and do not spin.
-            log.exception("control: cannot accept a connection")
+            _log().exception("control: cannot accept a connection")
             time.sleep(0.1)
             return
         threading.Thread(
@@ -302,7 +322,7 @@ class ControlServer:
             try:
                 self.serve_connection(conn)
             except Exception:  # a bug of ours; the thread dies, the server must not
-                log.exception("control: unexpected error serving a connection")
+                _log().exception("control: unexpected error serving a connection")
 
     def serve_connection(self, conn: socket.socket) -> None:
         """Read one request from `conn` and answer it. Never raises for a bad client."""
@@ -323,7 +343,7 @@ class ControlServer:
             _check_response(response)
             _encode(response)  # fail here, inside the try, if it is not serialisable
         except Exception:
-            log.exception("control: handler failed on %s", request)
+            _log().exception("control: handler failed on %s", request)
             return _error("internal error")
         return response
 
