@@ -135,7 +135,7 @@ INTROSPECTION_XML: Final = """\
     <signal name="SessionStarted">
       <arg name="start" type="d"/>
     </signal>
-    <!-- cause: idle, locked, suspended, break_now, shutdown, ... -->
+    <!-- cause: idle, lock, suspend, break_now or shutdown. -->
     <signal name="SessionEnded">
       <arg name="start" type="d"/>
       <arg name="end" type="d"/>
