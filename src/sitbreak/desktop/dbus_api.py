@@ -328,65 +328,64 @@ def _wire_request(member: str, msg: Message) -> dict[str, Any] | str:
     return {"cmd": cmd, "seconds": seconds}
 
 
-class MonitorService:
-    """The daemon's side: owns `BUS_NAME` on the session bus and serves `OBJECT_PATH`.
+class BusService:
+    """An object (or a few) served on the session bus from one reading thread.
 
-    One thread reads the bus, blocked until a message comes; `publish` sends
-    from the daemon's loop thread (jeepney's threading connection locks its
-    sends). A missing or lost bus is logged once and leaves the daemon as it
-    was, without this API.
+    `open(name)` connects, takes the well-known `name` and starts the thread;
+    subclasses answer method calls in `_answer` (on that thread) and send
+    signals with `send` from any thread (jeepney's threading connection locks
+    its sends). A missing or lost bus is logged once, as `what` being off,
+    and never raised: the daemon runs on without it.
     """
 
-    name = "the D-Bus API"
+    what = "a D-Bus service"
 
     def __init__(self, address: str | None) -> None:
         self._address = address
         self._conn: Any = None
         self._thread: threading.Thread | None = None
-        self._handler: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
-        self._lock = threading.Lock()
-        self._props: Properties | None = None  # what was last sent (or would have been)
-        self._props_at = 0.0
         self._machine_id: str | None = None
+        #: Replies awaited by `call`, by serial, handed over by the reading thread.
+        self._waiting: dict[int, _Reply] = {}
+        self._waiting_lock = threading.Lock()
 
-    # -- lifecycle
-
-    def start(self, handler: Callable[[Mapping[str, Any]], dict[str, Any]]) -> None:
-        self._handler = handler
+    def open(self, name: str) -> bool:
+        """Connect and own `name`; False (and logged why) when that cannot be."""
         if not HAVE_JEEPNEY:
-            log.info("no D-Bus API: jeepney is not installed")
-            return
+            log.info("no %s: jeepney is not installed", self.what)
+            return False
         if not self._address:
-            log.info("no D-Bus API: no session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
-            return
+            log.info("no %s: no session bus (DBUS_SESSION_BUS_ADDRESS is not set)", self.what)
+            return False
         from jeepney.io.threading import open_dbus_connection
 
         try:
             conn = open_dbus_connection(self._address, auth_timeout=AUTH_TIMEOUT_S)
         except Exception as exc:  # a missing bus shows up as many exception types
-            log.warning("no D-Bus API: cannot reach the session bus (%s)", _reason(exc))
-            return
+            log.warning("no %s: cannot reach the session bus (%s)", self.what, _reason(exc))
+            return False
         try:
-            early = self._request_name(conn)
+            early = self._request_name(conn, name)
         except Exception as exc:
-            log.warning("no D-Bus API: asking for %s failed (%s)", BUS_NAME, _reason(exc))
+            log.warning("no %s: asking for %s failed (%s)", self.what, name, _reason(exc))
             conn.close()
-            return
+            return False
         if early is None:
+            log.warning("no %s: %s already has an owner on this bus", self.what, name)
             conn.close()
-            return
+            return False
         self._conn = conn
         self._thread = threading.Thread(
-            target=self._serve, args=(conn, early), name="sitbreak-dbus-api", daemon=True
+            target=self._serve, args=(conn, early), name="sitbreak-dbus", daemon=True
         )
         self._thread.start()
-        log.info("serving %s on the session bus", BUS_NAME)
+        return True
 
-    def _request_name(self, conn: Any) -> list[Message] | None:
-        """Own BUS_NAME; the messages that came before the answer, or None if it is taken."""
-        msg = message_bus.RequestName(BUS_NAME, _NAME_FLAG_DO_NOT_QUEUE)
+    @staticmethod
+    def _request_name(conn: Any, name: str) -> list[Message] | None:
+        """Own `name`; the messages that came before the answer, or None if it is taken."""
         serial = next(conn.outgoing_serial)
-        conn.send(msg, serial=serial)
+        conn.send(message_bus.RequestName(name, _NAME_FLAG_DO_NOT_QUEUE), serial=serial)
         early: list[Message] = []
         while True:
             reply = conn.receive(timeout=CLIENT_TIMEOUT_S)
@@ -395,13 +394,27 @@ class MonitorService:
                 continue
             if reply.header.message_type == MessageType.error:
                 raise DBusErrorResponse(reply)
-            if reply.body[0] != _PRIMARY_OWNER:
-                log.warning(
-                    "no D-Bus API: %s already has an owner on this bus (another sitbreak?)",
-                    BUS_NAME,
-                )
-                return None
-            return early
+            return early if reply.body[0] == _PRIMARY_OWNER else None
+
+    def call(self, msg: Message) -> Message | None:
+        """Send a method call and wait for its reply on the reading thread's behalf.
+
+        Only from other threads, before the reading thread needs the answer;
+        None when there is no bus. Used for registering with another service.
+        """
+        conn = self._conn
+        if conn is None:
+            return None
+        serial = next(conn.outgoing_serial)
+        waiter = _Reply(serial)
+        with self._waiting_lock:
+            self._waiting[serial] = waiter
+        try:
+            conn.send(msg, serial=serial)
+            return waiter.get(CLIENT_TIMEOUT_S)
+        finally:
+            with self._waiting_lock:
+                self._waiting.pop(serial, None)
 
     def stop(self) -> None:
         conn, self._conn = self._conn, None
@@ -413,47 +426,23 @@ class MonitorService:
             self._thread.join(2.0)
             self._thread = None
 
-    # -- the loop's side
-
-    def publish(self, now: float, status: Mapping[str, Any], outputs: Sequence[Output]) -> None:
-        props = properties_from_status(status)
-        with self._lock:
-            before, before_now = self._props, self._props_at
-            self._props, self._props_at = props, now
+    def send(self, msg: Message) -> None:
         conn = self._conn
         if conn is None:
             return
         try:
-            for output in outputs:
-                sig = _output_signal(output)
-                if sig is not None:
-                    conn.send(new_signal(self._emitter(INTERFACE), sig[0], sig[1], sig[2]))
-            changed = {} if before is None else changed_properties(before, before_now, props, now)
-            if changed:
-                conn.send(
-                    new_signal(
-                        self._emitter(PROPERTIES),
-                        "PropertiesChanged",
-                        "sa{sv}as",
-                        (INTERFACE, changed, []),
-                    )
-                )
+            conn.send(msg)
         except OSError as exc:
             self._lost(exc)
-
-    @staticmethod
-    def _emitter(interface: str) -> DBusAddress:
-        return DBusAddress(OBJECT_PATH, interface=interface)
 
     def _lost(self, exc: BaseException) -> None:
         if self._conn is not None:
             log.warning(
-                "lost the session bus (%s): the D-Bus API is off until sitbreak restarts",
+                "lost the session bus (%s): %s is off until sitbreak restarts",
                 _reason(exc),
+                self.what,
             )
             self._conn = None
-
-    # -- the bus thread
 
     def _serve(self, conn: Any, early: list[Message]) -> None:
         from jeepney.io.threading import ReceiveStopped
@@ -474,14 +463,143 @@ class MonitorService:
                 self._lost(exc)
                 return
             except Exception:  # a bug of ours: answer nothing, keep serving
-                log.exception("D-Bus API: failed on a message")
+                log.exception("%s: failed on a message", self.what)
 
     def _dispatch(self, conn: Any, msg: Message) -> None:
-        if msg.header.message_type != MessageType.method_call:
+        kind = msg.header.message_type
+        if kind in (MessageType.method_return, MessageType.error):
+            serial = msg.header.fields.get(HeaderFields.reply_serial)
+            with self._waiting_lock:
+                waiter = self._waiting.get(serial)
+            if waiter is not None:
+                waiter.set(msg)
             return
-        reply = self._answer(msg)
+        if kind == MessageType.signal:
+            self._signal(msg)
+            return
+        reply = self._answer_common(msg)
+        if reply is None:
+            reply = self._answer(msg)
         if not msg.header.flags & MessageFlag.no_reply_expected:
             conn.send(reply)
+
+    def _answer_common(self, msg: Message) -> Message | None:
+        """Peer's methods, which every object has."""
+        interface = msg.header.fields.get(HeaderFields.interface)
+        member = msg.header.fields.get(HeaderFields.member, "")
+        if interface in (_PEER, None) and member == "Ping":
+            return new_method_return(msg)
+        if interface in (_PEER, None) and member == "GetMachineId":
+            return new_method_return(msg, "s", (self._get_machine_id(),))
+        return None
+
+    def _answer(self, msg: Message) -> Message:
+        raise NotImplementedError
+
+    def _signal(self, msg: Message) -> None:
+        """A signal a subclass asked for with AddMatch."""
+
+    def _get_machine_id(self) -> str:
+        if self._machine_id is None:
+            for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+                try:
+                    with open(path) as f:
+                        self._machine_id = f.read().strip()
+                    break
+                except OSError:
+                    continue
+            else:
+                self._machine_id = ""
+        return self._machine_id
+
+
+class _Reply:
+    """A reply the reading thread hands to the thread that made the call."""
+
+    def __init__(self, serial: int) -> None:
+        self.serial = serial
+        self._done = threading.Event()
+        self._msg: Message | None = None
+
+    def set(self, msg: Message) -> None:
+        self._msg = msg
+        self._done.set()
+
+    def get(self, timeout: float) -> Message | None:
+        self._done.wait(timeout)
+        return self._msg
+
+
+def properties_reply(
+    msg: Message, tables: Mapping[str, Mapping[str, tuple[str, Any]] | None]
+) -> Message:
+    """Answer org.freedesktop.DBus.Properties from {interface: {name: (signature, value)}}
+    (None: not ready yet). Every property sitbreak serves is read-only."""
+    member = msg.header.fields.get(HeaderFields.member, "")
+    signature = msg.header.fields.get(HeaderFields.signature, "")
+    if member == "GetAll" and signature == "s":
+        (iface,) = msg.body
+        return new_method_return(msg, "a{sv}", (dict(tables.get(iface) or {}),))
+    if member == "Get" and signature == "ss":
+        iface, name = msg.body
+        if iface not in tables:
+            return new_error(msg, _UNKNOWN_INTERFACE, "s", (f"no interface {iface}",))
+        table = tables[iface]
+        if table is None:
+            return new_error(msg, ERROR_FAILED, "s", ("sitbreak is starting",))
+        if name not in table:
+            return new_error(msg, _UNKNOWN_PROPERTY, "s", (f"no property {name}",))
+        return new_method_return(msg, "v", (table[name],))
+    if member == "Set":
+        return new_error(msg, _READ_ONLY, "s", ("every property of sitbreak is read-only",))
+    return new_error(
+        msg, ERROR_INVALID_ARGS, "s", (f"{PROPERTIES}.{member} with signature {signature!r}",)
+    )
+
+
+class MonitorService(BusService):
+    """The daemon's side: owns `BUS_NAME` on the session bus and serves `OBJECT_PATH`.
+
+    Properties are set from the loop thread (`publish`), read from the bus thread.
+    """
+
+    name = "the D-Bus API"
+    what = "D-Bus API"
+
+    def __init__(self, address: str | None) -> None:
+        super().__init__(address)
+        self._handler: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+        self._lock = threading.Lock()
+        self._props: Properties | None = None  # what was last sent (or would have been)
+        self._props_at = 0.0
+
+    def start(self, handler: Callable[[Mapping[str, Any]], dict[str, Any]]) -> None:
+        self._handler = handler
+        if self.open(BUS_NAME):
+            log.info("serving %s on the session bus", BUS_NAME)
+
+    # -- the loop's side
+
+    def publish(self, now: float, status: Mapping[str, Any], outputs: Sequence[Output]) -> None:
+        props = properties_from_status(status)
+        with self._lock:
+            before, before_now = self._props, self._props_at
+            self._props, self._props_at = props, now
+        if self._conn is None:
+            return
+        for output in outputs:
+            sig = _output_signal(output)
+            if sig is not None:
+                self.send(new_signal(_emitter(INTERFACE), sig[0], sig[1], sig[2]))
+        changed = {} if before is None else changed_properties(before, before_now, props, now)
+        if changed:
+            self.send(
+                new_signal(
+                    _emitter(PROPERTIES), "PropertiesChanged", "sa{sv}as", (INTERFACE, changed, [])
+                )
+            )
+
+    # -- the bus thread
 
     def _answer(self, msg: Message) -> Message:
         fields = msg.header.fields
@@ -492,10 +610,6 @@ class MonitorService:
             xml = _introspect(path)
             if xml is not None:
                 return new_method_return(msg, "s", (xml,))
-        if interface in (_PEER, None) and member == "Ping":
-            return new_method_return(msg)
-        if interface in (_PEER, None) and member == "GetMachineId":
-            return new_method_return(msg, "s", (self._get_machine_id(),))
         if path != OBJECT_PATH:
             return new_error(msg, _UNKNOWN_OBJECT, "s", (f"no object at {path}",))
         if interface == PROPERTIES:
@@ -532,42 +646,14 @@ class MonitorService:
         return new_method_return(msg, "s", (json.dumps(response, allow_nan=False),))
 
     def _properties_call(self, msg: Message, member: str) -> Message:
-        signature = msg.header.fields.get(HeaderFields.signature, "")
         with self._lock:
             props = self._props
-        if member == "GetAll" and signature == "s":
-            (iface,) = msg.body
-            if iface not in (INTERFACE, ""):
-                return new_method_return(msg, "a{sv}", ({},))
-            values = {} if props is None else {n: (PROPERTY_TYPES[n], props[n]) for n in props}
-            return new_method_return(msg, "a{sv}", (values,))
-        if member == "Get" and signature == "ss":
-            iface, name = msg.body
-            if iface not in (INTERFACE, ""):
-                return new_error(msg, _UNKNOWN_INTERFACE, "s", (f"no interface {iface}",))
-            if name not in PROPERTY_TYPES:
-                return new_error(msg, _UNKNOWN_PROPERTY, "s", (f"no property {name}",))
-            if props is None:
-                return new_error(msg, ERROR_FAILED, "s", ("sitbreak is starting",))
-            return new_method_return(msg, "v", ((PROPERTY_TYPES[name], props[name]),))
-        if member == "Set":
-            return new_error(msg, _READ_ONLY, "s", ("every property of sitbreak is read-only",))
-        return new_error(
-            msg, ERROR_INVALID_ARGS, "s", (f"{PROPERTIES}.{member} with signature {signature!r}",)
-        )
+        table = None if props is None else {n: (PROPERTY_TYPES[n], props[n]) for n in props}
+        return properties_reply(msg, {INTERFACE: table, "": table})
 
-    def _get_machine_id(self) -> str:
-        if self._machine_id is None:
-            for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
-                try:
-                    with open(path) as f:
-                        self._machine_id = f.read().strip()
-                    break
-                except OSError:
-                    continue
-            else:
-                self._machine_id = ""
-        return self._machine_id
+
+def _emitter(interface: str) -> DBusAddress:
+    return DBusAddress(OBJECT_PATH, interface=interface)
 
 
 def _introspect(path: str) -> str | None:
