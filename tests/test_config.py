@@ -120,6 +120,8 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
         source = "pynput"
         [notify]
         backend = "log"
+        [tray]
+        show = false
         [session]
         break_idle = "10m"
         break_locked = 90
@@ -147,6 +149,7 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
     cfg = load_config(path)
     assert cfg.timezone == "Europe/Berlin"
     assert (cfg.activity_source, cfg.notify_backend) == ("pynput", "log")
+    assert cfg.tray_show == "false"
     assert cfg.engine == EngineSettings(
         break_idle=600,
         break_locked=90,
@@ -740,3 +743,20 @@ def test_a_call_may_not_end_sessions_sooner_than_plain_idle(tmp_path: Path) -> N
     path, message = error_for(tmp_path, '[session]\ncall_idle_max = "5m"\n')
     assert message.startswith(f'{path}: [session] call_idle_max = "5m" is shorter than')
     assert "raise call_idle_max" in message
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"), [('"auto"', "auto"), ("true", "true"), ("false", "false")]
+)
+def test_the_tray_is_shown_automatically_always_or_never(
+    tmp_path: Path, written: str, kept: str
+) -> None:
+    assert load_config(write(tmp_path, f"[tray]\nshow = {written}\n")).tray_show == kept
+
+
+@pytest.mark.parametrize("written", ['"true"', '"yes"', "1", '["auto"]'])
+def test_a_tray_setting_that_is_none_of_them_says_what_is_expected(
+    tmp_path: Path, written: str
+) -> None:
+    with pytest.raises(ConfigError, match=r'\[tray\] show: expected "auto", true or false'):
+        load_config(write(tmp_path, f"[tray]\nshow = {written}\n"))

@@ -51,8 +51,8 @@ def test_the_service_wiring_has_every_part_the_readme_promises(wiring: Wiring) -
     assert [type(m) for m in wiring.monitors] == [DBusContextMonitor]
     assert {p.name for p in wiring.periodic} == {"calls", "videos", DESKTOP_BUSY}
     assert wiring.control_path is not None and wiring.control_path.name == "control.sock"
-    # The D-Bus API is always made; with no session bus it says so when started.
-    assert [p.name for p in wiring.publishers] == ["the D-Bus API"]
+    # The D-Bus API and the tray are always made; with no session bus each says so.
+    assert [p.name for p in wiring.publishers] == ["the D-Bus API", "the tray icon"]
     assert wiring.summaries_path is not None
     assert wiring.summaries_path.name == "summaries.jsonl"
 

@@ -51,6 +51,7 @@ class _Kind(enum.Enum):
     WEEKDAYS = "weekdays"
     TIMEZONE = "timezone"
     CHOICE = "choice"
+    AUTO_BOOL = "auto_bool"  # "auto", true or false (kept as "auto", "true", "false")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,7 @@ _SCHEMA: dict[str, dict[str, _Spec]] = {
     "general": {"timezone": _Spec(_Kind.TIMEZONE)},
     "activity": {"source": _Spec(_Kind.CHOICE, choices=ACTIVITY_SOURCES)},
     "notify": {"backend": _Spec(_Kind.CHOICE, choices=NOTIFY_BACKENDS)},
+    "tray": {"show": _Spec(_Kind.AUTO_BOOL)},
     "session": {
         "break_idle": _duration(1 * MINUTE, 4 * HOUR, floor=5),
         "break_locked": _duration(0, 1 * HOUR),
@@ -285,6 +287,14 @@ def _convert_one(spec: _Spec, value: object, where: str) -> _Value:
         return parse_weekdays(value, where)
     if spec.kind is _Kind.CHOICE:
         return _parse_choice(value, spec.choices, where)
+    if spec.kind is _Kind.AUTO_BOOL:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if value == "auto":
+            return "auto"
+        hint = " (write true or false without quotes)" if value in ("true", "false") else ""
+        found = _describe(value)
+        raise ConfigError(f'{where}: expected "auto", true or false, found {found}{hint}')
     return _parse_timezone(value, where)
 
 
@@ -492,6 +502,7 @@ class Config:
     path: Path | None  # the user file overlaid on the defaults, if any
     activity_source: str = "auto"
     notify_backend: str = "auto"
+    tray_show: str = "auto"  # "auto", "true" or "false"
 
 
 def _consistency_errors(
@@ -592,6 +603,7 @@ def load_config(path: Path | None = None) -> Config:
         path=user_path,
         activity_source=str(values[("activity", "source")]),
         notify_backend=str(values[("notify", "backend")]),
+        tray_show=str(values[("tray", "show")]),
     )
 
 
@@ -603,6 +615,8 @@ def _effective(config: Config, key: _Key) -> _Value:
         return config.activity_source
     if section == "notify":
         return config.notify_backend
+    if section == "tray":
+        return {"true": True, "false": False}.get(config.tray_show, config.tray_show)
     if section == "prompts.enabled":
         return PromptKind(name) in config.engine.enabled
     if key == ("prompts", "work_days"):

@@ -170,3 +170,13 @@ def render(
     """What `fmt`'s bar reads; `one_line` for `--follow`, where every line is an update."""
     text = RENDERERS[fmt](view(status, now=now, tz=tz))
     return text.split("\n", 1)[0] if one_line else text
+
+
+def tray_view(status: Mapping[str, Any] | None, now: float, tz: dt.tzinfo) -> Any:
+    """The tray icon's view of `status`: the bars' own, so the tooltip reads as theirs."""
+    from sitbreak.desktop.tray import TrayView
+
+    v = view(status, now=now, tz=tz)
+    paused = bool(status and status.get("paused"))
+    # The drawn icon moves in steps of 5 %: a change a minute or so, not every turn.
+    return TrayView(v.css_class, 5 * (v.percentage // 5), v.tooltip, paused)

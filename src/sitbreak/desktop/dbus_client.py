@@ -159,6 +159,21 @@ class BusClient:
         return {name: value[1] for name, value in values.items()}
 
 
+def name_owner_changed(name: str) -> Any:
+    """The match rule for `name` getting or losing its owner on the bus."""
+    from jeepney import MatchRule
+
+    rule = MatchRule(
+        type="signal",
+        sender="org.freedesktop.DBus",
+        interface="org.freedesktop.DBus",
+        member="NameOwnerChanged",
+        path="/org/freedesktop/DBus",
+    )
+    rule.add_arg_condition(0, name)
+    return rule
+
+
 def follow(address: str | None = None) -> Iterator[dict[str, Any] | None]:
     """The status each time it changes: a status document (from the properties),
     or None while sitbreak is not on the bus. Driven by signals only; a daemon
@@ -174,15 +189,7 @@ def follow(address: str | None = None) -> Iterator[dict[str, Any] | None]:
         path=OBJECT_PATH,
     )
     changes.add_arg_condition(0, INTERFACE)
-    owner = MatchRule(
-        type="signal",
-        sender="org.freedesktop.DBus",
-        interface="org.freedesktop.DBus",
-        member="NameOwnerChanged",
-        path="/org/freedesktop/DBus",
-    )
-    owner.add_arg_condition(0, BUS_NAME)
-    for rule in (changes, owner):
+    for rule in (changes, name_owner_changed(BUS_NAME)):
         conn.send_and_get_reply(message_bus.AddMatch(rule), timeout=CLIENT_TIMEOUT_S)
     try:
         props: dict[str, Any] | None
