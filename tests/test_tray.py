@@ -277,8 +277,12 @@ def test_without_a_panel_auto_waits_and_shows_when_one_starts(tmp_path: Path) ->
         panel_proc = None
         try:
             wait_for(lambda: _owned(env, "io.github.sitbreak.Monitor1"), what="the daemon")
-            # No watcher: nothing registered, and the daemon runs on.
+            # No watcher: nothing registered, and the daemon runs on; doctor says why.
             assert proc.poll() is None
+            assert doctor(env)["tray icon"]["detail"].startswith(
+                f"not shown: no {WATCHER} on the session bus"
+            )
+            assert doctor(env)["D-Bus API"]["status"] == "ok"
             panel_proc = subprocess.Popen(
                 ["xfce4-panel"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
@@ -292,6 +296,20 @@ def test_without_a_panel_auto_waits_and_shows_when_one_starts(tmp_path: Path) ->
             if panel_proc is not None:
                 _stop(panel_proc)
     assert "no tray icon yet" in log and "tray icon shown" in log
+
+
+def doctor(env: dict[str, str]) -> dict[str, dict[str, str]]:
+    """`sitbreak doctor --json`'s tray checks, by name."""
+    res = subprocess.run(
+        [sys.executable, "-m", "sitbreak", "doctor", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    checks = json.loads(res.stdout)["checks"]
+    return {c["name"]: c for c in checks if c["area"] == "tray"}
 
 
 # ------------------------------------------------------------ pure parts
