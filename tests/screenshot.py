@@ -26,8 +26,11 @@ def _shift(mask: int) -> int:
     return (mask & -mask).bit_length() - 1
 
 
-def xwd_to_png(dump: bytes, crop: tuple[int, int, int, int] | None = None) -> bytes:
-    """PNG bytes of the dump; `crop` is (x, y, width, height)."""
+def xwd_to_png(
+    dump: bytes, crop: tuple[int, int, int, int] | None = None, scale: int = 1
+) -> bytes:
+    """PNG bytes of the dump; `crop` is (x, y, width, height); `scale` enlarges it
+    that many times, pixel for pixel (a 16-pixel tray icon is hard to see in docs)."""
     fields = struct.unpack(">25I", dump[:100])
     header_size, _version, _fmt, depth, width, height = fields[:6]
     byte_order, bits_per_pixel, bytes_per_line = fields[7], fields[11], fields[12]
@@ -44,9 +47,14 @@ def xwd_to_png(dump: bytes, crop: tuple[int, int, int, int] | None = None) -> by
     for y in range(y0, y0 + h):
         line = pixels[y * bytes_per_line : y * bytes_per_line + width * 4]
         values = struct.unpack(f"{order}{width}I", line)[x0 : x0 + w]
-        rows.append(0)  # PNG filter: none
+        row = bytearray()
         for v in values:
-            rows += bytes((v & m) >> s for s, m in shifts)
+            row += bytes((v & m) >> s for s, m in shifts)
+        if scale > 1:
+            row = bytearray(b"".join(bytes(row[i : i + 3]) * scale for i in range(0, len(row), 3)))
+        for _ in range(scale):
+            rows.append(0)  # PNG filter: none
+            rows += row
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (
@@ -58,7 +66,7 @@ def xwd_to_png(dump: bytes, crop: tuple[int, int, int, int] | None = None) -> by
 
     return (
         b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", w * scale, h * scale, 8, 2, 0, 0, 0))
         + chunk(b"IDAT", zlib.compress(bytes(rows), 9))
         + chunk(b"IEND", b"")
     )
