@@ -26,9 +26,7 @@ def _shift(mask: int) -> int:
     return (mask & -mask).bit_length() - 1
 
 
-def xwd_to_png(
-    dump: bytes, crop: tuple[int, int, int, int] | None = None, scale: int = 1
-) -> bytes:
+def xwd_to_png(dump: bytes, crop: tuple[int, int, int, int] | None = None, scale: int = 1) -> bytes:
     """PNG bytes of the dump; `crop` is (x, y, width, height); `scale` enlarges it
     that many times, pixel for pixel (a 16-pixel tray icon is hard to see in docs)."""
     fields = struct.unpack(">25I", dump[:100])

@@ -14,9 +14,10 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
+from sitbreak.core.pauses import break_rule
 from sitbreak.core.run import ReplayResult, replay_events
 from sitbreak.errors import StorageError, TraceError
-from sitbreak.text import hm
+from sitbreak.text import breaks_sentence, hm
 
 
 def report_dict(result: ReplayResult) -> dict[str, object]:
@@ -34,6 +35,8 @@ def report_dict(result: ReplayResult) -> dict[str, object]:
         ],
         "days": [d.as_dict() for d in result.days],
         "events": result.events,
+        # Extra: the break threshold at the end of the trace, and where it came from.
+        "breaks_after": break_rule(result.pauses, result.break_idle),
     }
 
 
@@ -56,6 +59,7 @@ def format_table(result: ReplayResult) -> str:
         f"{result.events} events, {len(result.sessions)} sessions, {len(result.breaks)} breaks, "
         f"{len(result.prompts)} prompts"
     )
+    lines.append(breaks_sentence(break_rule(result.pauses, result.break_idle)))
     if result.sessions:
         lines.append("")
         lines.append("sessions (local time):")

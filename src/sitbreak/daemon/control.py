@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from sitbreak.errors import SitbreakError
+from sitbreak.text import breaks_sentence
 from sitbreak.timezones import resolve_tz
 
 # The server's modules (logging, threading, selectors, paths) are imported
@@ -601,6 +602,9 @@ def format_status(
     today = status.get("today")
     if isinstance(today, Mapping):
         lines.append(_today_line(today))
+    breaks = status.get("breaks")
+    if isinstance(breaks, Mapping):
+        lines.append(breaks_sentence(breaks))
     return "\n".join(lines)
 
 

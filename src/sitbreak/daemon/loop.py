@@ -47,6 +47,8 @@ from sitbreak.core import (
     Unpause,
 )
 from sitbreak.core.days import next_midnight
+from sitbreak.core.pauses import PauseModel, break_rule
+from sitbreak.core.run import pause_model_for
 from sitbreak.daemon.control import ControlServer, ProtocolError, Request, request_from_json
 from sitbreak.desktop.edges import EdgeWatcher
 from sitbreak.desktop.notify import SNOOZE_S, PromptResponse, ResilientNotifier
@@ -67,6 +69,8 @@ log = logging.getLogger("sitbreak.daemon")
 #: wake-ups a second, 5 s polling 0.5; benchmarks/bench_daemon.py). At most
 #: one activity event per heartbeat reaches the engine.
 POLL_S = 5.0
+#: The store's name for the pause model (core/pauses.py).
+PAUSES_KEY = "pauses"
 CHECKPOINT_S = 60.0
 CALL_POLL_S = 5.0
 RECONNECT_S = 5.0
@@ -218,7 +222,9 @@ class Daemon:
         self.w = wiring
         self.tz = tz
         self.writer = writer
-        self.engine = Engine(config.engine, tz)
+        #: What was learned of the person's pauses, kept in the store.
+        self.pauses = self._load_pauses()
+        self.engine = Engine(config.engine, tz, pause_model_for(config.engine, self.pauses))
         self.inbox: queue.SimpleQueue[_Item] = wiring.inbox
         self._woken_by: _Item | None = None  # taken by _wait, handled first by _drain
         #: When each periodic check is next due (the wiring itself is never edited).
@@ -252,7 +258,7 @@ class Daemon:
             "sitbreak is watching activity with %s; break after %s idle or a %s lock, "
             "move prompt after %s",
             self.w.source.name,
-            hm(self.config.engine.break_idle),
+            hm(self.engine.break_idle),
             hm(self.config.engine.break_locked),
             hm(self.config.engine.move_after),
         )
@@ -314,6 +320,7 @@ class Daemon:
         self.w.service_notify("STOPPING=1", "STATUS=closing the session and saving the day")
         now = self.w.clock.now()
         self._act(self.engine.finish(now))
+        self._save_pauses()
         self._write_summary(self._today)
         self._next_today = 0.0  # the session just closed: the figures changed
         self._publish(now)
@@ -491,6 +498,7 @@ class Daemon:
             if isinstance(o, SessionStarted):
                 log.info("session started at %s", self._clock_time(o.t))
                 store.session_started(o.t)
+                self._save_pauses()  # the break before it taught the model
             elif isinstance(o, SessionEnded):
                 log.info(
                     "session %s-%s (%s) ended: %s",
@@ -522,7 +530,29 @@ class Daemon:
             self.w.store.set_prompt_outcome(r.due_t, PromptKind(r.kind), r.outcome)
             self._next_today = 0.0  # the day's prompt figures changed
 
+    def _load_pauses(self) -> PauseModel:
+        """The pause model the store kept; a new one for a new person, or when
+        the saved one cannot be read (said in the log)."""
+        default = self.config.engine.break_idle
+        try:
+            saved = self.w.store.learned(PAUSES_KEY)
+        except SitbreakError as exc:
+            log.warning("starting from the default break threshold: %s", exc)
+            return PauseModel(default)
+        if saved is None:
+            return PauseModel(default)
+        try:
+            return PauseModel.from_dict(saved, default)
+        except ValueError as exc:
+            log.warning("the saved pause model is unusable (%s): starting from the defaults", exc)
+            return PauseModel(default)
+
+    def _save_pauses(self) -> None:
+        if self.engine.pauses is not None:
+            self.w.store.save_learned(PAUSES_KEY, self.pauses.to_dict())
+
     def _checkpoint(self) -> None:
+        self._save_pauses()
         start = self.engine.session_start
         if start is not None:
             self.w.store.checkpoint(start, max(start, self.engine.last_seen))
@@ -676,6 +706,7 @@ class Daemon:
             "storage": "working"
             if self.w.store.healthy
             else f"failing: {self.w.store.pending_count} writes pending",
+            "breaks": self._breaks_status(),
         }
 
     def _today_figures(self, now: float) -> dict[str, object] | None:
@@ -684,6 +715,10 @@ class Daemon:
         except SitbreakError as exc:  # the database is unreadable right now
             log.warning("status without today's figures: %s", exc)
             return None
+
+    def _breaks_status(self) -> dict[str, object]:
+        """How long idle makes a break, and where that number comes from."""
+        return break_rule(self.engine.pauses, self.engine.break_idle)
 
     def _status_line(self, now: float) -> str:
         """One line for `systemctl --user status sitbreak`."""
@@ -721,6 +756,8 @@ class Daemon:
             if before != after
         ]
         self.config = config
+        self.pauses.default = config.engine.break_idle
+        self.engine.learn_with(pause_model_for(config.engine, self.pauses))
         self.engine.reconfigure(config.engine)
         log.info("config reloaded from %s", config.path or "the defaults")
         if restart:

@@ -25,7 +25,7 @@ from sitbreak.desktop.dbus_client import BUS_NAME, INTERFACE, OBJECT_PATH
 
 pytestmark = pytest.mark.desktop
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -461,3 +461,28 @@ def test_status_for_a_bar_without_a_daemon_shows_it_is_off(running: Running) -> 
     assert json.loads(running.sitbreak("status", "--format", "waybar").stdout)["class"] == (
         "not-running"
     )
+
+
+def test_serving_the_api_costs_no_wake_up_while_nothing_happens(running: Running) -> None:
+    """Only the loop's own heartbeat wakes the daemon: the bus threads sleep in the kernel."""
+    import os
+
+    pid = running.proc.pid
+
+    def switches() -> dict[int, int]:
+        counts = {}
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            status = Path(f"/proc/{pid}/task/{tid}/status").read_text()
+            (line,) = [x for x in status.splitlines() if x.startswith("voluntary_ctxt_switches")]
+            counts[int(tid)] = int(line.split()[1])
+        return counts
+
+    running.prop("State")  # every thread is up and has answered once
+    time.sleep(1.0)
+    before = switches()
+    time.sleep(20.0)
+    after = switches()
+    others = sum(after[t] - before.get(t, 0) for t in after if t != pid)
+    loop = after[pid] - before[pid]
+    assert others <= 2, (others, before, after)  # threads blocked on their sockets
+    assert loop <= 20 / 5 * 2 + 2, loop  # a turn every 5 s, and a little slack

@@ -551,3 +551,15 @@ def test_format_status_singulars_and_no_prompts() -> None:
 )
 def test_format_duration(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text
+
+
+def test_format_status_says_how_long_idle_makes_a_break_and_why() -> None:
+    learned = {"after_s": 361.0, "source": "learned", "pauses": 212, "known_breaks": 1}
+    text = format_status(_status(breaks=learned), now=NOW, tz=dt.UTC)
+    assert text.splitlines()[-1] == (
+        "Breaks: after 6 min idle, learned from 212 pauses, 1 of them a known break."
+    )
+    one = {"after_s": 510.0, "source": "default", "pauses": 1, "known_breaks": 0}
+    assert format_status(_status(breaks=one), now=NOW, tz=dt.UTC).splitlines()[-1] == (
+        "Breaks: after 8 min 30 s idle (still learning your pauses: 1 so far)."
+    )

@@ -33,7 +33,7 @@ from sitbreak.desktop.tray import (
     seconds_to_midnight,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
