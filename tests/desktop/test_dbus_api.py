@@ -486,3 +486,73 @@ def test_serving_the_api_costs_no_wake_up_while_nothing_happens(running: Running
     loop = after[pid] - before[pid]
     assert others <= 2, (others, before, after)  # threads blocked on their sockets
     assert loop <= 20 / 5 * 2 + 2, loop  # a turn every 5 s, and a little slack
+
+
+def _bar_colours(env: dict[str, str]) -> set[tuple[int, int, int]]:
+    """The colours in the top 30 rows of sway's output, from grim's PPM."""
+    shot = subprocess.run(
+        ["grim", "-t", "ppm", "-"], env=env, capture_output=True, timeout=20, check=True
+    ).stdout
+    magic, width, _height, _maxval = shot.split(maxsplit=4)[:4]
+    assert magic == b"P6"
+    # The header is four whitespace-separated fields, then one byte of whitespace.
+    offset = len(b" ".join(shot.split(maxsplit=4)[:4])) + 1
+    pixels = shot[offset : offset + int(width) * 30 * 3]
+    return {tuple(pixels[i : i + 3]) for i in range(0, len(pixels), 3)}  # type: ignore[misc]
+
+
+def test_a_real_waybar_shows_the_session_and_follows_a_pause(
+    running: Running, tmp_path: Path
+) -> None:
+    """waybar on headless sway runs `status --follow --format waybar` as its module;
+    the module's class colours it (style.css), so a screenshot says what it shows."""
+    from test_idle_sources import headless_sway
+
+    require_tool("waybar", "grim", "sway")
+    conf = tmp_path / "waybar"
+    conf.mkdir()
+    follow = f"{sys.executable} -m sitbreak status --follow --format waybar"
+    (conf / "config").write_text(
+        json.dumps(
+            {
+                "layer": "top",
+                "position": "top",
+                "height": 30,
+                "modules-left": ["custom/sitbreak"],
+                "custom/sitbreak": {"exec": follow, "return-type": "json"},
+            }
+        )
+    )
+    (conf / "style.css").write_text(
+        "* { font-size: 12px; min-height: 0; border: none; }\n"
+        "window#waybar { background: #000000; }\n"
+        "#custom-sitbreak { padding: 0 40px; color: #000000; background: #000000; }\n"
+        "#custom-sitbreak.away, #custom-sitbreak.idle { background: #0000ff; }\n"
+        "#custom-sitbreak.sitting, #custom-sitbreak.over-limit { background: #00ff00; }\n"
+        "#custom-sitbreak.paused { background: #ff00ff; }\n"
+    )
+    with headless_sway(tmp_path) as wayland:
+        env = dict(running.env, **wayland)
+        env.pop("DISPLAY", None)
+        bar = subprocess.Popen(
+            ["waybar", "-c", str(conf / "config"), "-s", str(conf / "style.css")],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(tmp_path / "waybar.log").open("wb"),
+        )
+        try:
+            blue, green, magenta = (0, 0, 255), (0, 255, 0), (255, 0, 255)
+            wait_for(
+                lambda: bool(_bar_colours(env) & {blue, green}) or bar.poll() is not None,
+                timeout=30,
+                what="waybar to show the module",
+            )
+            assert bar.poll() is None, (tmp_path / "waybar.log").read_text()[-2000:]
+            assert magenta not in _bar_colours(env)
+            running.call("Pause", "d", "1800")
+            wait_for(lambda: magenta in _bar_colours(env), timeout=20, what="the pause shown")
+            running.call("Resume")
+            wait_for(lambda: magenta not in _bar_colours(env), timeout=20, what="the resume shown")
+        finally:
+            bar.terminate()
+            bar.wait(10)
