@@ -354,3 +354,40 @@ def test_pause_until_tomorrow_lasts_until_midnight() -> None:
     # A minute before midnight still pauses for a minute at least.
     late = dt.datetime(2026, 11, 2, 23, 59, 59, tzinfo=BERLIN).timestamp()
     assert seconds_to_midnight(late, BERLIN) == 60
+
+
+def test_the_icon_changes_at_once_for_a_step_and_once_a_minute_for_the_ring() -> None:
+    from sitbreak.desktop.tray import TrayIcon
+
+    now = 1_000_000.0
+    views = iter([])
+    sent: list[str] = []
+
+    class Recording(TrayIcon):
+        def send(self, msg: object) -> None:
+            sent.append(msg.header.fields[3])  # type: ignore[attr-defined]
+
+    def describe(_status: object, _now: float) -> TrayView:
+        return next(views)
+
+    tray = Recording(
+        None, show="auto", describe=describe, actions={}, tz=lambda: BERLIN, clock=lambda: now
+    )
+    tray._conn = object()  # as if on a bus: publish sends
+    seq = [
+        TrayView("sitting", 5, "Sitting 1 min", False),
+        TrayView("sitting", 10, "Sitting 1 min", False),  # the ring moved: too soon
+        TrayView("sitting", 15, "Sitting 2 min", False),  # the tooltip's minute: at once
+        TrayView("sitting", 25, "Sitting 2 min", False),  # a step: at once
+        TrayView("sitting", 30, "Sitting 2 min", False),  # too soon again
+        TrayView("sitting", 35, "Sitting 2 min", True),  # paused: icon and menu
+    ]
+    views = iter(seq)
+    times = [0, 20, 40, 50, 70, 80]
+    for t in times:
+        tray.publish(now + t, {}, ())
+    assert sent == ["NewToolTip", "NewIcon", "NewIcon", "LayoutUpdated"]
+    # A minute after the last one, the ring's progress is sent too.
+    views = iter([TrayView("sitting", 40, "Sitting 2 min", True)])
+    tray.publish(now + 150, {}, ())
+    assert sent[-1] == "NewIcon"

@@ -65,6 +65,8 @@ _UNKNOWN_METHOD: Final = "org.freedesktop.DBus.Error.UnknownMethod"
 _INVALID_ARGS: Final = "org.freedesktop.DBus.Error.InvalidArgs"
 #: Where the themed icons are (IconThemePath): sitbreak/data.
 ICON_DIR: Final = Path(__file__).resolve().parents[1] / "data"
+#: The drawn icon's progress is sent at most this often (a change of step or state: at once).
+ICON_EVERY_S: Final = 60.0
 #: Sizes of the drawn icon (panels pick the nearest).
 PIXMAP_SIZES: Final = (16, 22, 32, 48)
 
@@ -209,6 +211,7 @@ class TrayIcon(BusService):
         self._lock = threading.Lock()
         self._view: TrayView | None = None
         self._revision = 1
+        self._icon_sent = 0.0
         self._bus_name = f"org.kde.StatusNotifierItem-{os.getpid()}-1"
         self.registered = False
         self.why_not = "not started"
@@ -270,9 +273,15 @@ class TrayIcon(BusService):
         view = self._describe(status, now)
         with self._lock:
             before, self._view = self._view, view
+        if before is None:
+            self._icon_sent = now  # what a panel fetches first is this
         if before is None or self._conn is None:
             return
-        if icon_step(before) != icon_step(view) or before.css_class != view.css_class:
+        stepped = icon_step(before) != icon_step(view) or before.css_class != view.css_class
+        # The drawn ring moves in 5 % steps; a panel hears of those once a minute at most.
+        drawn = before.percentage != view.percentage and now - self._icon_sent >= ICON_EVERY_S
+        if stepped or drawn:
+            self._icon_sent = now
             self.send(new_signal(_item(), "NewIcon"))
         if before.tooltip != view.tooltip:
             self.send(new_signal(_item(), "NewToolTip"))
