@@ -43,6 +43,7 @@ traceback; the server keeps serving.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import json
@@ -52,9 +53,8 @@ import socket
 import stat
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from sitbreak.errors import SitbreakError
 from sitbreak.text import breaks_sentence
@@ -120,26 +120,29 @@ def socket_path() -> Path:
 # ---------------------------------------------------------------- requests
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
-    """A valid control request. Constructing one validates it (raises `ProtocolError`)."""
+class Request(collections.namedtuple("Request", ("cmd", "seconds"))):
+    """A valid control request. Constructing one validates it (raises `ProtocolError`).
 
+    An immutable tuple rather than a dataclass: clients import this module,
+    and the dataclasses module costs `sitbreak status` milliseconds each start.
+    """
+
+    __slots__ = ()
     cmd: str
-    seconds: float | None = None
+    seconds: float | None
 
-    def __post_init__(self) -> None:
-        if self.cmd not in COMMANDS:
+    def __new__(cls, cmd: str, seconds: float | None = None) -> Request:
+        if cmd not in COMMANDS:
             raise ProtocolError(
-                f"unknown command {self.cmd!r}: expected one of {', '.join(sorted(COMMANDS))}"
+                f"unknown command {cmd!r}: expected one of {', '.join(sorted(COMMANDS))}"
             )
-        if self.seconds is None:
-            if self.cmd in _SECONDS_REQUIRED:
-                raise ProtocolError(f"{self.cmd} needs 'seconds'")
-            return
-        if self.cmd not in _SECONDS_REQUIRED | _SECONDS_OPTIONAL:
-            raise ProtocolError(f"{self.cmd} takes no 'seconds'")
-        # Normalise ints to float so handlers see one type (frozen: bypass __setattr__).
-        object.__setattr__(self, "seconds", _check_seconds(self.seconds))
+        if seconds is not None:
+            if cmd not in _SECONDS_REQUIRED | _SECONDS_OPTIONAL:
+                raise ProtocolError(f"{cmd} takes no 'seconds'")
+            seconds = _check_seconds(seconds)  # ints become floats: handlers see one type
+        elif cmd in _SECONDS_REQUIRED:
+            raise ProtocolError(f"{cmd} needs 'seconds'")
+        return super().__new__(cls, cmd, seconds)
 
     def to_json(self) -> dict[str, Any]:
         """The wire form of this request."""
@@ -564,8 +567,7 @@ def format_duration(seconds: float) -> str:
     return f"{hours} h" if minutes == 0 else f"{hours} h {minutes:02d}"
 
 
-@dataclass(frozen=True, slots=True)
-class _Clock:
+class _Clock(NamedTuple):
     """Renders epoch times as local wall-clock times relative to today."""
 
     now: float

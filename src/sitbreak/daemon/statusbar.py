@@ -14,8 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from sitbreak.daemon.control import format_duration
 
@@ -42,8 +41,7 @@ _OVER_COLOUR: Final = "#E06C75"
 _QUIET_COLOUR: Final = "#888888"
 
 
-@dataclass(frozen=True, slots=True)
-class BarView:
+class BarView(NamedTuple):
     """The status as a bar shows it, whatever the bar."""
 
     text: str
