@@ -53,7 +53,6 @@ import socket
 import stat
 import time
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from sitbreak.errors import SitbreakError
@@ -66,6 +65,7 @@ from sitbreak.timezones import resolve_tz
 if TYPE_CHECKING:
     import logging
     import threading
+    from pathlib import Path
 
 
 def _log() -> logging.Logger:
