@@ -14,7 +14,8 @@ then times, each --runs times, alternating so a busy moment hits all alike:
 - `sitbreak status` with no daemon at all ("not running").
 
 `sitbreak` is the console script when this Python has one, else `python -m
-sitbreak`. Prints the minimum (what the code costs) and the median (what a
+sitbreak`, with bytecode written and used as an installed sitbreak has it
+(PYTHONDONTWRITEBYTECODE is dropped; the first runs write it). Prints the minimum (what the code costs) and the median (what a
 busy machine adds) of each, in milliseconds of wall time and of the CPU time
 the process used (user + system; other busy processes disturb it least).
 """
@@ -62,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sitbreak = sitbreak_command()
     base = dict(os.environ)
+    # Installed sitbreak has its bytecode compiled (pip does it); a checkout run
+    # with PYTHONDONTWRITEBYTECODE would compile every module at every start.
     base["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH", "")) if p
     )
@@ -73,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         (tmp / "config.toml").touch()
         env = dict(base, **d.env, SITBREAK_HOME=str(tmp / "home"))
         env.pop("SITBREAK_CONFIG", None)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         daemon = subprocess.Popen(
             [*sitbreak, "run", "--config", str(tmp / "config.toml"), "--notify", "log"],
             env=env,
