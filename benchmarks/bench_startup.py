@@ -15,9 +15,10 @@ then times, each --runs times, alternating so a busy moment hits all alike:
 
 `sitbreak` is the console script when this Python has one, else `python -m
 sitbreak`, with bytecode written and used as an installed sitbreak has it
-(PYTHONDONTWRITEBYTECODE is dropped; the first runs write it). Prints the minimum (what the code costs) and the median (what a
-busy machine adds) of each, in milliseconds of wall time and of the CPU time
-the process used (user + system; other busy processes disturb it least).
+(PYTHONDONTWRITEBYTECODE is dropped; the first runs write it). Prints the
+minimum (what the code costs) and the median (what a busy machine adds) of
+each, in milliseconds of wall time and of the CPU time the process used
+(user + system; other busy processes disturb it least).
 """
 
 from __future__ import annotations

@@ -146,10 +146,13 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
         hydrate = true
         breathe = false
         eyes = false
+        [activitywatch]
+        server = "http://localhost:5600/"
         """,
     )
     cfg = load_config(path)
     assert cfg.timezone == "Europe/Berlin"
+    assert cfg.activitywatch_server == "http://localhost:5600"
     assert (cfg.activity_source, cfg.notify_backend) == ("pynput", "log")
     assert cfg.tray_show == "false"
     assert cfg.engine == EngineSettings(
@@ -405,6 +408,11 @@ def test_durations_out_of_range_are_rejected(tmp_path: Path, bound: Bound) -> No
             )
 
 
+def test_the_minutes_hint_names_the_number_not_a_duration(tmp_path: Path) -> None:
+    _, message = error_for(tmp_path, "[prompts]\nmove_after = 90\n")
+    assert 'write "1h30m" for 90 minutes' in message and "1m30 minutes" not in message
+
+
 def test_a_number_out_of_range_is_shown_in_human_units_too(tmp_path: Path) -> None:
     _, message = error_for(tmp_path, "[session]\nbreak_idle = 3\n")
     assert message.endswith("expected a duration between 1m and 4h, found 3 (3s)")
@@ -415,7 +423,11 @@ def test_a_bare_number_that_looks_like_minutes_gets_a_hint(tmp_path: Path, value
     # Seconds-scale values are allowed only with a unit: "30" is nearly always 30 minutes meant.
     _, message = error_for(tmp_path, f"[prompts]\nmove_after = {value}\n")
     assert "expected a duration between 5m and 4h" in message
-    assert 'plain numbers are seconds: write "30m" for 30 minutes, or "30s"' in message
+    assert message.endswith(
+        'plain numbers are seconds: write "30m" for 30 minutes (below 5m only a value with its '
+        'unit, such as "30s", is accepted, for trying sitbreak out)'
+    )
+    assert 'or "30s" if you really mean seconds' not in message  # it contradicts "5m to 4h"
     cfg = load_config(write(tmp_path, '[prompts]\nmove_after = "30s"\nposture_after = "10s"\n'))
     assert cfg.engine.move_after == 30
 
@@ -760,6 +772,15 @@ def test_a_call_may_not_end_sessions_sooner_than_plain_idle(tmp_path: Path) -> N
     path, message = error_for(tmp_path, '[session]\ncall_idle_max = "5m"\n')
     assert message.startswith(f'{path}: [session] call_idle_max = "5m" is shorter than')
     assert "raise call_idle_max" in message
+
+
+@pytest.mark.parametrize(
+    "bad", ['"localhost:5600"', '"ftp://localhost"', '"http://localhost:99999"', "5600"]
+)
+def test_activitywatch_server_must_be_an_address(tmp_path: Path, bad: str) -> None:
+    path = write(tmp_path, f"[activitywatch]\nserver = {bad}\n")
+    with pytest.raises(ConfigError, match=r"\[activitywatch\] server: expected a server address"):
+        load_config(path)
 
 
 @pytest.mark.parametrize(

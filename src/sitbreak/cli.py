@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from sitbreak import __version__
 from sitbreak.commands import register_all, register_for
@@ -21,9 +22,22 @@ from sitbreak.exits import EXIT_USAGE
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse's parser, measuring the terminal itself: argparse asks shutil,
-    whose import loads bz2 and lzma, milliseconds of every `sitbreak status`
-    that a status bar runs every few seconds (benchmarks/bench_startup.py)."""
+    """argparse, reading "-5m" as a (bad) value rather than an unknown option.
+
+    argparse takes only "-5" or "-.5" for a negative number; "-5m" would be
+    an unknown option, reported with the top-level usage ("unrecognized
+    arguments") instead of the command's own message about its duration.
+    No sitbreak option starts with a digit, so none is shadowed. Subcommand
+    parsers are made of the same class.
+
+    It also measures the terminal itself: argparse asks shutil, whose import
+    loads bz2 and lzma, milliseconds of every `sitbreak status` that a status
+    bar runs every few seconds (benchmarks/bench_startup.py).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-\.?\d")
 
     def _get_formatter(self) -> argparse.HelpFormatter:
         make: Any = self.formatter_class  # every HelpFormatter takes `width`
@@ -52,10 +66,10 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         description="A webcam-free sitting-time and posture-break monitor.",
     )
     parser.add_argument("--version", action="version", version=f"sitbreak {__version__}")
-    sub: argparse._SubParsersAction[argparse.ArgumentParser] = parser.add_subparsers(
-        dest="command",
-        metavar="COMMAND",
-        parser_class=_Parser,
+    # The subcommands' parsers are _Parsers too; the commands need only ArgumentParser.
+    sub = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(dest="command", metavar="COMMAND"),
     )
     sub.required = True
     if argv is None:

@@ -52,6 +52,7 @@ class _Kind(enum.Enum):
     TIMEZONE = "timezone"
     CHOICE = "choice"
     AUTO_BOOL = "auto_bool"  # "auto", true or false (kept as "auto", "true", "false")
+    URL = "url"  # "" (off) or an http(s)://host[:port] address
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,7 @@ _SCHEMA: dict[str, dict[str, _Spec]] = {
         "work_hours": _Spec(_Kind.QUIET_HOURS),
     },
     "prompts.enabled": {kind.value: _Spec(_Kind.BOOL) for kind in PromptKind},
+    "activitywatch": {"server": _Spec(_Kind.URL)},
 }
 
 _Key = tuple[str, str]  # (section, key), e.g. ("session", "break_idle")
@@ -295,7 +297,22 @@ def _convert_one(spec: _Spec, value: object, where: str) -> _Value:
         hint = " (write true or false without quotes)" if value in ("true", "false") else ""
         found = _describe(value)
         raise ConfigError(f'{where}: expected "auto", true or false, found {found}{hint}')
+    if spec.kind is _Kind.URL:
+        return _parse_server_url(value, where)
     return _parse_timezone(value, where)
+
+
+def _parse_server_url(value: object, where: str) -> str:
+    expected = 'a server address like "http://localhost:5600", or "" for none'
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: expected {expected}, found {_describe(value)}")
+    text = value.strip()
+    if text == "":
+        return text
+    m = re.fullmatch(r"(https?)://([^/\s:?#]+|\[[0-9a-fA-F:.]+\])(?::(\d{1,5}))?/?", text)
+    if m is None or (m.group(3) is not None and not 0 < int(m.group(3)) < 65536):
+        raise ConfigError(f"{where}: expected {expected}, found {_describe(value)}")
+    return text.rstrip("/")
 
 
 def _parse_choice(value: object, choices: tuple[str, ...], where: str) -> str:
@@ -321,10 +338,13 @@ def _check_range(spec: _Spec, seconds: float, raw: object, where: str) -> None:
     if not with_unit:  # a bare number of seconds: show what it amounts to
         found += f" ({format_duration(seconds)})" if not isinstance(raw, str) else ""
         if spec.floor is not None and seconds >= spec.floor and seconds < spec.low:
+            # Only the minutes are offered: "30s" would contradict the range
+            # just stated, though a seconds-scale setting with its unit is allowed.
             hint = (
                 f'; plain numbers are seconds: write "{format_duration(seconds * 60)}" '
-                f'for {format_duration(seconds)[:-1]} minutes, or "{format_duration(seconds)}" '
-                "if you really mean seconds"
+                f"for {seconds:g} {'minute' if seconds == 1 else 'minutes'} (below "
+                f"{format_duration(spec.low)} only a value with its unit, such as "
+                f'"{format_duration(seconds)}", is accepted, for trying sitbreak out)'
             )
     raise ConfigError(f"{where}: expected {expected}, found {found}{hint}")
 
@@ -503,6 +523,8 @@ class Config:
     activity_source: str = "auto"
     notify_backend: str = "auto"
     tray_show: str = "auto"  # "auto", "true" or "false"
+    #: Where the daemon posts sessions and breaks ([activitywatch] server); "" for nowhere.
+    activitywatch_server: str = ""
 
 
 def _consistency_errors(
@@ -606,6 +628,7 @@ def load_config(path: Path | None = None) -> Config:
         activity_source=str(values[("activity", "source")]),
         notify_backend=str(values[("notify", "backend")]),
         tray_show=str(values[("tray", "show")]),
+        activitywatch_server=str(values[("activitywatch", "server")]),
     )
 
 
@@ -619,6 +642,8 @@ def _effective(config: Config, key: _Key) -> _Value:
         return config.notify_backend
     if section == "tray":
         return {"true": True, "false": False}.get(config.tray_show, config.tray_show)
+    if section == "activitywatch":
+        return config.activitywatch_server
     if section == "prompts.enabled":
         return PromptKind(name) in config.engine.enabled
     if key == ("prompts", "work_days"):

@@ -101,6 +101,7 @@ class Office:
             monitors=(),
             periodic=(),
             control_path=None,
+            sinks=(),
             publishers=(self.api,),
             summaries_path=None,
             service_notify=lambda *_lines: None,

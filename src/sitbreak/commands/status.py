@@ -24,23 +24,36 @@ def _cmd_control(args: argparse.Namespace) -> int:
     import json
 
     from sitbreak.daemon import client, control
+    from sitbreak.errors import SitbreakError
+    from sitbreak.exits import EXIT_USAGE
 
     fmt = getattr(args, "format", None) or "text"
+    as_json = getattr(args, "json", False)
     if getattr(args, "follow", False):
-        return _follow(fmt, bool(args.json))
+        return _follow(fmt, bool(as_json))
     seconds = getattr(args, "duration", None)
     try:
         response: dict[str, Any] | None = client.ask(args.command, seconds=seconds)
-    except control.DaemonNotRunning:
-        if fmt == "text":
+    except control.DaemonNotRunning as exc:
+        if fmt == "text" and not as_json:
             raise
+        if as_json:  # a program asked for JSON: give it JSON it can read
+            print(json.dumps({"ok": False, "running": False, "error": str(exc)}))
+            return EXIT_USAGE
         response = None  # a bar shows "not running" rather than losing its module
+    except SitbreakError as exc:
+        if not as_json:
+            raise
+        print(json.dumps({"ok": False, "running": True, "error": str(exc)}))
+        return EXIT_USAGE
     if response is not None and not response.get("ok"):
+        if as_json:
+            print(json.dumps(response))
         print(f"sitbreak: {response.get('error', 'the daemon refused')}", file=sys.stderr)
         return 1
     if fmt != "text":
         print(_bar(fmt, response))
-    elif getattr(args, "json", False):
+    elif as_json:
         print(json.dumps(response))
     else:
         assert response is not None
@@ -89,16 +102,23 @@ def _follow(fmt: str, as_json: bool) -> int:
 
 
 def _duration(text: str) -> float:
-    """A command-line duration ("30m", "1h", "90s", "45"), checked like config values."""
+    """A command-line duration ("30m", "1h", "90s", "45"), checked like config values.
+
+    Checked here, in the words of the command line, so that the daemon's
+    protocol ('seconds' must be ...) never reaches the person.
+    """
     from sitbreak.config import parse_duration
+    from sitbreak.daemon.control import MAX_SECONDS
     from sitbreak.errors import ConfigError
 
+    days = round(MAX_SECONDS / 86400)
+    expected = f'a duration over 0 and at most {days} days, such as "30m" or "2h"'
     try:
-        seconds = parse_duration(text, "duration")
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError("duration: expected more than 0 seconds")
+        seconds = parse_duration(text, "")
+    except ConfigError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, found {text!r}") from None
+    if seconds <= 0 or seconds > MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"expected {expected}, found {text!r}")
     return seconds
 
 
@@ -122,6 +142,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "duration",
         nargs="?",
         type=_duration,
+        metavar="DURATION",
         help='how long, e.g. "30m" or "2h" (default: until resume)',
     )
     p.set_defaults(func=_cmd_control)
@@ -129,6 +150,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=_cmd_control)
     p = sub.add_parser("snooze", help="put off the next prompts (default 10 minutes)")
     p.add_argument(
-        "duration", nargs="?", type=_duration, default=600.0, help='e.g. "10m" (default)'
+        "duration",
+        nargs="?",
+        type=_duration,
+        default=600.0,
+        metavar="DURATION",
+        help='e.g. "10m" (default)',
     )
     p.set_defaults(func=_cmd_control)

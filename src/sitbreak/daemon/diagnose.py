@@ -114,6 +114,7 @@ def diagnose(env: Mapping[str, str] = os.environ, config_path: Path | None = Non
     report.checks += _notifications(env, config.notify_backend if config else "auto")
     report.checks += _desktop_bus(env, config.tray_show if config else "auto")
     report.checks += config_checks
+    report.checks += _activitywatch(config.activitywatch_server if config else "")
     report.checks += _data()
     report.checks += _service(env, plan.session)
     return report
@@ -384,6 +385,44 @@ def _config(path: Path | None, env: Mapping[str, str]) -> tuple[Any, list[Check]
     else:
         detail = f"{config.path} is valid"
     return config, [Check("config", "config file", OK, detail)]
+
+
+def _activitywatch(server: str) -> list[Check]:
+    """Whether the ActivityWatch server the daemon would post to answers."""
+    if not server:
+        return [
+            Check(
+                "activitywatch",
+                "server",
+                INFO,
+                "not posting sessions to ActivityWatch ([activitywatch] server is empty)",
+            )
+        ]
+    import socket
+
+    from sitbreak.storage.activitywatch import (
+        ActivityWatchError,
+        request_json,
+        sitbreak_bucket_id,
+    )
+
+    bucket = sitbreak_bucket_id(socket.gethostname())
+    try:
+        info = request_json(f"{server}/api/0/info", timeout_s=3.0)
+    except ActivityWatchError as exc:
+        return [
+            Check(
+                "activitywatch",
+                "server",
+                WARN,
+                f"{exc}; sessions wait in memory (at most 1000) until it answers",
+                "start ActivityWatch (aw-qt, aw-server or aw-server-rust), or set "
+                '[activitywatch] server = "" to post nowhere',
+            )
+        ]
+    version = info.get("version") if isinstance(info, dict) else None
+    what = f"ActivityWatch {version}" if isinstance(version, str) else "ActivityWatch"
+    return [Check("activitywatch", "server", OK, f"{what} at {server}; sessions go to {bucket}")]
 
 
 def _data() -> list[Check]:

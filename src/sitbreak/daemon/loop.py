@@ -57,7 +57,7 @@ from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_FAILURE, EXIT_OK
 from sitbreak.prompts import PromptWriter
 from sitbreak.storage.store import Store, append_summary, tz_label
-from sitbreak.text import hm
+from sitbreak.text import count, duration
 from sitbreak.timezones import resolve_tz
 
 log = logging.getLogger("sitbreak.daemon")
@@ -105,6 +105,21 @@ class Monitor(Protocol):
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
+
+
+class SessionSink(Protocol):
+    """Somewhere else finished sessions and breaks go (ActivityWatch's timeline).
+
+    Called from the loop: it must return at once, whatever the far end does.
+    """
+
+    name: str
+
+    def session_ended(self, s: SessionEnded) -> None: ...
+
+    def break_taken(self, b: BreakTaken) -> None: ...
+
+    def close(self) -> None: ...
 
 
 #: Takes a request in its wire form ({"cmd": "pause", "seconds": 600}) and
@@ -174,6 +189,8 @@ class Wiring:
     monitors: tuple[Monitor, ...]
     #: Checks the loop runs now and then (calls, videos, do not disturb).
     periodic: tuple[Periodic, ...]
+    #: Where sessions and breaks are also sent as they end ([activitywatch] server).
+    sinks: tuple[SessionSink, ...]
     control_path: Path | None  # None: no control socket
     #: What shows the state on the desktop and takes requests from it: the
     #: D-Bus API, the tray icon. Empty where there is no session bus.
@@ -185,9 +202,10 @@ class Wiring:
     watchdog_s: float | None
 
     def __post_init__(self) -> None:
-        if not all(isinstance(t, tuple) for t in (self.monitors, self.periodic, self.publishers)):
+        parts = (self.monitors, self.periodic, self.sinks, self.publishers)
+        if not all(isinstance(p, tuple) for p in parts):
             raise WiringError(
-                "monitors, periodic checks and publishers are fixed at start-up: pass tuples"
+                "monitors, periodic checks, sinks and publishers are fixed at start-up: pass tuples"
             )
         names = [p.name for p in self.periodic]
         if len(set(names)) != len(names):
@@ -258,9 +276,9 @@ class Daemon:
             "sitbreak is watching activity with %s; break after %s idle or a %s lock, "
             "move prompt after %s",
             self.w.source.name,
-            hm(self.engine.break_idle),
-            hm(self.config.engine.break_locked),
-            hm(self.config.engine.move_after),
+            duration(self.engine.break_idle),
+            duration(self.config.engine.break_locked),
+            duration(self.config.engine.move_after),
         )
         self.w.service_notify("READY=1", f"STATUS={self._status_line(self.w.clock.now())}")
         status = EXIT_OK
@@ -341,6 +359,11 @@ class Daemon:
         except Exception:
             log.debug("error stopping the activity source", exc_info=True)
         self.w.notifier.close()
+        for sink in self.w.sinks:
+            try:
+                sink.close()
+            except Exception:
+                log.debug("error closing %s", sink.name, exc_info=True)
         for check in self.w.periodic:
             if check.close is not None:
                 try:
@@ -363,7 +386,7 @@ class Daemon:
         clock = self.w.clock
         slept = clock.poll_suspend()
         if slept is not None:
-            log.info("the machine slept for %s", hm(slept.end - slept.start))
+            log.info("the machine slept for %s", duration(slept.end - slept.start))
             self._feed(Suspend(slept.start))
             self._feed(Resume(slept.end))
         self._poll_activity()
@@ -504,14 +527,23 @@ class Daemon:
                     "session %s-%s (%s) ended: %s",
                     self._clock_time(o.start),
                     self._clock_time(o.end),
-                    hm(o.end - o.start),
+                    duration(o.end - o.start),
                     o.cause.value,
                 )
                 store.session_ended(o)
+                self._to_sinks("session_ended", o)
             elif isinstance(o, BreakTaken):
                 store.break_taken(o)
+                self._to_sinks("break_taken", o)
             elif isinstance(o, PromptDue):
                 self._prompt(o)
+
+    def _to_sinks(self, method: str, o: SessionEnded | BreakTaken) -> None:
+        for sink in self.w.sinks:
+            try:
+                getattr(sink, method)(o)
+            except Exception:  # a sink is optional: it never takes the loop down
+                log.warning("could not hand a session to %s", sink.name, exc_info=True)
 
     def _prompt(self, due: PromptDue) -> None:
         message = self.writer.write(due)
@@ -521,7 +553,7 @@ class Daemon:
     def _response(self, r: PromptResponse) -> None:
         """The person answered a notification: act on it and remember what they did."""
         now = self.w.clock.now()
-        log.info("prompt answered: %s", r.action)
+        # Not logged here: the notifier logged it, with the prompt's id and kind.
         if r.action == "break":
             self._feed(BreakNow(now))
         elif r.action == "snooze":
@@ -652,7 +684,8 @@ class Daemon:
             until = None if request.seconds is None else now + request.seconds
             self._feed(Pause(now, until))
             log.info(
-                "prompts paused %s", "until resumed" if until is None else f"for {hm(until - now)}"
+                "prompts paused %s",
+                "until resumed" if until is None else f"for {duration(until - now)}",
             )
         elif cmd == "resume":
             self._feed(Unpause(now))
@@ -660,7 +693,7 @@ class Daemon:
         elif cmd == "snooze":
             seconds = request.seconds if request.seconds is not None else 600.0
             self._feed(Snooze(now, seconds))
-            log.info("prompts snoozed for %s", hm(seconds))
+            log.info("prompts snoozed for %s", duration(seconds))
         elif cmd == "break":
             self._feed(BreakNow(now))
             log.info("taking a break (asked for)")
@@ -677,7 +710,12 @@ class Daemon:
         paused_until = e.paused_until
         session = None
         if e.session_start is not None:
-            session = {"start": e.session_start, "seated_s": now - e.session_start}
+            session = {
+                "start": e.session_start,
+                "seated_s": now - e.session_start,
+                # Up to here it counts in today's figures (what a report adds for it).
+                "last_seen": max(e.session_start, e.last_seen),
+            }
         nxt = None
         upcoming = e.next_prompt()
         if upcoming is not None:
@@ -725,7 +763,7 @@ class Daemon:
         e = self.engine
         start = e.session_start
         if start is not None:
-            line = f"sitting for {hm(now - start)} (since {self._clock_time(start)})"
+            line = f"sitting for {duration(now - start)} (since {self._clock_time(start)})"
         else:
             line = f"{e.state.value}; watching activity with {self.w.source.name}"
         if e.paused_until is not None:
@@ -735,10 +773,11 @@ class Daemon:
     def _why(self, kind: PromptKind) -> str:
         s = self.config.engine
         if kind is PromptKind.MOVE:
-            return f"{hm(s.move_after)} of continuous sitting, then every {hm(s.move_repeat)}"
+            every = duration(s.move_repeat)
+            return f"{duration(s.move_after)} of continuous sitting, then every {every}"
         if kind is PromptKind.POSTURE:
-            return f"a posture reset {hm(s.posture_after)} into a session"
-        return f"{hm(s.extra_every)} into a long sitting"
+            return f"a posture reset {duration(s.posture_after)} into a session"
+        return f"{duration(s.extra_every)} into a long sitting"
 
     def _reload_config(self) -> None:
         try:
@@ -801,9 +840,10 @@ _OPEN = Cause.SHUTDOWN
 def summary_line(fig: DayFigures) -> str:
     """The day in one readable line, for the journal."""
     return (
-        f"{fig.date.isoformat()}: sat {hm(fig.sitting_s)} in {fig.sessions} sessions "
-        f"(longest {hm(fig.longest_session_s)}, {fig.sessions_over_limit} over the limit), "
-        f"{fig.breaks} breaks, {fig.prompts} prompts ({fig.prompts_heeded} heeded"
+        f"{fig.date.isoformat()}: sat {duration(fig.sitting_s)} "
+        f"in {count(fig.sessions, 'session')} "
+        f"(longest {duration(fig.longest_session_s)}, {fig.sessions_over_limit} over the limit), "
+        f"{count(fig.breaks, 'break')}, {count(fig.prompts, 'prompt')} ({fig.prompts_heeded} heeded"
         + (f", {fig.prompts_snoozed} snoozed" if fig.prompts_snoozed else "")
         + (f", {fig.prompts_skipped} skipped" if fig.prompts_skipped else "")
         + (f", {fig.prompts_ignored} ignored" if fig.prompts_ignored else "")

@@ -28,12 +28,13 @@ from sitbreak.daemon.loop import (
     WATCH_POLL_S,
     Daemon,
     Periodic,
+    SessionSink,
     Wiring,
     desktop_busy_check,
 )
 from sitbreak.daemon.sdnotify import SdNotifier
 from sitbreak.daemon.statusbar import tray_view
-from sitbreak.desktop.activity import select_source
+from sitbreak.desktop.activity import FROM_COMMAND_LINE, FROM_CONFIG, select_source
 from sitbreak.desktop.dnd import DoNotDisturb
 from sitbreak.desktop.notify import ResilientNotifier, make_notifier
 from sitbreak.desktop.source import ActivitySource, NoActivitySource
@@ -109,6 +110,21 @@ class InstanceLock:
             self._file = None
 
 
+def activitywatch_sinks(config: Config, store: Store) -> tuple[SessionSink, ...]:
+    """The ActivityWatch poster when `[activitywatch] server` is set; none otherwise."""
+    if not config.activitywatch_server:
+        return ()
+    import socket
+
+    from sitbreak.storage.activitywatch_sink import ActivityWatchSink
+
+    sink = ActivityWatchSink(config.activitywatch_server, socket.gethostname(), store=store)
+    log.info(
+        "posting sessions and breaks to ActivityWatch at %s, bucket %s", sink.server, sink.bucket
+    )
+    return (sink,)
+
+
 def build_wiring(
     config: Config,
     *,
@@ -148,6 +164,7 @@ def build_wiring(
             Periodic("videos", WatchWatcher(IdleInhibitDetector(), emit, clock).poll, WATCH_POLL_S),
             desktop_busy_check(DoNotDisturb(), emit, clock),
         ),
+        sinks=activitywatch_sinks(config, store),
         control_path=socket_path(),
         # On the session bus where there is one (each says so in the log where not).
         publishers=(
@@ -215,7 +232,7 @@ def _xdg_open(path: Path) -> None:
 def run(
     config_path: Path | None,
     log_level: str = "INFO",
-    source_pref: str = "auto",
+    source_pref: str | None = None,
     notify: str = "auto",
 ) -> int:
     """`sitbreak run`: returns the process exit status."""
@@ -235,7 +252,11 @@ def run(
         return EXIT_ALREADY_RUNNING
     clock = SystemClock()
     try:
-        source = select_source(source_pref or config.activity_source, clock)  # started, or why not
+        source = select_source(  # started, or why not
+            source_pref or config.activity_source,
+            clock,
+            origin=FROM_COMMAND_LINE if source_pref else FROM_CONFIG,
+        )
     except NoActivitySource as exc:
         log.error("%s", exc)
         lock.release()

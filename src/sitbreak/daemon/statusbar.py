@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, Final, NamedTuple
 
-from sitbreak.daemon.control import format_duration
+from sitbreak.text import duration
 
 FORMATS: Final = ("waybar", "i3blocks", "i3status-rs", "polybar")
 
@@ -53,6 +53,13 @@ class BarView(NamedTuple):
     percentage: int
 
 
+def _seated(seconds: float) -> str:
+    """Whole minutes ("34 min", "1 h 05"): a bar shows it for a minute at a time."""
+    if seconds < 60:
+        return "under a minute"
+    return duration(60 * (seconds // 60))
+
+
 def view(status: Mapping[str, Any] | None, *, now: float, tz: dt.tzinfo) -> BarView:
     """The bar's view of `status` (None: sitbreak is not running)."""
     if status is None:
@@ -66,7 +73,7 @@ def view(status: Mapping[str, Any] | None, *, now: float, tz: dt.tzinfo) -> BarV
     percentage = 0 if not limit or not session else min(100, int(100 * seated / limit))
     word = _STATES.get(state, state.capitalize())
     if session and state in ("sitting", "idle"):
-        minutes = format_duration(seated)
+        minutes = _seated(seated)
         text = f"{word} {minutes}"
         short = minutes
     else:
@@ -74,7 +81,7 @@ def view(status: Mapping[str, Any] | None, *, now: float, tz: dt.tzinfo) -> BarV
     css_class = state
     if session and limit and seated >= limit and state == "sitting":
         css_class = "over-limit"
-    first = f"{word} {format_duration(seated)}" if session else word
+    first = f"{word} {_seated(seated)}" if session else word
     parts = [first]
     paused = _paused(status, now, tz)
     if paused:
@@ -90,7 +97,7 @@ def view(status: Mapping[str, Any] | None, *, now: float, tz: dt.tzinfo) -> BarV
     if isinstance(today, Mapping) and today.get("sessions"):
         breaks = int(today.get("breaks", 0))
         tooltip += (
-            f"\nToday: {format_duration(float(today.get('sitting_s', 0.0)))} sitting, "
+            f"\nToday: {_seated(float(today.get('sitting_s', 0.0)))} sitting, "
             f"{breaks} break{'' if breaks == 1 else 's'}"
         )
     return BarView(text, short, tooltip, css_class, percentage)
