@@ -155,7 +155,22 @@ def _activity(
                 plan.fix,
             )
         )
-    elif chosen == "logind":
+    own = activity.desktop_own(env) if plan.preference == "auto" else None
+    own_probe = next((p for p in probes if p.name == own), None)
+    if chosen is not None and own_probe is not None and own_probe.works is False:
+        # A desktop slow to answer (GNOME Shell starting) makes another source
+        # look usable; run keeps trying the desktop's own and switches to it.
+        checks.append(
+            Check(
+                "activity",
+                "(not the desktop's own)",
+                WARN,
+                f"this desktop's own source, {own}, did not answer ({own_probe.detail}); "
+                f"`sitbreak run` uses {chosen} meanwhile and switches to {own} as soon as "
+                "it answers",
+            )
+        )
+    if chosen == "logind":
         checks.append(
             Check(
                 "activity",

@@ -256,6 +256,7 @@ class Daemon:
         self._midnight = next_midnight(self._started, tz)
         self._control: ControlServer | None = None
         self._source_lost = False
+        self._blind: str | None = None  # why no activity can be seen now (None: it can)
         self._reconnect_at = 0.0
         self._next_watchdog = 0.0
         #: What the engine put out since the publishers last heard, and the
@@ -456,6 +457,7 @@ class Daemon:
             if not self._source_lost:
                 self._source_lost = True
                 log.warning("lost the activity source %s: %s; retrying", self.w.source.name, exc)
+            self._blind = f"{self.w.source.name}: {exc}"
             self._try_reconnect()
             return
         except Exception as exc:
@@ -465,8 +467,10 @@ class Daemon:
                 log.exception(
                     "the activity source %s failed: %s; retrying", self.w.source.name, exc
                 )
+            self._blind = f"{self.w.source.name} failed: {exc}"
             self._try_reconnect()
             return
+        self._blind = None
         if self._source_lost:
             self._source_lost = False
             log.warning("the activity source %s works again", self.w.source.name)
@@ -737,6 +741,8 @@ class Daemon:
             "in_call": e.in_call,
             "watching": e.watching,
             "source": self.w.source.name,
+            # Whether sitbreak can see keyboard and mouse activity at all now.
+            "activity": "seen" if self._blind is None else f"not seen: {self._blind}",
             "since": self._started,
             "notifications": "working"
             if self.w.notifier.healthy

@@ -34,7 +34,7 @@ from sitbreak.daemon.loop import (
 )
 from sitbreak.daemon.sdnotify import SdNotifier
 from sitbreak.daemon.statusbar import tray_view
-from sitbreak.desktop.activity import FROM_COMMAND_LINE, FROM_CONFIG, select_source
+from sitbreak.desktop.activity import FROM_COMMAND_LINE, FROM_CONFIG, Reselecting
 from sitbreak.desktop.dnd import DoNotDisturb
 from sitbreak.desktop.notify import ResilientNotifier, make_notifier
 from sitbreak.desktop.source import ActivitySource, NoActivitySource
@@ -252,11 +252,13 @@ def run(
         return EXIT_ALREADY_RUNNING
     clock = SystemClock()
     try:
-        source = select_source(  # started, or why not
+        # Started, or why not; chosen again whenever it fails (see Reselecting).
+        source = Reselecting(
             source_pref or config.activity_source,
             clock,
             origin=FROM_COMMAND_LINE if source_pref else FROM_CONFIG,
         )
+        source.start()
     except NoActivitySource as exc:
         log.error("%s", exc)
         lock.release()
