@@ -184,6 +184,10 @@ class Engine:
     def paused_until(self) -> float | None:
         return self._paused_until if self._paused_until > self._now else None
 
+    @property
+    def snoozed_until(self) -> float | None:
+        return self._snoozed_until if self._snoozed_until > self._now else None
+
     def next_prompt(self) -> tuple[float, PromptKind] | None:
         """The next prompt that is scheduled, and when; None outside a session."""
         if self._start is None:
