@@ -122,6 +122,8 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
         source = "pynput"
         [notify]
         backend = "log"
+        [tray]
+        show = false
         [session]
         break_idle = "10m"
         break_locked = 90
@@ -155,6 +157,7 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
     assert cfg.activitywatch_server == "http://localhost:5600"
     assert cfg.history_keep == 30 * 86400
     assert (cfg.activity_source, cfg.notify_backend) == ("pynput", "log")
+    assert cfg.tray_show == "false"
     assert cfg.engine == EngineSettings(
         break_idle=600,
         break_idle_set=True,
@@ -824,3 +827,20 @@ def test_history_keep_is_days_and_checked(tmp_path: Path) -> None:
     path.write_text('[history]\nkeep = "14d"\n')
     assert load_config(path).history_keep == 14 * 86400
     assert 'keep = "14d"' in config.render_config(load_config(path))
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"), [('"auto"', "auto"), ("true", "true"), ("false", "false")]
+)
+def test_the_tray_is_shown_automatically_always_or_never(
+    tmp_path: Path, written: str, kept: str
+) -> None:
+    assert load_config(write(tmp_path, f"[tray]\nshow = {written}\n")).tray_show == kept
+
+
+@pytest.mark.parametrize("written", ['"true"', '"yes"', "1", '["auto"]'])
+def test_a_tray_setting_that_is_none_of_them_says_what_is_expected(
+    tmp_path: Path, written: str
+) -> None:
+    with pytest.raises(ConfigError, match=r'\[tray\] show: expected "auto", true or false'):
+        load_config(write(tmp_path, f"[tray]\nshow = {written}\n"))

@@ -53,6 +53,7 @@ class _Kind(enum.Enum):
     WEEKDAYS = "weekdays"
     TIMEZONE = "timezone"
     CHOICE = "choice"
+    AUTO_BOOL = "auto_bool"  # "auto", true or false (kept as "auto", "true", "false")
     URL = "url"  # "" (off) or an http(s)://host[:port] address
 
 
@@ -79,6 +80,7 @@ _SCHEMA: dict[str, dict[str, _Spec]] = {
     "general": {"timezone": _Spec(_Kind.TIMEZONE)},
     "activity": {"source": _Spec(_Kind.CHOICE, choices=ACTIVITY_SOURCES)},
     "notify": {"backend": _Spec(_Kind.CHOICE, choices=NOTIFY_BACKENDS)},
+    "tray": {"show": _Spec(_Kind.AUTO_BOOL)},
     "session": {
         "break_idle": _duration(1 * MINUTE, 4 * HOUR, floor=5),
         "break_locked": _duration(0, 1 * HOUR),
@@ -304,6 +306,14 @@ def _convert_one(spec: _Spec, value: object, where: str) -> _Value:
         return parse_weekdays(value, where)
     if spec.kind is _Kind.CHOICE:
         return _parse_choice(value, spec.choices, where)
+    if spec.kind is _Kind.AUTO_BOOL:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if value == "auto":
+            return "auto"
+        hint = " (write true or false without quotes)" if value in ("true", "false") else ""
+        found = _describe(value)
+        raise ConfigError(f'{where}: expected "auto", true or false, found {found}{hint}')
     if spec.kind is _Kind.URL:
         return _parse_server_url(value, where)
     return _parse_timezone(value, where)
@@ -531,6 +541,7 @@ class Config:
     notify_backend: str = "auto"
     #: Valid, but probably not what was meant (`config check` prints them).
     warnings: tuple[str, ...] = ()
+    tray_show: str = "auto"  # "auto", "true" or "false"
     #: Where the daemon posts sessions and breaks ([activitywatch] server); "" for nowhere.
     activitywatch_server: str = ""
     #: How long the activity timeline is kept, in seconds ([history] keep).
@@ -675,6 +686,7 @@ def load_config(path: Path | None = None) -> Config:
         activity_source=str(values[("activity", "source")]),
         notify_backend=str(values[("notify", "backend")]),
         warnings=tuple(_consistency_warnings(values, sources, user.label)),
+        tray_show=str(values[("tray", "show")]),
         activitywatch_server=str(values[("activitywatch", "server")]),
         history_keep=_seconds(values[("history", "keep")]),
     )
@@ -688,6 +700,8 @@ def _effective(config: Config, key: _Key) -> _Value:
         return config.activity_source
     if section == "notify":
         return config.notify_backend
+    if section == "tray":
+        return {"true": True, "false": False}.get(config.tray_show, config.tray_show)
     if section == "activitywatch":
         return config.activitywatch_server
     if section == "history":

@@ -199,6 +199,7 @@ class Desk:
             periodic=(),
             sinks=(),
             control_path=None,
+            publishers=(),
             service_notify=lambda *_lines: None,
             watchdog_s=None,
         )

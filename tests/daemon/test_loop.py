@@ -92,6 +92,7 @@ class Office:
             periodic=tuple(checks),
             sinks=(),
             control_path=None,
+            publishers=(),
             summaries_path=self.summaries,
             service_notify=service_notify,
             watchdog_s=watchdog_s,

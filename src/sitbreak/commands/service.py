@@ -19,6 +19,7 @@ def _cmd_install(args: argparse.Namespace) -> int:
             if args.print:
                 print(unit.autostart_entry(), end="")
                 return 0
+            unit.install_dbus_service(sys.stdout)
             return unit.install_autostart(sys.stdout)
         print(unit.advice(host), file=sys.stdout)
         return 1
@@ -29,6 +30,7 @@ def _cmd_install(args: argparse.Namespace) -> int:
     if host.systemctl is None:
         print(unit.advice(host))
         return 1
+    unit.install_dbus_service(sys.stdout)
     return unit.install(unit.Systemctl(host.systemctl), unit.installed_unit(), sys.stdout)
 
 
@@ -37,6 +39,7 @@ def _cmd_uninstall(_args: argparse.Namespace) -> int:
 
     host = unit.detect()
     ctl = unit.Systemctl(host.systemctl) if host.systemctl else None
+    unit.remove_dbus_service(sys.stdout)
     return unit.uninstall(ctl, sys.stdout)
 
 

@@ -187,11 +187,6 @@ class Engine:
         return self._start
 
     @property
-    def snoozed_until(self) -> float | None:
-        """When the snooze of this session ends, if one is on."""
-        return self._snoozed_until if self._snoozed_until > self._now else None
-
-    @property
     def session_start(self) -> float | None:
         return self._start
 
@@ -215,6 +210,11 @@ class Engine:
     @property
     def paused_until(self) -> float | None:
         return self._paused_until if self._paused_until > self._now else None
+
+    @property
+    def snoozed_until(self) -> float | None:
+        """When the snooze of this session ends, if one is on."""
+        return self._snoozed_until if self._snoozed_until > self._now else None
 
     def next_prompt(self) -> tuple[float, PromptKind] | None:
         """The next prompt, and when it will be shown if the person is there and

@@ -114,6 +114,7 @@ def diagnose(env: Mapping[str, str] = os.environ, config_path: Path | None = Non
     notification_checks = _notifications(env, config.notify_backend if config else "auto")
     report.checks += notification_checks
     report.checks += _running_notifications(notification_checks[0])
+    report.checks += _desktop_bus(env, config.tray_show if config else "auto")
     report.checks += config_checks
     report.checks += _activitywatch(config.activitywatch_server if config else "")
     report.checks += _data()
@@ -319,6 +320,55 @@ def _running_notifications(server: Check) -> list[Check]:
             fix,
         )
     ]
+
+
+def _desktop_bus(env: Mapping[str, str], show: str) -> list[Check]:
+    """The tray icon (is there a StatusNotifierWatcher to show it?) and the D-Bus API."""
+    from sitbreak.desktop.dbus_client import BUS_NAME, BusClient, NotOnBus
+    from sitbreak.desktop.tray import WATCHER
+
+    if show == "false":
+        return [Check("tray", "tray icon", INFO, "off ([tray] show = false)")]
+    level = WARN if show == "true" else INFO
+    try:
+        with BusClient(env.get("DBUS_SESSION_BUS_ADDRESS") or "") as client:
+            watcher = _has_owner(client, WATCHER)
+            api = _has_owner(client, BUS_NAME)
+    except NotOnBus as exc:
+        return [Check("tray", "tray icon", level, f"not shown: {exc}")]
+    checks = []
+    if watcher:
+        checks.append(Check("tray", "tray icon", OK, f"shown: the panel offers a tray ({WATCHER})"))
+    else:
+        checks.append(
+            Check(
+                "tray",
+                "tray icon",
+                level,
+                f"not shown: no {WATCHER} on the session bus, so this desktop's panel shows "
+                "no tray items (GNOME shows them with the AppIndicator extension); status "
+                "bars can show sitbreak instead (docs/status-bars.md)",
+                "sudo apt install gnome-shell-extension-appindicator" if show == "true" else "",
+            )
+        )
+    checks.append(
+        Check(
+            "tray",
+            "D-Bus API",
+            OK if api else INFO,
+            f"{BUS_NAME} is served by the running sitbreak"
+            if api
+            else f"{BUS_NAME} is not on the session bus (sitbreak is not running in this session)",
+        )
+    )
+    return checks
+
+
+def _has_owner(client: Any, name: str) -> bool:
+    from jeepney import message_bus
+
+    reply = client.conn.send_and_get_reply(message_bus.NameHasOwner(name), timeout=2.0)
+    return bool(reply.body and reply.body[0])
 
 
 def _notification_server(address: str | None) -> tuple[tuple[str, str, str, str], list[str]]:
@@ -557,6 +607,7 @@ def render(report: Report) -> str:
         ("calls", "Calls"),
         ("videos", "Videos and presentations"),
         ("notifications", "Notifications"),
+        ("tray", "Tray icon and D-Bus API ([tray] show)"),
         ("config", "Config"),
         ("data", "Data"),
         ("service", "Service"),

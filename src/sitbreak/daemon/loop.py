@@ -18,7 +18,7 @@ import datetime as dt
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -51,7 +51,7 @@ from sitbreak.core import (
 from sitbreak.core.days import next_midnight
 from sitbreak.core.pauses import PauseModel, break_rule
 from sitbreak.core.run import pause_model_for
-from sitbreak.daemon.control import ControlServer, Request
+from sitbreak.daemon.control import ControlServer, ProtocolError, Request, request_from_json
 from sitbreak.desktop.edges import EdgeWatcher
 from sitbreak.desktop.notify import SNOOZE_S, PromptResponse, ResilientNotifier
 from sitbreak.desktop.source import ActivitySource, SourceLost
@@ -86,6 +86,10 @@ WATCH_POLL_S = 30.0
 DESKTOP_BUSY = "do not disturb"
 #: How long the control thread waits for the loop to answer.
 CONTROL_TIMEOUT_S = 3.0
+#: How often today's figures are read again for the publishers while nothing
+#: happens (the open session's sitting time grows): the API's and the tray's
+#: "once a minute".
+PUBLISH_TODAY_S = 60.0
 
 # Exit statuses, distinct so a service manager can tell them apart.
 
@@ -119,6 +123,33 @@ class SessionSink(Protocol):
     def break_taken(self, b: BreakTaken) -> None: ...
 
     def close(self) -> None: ...
+
+
+#: Takes a request in its wire form ({"cmd": "pause", "seconds": 600}) and
+#: returns the daemon's answer, as the control socket does: the same checks
+#: (`control.request_from_json`), the same handling.
+RequestHandler = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+class Publisher(Protocol):
+    """Shows the daemon's state on the desktop and takes requests from it
+    (the D-Bus API, the tray icon).
+
+    `start` is handed the daemon's request handler, which it may call from
+    its own threads; `publish` is called on the loop's thread after every
+    turn with the status (the document `sitbreak status --json` prints) and
+    what the engine put out in that turn (and once before `start`, so it
+    knows the state before it shows itself). It must not block: it compares
+    and sends, nothing more, and never raises for a missing bus (it logs).
+    """
+
+    name: str
+
+    def start(self, handler: RequestHandler) -> None: ...
+
+    def publish(self, now: float, status: Mapping[str, Any], outputs: Sequence[Output]) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -164,6 +195,9 @@ class Wiring:
     #: Where sessions and breaks are also sent as they end ([activitywatch] server).
     sinks: tuple[SessionSink, ...]
     control_path: Path | None  # None: no control socket
+    #: What shows the state on the desktop and takes requests from it: the
+    #: D-Bus API, the tray icon. Empty where there is no session bus.
+    publishers: tuple[Publisher, ...]
     summaries_path: Path | None  # None: no summaries.jsonl
     #: Tells the service manager how we are (sd_notify lines).
     service_notify: Callable[..., None]
@@ -171,9 +205,10 @@ class Wiring:
     watchdog_s: float | None
 
     def __post_init__(self) -> None:
-        if not all(isinstance(p, tuple) for p in (self.monitors, self.periodic, self.sinks)):
+        parts = (self.monitors, self.periodic, self.sinks, self.publishers)
+        if not all(isinstance(p, tuple) for p in parts):
             raise WiringError(
-                "monitors, periodic checks and sinks are fixed at start-up: pass tuples"
+                "monitors, periodic checks, sinks and publishers are fixed at start-up: pass tuples"
             )
         names = [p.name for p in self.periodic]
         if len(set(names)) != len(names):
@@ -242,6 +277,11 @@ class Daemon:
         self._engine_busy = False
         #: When the config was reloaded today (status names them: the figures moved).
         self._reloads: list[float] = []
+        #: What the engine put out since the publishers last heard, and the
+        #: figures they were last shown (read again on a change, or each minute).
+        self._unpublished: list[Output] = []
+        self._published_today: dict[str, object] | None = None
+        self._next_today = 0.0
 
     # ---------------------------------------------------------- lifecycle
 
@@ -329,6 +369,14 @@ class Daemon:
         if self.w.control_path is not None:
             self._control = ControlServer(self.w.control_path, self._from_control_thread)
             self._control.start()
+        # Publishers know the state before they show themselves: a panel that
+        # asks the moment the name appears gets an answer, not blanks.
+        self._publish(self.w.clock.now())
+        for p in self.w.publishers:
+            try:
+                p.start(self._from_publisher_thread)
+            except Exception:  # the desktop's view is optional: never fatal
+                log.warning("could not start %s", p.name, exc_info=True)
 
     def _shutdown(self, finish: bool = True) -> None:
         self.w.service_notify("STOPPING=1", "STATUS=closing the session and saving the day")
@@ -340,8 +388,15 @@ class Daemon:
             except EngineInterrupted:
                 log.warning("stopped before the session was closed; it is closed at next start")
         self._write_summary(self._today)
+        self._next_today = 0.0  # the session just closed: the figures changed
+        self._publish(now)
         if self._control is not None:
             self._control.stop()
+        for p in self.w.publishers:
+            try:
+                p.stop()
+            except Exception:
+                log.debug("error stopping %s", p.name, exc_info=True)
         for m in self.w.monitors:
             try:
                 m.stop()
@@ -407,6 +462,25 @@ class Daemon:
             # systemd restarts us.
             self._next_watchdog = now + self.w.watchdog_s / 2
             self.w.service_notify("WATCHDOG=1")
+        self._publish(now)
+
+    def _publish(self, now: float) -> None:
+        """Show the publishers where things stand (they send only what changed)."""
+        if not self.w.publishers:
+            self._unpublished.clear()
+            return
+        outputs, self._unpublished = self._unpublished, []
+        if outputs or now >= self._next_today:
+            # Sessions, breaks and prompts change the day's figures; otherwise
+            # only the open session's sitting grows, and once a minute will do.
+            self._next_today = now + PUBLISH_TODAY_S
+            self._published_today = self._today_figures(now)
+        status = self.status(now, today=self._published_today)
+        for p in self.w.publishers:
+            try:
+                p.publish(now, status, outputs)
+            except Exception:
+                log.warning("%s failed to publish the state", p.name, exc_info=True)
 
     def _wait(self) -> None:
         """Sleep until the next poll or deadline, waking at once for queued events."""
@@ -505,6 +579,7 @@ class Daemon:
 
     def _act(self, outputs: tuple[Output, ...] | list[Output]) -> None:
         store = self.w.store
+        self._unpublished.extend(outputs)
         for o in outputs:
             if isinstance(o, SessionStarted):
                 log.info("session started at %s", self._clock_time(o.t))
@@ -561,6 +636,7 @@ class Daemon:
             self._feed(Snooze(now, SNOOZE_S))
         if r.due_t is not None:
             self.w.store.set_prompt_outcome(r.due_t, PromptKind(r.kind), r.outcome)
+            self._next_today = 0.0  # the day's prompt figures changed
 
     def _load_pauses(self) -> PauseModel:
         """The pause model the store kept; a new one for a new person, or when
@@ -680,6 +756,14 @@ class Daemon:
 
     # ---------------------------------------------------------- control
 
+    def _from_publisher_thread(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A request from the D-Bus API or the tray: checked as the socket's are."""
+        try:
+            request = request_from_json(dict(body))
+        except ProtocolError as exc:
+            return {"ok": False, "error": str(exc), "invalid": True}
+        return self._from_control_thread(request)
+
     def _from_control_thread(self, request: Request) -> dict[str, Any]:
         call = _ControlCall(request)
         self.inbox.put(call)
@@ -715,11 +799,18 @@ class Daemon:
                 self._clock_time(now + seconds),
                 duration(seconds),
             )
+        elif cmd == "break":
+            self._feed(BreakNow(now))
+            log.info("taking a break (asked for)")
         if cmd != "status":
             self.w.service_notify(f"STATUS={self._status_line(now)}")
         return self.status(now)
 
-    def status(self, now: float) -> dict[str, Any]:
+    def status(
+        self, now: float, today: Mapping[str, object] | bool | None = True
+    ) -> dict[str, Any]:
+        """The status document; `today` is True to read the day's figures now,
+        or the figures to show (None: unreadable)."""
         e = self.engine
         paused_until = e.paused_until
         session = None
@@ -735,16 +826,16 @@ class Daemon:
         if upcoming is not None:
             at, kind = upcoming
             nxt = {"kind": kind.value, "at": max(at, now), "why": self._why(kind)}
-        try:
-            today: dict[str, object] | None = self.figures(self._date(now)).as_dict()
-        except SitbreakError as exc:  # the database is unreadable right now
-            log.warning("status without today's figures: %s", exc)
-            today = None
+        if today is True:
+            today = self._today_figures(now)
+        snoozed_until = e.snoozed_until
         return {
             "ok": True,
             "state": e.state.value,
             "paused": paused_until is not None,
             "paused_until": paused_until if paused_until not in (None, float("inf")) else None,
+            "snoozed_until": snoozed_until,
+            "sitting_limit_s": self.config.engine.move_after,
             "session": session,
             "next_prompt": nxt,
             "today": today,
@@ -757,7 +848,6 @@ class Daemon:
             # None: nobody seen since sitbreak started.
             "since": e.state_since,
             "running_since": self._started,
-            "snoozed_until": e.snoozed_until,
             "config_reloads_today": [t for t in self._reloads if self._date(t) == self._date(now)],
             "notifications": "working"
             if self.w.notifier.healthy
@@ -769,6 +859,13 @@ class Daemon:
             else f"failing: {self.w.store.pending_count} writes pending",
             "breaks": self._breaks_status(),
         }
+
+    def _today_figures(self, now: float) -> dict[str, object] | None:
+        try:
+            return self.figures(self._date(now)).as_dict()
+        except SitbreakError as exc:  # the database is unreadable right now
+            log.warning("status without today's figures: %s", exc)
+            return None
 
     def _breaks_status(self) -> dict[str, object]:
         """How long idle makes a break, and where that number comes from."""
