@@ -240,11 +240,14 @@ def test_a_shorter_snooze_replaces_a_longer_one_and_the_log_says_so(
     assert [m.kind for m in office.recorder.sent] == ["move", "move"]  # at 30 and 40
 
 
-def test_snooze_with_no_session_says_there_is_nothing_to_snooze(tmp_path: Path) -> None:
-    office = Office(tmp_path)
-    answer = office.ask("snooze", 10 * MIN)
-    assert answer["ok"] is False
-    assert answer["error"].startswith("nothing to snooze: you are not sitting now")
+def test_a_snooze_while_away_holds_the_coming_session_until_it_ends(tmp_path: Path) -> None:
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
+    answer = office.ask("snooze", 40 * MIN)
+    assert answer["ok"] is True
+    office.sit(35 * MIN)
+    assert office.recorder.sent == []  # the move prompt at 30 min waits for 40
+    office.sit(6 * MIN)
+    assert [m.kind for m in office.recorder.sent] == ["move"]
 
 
 def test_after_a_break_status_says_away_since_the_last_input(tmp_path: Path) -> None:

@@ -441,11 +441,10 @@ class Engine:
 
     def _on_snooze(self, ev: Snooze, out: list[Output]) -> None:
         t = self._clock(ev.t)
-        # A snooze is for the session at hand, and the latest one says how
-        # long: `snooze 1m` after `snooze 10m` means prompts again in 1 minute.
-        if self._start is not None:
-            self._snoozed_until = t + max(ev.duration, 0.0)
-            self._try_deliver_held(t, out)
+        # The latest snooze says how long: `snooze 1m` after `snooze 10m`
+        # means prompts again in 1 minute. It ends with the session it holds.
+        self._snoozed_until = t + max(ev.duration, 0.0)
+        self._try_deliver_held(t, out)
 
     def _on_break_now(self, ev: BreakNow, out: list[Output]) -> None:
         now = self._clock(ev.t)

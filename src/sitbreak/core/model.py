@@ -102,8 +102,9 @@ class Unpause:
 
 @dataclass(frozen=True, slots=True)
 class Snooze:
-    """No prompts for `duration` seconds from `t`, in this session; the one that
-    falls due meanwhile comes at the end. A new snooze replaces the last one."""
+    """No prompts for `duration` seconds from `t`; the one that falls due
+    meanwhile comes at the end. A new snooze replaces the last one, and a
+    session's end (a real break) ends it."""
 
     t: float
     duration: float

@@ -785,12 +785,6 @@ class Daemon:
             log.info("prompts resumed")
         elif cmd == "snooze":
             seconds = request.seconds if request.seconds is not None else SNOOZE_S
-            if self.engine.session_start is None:
-                return {
-                    "ok": False,
-                    "error": "nothing to snooze: you are not sitting now, and a snooze is for "
-                    "the prompts of the session going on",
-                }
             self._feed(Snooze(now, seconds))
             # A snooze replaces the one before: `snooze 1m` after `snooze 10m`
             # means prompts again in a minute.
