@@ -437,7 +437,7 @@ def test_parse_request_normalises_seconds_to_float() -> None:
 
 # ---------------------------------------------------------------- status text
 
-NOW = dt.datetime(2024, 6, 3, 10, 54, 30, tzinfo=dt.UTC).timestamp()
+NOW = dt.datetime(2024, 6, 3, 10, 54, 30, tzinfo=dt.timezone.utc).timestamp()
 MIN = 60.0
 
 
@@ -470,7 +470,7 @@ def _status(**changes: Any) -> dict[str, Any]:
 
 
 def test_format_status_sitting() -> None:
-    assert format_status(_status(), now=NOW, tz=dt.UTC) == (
+    assert format_status(_status(), now=NOW, tz=dt.timezone.utc) == (
         "Sitting for 42 min (since 10:12). "
         "Next: stand up and move at 11:24 (30 min of continuous sitting).\n"
         "Today: 3 h 10 sitting in 6 sessions, longest 55 min, 5 breaks, 7 prompts (3 heeded)."
@@ -484,27 +484,27 @@ def test_format_status_uses_the_given_local_zone() -> None:
 
 def test_format_status_away_without_session() -> None:
     status = _status(state="away", session=None, next_prompt=None, since=NOW - 15 * MIN)
-    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[0] == "Away since 10:39."
+    assert format_status(status, now=NOW, tz=dt.timezone.utc).splitlines()[0] == "Away since 10:39."
 
 
 def test_format_status_idle_inside_a_session_in_a_call() -> None:
     status = _status(state="idle", since=NOW - 4 * MIN, next_prompt=None, in_call=True)
-    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[0] == (
+    assert format_status(status, now=NOW, tz=dt.timezone.utc).splitlines()[0] == (
         "Idle since 10:50 (42 min seated since 10:12). In a call, so stillness counts as sitting."
     )
 
 
 def test_format_status_paused_until_a_time_tomorrow() -> None:
-    until = dt.datetime(2024, 6, 4, 9, 0, tzinfo=dt.UTC).timestamp()
+    until = dt.datetime(2024, 6, 4, 9, 0, tzinfo=dt.timezone.utc).timestamp()
     status = _status(paused_until=until, paused=True, next_prompt=None)
-    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[0] == (
+    assert format_status(status, now=NOW, tz=dt.timezone.utc).splitlines()[0] == (
         "Paused until tomorrow 09:00. Sitting for 42 min (since 10:12)."
     )
 
 
 def test_format_status_paused_indefinitely() -> None:
     status = _status(paused_until=None, paused=True, next_prompt=None)
-    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[0] == (
+    assert format_status(status, now=NOW, tz=dt.timezone.utc).splitlines()[0] == (
         "Paused until you resume (`sitbreak resume`). Sitting for 42 min (since 10:12)."
     )
 
@@ -519,7 +519,10 @@ def test_format_status_no_session_yet_today() -> None:
         "prompts_heeded": 0,
     }
     status = _status(state="away", session=None, next_prompt=None, since=NOW - 3 * MIN, today=today)
-    assert format_status(status, now=NOW, tz=dt.UTC) == "Away since 10:51.\nToday: no sitting yet."
+    assert (
+        format_status(status, now=NOW, tz=dt.timezone.utc)
+        == "Away since 10:51.\nToday: no sitting yet."
+    )
 
 
 def test_format_status_singulars_and_no_prompts() -> None:
@@ -531,7 +534,7 @@ def test_format_status_singulars_and_no_prompts() -> None:
         "prompts": 0,
         "prompts_heeded": 0,
     }
-    text = format_status(_status(today=today), now=NOW, tz=dt.UTC)
+    text = format_status(_status(today=today), now=NOW, tz=dt.timezone.utc)
     assert text.splitlines()[1] == (
         "Today: 20 min sitting in 1 session, longest 20 min, 1 break, 0 prompts."
     )

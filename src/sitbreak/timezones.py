@@ -41,7 +41,7 @@ def resolve_tz(name: str | None) -> dt.tzinfo:
         with _LOCALTIME.open("rb") as f:
             return ZoneInfo.from_file(f, key="localtime")
     except (OSError, ValueError):
-        return dt.UTC
+        return dt.timezone.utc
 
 
 def _localtime_key() -> str | None:

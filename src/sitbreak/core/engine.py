@@ -93,7 +93,7 @@ class Engine:
     def __init__(self, settings: EngineSettings | None = None, tz: dt.tzinfo | None = None) -> None:
         self.settings = settings if settings is not None else EngineSettings()
         # Local days (for breaks, which never span two days, and quiet hours).
-        self.tz: dt.tzinfo = tz if tz is not None else dt.UTC
+        self.tz: dt.tzinfo = tz if tz is not None else dt.timezone.utc
         self._now = -INF
         # The open session, if any.
         self._start: float | None = None
