@@ -19,8 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-from sitbreak.adapters.activity import PynputSource, X11IdleSource
 from sitbreak.clock import SystemClock
+from sitbreak.desktop.x11 import PynputSource, X11IdleSource
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the desktop fixtures
 from desktop import xvfb

@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from sitbreak.core import Engine, EngineSettings
+from sitbreak.storage.trace import open_trace
 from sitbreak.timezones import resolve_tz
-from sitbreak.trace import open_trace
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TRACE = ROOT.parent / "shared" / "traces" / "coder.jsonl.gz"

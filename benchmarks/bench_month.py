@@ -45,13 +45,13 @@ from zoneinfo import ZoneInfo
 
 import psutil
 
-from sitbreak.adapters.notify import ResilientNotifier
 from sitbreak.clock import ManualClock
 from sitbreak.config import load_config
 from sitbreak.core import CallEnd, CallStart, Event, Lock, Unlock
-from sitbreak.daemon import POLL_S, Daemon, Wiring
+from sitbreak.daemon.loop import POLL_S, Daemon, Wiring
+from sitbreak.desktop.notify import ResilientNotifier
 from sitbreak.prompts import Message, PromptWriter, load_library
-from sitbreak.store import Store
+from sitbreak.storage.store import Store
 
 TZ = ZoneInfo("Europe/Berlin")
 FIRST_DAY = dt.date(2026, 3, 2)  # a Monday; the month crosses the change to summer time

@@ -32,7 +32,7 @@ from sitbreak.core import (
     SessionEnded,
 )
 from sitbreak.core.run import ReplayResult
-from sitbreak.store import Store
+from sitbreak.storage.store import Store
 
 TZ = ZoneInfo("Europe/Berlin")
 SOURCE = "replay:year.jsonl.gz"

@@ -29,7 +29,7 @@ from sitbreak.core import (
     SessionStarted,
 )
 from sitbreak.core.run import replay_events
-from sitbreak.store import Store
+from sitbreak.storage.store import Store
 
 TZ = ZoneInfo("Europe/Berlin")
 FIRST_DAY = dt.date(2024, 4, 1)

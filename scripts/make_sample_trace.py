@@ -50,7 +50,7 @@ from sitbreak.core.model import (  # noqa: E402
     Suspend,
     Unlock,
 )
-from sitbreak.trace import TraceEvent, write_trace  # noqa: E402
+from sitbreak.storage.trace import TraceEvent, write_trace  # noqa: E402
 
 SEED = 20261116
 TZ = "Europe/Berlin"

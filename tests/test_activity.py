@@ -1,4 +1,4 @@
-"""Activity sources (sitbreak.adapters.activity) against a real X server.
+"""Activity sources (sitbreak.desktop.activity) against a real X server.
 
 Each desktop test starts its own Xvfb and sends real synthetic input with
 xdotool, then checks what the source reports: one time per poll at most,
@@ -21,19 +21,17 @@ from typing import Any
 import pytest
 
 from desktop import Desktop, desktop, require_tool, wait_for, xvfb_process
-from sitbreak.adapters.activity import (
+from sitbreak.clock import SystemClock
+from sitbreak.config import ACTIVITY_SOURCES
+from sitbreak.desktop.activity import plan_sources, select_source
+from sitbreak.desktop.source import (
     PREFERENCES,
     SOURCES,
     NoActivitySource,
-    PynputSource,
     SourceLost,
     SourceUnavailable,
-    X11IdleSource,
-    plan_sources,
-    select_source,
 )
-from sitbreak.clock import SystemClock
-from sitbreak.config import ACTIVITY_SOURCES
+from sitbreak.desktop.x11 import PynputSource, X11IdleSource
 from sitbreak.errors import ConfigError
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -265,7 +263,7 @@ def test_pynput_raises_source_lost_when_the_server_dies(
 def test_pynput_without_a_display_is_unavailable_not_an_import_error() -> None:
     # A fresh interpreter: this one may already have imported pynput.
     code = (
-        "from sitbreak.adapters.activity import PynputSource, SourceUnavailable\n"
+        "from sitbreak.desktop.activity import PynputSource, SourceUnavailable\n"
         "from sitbreak.clock import SystemClock\n"
         "try:\n"
         "    PynputSource(SystemClock()).start()\n"

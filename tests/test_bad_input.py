@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sitbreak.config import load_config, parse_duration
-from sitbreak.control import ProtocolError, parse_request
+from sitbreak.daemon.control import ProtocolError, parse_request
 from sitbreak.errors import ConfigError, SitbreakError, TraceError
-from sitbreak.trace import open_trace
+from sitbreak.storage.trace import open_trace
 
 FAST = settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

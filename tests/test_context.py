@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,16 +39,7 @@ from jeepney import (
 )
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 
-import sitbreak.adapters.context
 from desktop import Bus, dbus_bus, wait_for
-from sitbreak.adapters.context import (
-    CallDetector,
-    CallWatcher,
-    DBusContextMonitor,
-    EdgeWatcher,
-    IdleInhibitDetector,
-    WatchWatcher,
-)
 from sitbreak.clock import ManualClock, SystemClock
 from sitbreak.core.model import (
     CallEnd,
@@ -60,8 +52,12 @@ from sitbreak.core.model import (
     WatchEnd,
     WatchStart,
 )
+from sitbreak.desktop.calls import CallDetector
+from sitbreak.desktop.edges import CallWatcher, EdgeWatcher, WatchWatcher
+from sitbreak.desktop.lock_sleep import DBusContextMonitor
+from sitbreak.desktop.video import IdleInhibitDetector
 
-LOGGER = "sitbreak.adapters.context"
+LOGGER = "sitbreak.desktop"
 PROPERTIES = "org.freedesktop.DBus.Properties"
 LOGIND = "org.freedesktop.login1"
 LOGIND_PATH = "/org/freedesktop/login1"
@@ -629,13 +625,19 @@ def test_without_jeepney_dbus_is_reported_missing_and_calls_still_work(
     # jeepney is a Linux-only dependency: the module must load without it.
     for name in ("jeepney", "jeepney.io", "jeepney.io.blocking", "jeepney.wrappers"):
         monkeypatch.setitem(sys.modules, name, None)
-    name = "sitbreak_context_without_jeepney"
-    spec = importlib.util.spec_from_file_location(name, sitbreak.adapters.context.__file__)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, name, module)
-    spec.loader.exec_module(module)
-    assert module.HAVE_JEEPNEY is False
+    # Load the desktop modules afresh, as on a machine without jeepney; the
+    # originals come back when the test ends.
+    for name in [m for m in sys.modules if m.startswith("sitbreak.desktop.")]:
+        monkeypatch.delitem(sys.modules, name)
+    dbus = importlib.import_module("sitbreak.desktop.dbus")
+    assert dbus.HAVE_JEEPNEY is False
+    module = types.SimpleNamespace(
+        DBusContextMonitor=importlib.import_module(
+            "sitbreak.desktop.lock_sleep"
+        ).DBusContextMonitor,
+        IdleInhibitDetector=importlib.import_module("sitbreak.desktop.video").IdleInhibitDetector,
+        CallDetector=importlib.import_module("sitbreak.desktop.calls").CallDetector,
+    )
 
     events: queue.Queue[Event] = queue.Queue()
     monitor = module.DBusContextMonitor(events.put, ManualClock())

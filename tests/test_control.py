@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sitbreak import control
-from sitbreak.control import (
+from sitbreak.daemon import control
+from sitbreak.daemon.control import (
     AlreadyRunning,
     ControlServer,
     DaemonNotRunning,

@@ -16,16 +16,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from desk import ScriptedSource
-from sitbreak.adapters.context import EdgeWatcher
-from sitbreak.adapters.notify import PromptResponse, RecordingNotifier, ResilientNotifier
 from sitbreak.clock import ManualClock
 from sitbreak.config import load_config
-from sitbreak.control import Request
 from sitbreak.core import CallEnd, CallStart, Cause, Lock, State, Unlock
-from sitbreak.daemon import MAX_FAILED_TURNS, Daemon, Periodic, Wiring, summary_line
+from sitbreak.daemon.control import Request
+from sitbreak.daemon.loop import MAX_FAILED_TURNS, Daemon, Periodic, Wiring, summary_line
+from sitbreak.desktop.edges import EdgeWatcher
+from sitbreak.desktop.notify import PromptResponse, RecordingNotifier, ResilientNotifier
 from sitbreak.errors import StorageError
 from sitbreak.prompts import PromptWriter, load_library
-from sitbreak.store import Store
+from sitbreak.storage.store import Store
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MIN = 60.0

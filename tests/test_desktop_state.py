@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from desktop import IN_CI, Desktop, dbus_bus, desktop, require_tool, wait_for
-from sitbreak.adapters.desktop_state import (
+from sitbreak.desktop.dnd import (
     DUNST_PAUSED,
     FULLSCREEN,
     GNOME_CACHE_S,
@@ -30,7 +30,7 @@ from sitbreak.adapters.desktop_state import (
     SERVER_INHIBITED,
     DoNotDisturb,
 )
-from sitbreak.adapters.notify import DBusNotifier
+from sitbreak.desktop.notify import DBusNotifier
 from sitbreak.prompts import Message, Urgency
 from test_notify import FakeServer
 

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from desktop import Desktop, desktop, require_tool
-from sitbreak import doctor
-from sitbreak.adapters.activity import IMPORT_ENV_FIX
+from sitbreak.daemon import diagnose as doctor
+from sitbreak.desktop.activity import IMPORT_ENV_FIX
 from test_context import serving
 from test_wayland_sources import FakeMutter, headless_sway
 

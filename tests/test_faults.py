@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import sitbreak.clock
-import sitbreak.daemon
+import sitbreak.daemon.loop
 from desk import ScriptedSource
 from desktop import (
     FAST_DAEMON_CONFIG,
@@ -46,16 +46,17 @@ from desktop import (
     require_tool,
     wait_for,
 )
-from sitbreak import control, store
-from sitbreak.adapters.notify import NotifyError, RecordingNotifier, ResilientNotifier
 from sitbreak.cli import main as sitbreak_main
 from sitbreak.clock import Clock, ManualClock, SystemClock
 from sitbreak.config import load_config
-from sitbreak.control import Request
 from sitbreak.core import Cause, DayFigures, SessionEnded
-from sitbreak.daemon import CONTROL_TIMEOUT_S, Daemon, Wiring
+from sitbreak.daemon import control
+from sitbreak.daemon.control import Request
+from sitbreak.daemon.loop import CONTROL_TIMEOUT_S, Daemon, Wiring
+from sitbreak.desktop.notify import NotifyError, RecordingNotifier, ResilientNotifier
 from sitbreak.prompts import Message, PromptWriter, load_library
-from sitbreak.store import Store
+from sitbreak.storage import store
+from sitbreak.storage.store import Store
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -189,7 +190,7 @@ class Desk:
             summaries_path=self.summaries,
         )
         # With no zone configured: what the daemon itself resolves (tests patch it).
-        tz = ZoneInfo(zone) if zone else sitbreak.daemon.resolve_tz(None)  # type: ignore[attr-defined]
+        tz = ZoneInfo(zone) if zone else sitbreak.daemon.loop.resolve_tz(None)  # type: ignore[attr-defined]
         self.daemon = Daemon(self.config, self.wiring, tz, PromptWriter(load_library()))
         #: (clock time, date) of each daily summary line, as it was written.
         self.summary_times: list[tuple[float, str]] = []
@@ -230,7 +231,7 @@ class Desk:
         real loop logs that as a failed turn, and twenty in a row end
         `sitbreak run`.
         """
-        call = sitbreak.daemon._ControlCall(Request("status"))
+        call = sitbreak.daemon.loop._ControlCall(Request("status"))
         self.daemon.inbox.put(call)
         try:
             self.step(typing=False)
@@ -526,7 +527,7 @@ def test_a_time_zone_change_is_followed_within_a_minute_logged_once_and_cuts_day
 ) -> None:
     zone = {"now": BERLIN}
     # What the daemon re-reads each minute when [general] timezone is empty.
-    monkeypatch.setattr(sitbreak.daemon, "resolve_tz", lambda _name: zone["now"])
+    monkeypatch.setattr(sitbreak.daemon.loop, "resolve_tz", lambda _name: zone["now"])
     desk = Desk(tmp_path, zone=None)
     with caplog.at_level(logging.INFO, logger="sitbreak"):
         desk.sit(10 * MIN)

@@ -23,8 +23,20 @@ from pathlib import Path
 import pytest
 
 from desktop import Desktop, dbus_bus, desktop, name_has_owner, wait_for
-from sitbreak.adapters import notify
-from sitbreak.adapters.notify import (
+from sitbreak.core import (
+    BreakNow,
+    Cause,
+    Engine,
+    EngineSettings,
+    Output,
+    PromptDue,
+    PromptKind,
+    SessionEnded,
+    Snooze,
+    Tick,
+)
+from sitbreak.desktop import notify
+from sitbreak.desktop.notify import (
     OUTCOME_OF,
     RESPONSE_ACTIONS,
     SNOOZE_S,
@@ -38,20 +50,8 @@ from sitbreak.adapters.notify import (
     actions_for,
     make_notifier,
 )
-from sitbreak.core import (
-    BreakNow,
-    Cause,
-    Engine,
-    EngineSettings,
-    Output,
-    PromptDue,
-    PromptKind,
-    SessionEnded,
-    Snooze,
-    Tick,
-)
 from sitbreak.prompts import Message, PromptWriter, Urgency, load_library
-from sitbreak.store import OUTCOMES
+from sitbreak.storage.store import OUTCOMES
 
 MIN = 60.0
 T0 = 1_800_000_000.0

@@ -27,7 +27,7 @@ import pytest
 from desktop import Desktop, desktop
 from sitbreak.cli import main as sitbreak_main
 from sitbreak.core import Cause, SessionEnded
-from sitbreak.store import Store
+from sitbreak.storage.store import Store
 from test_faults import Running, sitbreak_run
 
 SECRET = "correct horse battery staple"

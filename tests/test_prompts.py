@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from desktop import desktop, wait_for
-from sitbreak.adapters import notify
-from sitbreak.adapters.notify import RecordingNotifier
 from sitbreak.cli import main
 from sitbreak.core import PromptDue, PromptKind
+from sitbreak.desktop import notify
+from sitbreak.desktop.notify import RecordingNotifier
 from sitbreak.errors import ConfigError
 from sitbreak.prompts import (
     KINDS,

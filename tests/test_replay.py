@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sitbreak.cli import main
-from sitbreak.replay import sample_trace_path
+from sitbreak.commands.replay import sample_trace_path
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MIN = 60.0

@@ -21,10 +21,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sitbreak import report
 from sitbreak.cli import main
 from sitbreak.core import BreakTaken, Cause, EngineSettings, PromptDue, PromptKind, SessionEnded
-from sitbreak.store import DAEMON, Store, default_db_path
+from sitbreak.report import figures as report
+from sitbreak.report.text import render_text
+from sitbreak.storage.store import DAEMON, Store, default_db_path
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MIN = 60.0
@@ -198,7 +199,7 @@ def test_markdown_has_the_same_figures(capsys: pytest.CaptureFixture[str], confi
 def test_report_agrees_with_the_daemons_end_of_day_summary(
     capsys: pytest.CaptureFixture[str], config: Path
 ) -> None:
-    from sitbreak.daemon import summary_line
+    from sitbreak.daemon.loop import summary_line
 
     with Store.open(recover=False) as store:
         fig = store.day_figures(MONDAY, BERLIN, settings=EngineSettings())
@@ -350,7 +351,7 @@ def test_a_week_in_progress_is_compared_with_as_many_days_of_the_last(config: Pa
     assert rep.previous.first == previous and rep.previous.last == previous + report.DAY
     trend = rep.trend()
     assert trend is not None and trend.sitting_pct == 50.0  # 3 h against Mon+Tue's 2 h
-    text = report.render_text(rep, color=False)
+    text = render_text(rep, color=False)
     assert "  29–31 Oct   still to come (3 days)" in text  # three empty days fold into one line
     assert "  Sat  1 Nov  still to come" in text  # not across a month's end
 
@@ -407,7 +408,7 @@ def test_a_25_hour_day_has_25_hour_rows(config: Path) -> None:
         rep = _gather_day(store, autumn)
     day = rep.days[0]
     assert day.hours == 25
-    text = report.render_text(rep, color=False)
+    text = render_text(rep, color=False)
     rows = [line for line in text.splitlines() if line[2:4].isdigit() and line[7:9] == "  "]
     assert len(rows) == 25
     assert rep.days[0].figures.sitting_s == 24 * HOUR + 40 * MIN
@@ -483,7 +484,7 @@ def test_a_half_recorded_day_marks_what_was_not_recorded(config: Path) -> None:
     with Store.open() as store:
         sit(store, at(day, 12, 4), at(day, 12, 50))
         rep = _gather_day(store, day, now=at(day, 15, 30))
-    text = report.render_text(rep, color=False)
+    text = render_text(rep, color=False)
     assert "  00:00–12:00  not recorded" in text
     assert "  12:00      " + "▓" * 46 in text  # four blank minutes, then the session
     assert "  16:00–00:00  still to come" in text  # today, at half past three

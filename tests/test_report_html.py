@@ -34,11 +34,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from desktop import require_tool
-from sitbreak import report
 from sitbreak.cli import main
+from sitbreak.commands.replay import sample_trace_path
 from sitbreak.core import Cause, EngineSettings, PromptDue, PromptKind, SessionEnded
-from sitbreak.replay import sample_trace_path
-from sitbreak.store import DAEMON, Store
+from sitbreak.report import figures as report
+from sitbreak.report.render import render
+from sitbreak.storage.store import DAEMON, Store
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -129,7 +130,7 @@ def test_sessions_are_coloured_by_length() -> None:
             store.session_ended(SessionEnded(b + 510, a, b, Cause.IDLE))
         store.prompt_sent(PromptDue(at(10, 30), PromptKind.MOVE, 1, 1800))
         rep = _day_report(store, day)
-    page = report.render(rep, "html", color=False, sessions=False)
+    page = render(rep, "html", color=False, sessions=False)
     classes = re.findall(r'<rect [^>]*class="(ok|over|long)"><title>session', page)
     assert classes == ["ok", "over", "long"]  # 25 min, 45 min, 1 h 10 against 30 min
     assert "move reminder at 10:30" in page
@@ -153,7 +154,7 @@ def test_a_25_hour_day_is_drawn_25_hours_long() -> None:
     with Store.open() as store:
         store.session_ended(SessionEnded(t0 + 3 * 3600, t0, t0 + 3 * 3600, Cause.IDLE))
         rep = _day_report(store, day)
-    page = report.render(rep, "html", color=False, sessions=False)
+    page = render(rep, "html", color=False, sessions=False)
     assert "The whole of Sunday 26 October (25 hours)" in page
     assert "25-hour day: the clocks went back from 03:00 to 02:00" in page
     # In the bar, the session's three real hours are 3/25 of the day.
@@ -166,7 +167,7 @@ def test_a_25_hour_day_is_drawn_25_hours_long() -> None:
 def test_an_empty_day_says_so() -> None:
     with Store.open() as store:
         rep = _day_report(store, dt.date(2025, 11, 4))
-    page = report.render(rep, "html", color=False, sessions=False)
+    page = render(rep, "html", color=False, sessions=False)
     assert "Nothing recorded" in page and "Tip" not in page
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sitbreak.sdnotify import SdNotifier
+from sitbreak.daemon.sdnotify import SdNotifier
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sitbreak import paths, store
+from sitbreak import paths
 from sitbreak.core import (
     Activity,
     BreakTaken,
@@ -39,7 +39,8 @@ from sitbreak.core import (
 )
 from sitbreak.core.run import ReplayResult, replay_events
 from sitbreak.errors import StorageError
-from sitbreak.store import MIGRATIONS, Store, append_summary, summaries_log_path
+from sitbreak.storage import store
+from sitbreak.storage.store import MIGRATIONS, Store, append_summary, summaries_log_path
 
 TZ = ZoneInfo("Europe/Berlin")
 DAY = dt.date(2024, 3, 5)  # a Tuesday, far from DST changes
@@ -280,7 +281,7 @@ def test_checkpointed_session_survives_a_killed_daemon(sitbreak_home: Path) -> N
     script = textwrap.dedent(
         """
         import os, signal
-        from sitbreak.store import Store
+        from sitbreak.storage.store import Store
         s = Store.open()
         s.session_started(1000.0)
         s.checkpoint(1000.0, 1060.0)
@@ -612,7 +613,7 @@ def test_read_only_file_keeps_writes_pending_until_writable() -> None:
 DISK_FULL = """
 import json, logging, resource, signal, sys
 from sitbreak.core import PromptDue, PromptKind
-from sitbreak.store import Store
+from sitbreak.storage.store import Store
 
 logging.basicConfig(stream=sys.stderr, format="%(levelname)s %(message)s")
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG from write(), as on a full disk

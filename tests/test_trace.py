@@ -1,4 +1,4 @@
-"""Reading and writing activity traces (sitbreak.trace), scenario by scenario.
+"""Reading and writing activity traces (sitbreak.storage.trace), scenario by scenario.
 
 Each test writes a small hand-made trace to tmp_path, the way a person or a
 newer recorder might have written it, and checks what the reader makes of it.
@@ -31,7 +31,7 @@ from sitbreak.core.model import (
     WatchStart,
 )
 from sitbreak.errors import TraceError
-from sitbreak.trace import TraceEvent, TraceHeader, open_trace, write_trace
+from sitbreak.storage.trace import TraceEvent, TraceHeader, open_trace, write_trace
 
 HEADER = '{"kind": "meta", "version": 1, "tz": "Europe/Berlin"}'
 DATA_DIR = Path(sitbreak.__file__).parent / "data"

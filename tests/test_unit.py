@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 
 from desktop import FAST_DAEMON_CONFIG, IN_CI, desktop
-from sitbreak import cli, exits, unit
+from sitbreak import autostart as unit
+from sitbreak import cli, exits
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "systemd" / "sitbreak.service"

@@ -38,19 +38,15 @@ from jeepney import DBusAddress, HeaderFields, Message, new_signal
 from jeepney.io.blocking import open_dbus_connection
 
 from desktop import Bus, dbus_bus, require_tool, wait_for
-from sitbreak.adapters.activity import SourceLost, SourceUnavailable, make_source
-from sitbreak.adapters.context import DBusContextMonitor
-from sitbreak.adapters.swayidle import SwayidleSource, backoff_s
-from sitbreak.adapters.wayland import (
-    FD_SAVER,
-    GNOME_IDLE,
-    GNOME_IDLE_PATH,
-    FreedesktopIdleSource,
-    GnomeIdleSource,
-    LogindIdleSource,
-)
 from sitbreak.clock import SystemClock
 from sitbreak.core import Activity, Engine, EngineSettings, Event, State, Tick
+from sitbreak.desktop.activity import make_source
+from sitbreak.desktop.freedesktop import FD_SAVER, FreedesktopIdleSource
+from sitbreak.desktop.gnome import GNOME_IDLE, GNOME_IDLE_PATH, GnomeIdleSource
+from sitbreak.desktop.lock_sleep import DBusContextMonitor
+from sitbreak.desktop.logind import LogindIdleSource
+from sitbreak.desktop.source import SourceLost, SourceUnavailable
+from sitbreak.desktop.swayidle import SwayidleSource, backoff_s
 from test_context import (
     OUR_SESSION,
     SESSION,
@@ -611,7 +607,7 @@ def test_logind_idle_lock_and_sleep_reach_the_engine(
 
 
 def test_auto_picks_gnome_on_wayland(buses: tuple[Bus, Bus], clock: SystemClock) -> None:
-    from sitbreak.adapters.activity import select_source
+    from sitbreak.desktop.activity import select_source
 
     session, _ = buses
     env = {
@@ -751,7 +747,7 @@ def test_swayidle_ends_itself_when_sitbreak_is_killed(swayidle: Path) -> None:
     code = textwrap.dedent(
         """
         import time
-        from sitbreak.adapters.swayidle import SwayidleSource
+        from sitbreak.desktop.swayidle import SwayidleSource
         from sitbreak.clock import SystemClock
         SwayidleSource(SystemClock()).start()
         print("started", flush=True)

@@ -19,7 +19,7 @@ from sitbreak.exits import EXIT_USAGE
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
-    from sitbreak import replay
+    from sitbreak.commands import replay
 
     return replay.run_cli(
         trace=args.trace,
@@ -33,7 +33,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sitbreak import service
+    from sitbreak.daemon import startup as service
 
     return service.run(
         args.config, log_level=args.log_level, source_pref=args.source, notify=args.notify
@@ -43,7 +43,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_control(args: argparse.Namespace) -> int:
     import json
 
-    from sitbreak import control
+    from sitbreak.daemon import control
 
     seconds = getattr(args, "duration", None)
     response = control.request(args.command, seconds=seconds)

@@ -44,7 +44,7 @@ DURATION_HINT = 'a duration like "90s", "8m" or "1h30m"'
 # ------------------------------------------------------------------ schema
 
 #: Where activity can come from; "auto" picks the best that works, in the
-#: order of sitbreak.adapters.activity.AUTO_ORDER (docs/desktops.md).
+#: order of sitbreak.desktop.activity.AUTO_ORDER (docs/desktops.md).
 ACTIVITY_SOURCES = ("auto", "x11", "pynput", "gnome", "freedesktop", "swayidle", "logind")
 #: How prompts can be shown.
 NOTIFY_BACKENDS = ("auto", "dbus", "plyer", "log")

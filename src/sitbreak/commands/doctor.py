@@ -1,6 +1,6 @@
 """`sitbreak doctor [--json]`: what sitbreak can and cannot see here, and how to fix it.
 
-The work is in `sitbreak.doctor`, imported by the handler only, so that
+The work is in `sitbreak.daemon.diagnose`, imported by the handler only, so that
 `sitbreak --help` does not pay for it.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
-    from sitbreak import doctor
+    from sitbreak.daemon import diagnose as doctor
 
     return doctor.run_cli(args.config, as_json=args.json, out=sys.stdout)
 

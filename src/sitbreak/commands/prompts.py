@@ -149,9 +149,9 @@ def send_test(
     out: TextIO,
 ) -> int:
     """Show one prompt of `kind` now, as the daemon would; 1 if it could not be shown."""
-    from sitbreak.adapters import notify
     from sitbreak.config import load_config
     from sitbreak.core import PromptDue, PromptKind
+    from sitbreak.desktop import notify
     from sitbreak.prompts import PromptWriter, load_library
 
     config = load_config(config_path)

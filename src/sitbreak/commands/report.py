@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from sitbreak.config import Config
-    from sitbreak.store import Store
+    from sitbreak.storage.store import Store
 
 #: Exit status when there is no data to report from.
 EXIT_NO_DATA = 1
@@ -84,7 +84,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _run(args: argparse.Namespace) -> int:
     from sitbreak.config import load_config
     from sitbreak.errors import SitbreakError
-    from sitbreak.store import DAEMON, Store, default_db_path
+    from sitbreak.storage.store import DAEMON, Store, default_db_path
 
     if args.when is not None and args.first is not None:
         raise SitbreakError("give either WHEN or --from/--to, not both")
@@ -111,7 +111,8 @@ def _run(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace, config: Config, store: Store) -> int:
     import datetime as dt
 
-    from sitbreak import report
+    from sitbreak.report import figures as report
+    from sitbreak.report import render
 
     tz = _time_zone(config, store, args.source)
     if tz is None:
@@ -140,8 +141,8 @@ def _report(args: argparse.Namespace, config: Config, store: Store) -> int:
         week=args.format == "html",
     )
     out = sys.stdout if args.output is None else None
-    color = out is not None and report.wants_color(out, dict(os.environ))
-    text = report.render(rep, args.format, color=color, sessions=args.sessions)
+    color = out is not None and render.wants_color(out, dict(os.environ))
+    text = render.render(rep, args.format, color=color, sessions=args.sessions)
     if out is not None:
         out.write(text)
         out.flush()
@@ -170,7 +171,7 @@ def _time_zone(config: Config, store: Store, source: str) -> dt.tzinfo | None:
     """
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from sitbreak.store import DAEMON
+    from sitbreak.storage.store import DAEMON
     from sitbreak.timezones import resolve_tz
 
     if source == DAEMON:

@@ -1,6 +1,6 @@
 """`sitbreak service install|uninstall|status`: run sitbreak with the desktop session.
 
-The work is in `sitbreak.unit`, imported by the handlers only, so that
+The work is in `sitbreak.autostart`, imported by the handlers only, so that
 `sitbreak --help` does not pay for it.
 """
 
@@ -11,7 +11,7 @@ import sys
 
 
 def _cmd_install(args: argparse.Namespace) -> int:
-    from sitbreak import unit
+    from sitbreak import autostart as unit
 
     host = unit.detect()
     if args.autostart:
@@ -38,7 +38,7 @@ def _cmd_install(args: argparse.Namespace) -> int:
 
 
 def _cmd_uninstall(_args: argparse.Namespace) -> int:
-    from sitbreak import unit
+    from sitbreak import autostart as unit
 
     host = unit.detect()
     ctl = unit.Systemctl(host.systemctl) if host.systemctl else None
@@ -46,7 +46,7 @@ def _cmd_uninstall(_args: argparse.Namespace) -> int:
 
 
 def _cmd_status(_args: argparse.Namespace) -> int:
-    from sitbreak import unit
+    from sitbreak import autostart as unit
 
     host = unit.detect()
     if host.systemctl is None:

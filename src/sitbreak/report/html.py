@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 
 from sitbreak.core import DayFigures
-from sitbreak.report import (
+from sitbreak.report.figures import (
     Day,
     Report,
     Totals,
@@ -370,7 +370,7 @@ def _legend(limit_s: float, *, prompts: bool = False) -> str:
 
 
 def _meta_line(report: Report) -> str:
-    from sitbreak.store import DAEMON, tz_label
+    from sitbreak.storage.store import DAEMON, tz_label
 
     bits = []
     if report.period.kind == "day":

@@ -88,8 +88,8 @@ def run_cli(
     err: TextIO,
 ) -> int:
     from sitbreak.config import load_config
+    from sitbreak.storage.trace import open_trace
     from sitbreak.timezones import resolve_tz
-    from sitbreak.trace import open_trace
 
     config = load_config(config_path)
     path = sample_trace_path() if sample else trace
@@ -103,7 +103,7 @@ def run_cli(
         tz = resolve_tz(tr.header.tz or config.timezone)
         result = replay_events(tr, config.engine, tz)
     if record:
-        from sitbreak.store import Store
+        from sitbreak.storage.store import Store
 
         # recover=False: a daemon may be running with its session open; a
         # replay must not close that session as crashed.

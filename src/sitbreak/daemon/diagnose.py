@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sitbreak import paths
-from sitbreak.adapters import activity
 from sitbreak.clock import SystemClock
+from sitbreak.desktop import activity
 from sitbreak.errors import ConfigError
 from sitbreak.exits import EXIT_CONFIG, EXIT_NO_SOURCE, EXIT_OK
 
@@ -179,12 +179,10 @@ def _source_fix(probe: activity.Probe) -> str:
 
 
 def _context(clock: SystemClock, env: Mapping[str, str]) -> list[Check]:
-    from sitbreak.adapters.context import (
-        DEFAULT_SYSTEM_BUS,
-        CallDetector,
-        DBusContextMonitor,
-        IdleInhibitDetector,
-    )
+    from sitbreak.desktop.calls import CallDetector
+    from sitbreak.desktop.dbus import DEFAULT_SYSTEM_BUS
+    from sitbreak.desktop.lock_sleep import DBusContextMonitor
+    from sitbreak.desktop.video import IdleInhibitDetector
 
     session_bus = env.get("DBUS_SESSION_BUS_ADDRESS") or None
     system_bus = env.get("DBUS_SYSTEM_BUS_ADDRESS") or DEFAULT_SYSTEM_BUS
@@ -281,7 +279,7 @@ def _notifications(env: Mapping[str, str], backend: str) -> list[Check]:
 
 def _notification_server(address: str | None) -> tuple[tuple[str, str, str, str], list[str]]:
     """GetServerInformation and GetCapabilities; _NoServer saying why there is no answer."""
-    from sitbreak.adapters.context import HAVE_JEEPNEY, _call, _method, _reason
+    from sitbreak.desktop.dbus import HAVE_JEEPNEY, _call, _method, _reason
 
     if not HAVE_JEEPNEY:
         raise _NoServer("jeepney is not installed")
@@ -339,7 +337,7 @@ def _config(path: Path | None, env: Mapping[str, str]) -> tuple[Any, list[Check]
 
 
 def _data() -> list[Check]:
-    from sitbreak.store import default_db_path, summaries_log_path
+    from sitbreak.storage.store import default_db_path, summaries_log_path
 
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
@@ -375,7 +373,7 @@ def _data() -> list[Check]:
 
 
 def _service(env: Mapping[str, str], session: str) -> list[Check]:
-    from sitbreak import unit
+    from sitbreak import autostart as unit
 
     host = unit.detect(env)
     if host.systemctl is None:

@@ -17,13 +17,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from sitbreak import paths
-from sitbreak.adapters.activity import NoActivitySource, select_source
-from sitbreak.adapters.desktop_state import DoNotDisturb
-from sitbreak.adapters.notify import PromptResponse, ResilientNotifier, make_notifier
 from sitbreak.clock import SystemClock
 from sitbreak.config import load_config
-from sitbreak.control import socket_path
-from sitbreak.daemon import (
+from sitbreak.daemon.control import socket_path
+from sitbreak.daemon.loop import (
     CALL_POLL_S,
     WATCH_POLL_S,
     Daemon,
@@ -31,11 +28,15 @@ from sitbreak.daemon import (
     Periodic,
     Wiring,
 )
+from sitbreak.daemon.sdnotify import SdNotifier
+from sitbreak.desktop.activity import select_source
+from sitbreak.desktop.dnd import DoNotDisturb
+from sitbreak.desktop.notify import PromptResponse, ResilientNotifier, make_notifier
+from sitbreak.desktop.source import NoActivitySource
 from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_ALREADY_RUNNING, EXIT_CONFIG, EXIT_NO_SOURCE
 from sitbreak.prompts import PromptWriter, load_library
-from sitbreak.sdnotify import SdNotifier
-from sitbreak.store import Store, summaries_log_path
+from sitbreak.storage.store import Store, summaries_log_path
 from sitbreak.timezones import resolve_tz
 
 log = logging.getLogger("sitbreak")
@@ -108,13 +109,10 @@ def _context(
     emit: Callable[[Any], None], clock: SystemClock
 ) -> tuple[list[Monitor], list[Periodic]]:
     """Lock and sleep signals from D-Bus; calls and videos polled now and then."""
-    from sitbreak.adapters.context import (
-        CallDetector,
-        CallWatcher,
-        DBusContextMonitor,
-        IdleInhibitDetector,
-        WatchWatcher,
-    )
+    from sitbreak.desktop.calls import CallDetector
+    from sitbreak.desktop.edges import CallWatcher, WatchWatcher
+    from sitbreak.desktop.lock_sleep import DBusContextMonitor
+    from sitbreak.desktop.video import IdleInhibitDetector
 
     monitors: list[Monitor] = [DBusContextMonitor(emit, clock)]
     periodic = [

@@ -37,9 +37,8 @@ import time
 from collections.abc import Mapping
 from typing import IO
 
-from sitbreak.adapters.activity import SourceLost, SourceUnavailable
-from sitbreak.adapters.wayland import _Latest
 from sitbreak.clock import Clock
+from sitbreak.desktop.source import LatestInput, SourceLost, SourceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +78,7 @@ class SwayidleSource:
     def __init__(self, clock: Clock, env: Mapping[str, str] | None = None) -> None:
         self._clock = clock
         self._env = dict(os.environ if env is None else env)
-        self._state = _Latest()
+        self._state = LatestInput()
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._thread: threading.Thread | None = None

@@ -23,12 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from sitbreak.adapters.activity import ActivitySource, SourceLost
-from sitbreak.adapters.context import EdgeWatcher
-from sitbreak.adapters.notify import SNOOZE_S, PromptResponse, ResilientNotifier
 from sitbreak.clock import Clock
 from sitbreak.config import Config, load_config
-from sitbreak.control import ControlServer, Request
 from sitbreak.core import (
     Activity,
     BreakNow,
@@ -51,10 +47,14 @@ from sitbreak.core import (
     Unpause,
 )
 from sitbreak.core.days import next_midnight
+from sitbreak.daemon.control import ControlServer, Request
+from sitbreak.desktop.edges import EdgeWatcher
+from sitbreak.desktop.notify import SNOOZE_S, PromptResponse, ResilientNotifier
+from sitbreak.desktop.source import ActivitySource, SourceLost
 from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_FAILURE, EXIT_OK
 from sitbreak.prompts import PromptWriter
-from sitbreak.store import Store, append_summary, tz_label
+from sitbreak.storage.store import Store, append_summary, tz_label
 from sitbreak.text import hm
 from sitbreak.timezones import resolve_tz
 

@@ -1,7 +1,7 @@
-"""`sitbreak report`: daily, weekly and monthly summaries people read.
+"""The figures behind every report: periods, days, totals, trends, advice, timelines.
 
-Gathering and the plain renderers (text, Markdown, JSON, CSV) live here; the
-HTML page is in `report_html`. Every day's figures come from
+Each format has its own renderer beside this module (text, markdown, json,
+csv, html); `render` chooses one. Every day's figures come from
 `Store.day_figures`, the code path the daemon's end-of-day line uses, so the
 two agree to the second. The stored sessions and breaks are read only to draw
 the timeline; nothing here counts or sums them into figures of its own, apart
@@ -13,24 +13,20 @@ The format of the JSON and CSV output is documented in docs/report-format.md.
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime as dt
-import io
 import itertools
-import json
 import re
-import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from sitbreak.core import DayFigures, EngineSettings, PromptDue, PromptKind
 from sitbreak.errors import SitbreakError
 from sitbreak.text import hm
 
 if TYPE_CHECKING:
-    from sitbreak.store import Store
+    from sitbreak.storage.store import Store
 
 DAY = dt.timedelta(days=1)
 #: Version of the JSON document; bump on incompatible changes.
@@ -263,7 +259,7 @@ def source_extent(store: Store, source: str, now: float) -> tuple[float, float] 
     or goes on until now for the daemon (which may be running with nobody
     at the desk). A day in between is taken as recorded throughout.
     """
-    from sitbreak.store import DAEMON
+    from sitbreak.storage.store import DAEMON
 
     # Reads every session of the source once; a year is ~2,500 rows, a few ms.
     sessions = store.sessions_between(0.0, float("inf"), source)
@@ -568,183 +564,6 @@ def clock_change(day: Day, tz: dt.tzinfo) -> str | None:
     return f"{day.hours:g}-hour day: the clocks went {way} from {old:%H:%M} to {new:%H:%M}"
 
 
-# --------------------------------------------------------------- text
-
-
-#: SGR codes: the 16 basic colours every terminal has; the glyphs differ without colour.
-_ANSI = {
-    "ok": "32",
-    "over": "33",
-    "long": "31",
-    "break": "36",
-    "idle": "2",
-    "dim": "2",
-    "bold": "1",
-}
-_GLYPH_COLOR = {"ok": "█", "over": "█", "long": "█", "break": "─", "idle": "·"}
-_GLYPH_PLAIN = {"ok": "▒", "over": "▓", "long": "█", "break": "─", "idle": "·"}
-
-
-class _Ink:
-    """Wraps text in ANSI colours, or leaves it plain."""
-
-    def __init__(self, color: bool) -> None:
-        self.color = color
-        self.glyphs = _GLYPH_COLOR if color else _GLYPH_PLAIN
-
-    def __call__(self, text: str, style: str) -> str:
-        code = _ANSI.get(style)
-        return f"\x1b[{code}m{text}\x1b[0m" if self.color and code and text.strip() else text
-
-    def cell(self, cls: str, n: int = 1) -> str:
-        return self(self.glyphs.get(cls, " ") * n, cls)
-
-    def bar(self, seconds: float, scale_s: float, width: int, cls: str) -> str:
-        """A horizontal bar `seconds / scale_s` of `width` cells, in eighths of a cell."""
-        eighths = round(8 * width * min(seconds / scale_s, 1.0)) if scale_s > 0 else 0
-        full, part = divmod(eighths, 8)
-        text = "█" * full + ("" if part == 0 else " ▏▎▍▌▋▊▉"[part])
-        return self(text, cls)
-
-
-def _local(t: float, tz: dt.tzinfo) -> dt.datetime:
-    return dt.datetime.fromtimestamp(t, tz)
-
-
-def _header(report: Report) -> str:
-    so_far = " (so far)" if report.days[0].start <= report.now < report.days[-1].end else ""
-    return f"{report.period.title()}{so_far} · {report.source} · {_tz_name(report.tz)}"
-
-
-def _tz_name(tz: dt.tzinfo) -> str:
-    from sitbreak.store import tz_label
-
-    return tz_label(tz)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def key_figures(t: Totals, limit_s: float) -> list[tuple[str, str]]:
-    """(label, value) of the key figures, for text and Markdown (HTML has its own cards)."""
-    heeded = (
-        f"got up after {t.prompts_heeded} of {t.move_prompts} movement reminders"
-        if t.move_prompts
-        else "no movement reminders"
-    )
-    return [
-        ("sitting", f"{hm(t.sitting_s)} in {_plural(t.sessions, 'session')}"),
-        ("longest session", hm(t.longest_session_s)),
-        (
-            "over the limit",
-            f"{t.sessions_over_limit} of {t.sessions} sessions longer than {hm(limit_s)}",
-        ),
-        ("breaks", f"{t.breaks}, {hm(t.break_s)} in all" if t.breaks else "0"),
-        ("prompts", f"{t.prompts} sent; {heeded}"),
-    ]
-
-
-#: How the text report names a stretch with no sitting in it.
-_EMPTY_WORDS = {"unrecorded": "not recorded", "future": "still to come", "idle": "no sitting"}
-
-
-def _hour_rows(day: Day, now: float, tz: dt.tzinfo, ink: _Ink) -> list[str]:
-    """One row per hour of the day (23, 24 or 25), a minute a cell.
-
-    Runs of two or more hours with nothing but one background class (not
-    recorded, still to come, no sitting) fold into one line, so a normal day
-    does not print its night.
-    """
-    segs = segments(day, now)
-    rows: list[tuple[float, float, str | None, str]] = []  # start, end, background, cells
-    t = day.start
-    while t < day.end - 0.5:
-        end = min(t + 3600, day.end)
-        cov = coverage(segs, t, end)
-        only = next(iter(cov)) if len(cov) == 1 and next(iter(cov)) in BACKGROUND else None
-        cells = "".join(ink.cell(_cell_class(segs, t + 60 * i)) for i in range(60))
-        rows.append((t, end, only, cells))
-        t = end
-    out = [" " * 9 + "".join(f":{m:02d}".ljust(15) for m in (0, 15, 30, 45)).rstrip()]
-    i = 0
-    while i < len(rows):
-        j = i
-        while j + 1 < len(rows) and rows[i][2] is not None and rows[j + 1][2] == rows[i][2]:
-            j += 1
-        start, bg = rows[i][0], rows[i][2]
-        if j > i and bg is not None:
-            span = f"{_local(start, tz):%H:%M}–{_local(rows[j][1], tz):%H:%M}"
-            out.append(ink(f"  {span}  {_EMPTY_WORDS[bg]}", "dim"))
-        else:
-            out.append(f"  {_local(start, tz):%H:%M}  {rows[i][3]}")
-        i = j + 1
-    return out
-
-
-def _cell_class(segs: list[tuple[float, float, str]], a: float) -> str:
-    """What a one-minute cell shows: a session if sessions fill a quarter of it, else the most."""
-    cov = coverage(segs, a, a + 60)
-    sessions = {c: v for c, v in cov.items() if c in SESSION_CLASSES}
-    if sum(sessions.values()) >= 15:
-        return max(sessions, key=lambda c: sessions[c])
-    return max(cov, key=lambda c: cov[c]) if cov else "unrecorded"
-
-
-def _legend(ink: _Ink, limit_s: float) -> str:
-    lim = hm(limit_s)
-    parts = [
-        f"{ink.cell('ok')} up to {lim}",
-        f"{ink.cell('over')} over {lim}",
-        f"{ink.cell('long')} over {hm(2 * limit_s)}",
-        f"{ink.cell('break')} break",
-        f"{ink.cell('idle')} no sitting",
-        "blank: not recorded",
-    ]
-    return "  " + "   ".join(parts)
-
-
-def _session_lines(day: Day, tz: dt.tzinfo) -> list[str]:
-    out = []
-    for p in day.sessions:
-        a = "…" if p.cut_before else " "
-        b = "…" if p.cut_after else " "
-        out.append(
-            f"    {a}{_local(p.start, tz):%H:%M}–{_local(p.end, tz):%H:%M}{b} "
-            f"{hm(p.length):>8}  ended by {p.cause if not p.cut_after else 'midnight'}"
-        )
-    return out
-
-
-def render_text(report: Report, *, color: bool, sessions: bool = False) -> str:
-    ink = _Ink(color)
-    if report.period.kind == "day":
-        lines = _text_day(report, ink, sessions)
-    else:
-        lines = _text_period(report, ink, sessions)
-    return "\n".join(lines) + "\n"
-
-
-def _text_day(report: Report, ink: _Ink, sessions: bool) -> list[str]:
-    (day,) = report.days
-    t = report.totals()
-    lines = [ink(_header(report), "bold"), ""]
-    if t.sessions == 0:
-        lines.append("  " + empty_day_words(day, report.now))
-    else:
-        width = max(len(k) for k, _ in key_figures(t, report.limit_s))
-        lines += [f"  {k:<{width}}  {v}" for k, v in key_figures(t, report.limit_s)]
-    lines.append("")
-    lines += _hour_rows(day, report.now, report.tz, ink)
-    lines.append(_legend(ink, report.limit_s))
-    note = clock_change(day, report.tz)
-    if note:
-        lines.append(f"  {note}")
-    if sessions and day.sessions:
-        lines += ["", "  sessions", *_session_lines(day, report.tz)]
-    return lines + _tip_lines(report)
-
-
 def day_state(day: Day, now: float) -> str:
     """ "sat", or why there is nothing: "future", "unrecorded" or "idle" (no sitting)."""
     if day.figures.sessions:
@@ -762,268 +581,39 @@ def empty_day_words(day: Day, now: float) -> str:
 
 
 #: The period table: (heading, width); the "over" heading names the limit.
-_COLUMNS = (
-    ("sitting", 7),
-    ("sessions", 8),
-    ("longest", 7),
-    ("over", 5),
-    ("breaks", 6),
-    ("prompts", 7),
-    ("heeded", 6),
-)
 
 
-def _table_row(label: str, values: Sequence[object]) -> str:
-    cells = "  ".join(f"{v!s:>{w}}" for v, (_, w) in zip(values, _COLUMNS, strict=True))
-    return f"  {label:<10}  {cells}"
+# ------------------------------------------------------- words every format uses
 
 
-def _row_values(t: Totals | DayFigures) -> list[object]:
-    return [
-        hm(t.sitting_s),
-        t.sessions,
-        hm(t.longest_session_s),
-        t.sessions_over_limit,
-        t.breaks,
-        t.prompts,
-        t.prompts_heeded,
-    ]
+def local_time(t: float, tz: dt.tzinfo) -> dt.datetime:
+    return dt.datetime.fromtimestamp(t, tz)
 
 
-def _text_period(report: Report, ink: _Ink, sessions: bool) -> list[str]:
-    lines = [ink(_header(report), "bold"), "", _table_row("day", [h for h, _ in _COLUMNS])]
-    scale = max([4 * 3600.0, *(d.figures.sitting_s for d in report.days)])
-    for run in _runs(report):
-        day, f = run[0], run[0].figures
-        label = f"{day.date:%a} {day.date.day:>2} {day.date:%b}"
-        state = day_state(day, report.now)
-        if len(run) > 2:  # a fortnight away needs no fourteen lines
-            span = f"{day.date.day}–{run[-1].date.day} {run[-1].date:%b}"
-            lines.append(ink(f"  {span:<10}  {_EMPTY_WORDS[state]} ({len(run)} days)", "dim"))
-            continue
-        if state != "sat":
-            lines.append(ink(f"  {label:<10}  {_EMPTY_WORDS[state]}", "dim"))
-            continue
-        cls = session_class(f.longest_session_s, report.limit_s)
-        lines.append(
-            _table_row(label, _row_values(f)) + "  " + ink.bar(f.sitting_s, scale, 14, cls)
-        )
-        if note := clock_change(day, report.tz):
-            lines.append(ink(f"  {'':<10}  ({note})", "dim"))
-        if sessions:
-            lines += _session_lines(day, report.tz)
-    lines.append(_table_row("total", _row_values(report.totals())))
-    lines.append(
-        ink(
-            f"  over: sessions longer than {hm(report.limit_s)}; heeded: got up "
-            f"within {hm(report.heeded_within_s)} of a move reminder",
-            "dim",
-        )
+def tz_name(tz: dt.tzinfo) -> str:
+    from sitbreak.storage.store import tz_label
+
+    return tz_label(tz)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def key_figures(t: Totals, limit_s: float) -> list[tuple[str, str]]:
+    """(label, value) of the key figures, for text and Markdown (HTML has its own cards)."""
+    heeded = (
+        f"got up after {t.prompts_heeded} of {t.move_prompts} movement reminders"
+        if t.move_prompts
+        else "no movement reminders"
     )
-    trend = report.trend()
-    if trend:
-        lines += ["", f"  {trend.text()}"]
-    return lines + _tip_lines(report)
-
-
-def _runs(report: Report) -> list[list[Day]]:
-    """The days, with consecutive days of one empty state (no sitting, not recorded) together."""
-    runs: list[list[Day]] = []
-    for day in report.days:
-        state = day_state(day, report.now)
-        if (
-            runs
-            and state != "sat"
-            and day_state(runs[-1][0], report.now) == state
-            and runs[-1][-1].date.month == day.date.month
-        ):
-            runs[-1].append(day)
-        else:
-            runs.append([day])
-    # Runs of one or two stay day by day; only longer ones fold into a line.
-    return [r for run in runs for r in ([run] if len(run) > 2 else [[d] for d in run])]
-
-
-def _tip_lines(report: Report) -> list[str]:
-    advice = report.advice()
-    if advice is None:
-        return []
     return [
-        "",
-        *textwrap.wrap(f"Tip: {advice.text}", 78, initial_indent="  ", subsequent_indent="       "),
+        ("sitting", f"{hm(t.sitting_s)} in {plural(t.sessions, 'session')}"),
+        ("longest session", hm(t.longest_session_s)),
+        (
+            "over the limit",
+            f"{t.sessions_over_limit} of {t.sessions} sessions longer than {hm(limit_s)}",
+        ),
+        ("breaks", f"{t.breaks}, {hm(t.break_s)} in all" if t.breaks else "0"),
+        ("prompts", f"{t.prompts} sent; {heeded}"),
     ]
-
-
-# ------------------------------------------------------------- markdown
-
-
-def render_markdown(report: Report, *, sessions: bool = False) -> str:
-    t = report.totals()
-    lines = [
-        f"# {report.period.title()}",
-        "",
-        f"Source `{report.source}`, time zone {_tz_name(report.tz)}.",
-        "",
-    ]
-    if t.sessions == 0 and report.period.kind == "day":
-        lines += [empty_day_words(report.days[0], report.now), ""]
-    else:
-        lines += ["| | |", "|---|---|"]
-        lines += [f"| {k} | {v} |" for k, v in key_figures(t, report.limit_s)]
-        lines.append("")
-    if report.period.kind != "day":
-        lines += [
-            "| day | sitting | sessions | longest | over the limit | breaks | prompts | heeded |",
-            "|---|--:|--:|--:|--:|--:|--:|--:|",
-        ]
-        for day in report.days:
-            f = day.figures
-            lines.append(
-                f"| {day.date:%a} {day.date.isoformat()} | {hm(f.sitting_s)} | {f.sessions} | "
-                f"{hm(f.longest_session_s)} | {f.sessions_over_limit} | {f.breaks} | "
-                f"{f.prompts} | {f.prompts_heeded} |"
-            )
-        lines.append("")
-        if (trend := report.trend()) is not None:
-            lines += [trend.text()[0].upper() + trend.text()[1:] + ".", ""]
-    for day in report.days:
-        if note := clock_change(day, report.tz):
-            lines += [f"{day.date.isoformat()}: {note}.", ""]
-    if sessions:
-        lines += ["| date | start | end | length | ended by |", "|---|---|---|--:|---|"]
-        for day in report.days:
-            for p in day.sessions:
-                lines.append(
-                    f"| {day.date.isoformat()} | {_local(p.start, report.tz):%H:%M} | "
-                    f"{_local(p.end, report.tz):%H:%M} | {hm(p.length)} | "
-                    f"{'midnight' if p.cut_after else p.cause} |"
-                )
-        lines.append("")
-    if (advice := report.advice()) is not None:
-        lines += [f"> **Tip:** {advice.text}", ""]
-    return "\n".join(lines)
-
-
-# ------------------------------------------------------------- json, csv
-
-
-def session_rows(report: Report) -> list[dict[str, object]]:
-    """One row per session piece and day (a session across midnight gives two)."""
-    rows: list[dict[str, object]] = []
-    for day in report.days:
-        for p in day.sessions:
-            rows.append(
-                {
-                    "date": day.date.isoformat(),
-                    "start": _local(p.start, report.tz).isoformat(timespec="seconds"),
-                    "end": _local(p.end, report.tz).isoformat(timespec="seconds"),
-                    "length_s": round(p.length, 1),
-                    "cause": "midnight" if p.cut_after else p.cause,
-                    "over_limit": p.length > report.limit_s,
-                    "continued": p.cut_before,
-                }
-            )
-    return rows
-
-
-def as_json(report: Report, *, sessions: bool = False) -> dict[str, object]:
-    trend = report.trend()
-    advice = report.advice()
-    doc: dict[str, object] = {
-        "version": JSON_VERSION,
-        "source": report.source,
-        "tz": _tz_name(report.tz),
-        "period": {
-            "kind": report.period.kind,
-            "first": report.period.first.isoformat(),
-            "last": report.period.last.isoformat(),
-        },
-        "limit_s": report.limit_s,
-        "days": [d.figures.as_dict() for d in report.days],
-        "totals": report.totals().as_dict(),
-        "previous": {
-            "first": report.previous.first.isoformat(),
-            "last": report.previous.last.isoformat(),
-            "totals": Totals.of(report.previous_figures).as_dict(),
-        },
-        "trend": trend.as_dict() if trend else None,
-        "advice": {"rule": advice.rule, "text": advice.text} if advice else None,
-    }
-    if sessions:
-        doc["sessions"] = session_rows(report)
-    return doc
-
-
-def render_json(report: Report, *, sessions: bool = False) -> str:
-    return json.dumps(as_json(report, sessions=sessions), indent=2, ensure_ascii=False) + "\n"
-
-
-_KINDS = [k.value for k in PromptKind]
-DAY_COLUMNS = [
-    "date",
-    "sitting_s",
-    "sessions",
-    "longest_session_s",
-    "sessions_over_limit",
-    "breaks",
-    "break_s",
-    "prompts",
-    "prompts_heeded",
-    "prompts_acted",
-    "prompts_snoozed",
-    "prompts_skipped",
-    "prompts_ignored",
-    *(f"prompts_{k}" for k in _KINDS),
-    "first_seen",
-    "last_seen",
-]
-SESSION_COLUMNS = ["date", "start", "end", "length_s", "cause", "over_limit", "continued"]
-
-
-def render_csv(report: Report, *, sessions: bool = False) -> str:
-    buf = io.StringIO()
-    if sessions:
-        w = csv.DictWriter(buf, SESSION_COLUMNS, lineterminator="\n")
-        w.writeheader()
-        w.writerows(session_rows(report))
-        return buf.getvalue()
-    w = csv.DictWriter(buf, DAY_COLUMNS, lineterminator="\n")
-    w.writeheader()
-    for day in report.days:
-        row = day.figures.as_dict()
-        by_kind = row.pop("prompts_by_kind")
-        assert isinstance(by_kind, dict)
-        row.update({f"prompts_{k}": by_kind.get(k, 0) for k in _KINDS})
-        # Spreadsheets read local ISO times; JSON keeps epoch seconds as stored.
-        for key, t in (
-            ("first_seen", day.figures.first_seen),
-            ("last_seen", day.figures.last_seen),
-        ):
-            row[key] = "" if t is None else _local(t, report.tz).isoformat("T", "seconds")
-        w.writerow(row)
-    return buf.getvalue()
-
-
-# ----------------------------------------------------------------- run
-
-
-def wants_color(out: TextIO, environ: dict[str, str]) -> bool:
-    """Colour only on a terminal, and never with NO_COLOR set (https://no-color.org)."""
-    if environ.get("NO_COLOR"):
-        return False
-    isatty = getattr(out, "isatty", None)
-    return bool(isatty and isatty()) and environ.get("TERM") != "dumb"
-
-
-def render(report: Report, fmt: str, *, color: bool, sessions: bool) -> str:
-    if fmt == "text":
-        return render_text(report, color=color, sessions=sessions)
-    if fmt == "markdown":
-        return render_markdown(report, sessions=sessions)
-    if fmt == "json":
-        return render_json(report, sessions=sessions)
-    if fmt == "csv":
-        return render_csv(report, sessions=sessions)
-    from sitbreak.report_html import render_html
-
-    return render_html(report)

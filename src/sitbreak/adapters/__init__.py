@@ -1,1 +1,0 @@
-"""Adapters between the engine and the desktop: activity, notifications, session events."""

@@ -1,0 +1,287 @@
+"""Activity sources: learn *that* the person used the keyboard or mouse, nothing more.
+
+Privacy is a feature. A source hands the daemon one number per poll (once a
+second): the time of the most recent input, or None. Nothing else is recorded,
+logged or kept: never which key, never what was typed, never where the
+pointer is or which button was pressed, never which window or application has
+the focus.
+
+- `X11IdleSource` does not even see input events: it asks the X server how
+  many milliseconds have passed since the last input (the MIT-SCREEN-SAVER
+  extension), a 40 µs query.
+- `PynputSource` receives every event, because that is how pynput works;
+  pynput decodes each event in its own thread before calling us, and our
+  callbacks ignore all their arguments and only store the current time.
+  It also costs some 220 µs of CPU per mouse motion, so it is the fallback.
+  It is the only source on macOS and Windows.
+- On Wayland, where no client sees global input, the desktop says when the
+  last input was: GNOME's idle monitor, the freedesktop screen saver (KDE),
+  swayidle (wlroots compositors, KWin) and logind's IdleHint, in
+  `sitbreak.desktop.gnome`, `.freedesktop`, `.logind` and `.swayidle`.
+
+`select_source()` picks one (see `AUTO_ORDER` and docs/desktops.md) and
+`plan_sources()` / `probe_sources()` tell `sitbreak doctor` why.
+
+Lifecycle, for the daemon: `select_source()` returns a started source; call
+`poll()` at every heartbeat (every few seconds) and `stop()` at exit. When
+`poll()` raises `SourceLost` (the X server or the desktop service went away), the source has closed
+itself: report it, and call `start()` again later to reconnect; `start()`
+raises `SourceUnavailable` while it is still gone. `start()` on a started
+source does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from sitbreak.clock import Clock
+from sitbreak.desktop.source import (
+    PREFERENCES,
+    SOURCES,
+    ActivitySource,
+    NoActivitySource,
+    SourceUnavailable,
+)
+from sitbreak.desktop.x11 import PynputSource, X11IdleSource
+from sitbreak.errors import ConfigError
+
+# --------------------------------------------------------------------------- choosing one
+
+#: Where a person's input can be seen, by session kind (`session_kind`).
+X11, WAYLAND, NO_DISPLAY, MACOS, WINDOWS = "x11", "wayland", "none", "macos", "windows"
+
+#: The order "auto" tries, best first; every other source is refused with a
+#: reason (`Plan.refused`). X11: the idle poll is exact and nearly free;
+#: GNOME and freedesktop are as good but cost a D-Bus round trip; pynput
+#: decodes every event; logind is coarse. Wayland: GNOME's watches, then
+#: KDE's (X11-only in practice) idle time, then swayidle (wlroots, KWin),
+#: then logind. With no display variables at all (a user service that was
+#: not given them), only the session-bus sources can still be right.
+AUTO_ORDER: dict[str, tuple[str, ...]] = {
+    X11: ("x11", "gnome", "freedesktop", "pynput", "logind"),
+    WAYLAND: ("gnome", "freedesktop", "swayidle", "logind"),
+    NO_DISPLAY: ("gnome", "freedesktop"),
+    MACOS: ("pynput",),
+    WINDOWS: ("pynput",),
+}
+
+#: What to run when no source works, one command per kind of session.
+IMPORT_ENV_FIX = (
+    "systemctl --user import-environment DISPLAY XAUTHORITY WAYLAND_DISPLAY XDG_SESSION_TYPE"
+    " && systemctl --user restart sitbreak"
+)
+SWAYIDLE_FIX = "sudo apt install swayidle"
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Which sources `select_source` tries here, in order, and what it does not try."""
+
+    preference: str
+    session: str  # one of X11, WAYLAND, NO_DISPLAY, MACOS, WINDOWS
+    order: tuple[str, ...]
+    refused: tuple[tuple[str, str], ...]  # (source, why it is not tried here)
+    hints: tuple[str, ...]  # what to do if nothing in `order` works
+    fix: str  # the one command that most likely fixes it ("" if none)
+
+
+def session_kind(env: Mapping[str, str] = os.environ, platform: str = sys.platform) -> str:
+    """X11, WAYLAND, NO_DISPLAY (Linux), MACOS or WINDOWS."""
+    if platform == "darwin":
+        return MACOS
+    if platform == "win32":
+        return WINDOWS
+    declared = env.get("XDG_SESSION_TYPE", "")
+    if env.get("WAYLAND_DISPLAY") or declared == "wayland":
+        return WAYLAND
+    if env.get("DISPLAY") or declared == "x11":
+        return X11
+    return NO_DISPLAY
+
+
+def plan_sources(
+    preference: str, env: Mapping[str, str] = os.environ, platform: str = sys.platform
+) -> Plan:
+    """What `select_source(preference, ...)` would try in this environment."""
+    if preference not in PREFERENCES:
+        raise ConfigError(
+            f"[activity] source = {preference!r}: expected one of {', '.join(PREFERENCES)}"
+        )
+    session = session_kind(env, platform)
+    display = env.get("DISPLAY") or None
+    if preference != "auto":
+        chosen = f'set [activity] source = "auto" to let sitbreak choose (it is "{preference}")'
+        refused = tuple(
+            (n, f'[activity] source is "{preference}"') for n in SOURCES if n != preference
+        )
+        return Plan(preference, session, (preference,), refused, (chosen,), "")
+    order = AUTO_ORDER[session]
+    refused = tuple((n, _why_not(n, session)) for n in SOURCES if n not in order)
+    hints, fix = _hints(session, display)
+    return Plan(preference, session, order, refused, hints, fix)
+
+
+def _why_not(name: str, session: str) -> str:
+    if session in (MACOS, WINDOWS):
+        return "Linux only"
+    if name in ("x11", "pynput") and session == WAYLAND:
+        return (
+            "this is a Wayland session; through XWayland it would see only input to "
+            f'X11 windows and take a busy person for away (set [activity] source = "{name}" '
+            "to use it anyway)"
+        )
+    if name in ("x11", "pynput"):
+        return "DISPLAY is not set"
+    if name == "swayidle":
+        return "not a Wayland session" if session == X11 else "WAYLAND_DISPLAY is not set"
+    if name == "logind" and session == NO_DISPLAY:
+        return "no graphical session here (no DISPLAY or WAYLAND_DISPLAY)"
+    return "not used here"
+
+
+def _hints(session: str, display: str | None) -> tuple[tuple[str, ...], str]:
+    if session == MACOS:
+        return ("on macOS, allow sitbreak under Privacy & Security > Input Monitoring",), ""
+    if session == WINDOWS:
+        return ("install pynput (pip install pynput)",), "pip install pynput"
+    if session == WAYLAND:
+        return (
+            "on Wayland sitbreak needs GNOME, a KDE/freedesktop screen saver that measures "
+            f"idle time, or swayidle for wlroots compositors and KWin: `{SWAYIDLE_FIX}`",
+            'to count input to XWayland windows only, set [activity] source = "x11"',
+        ), SWAYIDLE_FIX
+    if session == NO_DISPLAY:
+        return (
+            "run sitbreak inside your graphical session (DISPLAY is not set); as a systemd "
+            f"--user service, have the session run `{IMPORT_ENV_FIX}`",
+        ), IMPORT_ENV_FIX
+    where = display or "(DISPLAY is not set)"
+    return (
+        f"check that the X display {where} is reachable (xdpyinfo -display {where}); "
+        f"as a systemd --user service, have the session run `{IMPORT_ENV_FIX}`",
+    ), IMPORT_ENV_FIX
+
+
+def make_source(name: str, clock: Clock, env: Mapping[str, str] = os.environ) -> ActivitySource:
+    """The source called `name`, not started; SourceUnavailable if it cannot even be made."""
+    display = env.get("DISPLAY") or None
+    if name == "x11":
+        return _x11(clock, display)
+    if name == "pynput":
+        return _pynput(clock, display)
+    # Imported here: they pull in jeepney, and most machines need only one of them.
+    if name == "swayidle":
+        from sitbreak.desktop.swayidle import SwayidleSource
+
+        return SwayidleSource(clock, env)
+    session_bus = env.get("DBUS_SESSION_BUS_ADDRESS")
+    if name == "gnome":
+        from sitbreak.desktop.gnome import GnomeIdleSource
+
+        return GnomeIdleSource(clock, session_bus)
+    if name == "freedesktop":
+        from sitbreak.desktop.freedesktop import FreedesktopIdleSource
+
+        return FreedesktopIdleSource(clock, session_bus)
+    if name == "logind":
+        from sitbreak.desktop.dbus import DEFAULT_SYSTEM_BUS
+        from sitbreak.desktop.logind import LogindIdleSource
+
+        system_bus = env.get("DBUS_SYSTEM_BUS_ADDRESS") or DEFAULT_SYSTEM_BUS
+        return LogindIdleSource(clock, system_bus)
+    raise ConfigError(f"[activity] source = {name!r}: expected one of {', '.join(PREFERENCES)}")
+
+
+def select_source(
+    preference: str, clock: Clock, env: Mapping[str, str] = os.environ
+) -> ActivitySource:
+    """The activity source to use here, already started.
+
+    A named source is used as asked (even x11 or pynput on Wayland). "auto"
+    tries `AUTO_ORDER` for this kind of session and takes the first that
+    starts; on Wayland it never takes x11 or pynput, because through XWayland
+    both see only input to X11 windows and would take a busy person for away.
+    Raises NoActivitySource with a message for people, never a raw error.
+    """
+    plan = plan_sources(preference, env)
+    candidates = [(name, _maker(name, clock, env)) for name in plan.order]
+    refused = list(plan.refused) if preference == "auto" else []
+    return _start_or_explain(candidates, list(plan.hints), refused)
+
+
+def _maker(name: str, clock: Clock, env: Mapping[str, str]) -> Callable[[], ActivitySource]:
+    return lambda: make_source(name, clock, env)
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """Whether one source works here: for `sitbreak doctor`."""
+
+    name: str
+    works: bool | None  # None: not tried here (see `detail`)
+    detail: str
+
+
+def probe_sources(plan: Plan, clock: Clock, env: Mapping[str, str] = os.environ) -> list[Probe]:
+    """Start and stop every source of `plan.order` (all of them, not just the first
+    that works), then list the refused ones. `select_source` would take the
+    first one that works."""
+    probes = [_probe(name, clock, env) for name in plan.order]
+    probes += [Probe(name, None, f"not tried: {why}") for name, why in plan.refused]
+    return probes
+
+
+def _probe(name: str, clock: Clock, env: Mapping[str, str]) -> Probe:
+    try:
+        source = make_source(name, clock, env)
+        source.start()
+    except SourceUnavailable as exc:
+        return Probe(name, False, str(exc))
+    try:
+        describe = getattr(source, "describe", None)
+        return Probe(name, True, describe() if callable(describe) else "works")
+    finally:
+        source.stop()
+
+
+def _x11(clock: Clock, display: str | None) -> ActivitySource:
+    if display is None:
+        raise SourceUnavailable("DISPLAY is not set")
+    return X11IdleSource(clock, display)
+
+
+def _pynput(clock: Clock, display: str | None) -> ActivitySource:
+    # pynput always connects to this process's own $DISPLAY.
+    own = os.environ.get("DISPLAY") or None
+    if sys.platform not in ("darwin", "win32") and display != own:
+        raise SourceUnavailable(f"pynput would use this process's DISPLAY ({own}), not {display}")
+    return PynputSource(clock)
+
+
+def _start_or_explain(
+    candidates: list[tuple[str, Callable[[], ActivitySource]]],
+    hints: list[str],
+    refused: list[tuple[str, str]] | None = None,
+) -> ActivitySource:
+    """Start the first candidate that works, or raise NoActivitySource listing every failure."""
+    failures: list[tuple[str, str]] = []
+    for name, make in candidates:
+        try:
+            source = make()
+            source.start()
+        except SourceUnavailable as exc:
+            failures.append((name, str(exc)))
+            continue
+        return source
+    failures += [(name, f"not tried: {why}") for name, why in refused or []]
+    raise NoActivitySource(_explain(failures, hints))
+
+
+def _explain(failures: list[tuple[str, str]], hints: list[str]) -> str:
+    lines = ["sitbreak cannot see keyboard/mouse activity here. Tried:"]
+    lines += [f"  - {name}: {why}" for name, why in failures]
+    lines += [f"What to do: {hint}." for hint in hints]
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Reports: the figures for a period, and one renderer per format."""

@@ -1,0 +1,87 @@
+"""The report as JSON (docs/report-format.md): the day figures, optionally every session."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from sitbreak.core import PromptKind
+from sitbreak.report.figures import JSON_VERSION, Report, Totals, local_time, tz_name
+
+if TYPE_CHECKING:
+    pass
+
+# ------------------------------------------------------------- json, csv
+
+
+def session_rows(report: Report) -> list[dict[str, object]]:
+    """One row per session piece and day (a session across midnight gives two)."""
+    rows: list[dict[str, object]] = []
+    for day in report.days:
+        for p in day.sessions:
+            rows.append(
+                {
+                    "date": day.date.isoformat(),
+                    "start": local_time(p.start, report.tz).isoformat(timespec="seconds"),
+                    "end": local_time(p.end, report.tz).isoformat(timespec="seconds"),
+                    "length_s": round(p.length, 1),
+                    "cause": "midnight" if p.cut_after else p.cause,
+                    "over_limit": p.length > report.limit_s,
+                    "continued": p.cut_before,
+                }
+            )
+    return rows
+
+
+def as_json(report: Report, *, sessions: bool = False) -> dict[str, object]:
+    trend = report.trend()
+    advice = report.advice()
+    doc: dict[str, object] = {
+        "version": JSON_VERSION,
+        "source": report.source,
+        "tz": tz_name(report.tz),
+        "period": {
+            "kind": report.period.kind,
+            "first": report.period.first.isoformat(),
+            "last": report.period.last.isoformat(),
+        },
+        "limit_s": report.limit_s,
+        "days": [d.figures.as_dict() for d in report.days],
+        "totals": report.totals().as_dict(),
+        "previous": {
+            "first": report.previous.first.isoformat(),
+            "last": report.previous.last.isoformat(),
+            "totals": Totals.of(report.previous_figures).as_dict(),
+        },
+        "trend": trend.as_dict() if trend else None,
+        "advice": {"rule": advice.rule, "text": advice.text} if advice else None,
+    }
+    if sessions:
+        doc["sessions"] = session_rows(report)
+    return doc
+
+
+def render_json(report: Report, *, sessions: bool = False) -> str:
+    return json.dumps(as_json(report, sessions=sessions), indent=2, ensure_ascii=False) + "\n"
+
+
+_KINDS = [k.value for k in PromptKind]
+DAY_COLUMNS = [
+    "date",
+    "sitting_s",
+    "sessions",
+    "longest_session_s",
+    "sessions_over_limit",
+    "breaks",
+    "break_s",
+    "prompts",
+    "prompts_heeded",
+    "prompts_acted",
+    "prompts_snoozed",
+    "prompts_skipped",
+    "prompts_ignored",
+    *(f"prompts_{k}" for k in _KINDS),
+    "first_seen",
+    "last_seen",
+]
+SESSION_COLUMNS = ["date", "start", "end", "length_s", "cause", "over_limit", "continued"]

@@ -1,0 +1,67 @@
+"""The report as Markdown, for notes and issue trackers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sitbreak.report.figures import (
+    Report,
+    clock_change,
+    empty_day_words,
+    key_figures,
+    local_time,
+    tz_name,
+)
+from sitbreak.text import hm
+
+if TYPE_CHECKING:
+    pass
+
+# ------------------------------------------------------------- markdown
+
+
+def render_markdown(report: Report, *, sessions: bool = False) -> str:
+    t = report.totals()
+    lines = [
+        f"# {report.period.title()}",
+        "",
+        f"Source `{report.source}`, time zone {tz_name(report.tz)}.",
+        "",
+    ]
+    if t.sessions == 0 and report.period.kind == "day":
+        lines += [empty_day_words(report.days[0], report.now), ""]
+    else:
+        lines += ["| | |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in key_figures(t, report.limit_s)]
+        lines.append("")
+    if report.period.kind != "day":
+        lines += [
+            "| day | sitting | sessions | longest | over the limit | breaks | prompts | heeded |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|",
+        ]
+        for day in report.days:
+            f = day.figures
+            lines.append(
+                f"| {day.date:%a} {day.date.isoformat()} | {hm(f.sitting_s)} | {f.sessions} | "
+                f"{hm(f.longest_session_s)} | {f.sessions_over_limit} | {f.breaks} | "
+                f"{f.prompts} | {f.prompts_heeded} |"
+            )
+        lines.append("")
+        if (trend := report.trend()) is not None:
+            lines += [trend.text()[0].upper() + trend.text()[1:] + ".", ""]
+    for day in report.days:
+        if note := clock_change(day, report.tz):
+            lines += [f"{day.date.isoformat()}: {note}.", ""]
+    if sessions:
+        lines += ["| date | start | end | length | ended by |", "|---|---|---|--:|---|"]
+        for day in report.days:
+            for p in day.sessions:
+                lines.append(
+                    f"| {day.date.isoformat()} | {local_time(p.start, report.tz):%H:%M} | "
+                    f"{local_time(p.end, report.tz):%H:%M} | {hm(p.length)} | "
+                    f"{'midnight' if p.cut_after else p.cause} |"
+                )
+        lines.append("")
+    if (advice := report.advice()) is not None:
+        lines += [f"> **Tip:** {advice.text}", ""]
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Where the data lives: the SQLite store and its migrations, activity traces."""
