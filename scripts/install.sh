@@ -38,6 +38,8 @@ LINK="$BIN/sitbreak"
 
 say() { printf '== %s\n' "$*"; }
 more() { printf '   %s\n' "$*"; }
+# `sitbreak ARGS`, its report indented under the step it belongs to.
+sitbreak_says() { "$VENV/bin/sitbreak" "$@" | sed 's/^/   /'; }
 # "~/..." for paths in the home directory: shorter to read, the same to type.
 tilde() { case "$1" in "$HOME"/*) printf '~/%s' "${1#"$HOME"/}" ;; *) printf '%s' "$1" ;; esac; }
 
@@ -99,7 +101,8 @@ if [ "$mode" = uninstall ]; then
     fi
     if [ -x "$VENV/bin/sitbreak" ]; then
         # The service and the autostart entry; then a monitor started by hand.
-        "$VENV/bin/sitbreak" service uninstall || say "the service could not be removed (above); carrying on"
+        say "removing what starts sitbreak with your desktop"
+        sitbreak_says service uninstall || say "the service could not be removed (above); carrying on"
         stop_running
         dirs="$(sitbreak_dirs)"
         data_dir="$(sed -n 1p <<<"$dirs")" config_dir="$(sed -n 2p <<<"$dirs")"
@@ -252,7 +255,8 @@ if systemd_user_session && systemctl --user is-active --quiet graphical-session.
     export SITBREAK_SYSTEMCTL
     was_running=no
     systemctl --user is-active --quiet sitbreak.service && was_running=yes
-    if "$VENV/bin/sitbreak" service install; then
+    say "starting it as a systemd user service"
+    if sitbreak_says service install; then
         # An upgrade: the running service still has the old code loaded.
         [ "$was_running" = no ] || systemctl --user try-restart sitbreak.service
         say "running, and it starts with your desktop from now on. Try: $sb status"
@@ -268,7 +272,8 @@ elif systemd_user_session && [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
     # No desktop here right now (ssh, a console): enable it for the next one.
     SITBREAK_SYSTEMCTL="$(command -v systemctl)"
     export SITBREAK_SYSTEMCTL
-    "$VENV/bin/sitbreak" service install --no-start
+    say "setting it up as a systemd user service (no desktop here to start it in)"
+    sitbreak_says service install --no-start
     say "installed; it will start with your desktop session. Then try: $sb status"
 else
     # No systemd user session, or a desktop that does not start
