@@ -41,13 +41,18 @@ PYTHON="${PYTHON:-python3}"
 SITBREAK_PYTHONS="${SITBREAK_PYTHONS-3.10 3.13}"
 
 find_python() {
-    local version="$1" found
-    found="$(command -v "python$version" 2>/dev/null || true)"
-    if [ -z "$found" ]; then
-        found="$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}/versions/$version".*/bin/"python$version" 2>/dev/null \
-            | sort -V | tail -n 1)"
-    fi
-    [ -n "$found" ] && "$found" -c 'import venv, ensurepip' 2>/dev/null && printf '%s' "$found"
+    # A pyenv shim on PATH may name a version that is not the selected one:
+    # each candidate must run (and have venv) to count.
+    local version="$1" candidate
+    for candidate in "$(command -v "python$version" 2>/dev/null || true)" \
+        $(ls -d "${PYENV_ROOT:-$HOME/.pyenv}/versions/$version".*/bin/"python$version" 2>/dev/null \
+            | sort -rV); do
+        if [ -n "$candidate" ] && "$candidate" -c 'import venv, ensurepip' 2>/dev/null; then
+            printf '%s' "$candidate"
+            return 0
+        fi
+    done
+    return 1
 }
 
 # A venv with sitbreak (editable) and the test tools. On Linux sitbreak does
