@@ -166,3 +166,37 @@ def test_pipx_installs_the_wheel_and_the_service_runs_from_pipx_venv(
     assert f"ExecStart={python} -m sitbreak run\n" in unit
     assert "--user enable --now sitbreak.service" in systemctl.calls
     assert "running (pid 4242)" in res.stdout
+
+
+@pytest.mark.parametrize("machine", ["x86_64", "aarch64"])
+def test_every_dependency_has_a_wheel_for_linux_on(
+    machine: str, dist: Dist, tmp_path: Path
+) -> None:
+    # pip resolves for that machine (this Python's version) and may take
+    # nothing but wheels: a dependency with only a source release fails.
+    env = user_env(tmp_path / "home", **NO_COMPILER)
+    platform = f"manylinux_2_17_{machine}"
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            *WHEELS_ONLY,
+            "--platform",
+            platform,
+            "--python-version",
+            version,
+            "--implementation",
+            "cp",
+            "-d",
+            tmp_path / "wheels",
+            dist.wheel,
+        ],
+        env,
+    )
+    got = sorted(p.name for p in (tmp_path / "wheels").iterdir())
+    assert all(name.endswith(".whl") for name in got), got
+    assert not [name for name in got if name.startswith(("evdev", "pynput"))], got
+    assert any(name.startswith("psutil-") and machine in name for name in got), got
