@@ -107,13 +107,29 @@ if [ "$mode" = uninstall ]; then
         dirs="$(sitbreak_dirs)"
         data_dir="$(sed -n 1p <<<"$dirs")" config_dir="$(sed -n 2p <<<"$dirs")"
     else
-        say "no sitbreak installation in $(tilde "$VENV")"
+        # The venv is gone already (removed by hand): remove what it left.
+        say "no sitbreak installation in $(tilde "$VENV"); removing what it left"
+        xdg_config="${XDG_CONFIG_HOME:-$HOME/.config}"
+        unit="$xdg_config/systemd/user/sitbreak.service"
+        if [ -e "$unit" ] && [ -n "${SITBREAK_SYSTEMCTL:-}" ]; then
+            systemctl --user disable --now sitbreak.service || true
+            rm -f "$unit" && systemctl --user daemon-reload || true
+            more "stopped, disabled and removed $(tilde "$unit")"
+        elif [ -e "$unit" ]; then
+            rm -f "$unit" && more "removed $(tilde "$unit")"
+        fi
+        if [ -e "$xdg_config/autostart/sitbreak.desktop" ]; then
+            rm -f "$xdg_config/autostart/sitbreak.desktop"
+            more "removed $(tilde "$xdg_config/autostart/sitbreak.desktop")"
+        fi
         data_dir="${XDG_DATA_HOME:-$HOME/.local/share}/sitbreak"
-        config_dir="${XDG_CONFIG_HOME:-$HOME/.config}/sitbreak"
+        config_dir="$xdg_config/sitbreak"
     fi
     if [ -L "$LINK" ] && [ "$(readlink "$LINK")" = "$VENV/bin/sitbreak" ]; then
         rm -f "$LINK"
         say "removed the link $(tilde "$LINK")"
+    elif [ -e "$LINK" ] || [ -L "$LINK" ]; then
+        say "left $(tilde "$LINK") alone: it is another installation's ($(readlink "$LINK" || echo 'a file'))"
     fi
     if [ -d "$VENV" ]; then
         rm -rf "$VENV"

@@ -237,6 +237,34 @@ def test_without_systemd_on_a_display_it_starts_now_and_uninstall_keeps_the_data
     ), res.stdout
 
 
+def test_uninstall_cleans_up_after_a_venv_removed_by_hand(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    unit = home / ".config" / "systemd" / "user" / "sitbreak.service"
+    entry = home / ".config" / "autostart" / "sitbreak.desktop"
+    for path in (unit, entry):
+        path.parent.mkdir(parents=True)
+        path.write_text("left behind\n")
+    link = home / ".local" / "bin" / "sitbreak"
+    link.parent.mkdir(parents=True)
+    link.symlink_to("/opt/someone-else/bin/sitbreak")  # not ours: left alone
+    systemctl = stub_systemctl(tmp_path / "stub", user_session=True)
+
+    res = install_sh(home, "--uninstall", systemctl=systemctl)
+
+    assert res.returncode == 0, res.stdout
+    assert not unit.exists() and not entry.exists()
+    assert link.is_symlink()
+    assert systemctl.calls[-2:] == ["--user disable --now sitbreak.service", "--user daemon-reload"]
+    assert res.stdout == (
+        "== no sitbreak installation in ~/.local/share/sitbreak/venv; removing what it left\n"
+        "   stopped, disabled and removed ~/.config/systemd/user/sitbreak.service\n"
+        "   removed ~/.config/autostart/sitbreak.desktop\n"
+        "== left ~/.local/bin/sitbreak alone: it is another installation's "
+        "(/opt/someone-else/bin/sitbreak)\n"
+        "== sitbreak is uninstalled; it had no data or config to keep.\n"
+    )
+
+
 def test_too_old_a_python_is_named_with_what_to_do(tmp_path: Path) -> None:
     old = tmp_path / "python3.8"
     old.write_text('#!/bin/sh\n[ "$1" = -V ] && echo "Python 3.8.10"\nexit 1\n')
