@@ -33,6 +33,7 @@ import datetime as dt
 import gc
 import json
 import logging
+import queue
 import random
 import sys
 import tempfile
@@ -196,10 +197,16 @@ def run(days: int, seed: int, home: Path) -> dict[str, Any]:
     summaries = home / "summaries.jsonl"
     wiring = Wiring(
         clock=clock,
+        inbox=queue.SimpleQueue(),
         source=feed,
         notifier=ResilientNotifier(notifier, clock=clock.now),
         store=store,
         summaries_path=summaries,
+        monitors=(),
+        periodic=(),
+        control_path=None,
+        service_notify=lambda *_lines: None,
+        watchdog_s=None,
     )
     daemon = Daemon(load_config(config_file), wiring, TZ, PromptWriter(load_library()))
     process = psutil.Process()

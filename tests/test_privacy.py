@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from test_faults import Running, sitbreak_run
 
 from desktop import Desktop, desktop
 from sitbreak.cli import main as sitbreak_main
 from sitbreak.core import Cause, SessionEnded
 from sitbreak.storage.store import Store
-from test_faults import Running, sitbreak_run
 
 SECRET = "correct horse battery staple"
 #: Pointer positions nobody would write by accident, visited and clicked.

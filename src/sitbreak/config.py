@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TextIO
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -651,25 +650,3 @@ def render_config(config: Config) -> str:
         f"{line:<{width}}  # {comment}" if comment else line for line, comment in body
     ]
     return "\n".join(lines) + "\n"
-
-
-# ------------------------------------------------------------------- CLI
-
-
-def cli_check(file: Path | None, out: TextIO) -> int:
-    """`sitbreak config check [FILE]`: 0 if valid; a ConfigError otherwise (cli.py reports it)."""
-    config = load_config(file)
-    if config.path is None:
-        print(
-            f"No config file at {paths.user_config_path()}: the defaults are in use.",
-            file=out,
-        )
-    else:
-        print(f"OK: {config.path} is valid", file=out)
-    return 0
-
-
-def cli_show(config_path: Path | None, out: TextIO) -> int:
-    """`sitbreak config show`: every effective value and where it came from."""
-    out.write(render_config(load_config(config_path)))
-    return 0

@@ -12,7 +12,16 @@ import argparse
 import importlib
 
 #: Modules under sitbreak.commands, in the order their commands are listed.
-MODULES: list[str] = ["report", "prompts", "doctor", "service"]
+MODULES: list[str] = [
+    "run",
+    "status",
+    "report",
+    "replay",
+    "prompts",
+    "config",
+    "doctor",
+    "service",
+]
 
 
 def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

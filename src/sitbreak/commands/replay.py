@@ -6,8 +6,10 @@ inference can be tested, benchmarked and judged without a display or a person.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import TextIO
@@ -122,3 +124,38 @@ def run_cli(
     else:
         out.write(format_table(result) + "\n")
     return 0
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    return run_cli(
+        trace=args.trace,
+        sample=args.sample,
+        record=args.record,
+        config_path=args.config,
+        as_json=args.json,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "replay",
+        help="run the engine over a recorded activity trace and report what it inferred",
+        description="Run the sitting-session engine over an activity trace (JSON Lines, "
+        "optionally .gz) and report sessions, breaks, prompts and daily figures.",
+    )
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("trace", nargs="?", type=Path, help="the trace file (.jsonl or .jsonl.gz)")
+    src.add_argument(
+        "--sample", action="store_true", help="replay the sample trace shipped with sitbreak"
+    )
+    p.add_argument("--config", type=Path, help="config file to use instead of your own")
+    p.add_argument("--json", action="store_true", help="print the replay report as JSON")
+    p.add_argument(
+        "--record",
+        action="store_true",
+        help="also store the results in sitbreak's database (for reports), replacing an earlier "
+        "recording of the same trace",
+    )
+    p.set_defaults(func=_cmd_replay)

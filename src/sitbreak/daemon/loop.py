@@ -19,7 +19,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -75,6 +75,8 @@ REANCHOR_S = 2.0
 #: This many failed loop turns in a row: exit, and let the service manager restart us.
 MAX_FAILED_TURNS = 20
 WATCH_POLL_S = 30.0
+#: The periodic check that holds prompts while the desktop asks for quiet.
+DESKTOP_BUSY = "do not disturb"
 #: How long the control thread waits for the loop to answer.
 CONTROL_TIMEOUT_S = 3.0
 
@@ -97,35 +99,69 @@ class Monitor(Protocol):
     def stop(self) -> None: ...
 
 
-@dataclass
+@dataclass(frozen=True)
 class Periodic:
     """A context check run every `every` seconds (in a call? watching a video?).
 
-    `poll` is an adapter's watcher, which queues its own start/end events."""
+    `poll` is an adapter's watcher, which queues its own start/end events;
+    `close`, if given, is called once when the daemon stops."""
 
     name: str
     poll: Callable[[], object]
     every: float
-    next_at: float = 0.0
+    close: Callable[[], object] | None = None
 
 
-@dataclass
+class WiringError(SitbreakError):
+    """The daemon was handed an incomplete or inconsistent set of parts."""
+
+
+@dataclass(frozen=True)
 class Wiring:
-    """Everything the daemon talks to; tests pass doubles for any of it."""
+    """Everything the daemon talks to, assembled once and completely before it starts.
+
+    `sitbreak.daemon.startup.build_wiring` makes the real one; tests make
+    theirs with doubles. No part has a default and the daemon never edits
+    this: a part left out is an error when the daemon is made, not a feature
+    that silently never runs (that is how do-not-disturb was once lost).
+    """
 
     clock: Clock
+    #: Where every event for the loop is queued: D-Bus signal threads, the
+    #: notifier's answers, control requests. A SimpleQueue: its put() may be
+    #: called from a signal handler that interrupted the loop inside get()
+    #: (Queue's lock would deadlock).
+    inbox: queue.SimpleQueue[Any]
     source: ActivitySource
     notifier: ResilientNotifier
     store: Store
-    monitors: list[Monitor] = field(default_factory=list)
-    periodic: list[Periodic] = field(default_factory=list)
-    dnd: Quiet | None = None  # None: never hold prompts for the desktop's sake
-    control_path: Path | None = None  # None: no control socket
-    summaries_path: Path | None = None
-    #: Tells the service manager how we are (sd_notify lines); a no-op by default.
-    service_notify: Callable[..., None] = lambda *_lines: None
+    #: Things that push events by themselves (D-Bus signal threads).
+    monitors: tuple[Monitor, ...]
+    #: Checks the loop runs now and then (calls, videos, do not disturb).
+    periodic: tuple[Periodic, ...]
+    control_path: Path | None  # None: no control socket
+    summaries_path: Path | None  # None: no summaries.jsonl
+    #: Tells the service manager how we are (sd_notify lines).
+    service_notify: Callable[..., None]
     #: How often the service manager wants "WATCHDOG=1"; None: it does not.
-    watchdog_s: float | None = None
+    watchdog_s: float | None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.monitors, tuple) or not isinstance(self.periodic, tuple):
+            raise WiringError("monitors and periodic checks are fixed at start-up: pass tuples")
+        names = [p.name for p in self.periodic]
+        if len(set(names)) != len(names):
+            raise WiringError(f"periodic checks named twice: {', '.join(sorted(names))}")
+
+
+def desktop_busy_check(quiet: Quiet, emit: Callable[[Event], None], clock: Clock) -> Periodic:
+    """Do Not Disturb and full-screen windows, as engine events that hold prompts.
+
+    The desktop asking for quiet is one more thing that holds prompts, in the
+    engine like pause and quiet hours, so the one still due comes afterwards.
+    """
+    busy = EdgeWatcher(lambda: quiet.poll() is not None, (_busy_on, _busy_off), emit, clock)
+    return Periodic(DESKTOP_BUSY, busy.poll, POLL_S, close=quiet.close)
 
 
 class _ControlCall:
@@ -147,21 +183,10 @@ class Daemon:
         self.tz = tz
         self.writer = writer
         self.engine = Engine(config.engine, tz)
-        # SimpleQueue: its put() may be called from a signal handler that
-        # interrupted the loop inside get() (Queue's lock would deadlock).
-        self.inbox: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self.inbox: queue.SimpleQueue[_Item] = wiring.inbox
         self._woken_by: _Item | None = None  # taken by _wait, handled first by _drain
-        if wiring.dnd is not None:
-            # The desktop asking for quiet is one more thing that holds prompts,
-            # in the engine like pause and quiet hours.
-            dnd = wiring.dnd
-            busy = EdgeWatcher(
-                lambda: dnd.poll() is not None,
-                (_busy_on, _busy_off),
-                self.inbox.put,
-                wiring.clock,
-            )
-            wiring.periodic.append(Periodic("do not disturb", busy.poll, POLL_S))
+        #: When each periodic check is next due (the wiring itself is never edited).
+        self._next_check = dict.fromkeys((p.name for p in wiring.periodic), 0.0)
         self._failed_turns = 0
         self._stop = threading.Event()
         self._reload = threading.Event()
@@ -253,8 +278,12 @@ class Daemon:
         except Exception:
             log.debug("error stopping the activity source", exc_info=True)
         self.w.notifier.close()
-        if self.w.dnd is not None:
-            self.w.dnd.close()
+        for check in self.w.periodic:
+            if check.close is not None:
+                try:
+                    check.close()
+                except Exception:
+                    log.debug("error closing %s", check.name, exc_info=True)
         self.w.store.flush()
         if not self.w.store.healthy:
             log.error(
@@ -277,8 +306,8 @@ class Daemon:
         self._poll_activity()
         now = clock.now()
         for check in self.w.periodic:
-            if now >= check.next_at:
-                check.next_at = now + check.every
+            if now >= self._next_check[check.name]:
+                self._next_check[check.name] = now + check.every
                 check.poll()  # watchers queue their own events, drained next
         self._drain()
         self._feed(Tick(now))

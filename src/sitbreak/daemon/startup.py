@@ -1,8 +1,9 @@
 """Starting the daemon for real: one per user, signals, logging, the wiring.
 
-`sitbreak run` lands here. It builds the real clock, activity source,
-context monitors, notifier and store from the config and the environment,
-takes the per-user lock, and hands everything to `Daemon`.
+`sitbreak run` lands here. It takes the per-user lock, builds the real clock,
+activity source, context monitors, notifier and store from the config and the
+environment (`build_wiring`, once, completely), and hands them to `Daemon`,
+which never edits them.
 """
 
 from __future__ import annotations
@@ -10,29 +11,29 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import queue
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 from sitbreak import paths
 from sitbreak.clock import SystemClock
-from sitbreak.config import load_config
+from sitbreak.config import Config, load_config
 from sitbreak.daemon.control import socket_path
 from sitbreak.daemon.loop import (
     CALL_POLL_S,
     WATCH_POLL_S,
     Daemon,
-    Monitor,
     Periodic,
     Wiring,
+    desktop_busy_check,
 )
 from sitbreak.daemon.sdnotify import SdNotifier
 from sitbreak.desktop.activity import select_source
 from sitbreak.desktop.dnd import DoNotDisturb
-from sitbreak.desktop.notify import PromptResponse, ResilientNotifier, make_notifier
-from sitbreak.desktop.source import NoActivitySource
+from sitbreak.desktop.notify import ResilientNotifier, make_notifier
+from sitbreak.desktop.source import ActivitySource, NoActivitySource
 from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_ALREADY_RUNNING, EXIT_CONFIG, EXIT_NO_SOURCE
 from sitbreak.prompts import PromptWriter, load_library
@@ -105,21 +106,47 @@ class InstanceLock:
             self._file = None
 
 
-def _context(
-    emit: Callable[[Any], None], clock: SystemClock
-) -> tuple[list[Monitor], list[Periodic]]:
-    """Lock and sleep signals from D-Bus; calls and videos polled now and then."""
+def build_wiring(
+    config: Config,
+    *,
+    clock: SystemClock,
+    source: ActivitySource,
+    store: Store,
+    notify: str,
+    sd: SdNotifier,
+) -> Wiring:
+    """Every part `sitbreak run` uses, made once from the config and the environment.
+
+    Each part is an argument of `Wiring`, which has no defaults, so none can
+    be left out by accident: lock and sleep signals, calls, videos, Do Not
+    Disturb and full screen, the notifier and its answers, the control
+    socket, the summaries and systemd's notifications.
+    """
     from sitbreak.desktop.calls import CallDetector
     from sitbreak.desktop.edges import CallWatcher, WatchWatcher
     from sitbreak.desktop.lock_sleep import DBusContextMonitor
     from sitbreak.desktop.video import IdleInhibitDetector
 
-    monitors: list[Monitor] = [DBusContextMonitor(emit, clock)]
-    periodic = [
-        Periodic("calls", CallWatcher(CallDetector(), emit, clock).poll, CALL_POLL_S),
-        Periodic("videos", WatchWatcher(IdleInhibitDetector(), emit, clock).poll, WATCH_POLL_S),
-    ]
-    return monitors, periodic
+    inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    emit = inbox.put
+    backend = make_notifier(notify or config.notify_backend, on_response=emit)
+    return Wiring(
+        clock=clock,
+        inbox=inbox,
+        source=source,
+        notifier=ResilientNotifier(backend),
+        store=store,
+        monitors=(DBusContextMonitor(emit, clock),),
+        periodic=(
+            Periodic("calls", CallWatcher(CallDetector(), emit, clock).poll, CALL_POLL_S),
+            Periodic("videos", WatchWatcher(IdleInhibitDetector(), emit, clock).poll, WATCH_POLL_S),
+            desktop_busy_check(DoNotDisturb(), emit, clock),
+        ),
+        control_path=socket_path(),
+        summaries_path=summaries_log_path(),
+        service_notify=sd.notify,
+        watchdog_s=sd.watchdog_s,
+    )
 
 
 def run(
@@ -154,28 +181,11 @@ def run(
         log.error("config error: %s", exc)
         lock.release()
         return EXIT_CONFIG
-    store = Store.open()
-    sd = SdNotifier()
-    box: dict[str, Daemon] = {}  # the daemon, once made: answers arrive only after prompts
-
-    def on_response(response: PromptResponse) -> None:
-        box["daemon"].inbox.put(response)  # from the notifier's thread: only queue
-
     try:
-        backend = make_notifier(notify or config.notify_backend, on_response=on_response)
-        wiring = Wiring(
-            clock=clock,
-            source=source,
-            notifier=ResilientNotifier(backend),
-            store=store,
-            dnd=DoNotDisturb(),
-            control_path=socket_path(),
-            summaries_path=summaries_log_path(),
-            service_notify=sd.notify,
-            watchdog_s=sd.watchdog_s,
+        wiring = build_wiring(
+            config, clock=clock, source=source, store=Store.open(), notify=notify, sd=SdNotifier()
         )
-        daemon = box["daemon"] = Daemon(config, wiring, tz, writer)
-        wiring.monitors, wiring.periodic = _context(daemon.inbox.put, clock)
+        daemon = Daemon(config, wiring, tz, writer)
         _install_signals(daemon)
         return daemon.run()
     finally:

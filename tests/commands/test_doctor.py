@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_idle_sources import FakeMutter, headless_sway
+from test_signals import serving
 
 from desktop import Desktop, desktop, require_tool
 from sitbreak.daemon import diagnose as doctor
 from sitbreak.desktop.activity import IMPORT_ENV_FIX
-from test_context import serving
-from test_wayland_sources import FakeMutter, headless_sway
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 NO_SYSTEM_BUS = "unix:path=/nonexistent/system_bus_socket"
 #: What decides the session, the buses and the service: removed, then set per test.
 SESSION_VARS = (

@@ -21,6 +21,7 @@ import fcntl
 import json
 import logging
 import os
+import queue
 import random
 import re
 import signal
@@ -58,8 +59,10 @@ from sitbreak.prompts import Message, PromptWriter, load_library
 from sitbreak.storage import store
 from sitbreak.storage.store import Store
 
-TESTS = Path(__file__).resolve().parent
-ROOT = TESTS.parent
+HERE = Path(__file__).resolve().parent
+#: What a subprocess puts on sys.path to import this module and the shared helpers.
+TESTS = f"{HERE}{os.pathsep}{HERE.parent}"
+ROOT = HERE.parents[1]
 SRC = ROOT / "src"
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -184,10 +187,16 @@ class Desk:
         self.summaries = home / "summaries.jsonl"
         self.wiring = Wiring(
             clock=self.clock,
+            inbox=queue.SimpleQueue(),
             source=self.source,
             notifier=ResilientNotifier(self.notifier, clock=self.clock.now),
             store=self.store,
             summaries_path=self.summaries,
+            monitors=(),
+            periodic=(),
+            control_path=None,
+            service_notify=lambda *_lines: None,
+            watchdog_s=None,
         )
         # With no zone configured: what the daemon itself resolves (tests patch it).
         tz = ZoneInfo(zone) if zone else sitbreak.daemon.loop.resolve_tz(None)  # type: ignore[attr-defined]
@@ -290,8 +299,8 @@ def child_env() -> dict[str, str]:
 #: A daemon at a desk, typing all day, printing the clock after every loop turn.
 #: The test reads the lines and SIGKILLs it mid-session.
 TYPIST = """
-import sys
-sys.path.insert(0, sys.argv[1])
+import os, sys
+sys.path[:0] = sys.argv[1].split(os.pathsep)
 from pathlib import Path
 from test_faults import Desk
 
@@ -663,8 +672,8 @@ def test_status_while_the_data_directory_is_read_only_does_not_end_the_daemon(
 #: The daemon with a disk that fills up under it (RLIMIT_FSIZE), in a child
 #: process so the limit cannot touch pytest.
 DISK_FULL = """
-import json, logging, resource, signal, sys
-sys.path.insert(0, sys.argv[1])
+import json, logging, os, resource, signal, sys
+sys.path[:0] = sys.argv[1].split(os.pathsep)
 from pathlib import Path
 from test_faults import Desk, MIN
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_notify import FakeServer
 
 from desktop import IN_CI, Desktop, dbus_bus, desktop, require_tool, wait_for
 from sitbreak.desktop.dnd import (
@@ -32,7 +33,6 @@ from sitbreak.desktop.dnd import (
 )
 from sitbreak.desktop.notify import DBusNotifier
 from sitbreak.prompts import Message, Urgency
-from test_notify import FakeServer
 
 GSETTINGS_KEY = ["org.gnome.desktop.notifications", "show-banners"]
 

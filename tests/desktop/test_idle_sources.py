@@ -36,6 +36,14 @@ import psutil
 import pytest
 from jeepney import DBusAddress, HeaderFields, Message, new_signal
 from jeepney.io.blocking import open_dbus_connection
+from test_signals import (
+    OUR_SESSION,
+    SESSION,
+    FakeLogind,
+    FakeScreenSavers,
+    FakeService,
+    serving,
+)
 
 from desktop import Bus, dbus_bus, require_tool, wait_for
 from sitbreak.clock import SystemClock
@@ -47,14 +55,6 @@ from sitbreak.desktop.lock_sleep import DBusContextMonitor
 from sitbreak.desktop.logind import LogindIdleSource
 from sitbreak.desktop.source import SourceLost, SourceUnavailable
 from sitbreak.desktop.swayidle import SwayidleSource, backoff_s
-from test_context import (
-    OUR_SESSION,
-    SESSION,
-    FakeLogind,
-    FakeScreenSavers,
-    FakeService,
-    serving,
-)
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="D-Bus and swayidle are Linux's"
@@ -754,7 +754,7 @@ def test_swayidle_ends_itself_when_sitbreak_is_killed(swayidle: Path) -> None:
         time.sleep(60)
         """
     )
-    src = str(Path(__file__).resolve().parents[1] / "src")
+    src = str(Path(__file__).resolve().parents[2] / "src")
     env = dict(
         os.environ, PYTHONPATH=os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))
     )

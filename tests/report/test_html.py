@@ -42,7 +42,7 @@ from sitbreak.report.render import render
 from sitbreak.storage.store import DAEMON, Store
 
 BERLIN = ZoneInfo("Europe/Berlin")
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 DAY_S = 86400.0
 
 # ------------------------------------------------------- a realistic week

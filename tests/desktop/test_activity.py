@@ -34,7 +34,7 @@ from sitbreak.desktop.source import (
 from sitbreak.desktop.x11 import PynputSource, X11IdleSource
 from sitbreak.errors import ConfigError
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 linux_only = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the X11 choices apply to Linux"

@@ -30,7 +30,7 @@ from sitbreak.storage.store import DAEMON, Store, default_db_path
 BERLIN = ZoneInfo("Europe/Berlin")
 MIN = 60.0
 HOUR = 3600.0
-SRC = Path(__file__).resolve().parent.parent / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def at(day: dt.date, hh: int, mm: int = 0, ss: int = 0, fold: int = 0) -> float:

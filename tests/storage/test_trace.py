@@ -37,7 +37,7 @@ HEADER = '{"kind": "meta", "version": 1, "tz": "Europe/Berlin"}'
 DATA_DIR = Path(sitbreak.__file__).parent / "data"
 SAMPLE = DATA_DIR / "sample.jsonl.gz"
 SAMPLE_TRUTH = DATA_DIR / "sample.truth.json"
-GENERATOR = Path(__file__).resolve().parent.parent / "scripts" / "make_sample_trace.py"
+GENERATOR = Path(__file__).resolve().parents[2] / "scripts" / "make_sample_trace.py"
 
 
 def write_lines(path: Path, *lines: str) -> Path:

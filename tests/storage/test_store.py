@@ -44,7 +44,7 @@ from sitbreak.storage.store import MIGRATIONS, Store, append_summary, summaries_
 
 TZ = ZoneInfo("Europe/Berlin")
 DAY = dt.date(2024, 3, 5)  # a Tuesday, far from DST changes
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 SETTINGS = EngineSettings()
 
 

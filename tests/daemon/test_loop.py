@@ -10,7 +10,10 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import queue
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,7 +23,14 @@ from sitbreak.clock import ManualClock
 from sitbreak.config import load_config
 from sitbreak.core import CallEnd, CallStart, Cause, Lock, State, Unlock
 from sitbreak.daemon.control import Request
-from sitbreak.daemon.loop import MAX_FAILED_TURNS, Daemon, Periodic, Wiring, summary_line
+from sitbreak.daemon.loop import (
+    MAX_FAILED_TURNS,
+    Daemon,
+    Periodic,
+    Wiring,
+    desktop_busy_check,
+    summary_line,
+)
 from sitbreak.desktop.edges import EdgeWatcher
 from sitbreak.desktop.notify import PromptResponse, RecordingNotifier, ResilientNotifier
 from sitbreak.errors import StorageError
@@ -53,6 +63,9 @@ class Office:
         notifier: RecordingNotifier | None = None,
         config_text: str = "",
         dnd: FullScreen | None = None,
+        *,
+        service_notify: Callable[..., None] = lambda *_lines: None,
+        watchdog_s: float | None = None,
     ) -> None:
         config_file = tmp_path / "config.toml"
         # The office is in Berlin whatever the test machine's zone.
@@ -64,20 +77,25 @@ class Office:
         self.store = Store.open(tmp_path / "sitbreak.db")
         self.summaries = tmp_path / "summaries.jsonl"
         self.call = False
+        inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        calls = EdgeWatcher(lambda: self.call, (CallStart, CallEnd), inbox.put, self.clock)
+        checks = [Periodic("calls", calls.poll, 5.0)]
+        if dnd is not None:
+            checks.append(desktop_busy_check(dnd, inbox.put, self.clock))
         wiring = Wiring(
             clock=self.clock,
+            inbox=inbox,
             source=self.source,
             notifier=ResilientNotifier(self.recorder, clock=self.clock.now),
             store=self.store,
-            periodic=[],
-            dnd=dnd,
+            monitors=(),
+            periodic=tuple(checks),
+            control_path=None,
             summaries_path=self.summaries,
+            service_notify=service_notify,
+            watchdog_s=watchdog_s,
         )
         self.daemon = Daemon(self.config, wiring, BERLIN, PromptWriter(load_library()))
-        calls = EdgeWatcher(
-            lambda: self.call, (CallStart, CallEnd), self.daemon.inbox.put, self.clock
-        )
-        wiring.periodic.append(Periodic("calls", calls.poll, 5.0))
 
     def sit(self, seconds: float, typing: bool = True) -> None:
         """Seconds pass, one loop turn each; with `typing`, input every second."""
@@ -286,10 +304,8 @@ def test_the_summary_line_reads_like_a_sentence() -> None:
 
 
 def test_the_loop_pings_the_watchdog_and_reports_its_status(tmp_path: Path) -> None:
-    office = Office(tmp_path)
     sent: list[str] = []
-    office.daemon.w.service_notify = lambda *lines: sent.extend(lines)
-    office.daemon.w.watchdog_s = 10.0
+    office = Office(tmp_path, service_notify=lambda *lines: sent.extend(lines), watchdog_s=10.0)
     office.sit(2 * MIN)
     assert sent.count("WATCHDOG=1") == 2 * MIN // 5  # at half the interval
     statuses = [line for line in sent if line.startswith("STATUS=")]

@@ -1,0 +1,83 @@
+"""The daemon's one-time wiring (sitbreak.daemon.startup): every part, made once."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sitbreak.clock import SystemClock
+from sitbreak.config import load_config
+from sitbreak.daemon.loop import DESKTOP_BUSY, Periodic, Wiring, WiringError
+from sitbreak.daemon.sdnotify import SdNotifier
+from sitbreak.daemon.startup import build_wiring
+from sitbreak.desktop.lock_sleep import DBusContextMonitor
+from sitbreak.storage.store import Store
+
+
+class StillSource:
+    name = "still"
+
+    def start(self) -> None: ...
+
+    def poll(self) -> float | None:
+        return None
+
+    def stop(self) -> None: ...
+
+
+@pytest.fixture
+def wiring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Wiring]:
+    # No desktop at all: every part must still be there, degrading on its own.
+    for name in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "WAYLAND_DISPLAY", "NOTIFY_SOCKET"):
+        monkeypatch.delenv(name, raising=False)
+    store = Store.open(tmp_path / "sitbreak.db")
+    made = build_wiring(
+        load_config(None),
+        clock=SystemClock(),
+        source=StillSource(),
+        store=store,
+        notify="log",
+        sd=SdNotifier(),
+    )
+    yield made
+    store.close()
+
+
+def test_the_service_wiring_has_every_part_the_readme_promises(wiring: Wiring) -> None:
+    # Lock and sleep are heard; calls, videos and Do Not Disturb are checked.
+    assert [type(m) for m in wiring.monitors] == [DBusContextMonitor]
+    assert {p.name for p in wiring.periodic} == {"calls", "videos", DESKTOP_BUSY}
+    assert wiring.control_path is not None and wiring.control_path.name == "control.sock"
+    assert wiring.summaries_path is not None
+    assert wiring.summaries_path.name == "summaries.jsonl"
+
+
+def test_do_not_disturb_is_closed_when_the_daemon_stops(wiring: Wiring) -> None:
+    (busy,) = [p for p in wiring.periodic if p.name == DESKTOP_BUSY]
+    assert busy.close is not None
+
+
+def test_the_wiring_cannot_be_edited_after_it_is_made(wiring: Wiring) -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        wiring.periodic = ()  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        wiring.periodic.append(Periodic("late", lambda: None, 5.0))  # type: ignore[attr-defined]
+
+
+def test_a_part_left_out_fails_when_the_daemon_is_made(wiring: Wiring) -> None:
+    parts = {f.name: getattr(wiring, f.name) for f in dataclasses.fields(Wiring)}
+    for missing in parts:
+        given = {k: v for k, v in parts.items() if k != missing}
+        with pytest.raises(TypeError, match=missing):
+            Wiring(**given)
+
+
+def test_checks_are_a_fixed_tuple_and_named_once(wiring: Wiring) -> None:
+    with pytest.raises(WiringError, match="tuples"):
+        dataclasses.replace(wiring, periodic=list(wiring.periodic))
+    twice = (*wiring.periodic, Periodic("calls", lambda: None, 5.0))
+    with pytest.raises(WiringError, match="named twice"):
+        dataclasses.replace(wiring, periodic=twice)
