@@ -92,6 +92,8 @@ stop_running() {
     say "sitbreak (pid $pid) did not stop within 10 s: kill $pid"
 }
 
+has_files() { [ -n "$(ls -A "$1" 2>/dev/null)" ]; }
+
 # ------------------------------------------------------------------ uninstall
 
 if [ "$mode" = uninstall ]; then
@@ -135,6 +137,8 @@ if [ "$mode" = uninstall ]; then
         rm -rf "$VENV"
         say "removed $(tilde "$VENV")"
     fi
+    # The default venv lives in the data directory: gone, it may leave it empty.
+    [ "$(dirname "$VENV")" != "$data_dir" ] || rmdir "$data_dir" 2>/dev/null || true
     if [ "$purge" = yes ]; then
         for dir in "$data_dir" "$config_dir"; do
             if [ -e "$dir" ]; then
@@ -143,10 +147,10 @@ if [ "$mode" = uninstall ]; then
             fi
         done
         say "sitbreak is uninstalled, and your data and config are deleted."
-    elif [ -e "$data_dir" ] || [ -e "$config_dir" ]; then
+    elif has_files "$data_dir" || has_files "$config_dir"; then
         say "sitbreak is uninstalled. Your data and settings are kept:"
-        [ ! -e "$data_dir" ] || more "data (database, daily summaries): $(tilde "$data_dir")"
-        [ ! -e "$config_dir" ] || more "config:                           $(tilde "$config_dir")"
+        ! has_files "$data_dir" || more "data (database, daily summaries): $(tilde "$data_dir")"
+        ! has_files "$config_dir" || more "config:                           $(tilde "$config_dir")"
         more "To delete them too: bash scripts/install.sh --uninstall --purge"
     else
         say "sitbreak is uninstalled; it had no data or config to keep."
