@@ -15,10 +15,12 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from sitbreak.core import Engine, EngineSettings
+from sitbreak.core.pauses import PauseModel
 from sitbreak.storage.trace import open_trace
 from sitbreak.timezones import resolve_tz
 
@@ -46,8 +48,8 @@ def main() -> None:
         first = json.loads(f.readline())
     days = (events[-1].t - events[0].t) / 86400 if events else 0
 
-    def engine_only() -> None:
-        engine = Engine(EngineSettings(), tz)
+    def engine_only(learning: bool = False) -> None:
+        engine = Engine(EngineSettings(), tz, PauseModel() if learning else None)
         handle, activity = engine.handle, engine.activity
         from sitbreak.core import Activity
 
@@ -59,18 +61,30 @@ def main() -> None:
         engine.finish(events[-1].t)
 
     engine_s = best_of(5, engine_only)
+    learning_s = best_of(5, lambda: engine_only(learning=True))
 
     cmd = [sys.executable, "-m", "sitbreak", "replay", str(trace), "--json"]
-    env = dict(os.environ, SITBREAK_CONFIG=str(ROOT / "config" / "sitbreak.toml"))
+    # An empty config of its own: not the user's, and every value the
+    # default (so replay learns the break threshold, as a new user's daemon).
+    empty = tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False)  # noqa: SIM115
+    empty.close()
+    env = dict(os.environ, SITBREAK_CONFIG=empty.name)
 
     def end_to_end() -> None:
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
 
-    replay_s = best_of(3, end_to_end)
+    try:
+        replay_s = best_of(3, end_to_end)
+    finally:
+        os.unlink(empty.name)
 
     print(f"trace: {trace} ({n} events, {days:.1f} days, tz {first.get('tz')})")
     rate = n / engine_s
     print(f"engine alone:        {rate:>12,.0f} events/s  ({engine_s * 1e3:.1f} ms, best of 5)")
+    print(
+        f"engine, learning:    {n / learning_s:>12,.0f} events/s  ({learning_s * 1e3:.1f} ms, "
+        "with the pause model, best of 5)"
+    )
     print(
         f"replay end to end:   {n / replay_s:>12,.0f} events/s  ({replay_s * 1e3:.1f} ms wall, "
         "start-up included, best of 3)"

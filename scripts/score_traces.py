@@ -22,7 +22,11 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+# ../shared beside a checkout; beside the worktrees' parent for a git worktree.
+SHARED = next(
+    (p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.is_dir()),
+    ROOT.parent / "shared",
+)
 FIGURES = [
     ("time_err", "session-time error", "{:.1%}"),
     ("agree", "agreement", "{:.1%}"),
@@ -31,6 +35,7 @@ FIGURES = [
     ("break_recall", "break recall", "{:.3f}"),
     ("empty_chair", "move prompts to empty chair", "{:.1%}"),
     ("missed", "long sessions without prompt", "{}"),
+    ("nag", "move prompts within 10 min of a return", "{:.1%}"),
 ]
 
 

@@ -25,7 +25,8 @@ from sitbreak.core.settings import EngineSettings, QuietRange
 from sitbreak.errors import ConfigError
 
 #: EngineSettings fields that no config key sets.
-NOT_CONFIGURABLE = {"heeded_within"}
+# break_idle_set is not a key: it says whether the file sets break_idle.
+NOT_CONFIGURABLE = {"heeded_within", "break_idle_set"}
 
 
 def write(directory: Path, text: str, name: str = "config.toml") -> Path:
@@ -107,7 +108,8 @@ def test_without_package_data_the_checkout_file_is_used(
 def test_a_user_file_overrides_only_the_keys_it_sets(tmp_path: Path) -> None:
     path = write(tmp_path, '[session]\nbreak_idle = "10m"\n')
     cfg = load_config(path)
-    assert cfg.engine == dataclasses.replace(EngineSettings(), break_idle=600)
+    # Set by the person, it wins over the learned threshold.
+    assert cfg.engine == dataclasses.replace(EngineSettings(), break_idle=600, break_idle_set=True)
     assert cfg.path == path
     assert cfg.sources["session.break_idle"] == str(path)
     others = {key: source for key, source in cfg.sources.items() if key != "session.break_idle"}
@@ -154,6 +156,7 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
     assert (cfg.activity_source, cfg.notify_backend) == ("pynput", "log")
     assert cfg.engine == EngineSettings(
         break_idle=600,
+        break_idle_set=True,
         break_locked=90,
         call_idle_max=7200,
         auto_lock_idle=30,
@@ -404,6 +407,11 @@ def test_durations_out_of_range_are_rejected(tmp_path: Path, bound: Bound) -> No
             )
 
 
+def test_the_minutes_hint_names_the_number_not_a_duration(tmp_path: Path) -> None:
+    _, message = error_for(tmp_path, "[prompts]\nmove_after = 90\n")
+    assert 'write "1h30m" for 90 minutes' in message and "1m30 minutes" not in message
+
+
 def test_a_number_out_of_range_is_shown_in_human_units_too(tmp_path: Path) -> None:
     _, message = error_for(tmp_path, "[session]\nbreak_idle = 3\n")
     assert message.endswith("expected a duration between 1m and 4h, found 3 (3s)")
@@ -414,7 +422,11 @@ def test_a_bare_number_that_looks_like_minutes_gets_a_hint(tmp_path: Path, value
     # Seconds-scale values are allowed only with a unit: "30" is nearly always 30 minutes meant.
     _, message = error_for(tmp_path, f"[prompts]\nmove_after = {value}\n")
     assert "expected a duration between 5m and 4h" in message
-    assert 'plain numbers are seconds: write "30m" for 30 minutes, or "30s"' in message
+    assert message.endswith(
+        'plain numbers are seconds: write "30m" for 30 minutes (below 5m only a value with its '
+        'unit, such as "30s", is accepted, for trying sitbreak out)'
+    )
+    assert 'or "30s" if you really mean seconds' not in message  # it contradicts "5m to 4h"
     cfg = load_config(write(tmp_path, '[prompts]\nmove_after = "30s"\nposture_after = "10s"\n'))
     assert cfg.engine.move_after == 30
 
@@ -686,11 +698,25 @@ def test_show_defaults_is_valid_toml_with_every_key(
     assert main(["config", "show"]) == 0
     out = capsys.readouterr().out
     shown = flatten(tomllib.loads(out))
-    assert set(shown) == set(flatten(tomllib.loads(config.default_config_text())))
+    every = set(flatten(tomllib.loads(config.default_config_text())))
+    # All but break_idle, which is learned: written down it would be set, so
+    # it is shown as a comment.
+    assert set(shown) == every - {"session.break_idle"}
     settings = [line for line in out.splitlines() if " = " in line]
-    assert len(settings) == len(shown)
-    assert all(line.endswith("# default") for line in settings)
+    assert len(settings) == len(shown) + 1
+    (learned,) = [line for line in settings if line.startswith("# break_idle = ")]
+    assert learned.endswith("# default, where learning starts (see sitbreak status)")
+    assert all(line.endswith("# default") for line in settings if line != learned)
     assert load_config(write(tmp_path, out)).engine == EngineSettings()
+
+
+def test_break_idle_is_learned_unless_the_user_file_sets_it(tmp_path: Path) -> None:
+    assert load_config().engine.break_idle_set is False
+    other = write(tmp_path, '[session]\nbreak_locked = "3m"\n')
+    assert load_config(other).engine.break_idle_set is False
+    # Even the default value, written down, is a choice.
+    same = write(tmp_path, '[session]\nbreak_idle = "8m30s"\n', name="same.toml")
+    assert load_config(same).engine.break_idle_set is True
 
 
 def test_show_says_where_each_value_came_from(
@@ -709,7 +735,7 @@ def test_show_says_where_each_value_came_from(
     assert lines["quiet_hours"].startswith('quiet_hours = ["22:00-24:00"]')
     assert lines["timezone"].endswith(f"# from {path}")
     assert lines["hydrate"].startswith("hydrate = false")
-    assert lines["break_idle"].endswith("# default")
+    assert lines["# break_idle"].endswith("# default, where learning starts (see sitbreak status)")
 
 
 def test_show_output_is_itself_a_config_giving_the_same_settings(

@@ -316,10 +316,13 @@ def _check_range(spec: _Spec, seconds: float, raw: object, where: str) -> None:
     if not with_unit:  # a bare number of seconds: show what it amounts to
         found += f" ({format_duration(seconds)})" if not isinstance(raw, str) else ""
         if spec.floor is not None and seconds >= spec.floor and seconds < spec.low:
+            # Only the minutes are offered: "30s" would contradict the range
+            # just stated, though a seconds-scale setting with its unit is allowed.
             hint = (
                 f'; plain numbers are seconds: write "{format_duration(seconds * 60)}" '
-                f'for {format_duration(seconds)[:-1]} minutes, or "{format_duration(seconds)}" '
-                "if you really mean seconds"
+                f"for {seconds:g} {'minute' if seconds == 1 else 'minutes'} (below "
+                f"{format_duration(spec.low)} only a value with its unit, such as "
+                f'"{format_duration(seconds)}", is accepted, for trying sitbreak out)'
             )
     raise ConfigError(f"{where}: expected {expected}, found {found}{hint}")
 
@@ -581,6 +584,8 @@ def load_config(path: Path | None = None) -> Config:
     engine = dataclasses.replace(
         EngineSettings(),
         **{name: value for (section, name), value in values.items() if isinstance(value, float)},
+        # Only a break_idle the person wrote down wins over the learned one.
+        break_idle_set=sources[_dotted(("session", "break_idle"))] != DEFAULT_SOURCE,
         quiet_hours=_ranges(values[("prompts", "quiet_hours")]),
         work_hours=_ranges(values[("prompts", "work_hours")]),
         work_days=frozenset(WEEKDAY_NAMES.index(str(day)) for day in work_days),
@@ -628,6 +633,10 @@ def _render(value: _Value) -> str:
     return _toml_string(str(value))
 
 
+#: The key whose default is only where learning starts (core/pauses.py).
+_LEARNED_KEY: _Key = ("session", "break_idle")
+
+
 def render_config(config: Config) -> str:
     """The effective config as valid TOML, each key commented with where it came from."""
     header = [
@@ -644,7 +653,12 @@ def render_config(config: Config) -> str:
             key = (section, name)
             source = config.sources[_dotted(key)]
             origin = "default" if source == DEFAULT_SOURCE else f"from {_comment_safe(source)}"
-            body.append((f"{name} = {_render(_effective(config, key))}", origin))
+            line = f"{name} = {_render(_effective(config, key))}"
+            if key == _LEARNED_KEY and source == DEFAULT_SOURCE:
+                # Written down it would be the person's own and stop the
+                # learning: shown as a comment, so the output means the same.
+                line, origin = f"# {line}", "default, where learning starts (see sitbreak status)"
+            body.append((line, origin))
     width = max(len(line) for line, comment in body if comment)
     lines = header + [
         f"{line:<{width}}  # {comment}" if comment else line for line, comment in body

@@ -38,6 +38,7 @@ from sitbreak.core import (
     WatchEnd,
     WatchStart,
 )
+from sitbreak.core.pauses import PauseModel
 
 BERLIN = ZoneInfo("Europe/Berlin")
 T0 = 1793606400.0  # Monday 2 November 2026, 09:00 in Berlin
@@ -72,8 +73,10 @@ def build(steps: list[tuple]) -> list[Event]:
     return events
 
 
-def run(events: list[Event], tick_every: float | None = None) -> list[Output]:
-    engine = Engine(EngineSettings(), BERLIN)
+def run(
+    events: list[Event], tick_every: float | None = None, learning: bool = False
+) -> list[Output]:
+    engine = Engine(EngineSettings(), BERLIN, PauseModel() if learning else None)
     out: list[Output] = []
     last = T0
     for ev in events:
@@ -90,10 +93,12 @@ def run(events: list[Event], tick_every: float | None = None) -> list[Output]:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(step, max_size=40))
-def test_sessions_are_ordered_and_prompts_reach_only_someone_there(steps: list[tuple]) -> None:
+@given(st.lists(step, max_size=40), st.booleans())
+def test_sessions_are_ordered_and_prompts_reach_only_someone_there(
+    steps: list[tuple], learning: bool
+) -> None:
     events = build(steps)
-    out = run(events)
+    out = run(events, learning=learning)
     sessions = [o for o in out if isinstance(o, SessionEnded)]
     starts = [o for o in out if isinstance(o, SessionStarted)]
     assert len(starts) == len(sessions)
@@ -132,9 +137,9 @@ def someone_there(events: list[Event], t: float) -> bool:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(step, max_size=30), st.sampled_from([1.0, 17.0, 240.0]))
+@given(st.lists(step, max_size=30), st.sampled_from([1.0, 17.0, 240.0]), st.booleans())
 def test_when_the_daemon_wakes_does_not_change_what_is_inferred(
-    steps: list[tuple], tick: float
+    steps: list[tuple], tick: float, learning: bool
 ) -> None:
     events = build(steps)
 
@@ -142,4 +147,4 @@ def test_when_the_daemon_wakes_does_not_change_what_is_inferred(
         # When an ending was *noticed* may differ by a tick; what ended must not.
         return [dataclasses.replace(o, t=0.0) if isinstance(o, SessionEnded) else o for o in out]
 
-    assert key(run(events, tick)) == key(run(events))
+    assert key(run(events, tick, learning)) == key(run(events, learning=learning))

@@ -434,7 +434,10 @@ def test_after_following_a_wall_clock_jump_the_next_session_and_break_are_right(
     machine.step_wall(jump)
     desk.sit(5 * MIN)
     left = machine.boot - TYPED_AGO  # real time, which the daemon's clock must follow
-    desk.away(12 * MIN)  # a break: the daemon re-anchors (at its next minute) in it
+    # A break, and a sure one (up to twice the break threshold unlocked might
+    # be a long read, see docs/inference.md): the daemon re-anchors (at its
+    # next minute) in it.
+    desk.away(20 * MIN)
     back = machine.boot + 1 - TYPED_AGO
     desk.sit(38 * MIN)
     desk.away(10 * MIN)
@@ -518,7 +521,7 @@ def test_an_eight_hour_suspend_ends_the_session_and_keeps_the_days_right(
     assert evening_session.end - evening_session.start == pytest.approx(90 * MIN, abs=1.5)
     assert morning_session.start >= lid_closed + 8 * HOUR
     assert morning_session.end - morning_session.start == pytest.approx(30 * MIN - 1, abs=1)
-    assert any("slept for 8 h 00" in m for m in messages(caplog, "slept"))
+    assert "the machine slept for 8 h" in messages(caplog, "slept")
     # The night was neither sitting nor a break: breaks never span two days.
     assert desk.store.breaks_between(0, 4e9) == []
     monday, tuesday = dt.date(2026, 11, 2), dt.date(2026, 11, 3)

@@ -22,7 +22,7 @@ from desk import ScriptedSource
 from sitbreak.clock import ManualClock
 from sitbreak.config import load_config
 from sitbreak.core import CallEnd, CallStart, Cause, Lock, State, Unlock
-from sitbreak.daemon.control import Request
+from sitbreak.daemon.control import Request, format_status
 from sitbreak.daemon.loop import (
     MAX_FAILED_TURNS,
     Daemon,
@@ -249,7 +249,9 @@ def test_at_midnight_the_day_is_summarised_in_the_database_the_log_and_the_journ
     assert line["sitting_s"] == pytest.approx(40 * MIN - 1, abs=2)
     saved = office.store.saved_days()
     assert [d["date"] for d in saved] == ["2026-11-02"]
-    assert any(r.message.startswith("2026-11-02: sat 40 min in 1 sessions") for r in caplog.records)
+    assert any(
+        r.message.startswith("2026-11-02: sat 39 min 59 s in 1 session (") for r in caplog.records
+    )
 
 
 def test_shutdown_closes_the_session_and_writes_the_day_so_far(tmp_path: Path) -> None:
@@ -309,7 +311,7 @@ def test_the_loop_pings_the_watchdog_and_reports_its_status(tmp_path: Path) -> N
     office.sit(2 * MIN)
     assert sent.count("WATCHDOG=1") == 2 * MIN // 5  # at half the interval
     statuses = [line for line in sent if line.startswith("STATUS=")]
-    assert statuses[-1] == "STATUS=sitting for 2 min (since 09:00)"
+    assert statuses[-1] == "STATUS=sitting for 1 min 59 s (since 09:00)"
     office.daemon._shutdown()
     assert "STOPPING=1" in sent
 
@@ -431,3 +433,134 @@ def test_status_still_answers_when_the_database_cannot_be_read(
     assert status["ok"] is True
     assert status["today"] is None
     assert status["state"] == "sitting"
+
+
+# ------------------------------------------------- what it learns of you
+
+
+def test_a_restart_keeps_what_was_learned_of_your_pauses(tmp_path: Path) -> None:
+    office = Office(tmp_path)
+    for _ in range(4):
+        office.sit(10 * MIN)
+        office.away(3 * MIN)  # a pause in the seat
+    office.sit(5 * MIN)
+    office.daemon.inbox.put(Lock(office.clock.now()))
+    office.away(6 * MIN)  # a locked break: known for sure
+    office.daemon.inbox.put(Unlock(office.clock.now()))
+    office.sit(MIN)
+    before = office.ask("status")["breaks"]
+    assert (before["pauses"], before["known_breaks"]) == (5, 1)
+    office.daemon._shutdown()
+    office.store.close()
+
+    again = Office(tmp_path)  # the same database, a new daemon
+    assert again.ask("status")["breaks"] == before
+    again.sit(5 * MIN)
+    again.away(2 * MIN)
+    again.sit(MIN)
+    assert again.ask("status")["breaks"]["pauses"] == 6
+
+
+def test_a_new_person_starts_from_the_default_and_status_says_so(tmp_path: Path) -> None:
+    office = Office(tmp_path)
+    office.sit(MIN)
+    status = office.ask("status")
+    assert status["breaks"] == {
+        "after_s": 8.5 * MIN,
+        "source": "default",
+        "pauses": 0,
+        "known_breaks": 0,
+    }
+    text = format_status(status, now=office.clock.now(), tz=BERLIN)
+    assert text.splitlines()[-1] == (
+        "Breaks: after 8 min 30 s idle (still learning your pauses: 0 so far)."
+    )
+
+
+def test_a_break_idle_in_the_config_wins_over_what_was_learned(tmp_path: Path) -> None:
+    office = Office(tmp_path, config_text='[session]\nbreak_idle = "6m"\n')
+    office.sit(10 * MIN)
+    office.away(7 * MIN)
+    office.sit(MIN)
+    assert len(office.sessions()) == 2  # 7 minutes idle ended the session at 6
+    status = office.ask("status")
+    assert status["breaks"] == {"after_s": 6 * MIN, "source": "config"}
+    assert format_status(status).splitlines()[-1] == (
+        "Breaks: after 6 min idle, as set in your config."
+    )
+
+
+def test_an_unreadable_saved_model_is_replaced_by_the_defaults(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Store.open(tmp_path / "sitbreak.db")
+    store.save_learned("pauses", {"version": 1, "gaps": "nonsense"})
+    assert store.flush()
+    store.close()
+    with caplog.at_level(logging.WARNING, logger="sitbreak"):
+        office = Office(tmp_path)
+    assert office.ask("status")["breaks"]["source"] == "default"
+    assert any("pause model" in r.message for r in caplog.records)
+
+
+def test_what_the_daemon_learned_replay_learns_the_same_way(tmp_path: Path) -> None:
+    # Weeks of someone whose seated pauses end at 3 minutes and who takes
+    # short unlocked walks: their breaks start before 8m30s.
+    from sitbreak.core import Activity, EngineSettings, replay_events
+    from sitbreak.core.pauses import PauseModel
+
+    known = PauseModel()
+    day = [*[1.2] * 12, *[1.8] * 6, *[2.5] * 3, *[3.2] * 2, 5, 6, 8, 10, 14, 20, 30, 45]
+    for _ in range(60):
+        for pause in day:
+            known.observe_gap(pause * MIN)
+    assert known.threshold < 7.5 * MIN < EngineSettings().break_idle
+    store = Store.open(tmp_path / "sitbreak.db")
+    store.save_learned("pauses", known.to_dict())
+    assert store.flush()
+    store.close()
+
+    office = Office(tmp_path)
+    typed: list[float] = []
+
+    def work(minutes: int) -> None:
+        for _ in range(minutes * 60):
+            office.sit(1)
+            typed.append(office.clock.now() - 0.3)
+
+    work(20)
+    office.away(8 * MIN)  # a walk: a break for this person, not for the default
+    work(20)
+    office.away(20 * MIN)
+    daemon = [t for s in office.sessions() for t in (s.start, s.end)]
+    assert len(daemon) == 4  # two sessions
+
+    saved = PauseModel.from_dict(known.to_dict())
+    events = [Activity(t) for t in typed]
+    replayed = replay_events(events, office.config.engine, BERLIN, saved).sessions
+    assert [t for s in replayed for t in (s.start, s.end)] == pytest.approx(daemon)
+
+
+def test_setting_break_idle_on_a_reload_stops_the_learning_and_unsetting_it_resumes(
+    tmp_path: Path,
+) -> None:
+    office = Office(tmp_path)
+    office.sit(5 * MIN)
+    office.away(2 * MIN)
+    office.sit(MIN)
+    assert office.ask("status")["breaks"]["source"] == "default"
+    berlin = '[general]\ntimezone = "Europe/Berlin"\n'
+    (tmp_path / "config.toml").write_text(berlin + '[session]\nbreak_idle = "5m"\n')
+    office.daemon.reload()
+    office.sit(2)
+    assert office.ask("status")["breaks"] == {"after_s": 5 * MIN, "source": "config"}
+    office.away(6 * MIN)  # 5 minutes make a break now, in the open session too
+    office.sit(MIN)
+    assert len(office.sessions()) == 2
+    (tmp_path / "config.toml").write_text(berlin)
+    office.daemon.reload()
+    office.sit(2)
+    back = office.ask("status")["breaks"]
+    # What was learned before is still there: the 2-minute pause (the 6
+    # minutes under the set rule taught nothing).
+    assert (back["source"], back["pauses"]) == ("default", 1)

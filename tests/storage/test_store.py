@@ -175,6 +175,30 @@ def test_later_migrations_are_applied_in_order(monkeypatch: pytest.MonkeyPatch) 
         assert s.meta("kept") == "yes"
 
 
+def test_a_database_of_the_first_schema_gains_the_learned_table_and_keeps_its_data(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(store, "MIGRATIONS", MIGRATIONS[:1])
+    with Store.open() as s:
+        s.set_meta("kept", "yes")
+    monkeypatch.setattr(store, "MIGRATIONS", MIGRATIONS)
+    with Store.open() as s:
+        assert s.meta("kept") == "yes"
+        assert s.learned("pauses") is None
+        s.save_learned("pauses", {"version": 1, "seen_gaps": 3})
+    with Store.open() as s:
+        assert s.learned("pauses") == {"version": 1, "seen_gaps": 3}
+
+
+def test_what_was_learned_is_replaced_not_added_to() -> None:
+    with Store.open() as s:
+        s.save_learned("pauses", {"n": 1})
+        s.save_learned("pauses", {"n": 2})
+        assert s.flush()
+        assert s.learned("pauses") == {"n": 2}
+        assert raw(s, "SELECT count(*) FROM learned") == [(1,)]
+
+
 def test_a_database_newer_than_the_code_is_refused() -> None:
     path = paths.ensure_private_dir(paths.data_dir()) / "sitbreak.db"
     with sqlite3.connect(path) as conn:

@@ -51,6 +51,7 @@ from sitbreak.core.model import (
     WatchEnd,
     WatchStart,
 )
+from sitbreak.core.pauses import GAP_MIN, PauseModel
 from sitbreak.core.settings import EXTRA_KINDS, EngineSettings, QuietRange
 
 INF = math.inf
@@ -66,6 +67,11 @@ LOCK_SCREEN_GAP = 15.0
 #: Input on the lock screen for this long with no unlock seen: we missed the
 #: unlock (a lost D-Bus signal), so treat the screen as unlocked.
 MISSED_UNLOCK_AFTER = 60.0
+#: With a learned threshold, an idle gap that begins this soon after the
+#: session started needs EARLY_SESSION_FACTOR times the threshold to be a
+#: break (docs/inference.md: it helps on v2 and changes nothing on v1).
+EARLY_SESSION = 5 * 60.0
+EARLY_SESSION_FACTOR = 1.5
 #: Work time when no work hours are given: the whole of a work day.
 _WHOLE_DAY = QuietRange(0, 24 * 60)
 #: How many back-to-back stretches without prompts (quiet hours running into
@@ -90,15 +96,26 @@ class Engine:
     event older than the last one is treated as happening "now".
     """
 
-    def __init__(self, settings: EngineSettings | None = None, tz: dt.tzinfo | None = None) -> None:
+    def __init__(
+        self,
+        settings: EngineSettings | None = None,
+        tz: dt.tzinfo | None = None,
+        pauses: PauseModel | None = None,
+    ) -> None:
         self.settings = settings if settings is not None else EngineSettings()
+        # The person's pause model, if the break threshold is learned (see
+        # core/pauses.py); None: `break_idle` as set.
+        self.pauses = pauses
+        self._gap_watch = GAP_MIN if pauses is not None else INF
+        self._tainted = False  # a lock, sleep, call or video since the last sign
+        self._carry_move_at = INF  # the movement clock of a session that ended unsurely
         # Local days (for breaks, which never span two days, and quiet hours).
         self.tz: dt.tzinfo = tz if tz is not None else dt.timezone.utc
         self._now = -INF
         # The open session, if any.
         self._start: float | None = None
         self._seen = -INF  # last sign of a person: input, unlock, call activity
-        self._break_idle = self.settings.break_idle  # shortened after BreakNow
+        self._break_idle = self._usual_idle()  # shortened after BreakNow
         self._end_cause = Cause.IDLE
         # Context.
         self._calls = 0
@@ -159,6 +176,11 @@ class Engine:
         return self._watching > 0
 
     @property
+    def break_idle(self) -> float:
+        """How long unlocked idle now makes a break: learned, or as configured."""
+        return self._usual_idle()
+
+    @property
     def paused_until(self) -> float | None:
         return self._paused_until if self._paused_until > self._now else None
 
@@ -193,7 +215,7 @@ class Engine:
 
     def activity(self, t: float) -> tuple[Output, ...]:
         """Keyboard or mouse activity at `t`: the hot path, kept as short as possible."""
-        if self._fast and t < self._deadline:
+        if self._fast and t < self._deadline and t - self._seen < self._gap_watch:
             if t >= self._now:
                 self._now = self._seen = t
             elif t > self._seen:  # late, but still the latest input: it keeps its time
@@ -220,7 +242,7 @@ class Engine:
         if self._start is None:
             return
         if self._end_cause is not Cause.BREAK_NOW:
-            self._break_idle = settings.break_idle
+            self._break_idle = self._usual_idle()
         start, s = self._start, settings
         now = self._now
         if PromptKind.MOVE not in s.enabled:
@@ -244,6 +266,12 @@ class Engine:
         if self._held is not None and self._held not in s.enabled:
             self._held = None
         self._refresh()
+
+    def learn_with(self, pauses: PauseModel | None) -> None:
+        """Learn the break threshold with `pauses` from now on (None: use
+        `break_idle` as configured); `reconfigure` after it applies it."""
+        self.pauses = pauses
+        self._gap_watch = GAP_MIN if pauses is not None else INF
 
     def rebase(self, offset: float) -> None:
         """Move every time the engine holds by `offset` seconds: the caller's
@@ -288,6 +316,7 @@ class Engine:
 
     def _on_lock(self, ev: Lock, out: list[Output]) -> None:
         t = self._clock(ev.t)
+        self._tainted = True
         if self._locked_at is None:
             self._locked_at = t
             self._typed_first = None
@@ -309,6 +338,7 @@ class Engine:
 
     def _on_suspend(self, ev: Suspend, out: list[Output]) -> None:
         t = self._clock(ev.t)
+        self._tainted = True
         if self._suspended_at is None:
             self._suspended_at = t
             self._absence_begins(t, Cause.SUSPEND)
@@ -325,6 +355,7 @@ class Engine:
     def _on_call_start(self, ev: CallStart, out: list[Output]) -> None:
         t = self._clock(ev.t)
         self._calls += 1
+        self._tainted = True
         if not self._absent:
             self._present(t, out)
 
@@ -336,6 +367,7 @@ class Engine:
     def _on_watch_start(self, ev: WatchStart, out: list[Output]) -> None:
         self._clock(ev.t)
         self._watching += 1
+        self._tainted = True
 
     def _on_watch_end(self, ev: WatchEnd, out: list[Output]) -> None:
         if self._watching:
@@ -346,6 +378,7 @@ class Engine:
         """A call or video just ended: they were seated through it (unless the
         cap or a lock already ended the session)."""
         now = self._clock(t)
+        self._tainted = True  # the stillness before was the call's or video's
         if not self._absent and self._start is not None:
             self._present(now, out)
 
@@ -391,7 +424,19 @@ class Engine:
         return self._calls > 0 or self._watching > 0
 
     def _idle_limit(self) -> float:
-        return self.settings.call_idle_max if self._in_call else self._break_idle
+        if self._in_call:
+            return self.settings.call_idle_max
+        start = self._start
+        if (
+            self.pauses is not None
+            and start is not None
+            and self._seen - start < EARLY_SESSION
+            and self._end_cause is not Cause.BREAK_NOW
+        ):
+            # Someone who just sat down rarely gets up again at once: a
+            # pause this early in a session must be longer to be a break.
+            return self._break_idle * EARLY_SESSION_FACTOR
+        return self._break_idle
 
     def _clock(self, t: float) -> float:
         """Time never runs backwards inside the engine: late events happen now."""
@@ -419,25 +464,32 @@ class Engine:
         """A sign of a person at `t`: start a session or keep one going."""
         if self._start is None:
             self._start_session(t, out)
+        elif t - self._seen >= self._gap_watch and not self._tainted and not self._in_call:
+            self._pause_ended(t - self._seen)
+        self._tainted = False
         self._seen = max(self._seen, t)
         if self._held is not None:
             self._try_deliver_held(self._now, out)
 
     def _start_session(self, t: float, out: list[Output]) -> None:
         s = self.settings
+        carry = INF
         if self._break_start is not None:
             b = self._break_start
             if self._local_date(b) == self._local_date(t) and t > b:
                 out.append(BreakTaken(t, b, t, self._break_cause))
+            carry = self._break_ended(t - b, t)
         self._break_start = None
         self._start = t
         self._seen = t
-        self._break_idle = s.break_idle
+        self._break_idle = self._usual_idle()
         self._end_cause = Cause.IDLE
         self._break_cause = Cause.IDLE
         self._move_level = 0
         self._held = None
         self._move_at = t + s.move_after if PromptKind.MOVE in s.enabled else INF
+        # Perhaps no break at all: then the movement clock goes on from before.
+        self._move_at = min(self._move_at, carry)
         self._posture_at = t + s.posture_after if PromptKind.POSTURE in s.enabled else INF
         if self._move_at - self._posture_at < s.posture_guard:
             self._posture_at = INF  # a movement prompt is coming anyway
@@ -451,11 +503,46 @@ class Engine:
         assert start is not None
         end = max(start, end)
         out.append(SessionEnded(self._now, start, end, cause))
+        if self._held is PromptKind.MOVE:
+            self._carry_move_at = -INF  # it was due already
+        else:
+            self._carry_move_at = self._move_at
         self._start = None
         self._held = None
         self._posture_at = self._move_at = self._extra_at = INF
         self._break_start = end
         self._break_cause = Cause.IDLE if cause is Cause.SHUTDOWN else cause
+
+    # ------------------------------------------------- learning the person
+
+    def _usual_idle(self) -> float:
+        """How long unlocked idle makes a break: learned, or as configured."""
+        return self.pauses.threshold if self.pauses is not None else self.settings.break_idle
+
+    def _pause_ended(self, gap: float) -> None:
+        """Input again after an unlocked idle `gap` inside a session: learn from it."""
+        pauses = self.pauses
+        assert pauses is not None
+        if pauses.observe_gap(gap) and self._end_cause is not Cause.BREAK_NOW:
+            self._break_idle = pauses.threshold
+
+    def _break_ended(self, gap: float, t: float) -> float:
+        """A session starts at `t`, `gap` after the last one ended: learn from
+        the gap, and say when the next movement prompt is due if the break was
+        not sure (INF: as for a fresh session)."""
+        carry, self._carry_move_at = self._carry_move_at, INF
+        pauses = self.pauses
+        if pauses is None:
+            return INF
+        cause = self._break_cause
+        if cause is Cause.IDLE:
+            sure = pauses.sure_break(gap)
+            pauses.observe_gap(gap)
+            if not sure and carry < INF:
+                return max(carry, t + self.settings.heeded_within)
+        elif cause is not Cause.SHUTDOWN:
+            pauses.observe_break(gap)
+        return INF
 
     def _advance(self, t: float) -> list[Output]:
         """Fire every deadline up to and including `t`, in time order."""
@@ -690,6 +777,7 @@ _TIME_FIELDS = (
     "_paused_until",
     "_snoozed_until",
     "_deadline",
+    "_carry_move_at",
 )
 
 _Handler = Callable[[Engine, Any, list[Output]], None]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sitbreak.core.days import DayFigures, DayLedger
 from sitbreak.core.engine import Engine
 from sitbreak.core.model import Activity, BreakTaken, Event, PromptDue, SessionEnded
+from sitbreak.core.pauses import PauseModel
 from sitbreak.core.settings import EngineSettings
 
 
@@ -24,13 +25,34 @@ class ReplayResult:
     prompts: list[PromptDue] = field(default_factory=list)
     days: list[DayFigures] = field(default_factory=list)
     events: int = 0
+    pauses: PauseModel | None = None  # what was learned over the trace
+    break_idle: float = 0.0  # the configured break_idle (used as is when pauses is None)
 
 
-def replay_events(events: Iterable[Event], settings: EngineSettings, tz: dt.tzinfo) -> ReplayResult:
-    """Feed every event to a fresh engine and collect what it inferred."""
-    engine = Engine(settings, tz)
+def pause_model_for(settings: EngineSettings, saved: PauseModel | None = None) -> PauseModel | None:
+    """The pause model an engine with `settings` learns with: None when the
+    person set `break_idle` (it wins), else `saved` or a new one."""
+    if settings.break_idle_set:
+        return None
+    if saved is not None:
+        saved.default = settings.break_idle
+        return saved
+    return PauseModel(settings.break_idle)
+
+
+def replay_events(
+    events: Iterable[Event],
+    settings: EngineSettings,
+    tz: dt.tzinfo,
+    pauses: PauseModel | None = None,
+) -> ReplayResult:
+    """Feed every event to a fresh engine and collect what it inferred. The
+    break threshold is learned over the events as the daemon learns it (from
+    `pauses`, or from the defaults), unless the settings fix it."""
+    model = pause_model_for(settings, pauses)
+    engine = Engine(settings, tz, model)
     ledger = DayLedger(tz, limit_s=settings.move_after, heeded_within=settings.heeded_within)
-    result = ReplayResult(tz)
+    result = ReplayResult(tz, pauses=model, break_idle=settings.break_idle)
     sessions, breaks, prompts = result.sessions, result.breaks, result.prompts
     handle, activity = engine.handle, engine.activity
     n = 0

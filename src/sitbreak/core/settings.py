@@ -46,6 +46,10 @@ class QuietRange:
 class EngineSettings:
     # [session]
     break_idle: float = 8.5 * MINUTE
+    # True when the person set `break_idle` in their config: then it is used
+    # as it is. Otherwise it is where the learned threshold starts from, and
+    # the engine's pause model (core/pauses.py) moves it to fit the person.
+    break_idle_set: bool = False
     break_locked: float = 2 * MINUTE
     call_idle_max: float = 90 * MINUTE
     auto_lock_idle: float = 1 * MINUTE

@@ -47,6 +47,8 @@ from sitbreak.core import (
     Unpause,
 )
 from sitbreak.core.days import next_midnight
+from sitbreak.core.pauses import PauseModel, break_rule
+from sitbreak.core.run import pause_model_for
 from sitbreak.daemon.control import ControlServer, Request
 from sitbreak.desktop.edges import EdgeWatcher
 from sitbreak.desktop.notify import SNOOZE_S, PromptResponse, ResilientNotifier
@@ -55,7 +57,7 @@ from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_FAILURE, EXIT_OK
 from sitbreak.prompts import PromptWriter
 from sitbreak.storage.store import Store, append_summary, tz_label
-from sitbreak.text import hm
+from sitbreak.text import count, duration
 from sitbreak.timezones import resolve_tz
 
 log = logging.getLogger("sitbreak.daemon")
@@ -67,6 +69,8 @@ log = logging.getLogger("sitbreak.daemon")
 #: wake-ups a second, 5 s polling 0.5; benchmarks/bench_daemon.py). At most
 #: one activity event per heartbeat reaches the engine.
 POLL_S = 5.0
+#: The store's name for the pause model (core/pauses.py).
+PAUSES_KEY = "pauses"
 CHECKPOINT_S = 60.0
 CALL_POLL_S = 5.0
 RECONNECT_S = 5.0
@@ -182,7 +186,9 @@ class Daemon:
         self.w = wiring
         self.tz = tz
         self.writer = writer
-        self.engine = Engine(config.engine, tz)
+        #: What was learned of the person's pauses, kept in the store.
+        self.pauses = self._load_pauses()
+        self.engine = Engine(config.engine, tz, pause_model_for(config.engine, self.pauses))
         self.inbox: queue.SimpleQueue[_Item] = wiring.inbox
         self._woken_by: _Item | None = None  # taken by _wait, handled first by _drain
         #: When each periodic check is next due (the wiring itself is never edited).
@@ -211,9 +217,9 @@ class Daemon:
             "sitbreak is watching activity with %s; break after %s idle or a %s lock, "
             "move prompt after %s",
             self.w.source.name,
-            hm(self.config.engine.break_idle),
-            hm(self.config.engine.break_locked),
-            hm(self.config.engine.move_after),
+            duration(self.engine.break_idle),
+            duration(self.config.engine.break_locked),
+            duration(self.config.engine.move_after),
         )
         self.w.service_notify("READY=1", f"STATUS={self._status_line(self.w.clock.now())}")
         status = EXIT_OK
@@ -265,6 +271,7 @@ class Daemon:
         self.w.service_notify("STOPPING=1", "STATUS=closing the session and saving the day")
         now = self.w.clock.now()
         self._act(self.engine.finish(now))
+        self._save_pauses()
         self._write_summary(self._today)
         if self._control is not None:
             self._control.stop()
@@ -300,7 +307,7 @@ class Daemon:
         clock = self.w.clock
         slept = clock.poll_suspend()
         if slept is not None:
-            log.info("the machine slept for %s", hm(slept.end - slept.start))
+            log.info("the machine slept for %s", duration(slept.end - slept.start))
             self._feed(Suspend(slept.start))
             self._feed(Resume(slept.end))
         self._poll_activity()
@@ -415,12 +422,13 @@ class Daemon:
             if isinstance(o, SessionStarted):
                 log.info("session started at %s", self._clock_time(o.t))
                 store.session_started(o.t)
+                self._save_pauses()  # the break before it taught the model
             elif isinstance(o, SessionEnded):
                 log.info(
                     "session %s-%s (%s) ended: %s",
                     self._clock_time(o.start),
                     self._clock_time(o.end),
-                    hm(o.end - o.start),
+                    duration(o.end - o.start),
                     o.cause.value,
                 )
                 store.session_ended(o)
@@ -437,7 +445,7 @@ class Daemon:
     def _response(self, r: PromptResponse) -> None:
         """The person answered a notification: act on it and remember what they did."""
         now = self.w.clock.now()
-        log.info("prompt answered: %s", r.action)
+        # Not logged here: the notifier logged it, with the prompt's id and kind.
         if r.action == "break":
             self._feed(BreakNow(now))
         elif r.action == "snooze":
@@ -445,7 +453,29 @@ class Daemon:
         if r.due_t is not None:
             self.w.store.set_prompt_outcome(r.due_t, PromptKind(r.kind), r.outcome)
 
+    def _load_pauses(self) -> PauseModel:
+        """The pause model the store kept; a new one for a new person, or when
+        the saved one cannot be read (said in the log)."""
+        default = self.config.engine.break_idle
+        try:
+            saved = self.w.store.learned(PAUSES_KEY)
+        except SitbreakError as exc:
+            log.warning("starting from the default break threshold: %s", exc)
+            return PauseModel(default)
+        if saved is None:
+            return PauseModel(default)
+        try:
+            return PauseModel.from_dict(saved, default)
+        except ValueError as exc:
+            log.warning("the saved pause model is unusable (%s): starting from the defaults", exc)
+            return PauseModel(default)
+
+    def _save_pauses(self) -> None:
+        if self.engine.pauses is not None:
+            self.w.store.save_learned(PAUSES_KEY, self.pauses.to_dict())
+
     def _checkpoint(self) -> None:
+        self._save_pauses()
         start = self.engine.session_start
         if start is not None:
             self.w.store.checkpoint(start, max(start, self.engine.last_seen))
@@ -537,7 +567,8 @@ class Daemon:
             until = None if request.seconds is None else now + request.seconds
             self._feed(Pause(now, until))
             log.info(
-                "prompts paused %s", "until resumed" if until is None else f"for {hm(until - now)}"
+                "prompts paused %s",
+                "until resumed" if until is None else f"for {duration(until - now)}",
             )
         elif cmd == "resume":
             self._feed(Unpause(now))
@@ -545,7 +576,7 @@ class Daemon:
         elif cmd == "snooze":
             seconds = request.seconds if request.seconds is not None else 600.0
             self._feed(Snooze(now, seconds))
-            log.info("prompts snoozed for %s", hm(seconds))
+            log.info("prompts snoozed for %s", duration(seconds))
         if cmd != "status":
             self.w.service_notify(f"STATUS={self._status_line(now)}")
         return self.status(now)
@@ -555,7 +586,12 @@ class Daemon:
         paused_until = e.paused_until
         session = None
         if e.session_start is not None:
-            session = {"start": e.session_start, "seated_s": now - e.session_start}
+            session = {
+                "start": e.session_start,
+                "seated_s": now - e.session_start,
+                # Up to here it counts in today's figures (what a report adds for it).
+                "last_seen": max(e.session_start, e.last_seen),
+            }
         nxt = None
         upcoming = e.next_prompt()
         if upcoming is not None:
@@ -584,14 +620,19 @@ class Daemon:
             "storage": "working"
             if self.w.store.healthy
             else f"failing: {self.w.store.pending_count} writes pending",
+            "breaks": self._breaks_status(),
         }
+
+    def _breaks_status(self) -> dict[str, object]:
+        """How long idle makes a break, and where that number comes from."""
+        return break_rule(self.engine.pauses, self.engine.break_idle)
 
     def _status_line(self, now: float) -> str:
         """One line for `systemctl --user status sitbreak`."""
         e = self.engine
         start = e.session_start
         if start is not None:
-            line = f"sitting for {hm(now - start)} (since {self._clock_time(start)})"
+            line = f"sitting for {duration(now - start)} (since {self._clock_time(start)})"
         else:
             line = f"{e.state.value}; watching activity with {self.w.source.name}"
         if e.paused_until is not None:
@@ -601,10 +642,11 @@ class Daemon:
     def _why(self, kind: PromptKind) -> str:
         s = self.config.engine
         if kind is PromptKind.MOVE:
-            return f"{hm(s.move_after)} of continuous sitting, then every {hm(s.move_repeat)}"
+            every = duration(s.move_repeat)
+            return f"{duration(s.move_after)} of continuous sitting, then every {every}"
         if kind is PromptKind.POSTURE:
-            return f"a posture reset {hm(s.posture_after)} into a session"
-        return f"{hm(s.extra_every)} into a long sitting"
+            return f"a posture reset {duration(s.posture_after)} into a session"
+        return f"{duration(s.extra_every)} into a long sitting"
 
     def _reload_config(self) -> None:
         try:
@@ -622,6 +664,8 @@ class Daemon:
             if before != after
         ]
         self.config = config
+        self.pauses.default = config.engine.break_idle
+        self.engine.learn_with(pause_model_for(config.engine, self.pauses))
         self.engine.reconfigure(config.engine)
         log.info("config reloaded from %s", config.path or "the defaults")
         if restart:
@@ -665,9 +709,10 @@ _OPEN = Cause.SHUTDOWN
 def summary_line(fig: DayFigures) -> str:
     """The day in one readable line, for the journal."""
     return (
-        f"{fig.date.isoformat()}: sat {hm(fig.sitting_s)} in {fig.sessions} sessions "
-        f"(longest {hm(fig.longest_session_s)}, {fig.sessions_over_limit} over the limit), "
-        f"{fig.breaks} breaks, {fig.prompts} prompts ({fig.prompts_heeded} heeded"
+        f"{fig.date.isoformat()}: sat {duration(fig.sitting_s)} "
+        f"in {count(fig.sessions, 'session')} "
+        f"(longest {duration(fig.longest_session_s)}, {fig.sessions_over_limit} over the limit), "
+        f"{count(fig.breaks, 'break')}, {count(fig.prompts, 'prompt')} ({fig.prompts_heeded} heeded"
         + (f", {fig.prompts_snoozed} snoozed" if fig.prompts_snoozed else "")
         + (f", {fig.prompts_skipped} skipped" if fig.prompts_skipped else "")
         + (f", {fig.prompts_ignored} ignored" if fig.prompts_ignored else "")

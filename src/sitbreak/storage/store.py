@@ -28,7 +28,7 @@ import sqlite3
 import stat
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
@@ -103,6 +103,14 @@ MIGRATIONS: list[str] = [
         value TEXT
     );
     """,
+    # 2: what sitbreak learned about the person (the pause model), as JSON.
+    """
+    CREATE TABLE learned (
+        name TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        written REAL NOT NULL
+    );
+    """,
 ]
 
 # SQLite's primary result codes (the low byte of an extended code), fixed by
@@ -121,7 +129,7 @@ _CODE_MESSAGES = (
 # Ops the queue may shed when it is full, least valuable first. A later
 # checkpoint supersedes an earlier one, so the oldest checkpoints go first;
 # session starts and ends are never dropped.
-_DROP_ORDER = ("checkpoint", "outcome", "meta", "day", "prompt", "break")
+_DROP_ORDER = ("checkpoint", "learned", "outcome", "meta", "day", "prompt", "break")
 
 
 def default_db_path() -> Path:
@@ -223,6 +231,14 @@ def _apply_meta(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
     )
 
 
+def _apply_learned(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
+    conn.execute(
+        "INSERT INTO learned (name, state, written) VALUES (?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET state = excluded.state, written = excluded.written",
+        p,
+    )
+
+
 _APPLY: dict[str, Callable[[sqlite3.Connection, tuple[Any, ...]], None]] = {
     "session_started": _apply_session_started,
     "checkpoint": _apply_checkpoint,
@@ -232,6 +248,7 @@ _APPLY: dict[str, Callable[[sqlite3.Connection, tuple[Any, ...]], None]] = {
     "outcome": _apply_outcome,
     "day": _apply_day,
     "meta": _apply_meta,
+    "learned": _apply_learned,
 }
 
 
@@ -499,6 +516,10 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         self._queue(_Op("meta", (key, value)))
+
+    def save_learned(self, name: str, state: Mapping[str, object]) -> None:
+        """Keep what was learned under `name` (e.g. the pause model's `to_dict()`)."""
+        self._queue(_Op("learned", (name, json.dumps(state, sort_keys=True), time.time())))
 
     # --------------------------------------------------------- flushing
 
@@ -853,6 +874,26 @@ class Store:
         for date, tz, figures, written in rows:
             out.append({**json.loads(figures), "date": date, "tz": tz, "written": written})
         return out
+
+    def learned(self, name: str) -> dict[str, Any] | None:
+        """What `save_learned` kept under `name`; None if nothing (or nothing readable) is."""
+        rows = self._read("SELECT state FROM learned WHERE name = ?", (name,))
+        if not rows:
+            return None
+        try:
+            state = json.loads(rows[0][0])
+        except (TypeError, ValueError):
+            return None
+        return state if isinstance(state, dict) else None
+
+    def replay_sources(self) -> list[str]:
+        """The recorded replays' sources ('replay:NAME'), sorted."""
+        rows = self._read(
+            "SELECT DISTINCT source FROM days WHERE source != ? "
+            "UNION SELECT DISTINCT source FROM sessions WHERE source != ? ORDER BY 1",
+            (DAEMON, DAEMON),
+        )
+        return [str(r[0]) for r in rows]
 
     def meta(self, key: str) -> str | None:
         rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
