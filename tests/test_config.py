@@ -149,10 +149,13 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
         hydrate = true
         breathe = false
         eyes = false
+        [activitywatch]
+        server = "http://localhost:5600/"
         """,
     )
     cfg = load_config(path)
     assert cfg.timezone == "Europe/Berlin"
+    assert cfg.activitywatch_server == "http://localhost:5600"
     assert (cfg.activity_source, cfg.notify_backend) == ("pynput", "log")
     assert cfg.engine == EngineSettings(
         break_idle=600,
@@ -771,3 +774,12 @@ def test_a_call_may_not_end_sessions_sooner_than_plain_idle(tmp_path: Path) -> N
     path, message = error_for(tmp_path, '[session]\ncall_idle_max = "5m"\n')
     assert message.startswith(f'{path}: [session] call_idle_max = "5m" is shorter than')
     assert "raise call_idle_max" in message
+
+
+@pytest.mark.parametrize(
+    "bad", ['"localhost:5600"', '"ftp://localhost"', '"http://localhost:99999"', "5600"]
+)
+def test_activitywatch_server_must_be_an_address(tmp_path: Path, bad: str) -> None:
+    path = write(tmp_path, f"[activitywatch]\nserver = {bad}\n")
+    with pytest.raises(ConfigError, match=r"\[activitywatch\] server: expected a server address"):
+        load_config(path)

@@ -56,6 +56,7 @@ class _Kind(enum.Enum):
     WEEKDAYS = "weekdays"
     TIMEZONE = "timezone"
     CHOICE = "choice"
+    URL = "url"  # "" (off) or an http(s)://host[:port] address
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ _SCHEMA: dict[str, dict[str, _Spec]] = {
         "work_hours": _Spec(_Kind.QUIET_HOURS),
     },
     "prompts.enabled": {kind.value: _Spec(_Kind.BOOL) for kind in PromptKind},
+    "activitywatch": {"server": _Spec(_Kind.URL)},
 }
 
 _Key = tuple[str, str]  # (section, key), e.g. ("session", "break_idle")
@@ -290,7 +292,22 @@ def _convert_one(spec: _Spec, value: object, where: str) -> _Value:
         return parse_weekdays(value, where)
     if spec.kind is _Kind.CHOICE:
         return _parse_choice(value, spec.choices, where)
+    if spec.kind is _Kind.URL:
+        return _parse_server_url(value, where)
     return _parse_timezone(value, where)
+
+
+def _parse_server_url(value: object, where: str) -> str:
+    expected = 'a server address like "http://localhost:5600", or "" for none'
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: expected {expected}, found {_describe(value)}")
+    text = value.strip()
+    if text == "":
+        return text
+    m = re.fullmatch(r"(https?)://([^/\s:?#]+|\[[0-9a-fA-F:.]+\])(?::(\d{1,5}))?/?", text)
+    if m is None or (m.group(3) is not None and not 0 < int(m.group(3)) < 65536):
+        raise ConfigError(f"{where}: expected {expected}, found {_describe(value)}")
+    return text.rstrip("/")
 
 
 def _parse_choice(value: object, choices: tuple[str, ...], where: str) -> str:
@@ -500,6 +517,8 @@ class Config:
     path: Path | None  # the user file overlaid on the defaults, if any
     activity_source: str = "auto"
     notify_backend: str = "auto"
+    #: Where the daemon posts sessions and breaks ([activitywatch] server); "" for nowhere.
+    activitywatch_server: str = ""
 
 
 def _consistency_errors(
@@ -602,6 +621,7 @@ def load_config(path: Path | None = None) -> Config:
         path=user_path,
         activity_source=str(values[("activity", "source")]),
         notify_backend=str(values[("notify", "backend")]),
+        activitywatch_server=str(values[("activitywatch", "server")]),
     )
 
 
@@ -613,6 +633,8 @@ def _effective(config: Config, key: _Key) -> _Value:
         return config.activity_source
     if section == "notify":
         return config.notify_backend
+    if section == "activitywatch":
+        return config.activitywatch_server
     if section == "prompts.enabled":
         return PromptKind(name) in config.engine.enabled
     if key == ("prompts", "work_days"):
