@@ -573,6 +573,13 @@ def format_status(
     breaks = status.get("breaks")
     if isinstance(breaks, Mapping):
         lines.append(breaks_sentence(breaks))
+    reloads = status.get("config_reloads_today") or []
+    if reloads:
+        times = " and ".join(clock.at(t) for t in reloads)
+        lines.append(
+            f"The config was reloaded today at {times}: today's figures follow the settings "
+            "before and after."
+        )
     return "\n".join(lines)
 
 
