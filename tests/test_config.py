@@ -5,9 +5,14 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-import tomllib
+import sys
 from pathlib import Path
 from typing import NamedTuple
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, as a package
+    import tomli as tomllib
 
 import pytest
 

@@ -308,8 +308,14 @@ def install(
     out: TextIO,
     err: TextIO | None = None,
     unit_dir: Path | None = None,
+    *,
+    start: bool = True,
 ) -> int:
-    """Write the unit, reload the manager, enable and start the service; say what was done."""
+    """Write the unit, reload the manager, enable (and start) the service; say what was done.
+
+    With `start` false the service is only enabled: it starts with the next
+    graphical session (for installing where no desktop runs right now).
+    """
     err = err or sys.stderr
     problem = import_problem()
     if problem:
@@ -325,7 +331,7 @@ def install(
     try:
         ctl("daemon-reload")
         print("reloaded the systemd user manager (systemctl --user daemon-reload)", file=out)
-        ctl("enable", "--now", UNIT_NAME)
+        ctl("enable", "--now", UNIT_NAME) if start else ctl("enable", UNIT_NAME)
         if was_running and changed:
             ctl("try-restart", UNIT_NAME)
             print(f"restarted {UNIT_NAME} with the new unit", file=out)
@@ -338,10 +344,13 @@ def install(
         return code
     print(
         f"enabled {UNIT_NAME}: it starts with your graphical session and is restarted "
-        "if it fails (systemctl --user enable --now sitbreak.service)",
+        f"if it fails (systemctl --user enable{' --now' if start else ''} sitbreak.service)",
         file=out,
     )
-    print(ServiceStatus.parse(_show(ctl)).describe(), file=out)
+    if start or was_running:
+        print(ServiceStatus.parse(_show(ctl)).describe(), file=out)
+    else:
+        print(f"not started now: `systemctl --user start {UNIT_NAME}` starts it", file=out)
     return 0
 
 

@@ -16,12 +16,17 @@ import enum
 import importlib.resources
 import math
 import re
-import tomllib
+import sys
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, as a package
+    import tomli as tomllib
 
 import sitbreak
 from sitbreak import paths

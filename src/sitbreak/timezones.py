@@ -42,7 +42,7 @@ def resolve_tz(name: str | None) -> dt.tzinfo:
         with open(_LOCALTIME, "rb") as f:
             return ZoneInfo.from_file(f, key="localtime")
     except (OSError, ValueError):
-        return dt.UTC
+        return dt.timezone.utc
 
 
 def _localtime_key() -> str | None:

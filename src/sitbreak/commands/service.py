@@ -31,7 +31,12 @@ def _cmd_install(args: argparse.Namespace) -> int:
         print(unit.advice(host))
         return 1
     unit.install_dbus_service(sys.stdout)
-    return unit.install(unit.Systemctl(host.systemctl), unit.installed_unit(), sys.stdout)
+    return unit.install(
+        unit.Systemctl(host.systemctl),
+        unit.installed_unit(),
+        sys.stdout,
+        start=not args.no_start,
+    )
 
 
 def _cmd_uninstall(_args: argparse.Namespace) -> int:
@@ -77,6 +82,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="write an XDG autostart entry (~/.config/autostart/sitbreak.desktop) instead: "
         "for desktops without systemd, or that do not start graphical-session.target",
+    )
+    s.add_argument(
+        "--no-start",
+        action="store_true",
+        help="enable the service without starting it now: it starts with your next "
+        "graphical session",
     )
     s.set_defaults(func=_cmd_install)
 

@@ -117,7 +117,7 @@ class Engine:
         self._tainted = False  # a lock, sleep, call or video since the last sign
         self._carry_move_at = INF  # the movement clock of a session that ended unsurely
         # Local days (for breaks, which never span two days, and quiet hours).
-        self.tz: dt.tzinfo = tz if tz is not None else dt.UTC
+        self.tz: dt.tzinfo = tz if tz is not None else dt.timezone.utc
         self._now = -INF
         # The open session, if any.
         self._start: float | None = None
