@@ -181,7 +181,7 @@ def test_without_systemd_or_a_display_it_starts_with_the_desktop_session(
     ) in res.stdout
     status = sitbreak(home, "status")  # nothing runs: there is no desktop
     assert status.returncode != 0
-    assert "sitbreak is not running" in status.stderr
+    assert "the monitor is not running" in status.stderr
 
     # Uninstalling with --purge leaves nothing behind.
     (home / ".config" / "sitbreak").mkdir(parents=True)

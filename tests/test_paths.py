@@ -147,4 +147,4 @@ def test_no_warning_on_any_command_without_xdg_runtime_dir(tmp_path: Path) -> No
     )
     assert done.returncode == 2
     assert "Warning" not in done.stderr
-    assert done.stderr.startswith("sitbreak: sitbreak is not running")
+    assert done.stderr.startswith("sitbreak: the monitor is not running")

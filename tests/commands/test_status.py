@@ -51,7 +51,7 @@ def test_status_json_without_a_daemon_is_json_with_an_error(
     assert code == 2 and err == ""
     doc = json.loads(out)
     assert doc["ok"] is False and doc["running"] is False
-    assert "sitbreak is not running" in doc["error"]
+    assert "the monitor is not running" in doc["error"]
 
 
 def test_plain_status_without_a_daemon_says_so_on_stderr(
@@ -59,4 +59,4 @@ def test_plain_status_without_a_daemon_says_so_on_stderr(
 ) -> None:
     code, out, err = run(capsys, "status")
     assert code == 2 and out == ""
-    assert err.startswith("sitbreak: sitbreak is not running")
+    assert err.startswith("sitbreak: the monitor is not running")

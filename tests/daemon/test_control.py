@@ -232,7 +232,7 @@ def test_no_daemon_gives_a_friendly_message(sitbreak_home: Path) -> None:
     with pytest.raises(DaemonNotRunning) as info:
         control.request("status")
     message = str(info.value)
-    assert "sitbreak is not running" in message
+    assert "the monitor is not running" in message
     assert str(control.socket_path()) in message
     assert "`sitbreak run`" in message
     assert "`systemctl --user start sitbreak`" in message

@@ -125,7 +125,7 @@ def test_a_day_at_a_real_desk_without_mocks(running: tuple) -> None:
         check=False,
     )
     assert gone.returncode == 2
-    assert "sitbreak is not running" in gone.stderr
+    assert "the monitor is not running" in gone.stderr
 
     db = home / "data" / "sitbreak.db"
     with sqlite3.connect(db) as conn:

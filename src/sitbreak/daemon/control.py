@@ -523,12 +523,12 @@ def _connect(path: Path, timeout: float) -> socket.socket:
 def _connect_error(path: Path, exc: OSError, timeout: float) -> SitbreakError:
     if isinstance(exc, FileNotFoundError):
         return DaemonNotRunning(
-            f"sitbreak is not running (no control socket at {path}). {_START_HINT}"
+            f"the monitor is not running (no control socket at {path}). {_START_HINT}"
         )
     if isinstance(exc, ConnectionRefusedError):
         # The socket file of a daemon that died: nobody is listening on it.
         return DaemonNotRunning(
-            f"sitbreak is not running (nobody listening on the control socket at {path}). "
+            f"the monitor is not running (nobody listening on the control socket at {path}). "
             f"{_START_HINT}"
         )
     if isinstance(exc, TimeoutError):
