@@ -144,10 +144,14 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
         hydrate = true
         breathe = false
         eyes = false
+        [sync]
+        folder = "~/Sync/sitbreak"
+        name = "desk at home"
         """,
     )
     cfg = load_config(path)
     assert cfg.timezone == "Europe/Berlin"
+    assert (cfg.sync_folder, cfg.sync_name) == ("~/Sync/sitbreak", "desk at home")
     assert (cfg.activity_source, cfg.notify_backend) == ("pynput", "log")
     assert cfg.engine == EngineSettings(
         break_idle=600,
@@ -757,3 +761,19 @@ def test_a_call_may_not_end_sessions_sooner_than_plain_idle(tmp_path: Path) -> N
     path, message = error_for(tmp_path, '[session]\ncall_idle_max = "5m"\n')
     assert message.startswith(f'{path}: [session] call_idle_max = "5m" is shorter than')
     assert "raise call_idle_max" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("folder = 3", "[sync] folder: expected a string, found 3"),
+        ('name = "a\\nb"', "[sync] name: expected one line of printable text"),
+        (f'name = "{"x" * 65}"', "[sync] name: expected at most 64 characters, found 65"),
+    ],
+)
+def test_sync_keys_are_checked(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[sync]\n" + text + "\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert f"{path}: {message}" in str(err.value)

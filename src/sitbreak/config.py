@@ -51,6 +51,7 @@ class _Kind(enum.Enum):
     WEEKDAYS = "weekdays"
     TIMEZONE = "timezone"
     CHOICE = "choice"
+    TEXT = "text"  # a short string, one line (a path, a name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,8 @@ _SCHEMA: dict[str, dict[str, _Spec]] = {
         "work_hours": _Spec(_Kind.QUIET_HOURS),
     },
     "prompts.enabled": {kind.value: _Spec(_Kind.BOOL) for kind in PromptKind},
+    # high: the longest text allowed
+    "sync": {"folder": _Spec(_Kind.TEXT, high=4096), "name": _Spec(_Kind.TEXT, high=64)},
 }
 
 _Key = tuple[str, str]  # (section, key), e.g. ("session", "break_idle")
@@ -285,7 +288,19 @@ def _convert_one(spec: _Spec, value: object, where: str) -> _Value:
         return parse_weekdays(value, where)
     if spec.kind is _Kind.CHOICE:
         return _parse_choice(value, spec.choices, where)
+    if spec.kind is _Kind.TEXT:
+        return _parse_text(value, int(spec.high or 0), where)
     return _parse_timezone(value, where)
+
+
+def _parse_text(value: object, longest: int, where: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: expected a string, found {_describe(value)}")
+    if not value.isprintable():
+        raise ConfigError(f"{where}: expected one line of printable text, found {_describe(value)}")
+    if len(value) > longest:
+        raise ConfigError(f"{where}: expected at most {longest} characters, found {len(value)}")
+    return value
 
 
 def _parse_choice(value: object, choices: tuple[str, ...], where: str) -> str:
@@ -492,6 +507,10 @@ class Config:
     path: Path | None  # the user file overlaid on the defaults, if any
     activity_source: str = "auto"
     notify_backend: str = "auto"
+    #: The synced folder shared with the person's other computers ("" : none),
+    #: `~` expanded; and the name this computer goes by there ("": its hostname).
+    sync_folder: str = ""
+    sync_name: str = ""
 
 
 def _consistency_errors(
@@ -594,6 +613,8 @@ def load_config(path: Path | None = None) -> Config:
         path=user_path,
         activity_source=str(values[("activity", "source")]),
         notify_backend=str(values[("notify", "backend")]),
+        sync_folder=str(values[("sync", "folder")]),
+        sync_name=str(values[("sync", "name")]),
     )
 
 
@@ -605,6 +626,10 @@ def _effective(config: Config, key: _Key) -> _Value:
         return config.activity_source
     if section == "notify":
         return config.notify_backend
+    if key == ("sync", "folder"):
+        return config.sync_folder
+    if key == ("sync", "name"):
+        return config.sync_name
     if section == "prompts.enabled":
         return PromptKind(name) in config.engine.enabled
     if key == ("prompts", "work_days"):

@@ -60,6 +60,7 @@ from typing import Any, Final
 
 from sitbreak import paths
 from sitbreak.errors import SitbreakError
+from sitbreak.storage.sync import sync_sentence
 from sitbreak.text import breaks_sentence
 from sitbreak.timezones import resolve_tz
 
@@ -574,6 +575,9 @@ def format_status(
     breaks = status.get("breaks")
     if isinstance(breaks, Mapping):
         lines.append(breaks_sentence(breaks))
+    shared = status.get("sync")
+    if isinstance(shared, Mapping):
+        lines.append(sync_sentence(shared))
     return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import queue
 import threading
 from collections.abc import Callable
@@ -42,8 +43,10 @@ from sitbreak.core import (
     SessionEnded,
     SessionStarted,
     Snooze,
+    State,
     Suspend,
     Tick,
+    Unlock,
     Unpause,
 )
 from sitbreak.core.days import next_midnight
@@ -57,6 +60,7 @@ from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_FAILURE, EXIT_OK
 from sitbreak.prompts import PromptWriter
 from sitbreak.storage.store import Store, append_summary, tz_label
+from sitbreak.storage.sync import SPAN_GAP, PeerRecord, SyncLink
 from sitbreak.text import hm
 from sitbreak.timezones import resolve_tz
 
@@ -83,6 +87,8 @@ WATCH_POLL_S = 30.0
 DESKTOP_BUSY = "do not disturb"
 #: How long the control thread waits for the loop to answer.
 CONTROL_TIMEOUT_S = 3.0
+#: A peer's answer to a prompt older than this is history, not something to mirror.
+ANSWER_FRESH_S = 10 * 60.0
 
 # Exit statuses, distinct so a service manager can tell them apart.
 
@@ -149,6 +155,8 @@ class Wiring:
     service_notify: Callable[..., None]
     #: How often the service manager wants "WATCHDOG=1"; None: it does not.
     watchdog_s: float | None
+    #: The folder shared with the person's other computers; None: this one alone.
+    sync: SyncLink | None
 
     def __post_init__(self) -> None:
         if not isinstance(self.monitors, tuple) or not isinstance(self.periodic, tuple):
@@ -204,6 +212,12 @@ class Daemon:
         self._source_lost = False
         self._reconnect_at = 0.0
         self._next_watchdog = 0.0
+        #: The latest input on this machine (not the others'): who is in use.
+        self._local_input = -math.inf
+        #: When the engine was told of a lock here (None: it was not, or it ended).
+        self._locked_at: float | None = None
+        #: Per peer, the latest activity already given to the engine.
+        self._peer_fed: dict[str, float] = {}
 
     # ---------------------------------------------------------- lifecycle
 
@@ -273,6 +287,8 @@ class Daemon:
         self._act(self.engine.finish(now))
         self._save_pauses()
         self._write_summary(self._today)
+        if self.w.sync is not None:
+            self.w.sync.close(now)
         if self._control is not None:
             self._control.stop()
         for m in self.w.monitors:
@@ -310,6 +326,9 @@ class Daemon:
             log.info("the machine slept for %s", hm(slept.end - slept.start))
             self._feed(Suspend(slept.start))
             self._feed(Resume(slept.end))
+            if self.w.sync is not None:
+                self.w.sync.writer.record("sp", t=slept.start)
+                self.w.sync.writer.record("rs", t=slept.end)
         self._poll_activity()
         now = clock.now()
         for check in self.w.periodic:
@@ -317,6 +336,8 @@ class Daemon:
                 self._next_check[check.name] = now + check.every
                 check.poll()  # watchers queue their own events, drained next
         self._drain()
+        if self.w.sync is not None:
+            self._sync(now)
         self._feed(Tick(now))
         if self._reload.is_set():
             self._reload.clear()
@@ -373,6 +394,10 @@ class Daemon:
             self._source_lost = False
             log.warning("the activity source %s works again", self.w.source.name)
         if t is not None:
+            if t > self._local_input:
+                self._local_input = t
+                if self.w.sync is not None:
+                    self.w.sync.writer.activity(t)
             self._feed(Activity(t))
 
     def _try_reconnect(self) -> None:
@@ -409,16 +434,102 @@ class Daemon:
                 self._response(item)
             else:
                 log.info("%s", _describe_event(item))
+                self._context(item)
                 self._feed(item)
 
     def _feed(self, event: Event) -> None:
         self._act(self.engine.handle(event))
+
+    # ---------------------------------------------------------- other computers
+
+    def _context(self, event: Event) -> None:
+        """A desktop event here: remembered for the lock rule, written for the others."""
+        name = type(event).__name__
+        if name == "Lock":
+            self._locked_at = event.t
+        elif name == "Unlock":
+            self._locked_at = None
+        link = self.w.sync
+        kind = _SYNC_CONTEXT.get(name)
+        if link is not None and kind is not None:
+            link.writer.record(kind, t=event.t)
+
+    def _sync(self, now: float) -> None:
+        """Write what is queued for the others; act on what they wrote."""
+        link = self.w.sync
+        assert link is not None
+        for pr in link.tick(now):
+            kind = pr.rec["k"]
+            if kind == "a":
+                self._peer_activity(pr, now)
+            elif kind == "an":
+                self._peer_answer(pr, now)
+
+    def _peer_activity(self, pr: PeerRecord, now: float) -> None:
+        """The person typing on another computer: still sitting, for this one too.
+
+        Only recent input matters here (older input is history, for the
+        report); times in our future are a clock that is off, taken as now.
+        Filled in every SPAN_GAP seconds, as it was typed, so the pause
+        model sees no pause that was not there.
+        """
+        a, b = min(float(pr.rec["a"]), now), min(float(pr.rec["b"]), now)
+        fed = self._peer_fed.get(pr.host, -math.inf)
+        oldest = now - self.engine.break_idle
+        if b <= fed or b < oldest:
+            return
+        self._peer_fed[pr.host] = b
+        if (
+            self._locked_at is not None
+            and self.engine.state is State.LOCKED
+            and b > self._locked_at
+        ):
+            # Locked here, typing there: the person moved, this is no break.
+            log.info("typing on %s while locked here: still sitting", self._peer_name(pr.host))
+            self._locked_at = None
+            self._feed(Unlock(b))
+        t = max(a, fed, oldest)
+        while t < b:
+            self._feed(Activity(t))
+            t += SPAN_GAP
+        self._feed(Activity(b))
+
+    def _peer_answer(self, pr: PeerRecord, now: float) -> None:
+        """A prompt answered on another computer: the same answer here, so it
+        is not asked again."""
+        link = self.w.sync
+        assert link is not None
+        peer = link.reader.peers[pr.host]
+        t = min(float(pr.rec["t"]), now)
+        if t <= peer.answered_t or t < now - ANSWER_FRESH_S:
+            return
+        peer.answered_t = t
+        action = str(pr.rec.get("x", ""))
+        log.info("prompt answered on %s: %s", peer.name, action)
+        self._apply_answer(action, t)
+
+    def _peer_name(self, host: str) -> str:
+        link = self.w.sync
+        peer = link.reader.peers.get(host) if link is not None else None
+        return peer.name if peer is not None else host
+
+    def _in_use_elsewhere(self) -> str | None:
+        """The other computer in use, if the latest input of all was there."""
+        link = self.w.sync
+        if link is None:
+            return None
+        peer = link.reader.latest_elsewhere()
+        if peer is not None and peer.last_input > self._local_input:
+            return peer.name
+        return None
 
     # ---------------------------------------------------------- outputs
 
     def _act(self, outputs: tuple[Output, ...] | list[Output]) -> None:
         store = self.w.store
         for o in outputs:
+            if self.w.sync is not None:
+                self._share(o)
             if isinstance(o, SessionStarted):
                 log.info("session started at %s", self._clock_time(o.t))
                 store.session_started(o.t)
@@ -437,21 +548,45 @@ class Daemon:
             elif isinstance(o, PromptDue):
                 self._prompt(o)
 
+    def _share(self, o: Output) -> None:
+        w = self.w.sync
+        assert w is not None
+        if isinstance(o, SessionStarted):
+            w.writer.record("ss", t=o.t)
+        elif isinstance(o, SessionEnded):
+            w.writer.record("se", a=o.start, b=o.end, c=o.cause.value)
+        elif isinstance(o, BreakTaken):
+            w.writer.record("br", a=o.start, b=o.end, c=o.cause.value)
+
     def _prompt(self, due: PromptDue) -> None:
+        elsewhere = self._in_use_elsewhere()
+        if elsewhere is not None:
+            # The person is at the other computer: its daemon shows it there.
+            log.info("%s prompt left to %s, in use there", due.kind.value, elsewhere)
+            return
         message = self.writer.write(due)
         self.w.notifier.send(message)
         self.w.store.prompt_sent(due)
+        if self.w.sync is not None:
+            self.w.sync.writer.record("p", t=due.t, p=due.kind.value, l=float(due.level))
 
     def _response(self, r: PromptResponse) -> None:
         """The person answered a notification: act on it and remember what they did."""
         now = self.w.clock.now()
         log.info("prompt answered: %s", r.action)
-        if r.action == "break":
-            self._feed(BreakNow(now))
-        elif r.action == "snooze":
-            self._feed(Snooze(now, SNOOZE_S))
+        self._apply_answer(r.action, now)
         if r.due_t is not None:
             self.w.store.set_prompt_outcome(r.due_t, PromptKind(r.kind), r.outcome)
+        if self.w.sync is not None:
+            due = r.due_t if r.due_t is not None else now
+            self.w.sync.writer.record("an", t=now, d=due, p=r.kind, x=r.action)
+
+    def _apply_answer(self, action: str, now: float) -> None:
+        """What an answer does to the engine, given here or on another computer."""
+        if action == "break":
+            self._feed(BreakNow(now))
+        elif action == "snooze":
+            self._feed(Snooze(now, SNOOZE_S))
 
     def _load_pauses(self) -> PauseModel:
         """The pause model the store kept; a new one for a new person, or when
@@ -615,6 +750,7 @@ class Daemon:
             if self.w.store.healthy
             else f"failing: {self.w.store.pending_count} writes pending",
             "breaks": self._breaks_status(),
+            "sync": None if self.w.sync is None else self.w.sync.status(now),
         }
 
     def _breaks_status(self) -> dict[str, object]:
@@ -668,6 +804,9 @@ class Daemon:
                 ", ".join(restart),
             )
 
+
+#: Desktop events the other computers are told of, and their record kinds.
+_SYNC_CONTEXT = {"Lock": "lk", "Unlock": "ul", "Suspend": "sp", "Resume": "rs"}
 
 _CONTEXT_WORDS = {
     "Lock": "screen locked",

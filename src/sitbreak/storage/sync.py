@@ -47,10 +47,13 @@ import re
 import secrets
 import socket
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sitbreak import paths
+from sitbreak.config import Config
 
 log = logging.getLogger("sitbreak.sync")
 
@@ -576,6 +579,20 @@ class SyncLink:
         }
 
 
+def folder_of(config: Config) -> Path | None:
+    """The configured sync folder, `~` expanded; None: sync is off."""
+    text = config.sync_folder.strip()
+    return Path(text).expanduser() if text else None
+
+
+def open_link(config: Config) -> SyncLink | None:
+    """The daemon's link to the folder, if one is configured."""
+    folder = folder_of(config)
+    if folder is None:
+        return None
+    return SyncLink(folder, host_id(paths.data_dir()), config.sync_name.strip() or default_name())
+
+
 # ------------------------------------------------------------------ the whole folder
 
 
@@ -648,3 +665,62 @@ def merge_spans(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float
         else:
             out.append((a, b))
     return out
+
+
+# ------------------------------------------------------------------ in words
+
+
+def _ago(seconds: float) -> str:
+    s = round(seconds)
+    if s < 90:
+        return f"{s} second{'s' if s != 1 else ''} ago"
+    m = round(seconds / 60)
+    if m < 90:
+        return f"{m} minutes ago"
+    h = round(seconds / 3600)
+    if h < 36:
+        return f"{h} hours ago"
+    d = round(seconds / 86400)
+    return f"{d} days ago"
+
+
+def _skew(seconds: float) -> str:
+    m = round(seconds / 60)
+    return f"{round(seconds)} seconds" if m < 2 else f"{m} minutes"
+
+
+def peer_sentence(peer: Mapping[str, Any]) -> str:
+    """One other computer, in words: its name, how fresh, what is wrong."""
+    age = peer.get("age_s")
+    text = f"{peer.get('name')}: " + (
+        "nothing heard yet" if not isinstance(age, int | float) else f"heard from {_ago(age)}"
+    )
+    skew = peer.get("skew_s")
+    if isinstance(skew, int | float) and skew > SKEW_TOLERANCE_S:
+        text += f"; its clock is {_skew(skew)} ahead (its times are taken as now)"
+    bad = peer.get("bad_lines")
+    if isinstance(bad, int) and bad:
+        text += f"; {bad} bad line{'s' if bad != 1 else ''} skipped"
+    return text
+
+
+def sync_sentence(status: Mapping[str, Any]) -> str:
+    """The sync link in one line, for `sitbreak status`."""
+    folder = status.get("folder")
+    problem = status.get("problem")
+    pending = status.get("pending")
+    if problem:
+        waiting = f"; {pending} records wait to be written" if pending else ""
+        return f"Sync: trouble with {folder}: {problem}{waiting}."
+    peers = [p for p in status.get("peers") or () if isinstance(p, Mapping)]
+    if not peers:
+        return f"Sync: through {folder}; no other computer has written there yet."
+    n = len(peers)
+    listed = "; ".join(peer_sentence(p) for p in peers)
+    extra = ""
+    conflicts = status.get("conflicts")
+    if isinstance(conflicts, int) and conflicts:
+        extra = f" ({conflicts} Syncthing conflict cop{'ies' if conflicts != 1 else 'y'} ignored)"
+    return (
+        f"Sync: {n} other computer{'s' if n != 1 else ''} through {folder} ({listed}){extra}."
+    )
