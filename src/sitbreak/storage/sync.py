@@ -721,6 +721,4 @@ def sync_sentence(status: Mapping[str, Any]) -> str:
     conflicts = status.get("conflicts")
     if isinstance(conflicts, int) and conflicts:
         extra = f" ({conflicts} Syncthing conflict cop{'ies' if conflicts != 1 else 'y'} ignored)"
-    return (
-        f"Sync: {n} other computer{'s' if n != 1 else ''} through {folder} ({listed}){extra}."
-    )
+    return f"Sync: {n} other computer{'s' if n != 1 else ''} through {folder} ({listed}){extra}."
