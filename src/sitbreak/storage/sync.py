@@ -112,16 +112,22 @@ def utc_day(t: float) -> str:
     return dt.datetime.fromtimestamp(t, dt.UTC).date().isoformat()
 
 
+def known_host_id(data_dir: Path) -> str | None:
+    """This machine's id, if it has one yet."""
+    try:
+        text = (data_dir / HOST_ID_FILE).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if _HOST_ID.match(text) else None
+
+
 def host_id(data_dir: Path) -> str:
     """This machine's id in the folder: random, kept in the data dir (so a
     rename changes only the name shown), made on first use."""
     path = data_dir / HOST_ID_FILE
-    try:
-        text = path.read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError):
-        text = ""
-    if _HOST_ID.match(text):
-        return text
+    known = known_host_id(data_dir)
+    if known is not None:
+        return known
     new = secrets.token_hex(8)
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
