@@ -286,7 +286,7 @@ def test_status_reads_systemctl_show(stub: Stub, capsys: pytest.CaptureFixture[s
 @pytest.mark.parametrize(
     ("show", "expected"),
     [
-        (RUNNING, "running (pid 4242) since 2024-11-19 10:20 (2 h 5 min); enabled"),
+        (RUNNING, "running (pid 4242) since 2024-11-19 10:20 (2 h 05); enabled"),
         ("LoadState=not-found\n", "is not installed; `sitbreak service install`"),
         (
             "LoadState=loaded\nActiveState=inactive\nSubState=dead\nUnitFileState=enabled\n",
@@ -503,3 +503,19 @@ def test_the_daemon_tells_systemd_ready_status_watchdog_stopping(
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()
+
+
+@pytest.mark.parametrize(
+    ("now", "age"),
+    [
+        (dt.datetime(2024, 11, 19, 10, 21, 50), "(1 min 20 s)"),
+        (dt.datetime(2024, 11, 20, 12, 25, 30), "(26 h 05)"),
+        (dt.datetime(2024, 11, 21, 10, 20, 30), "(2 days)"),
+        (dt.datetime(2024, 11, 29, 9, 0), "(9 days)"),
+    ],
+)
+def test_the_service_age_uses_the_one_duration_form(now: dt.datetime, age: str) -> None:
+    # Started Tue 2024-11-19 10:20:30.
+    assert f"since 2024-11-19 10:20 {age}; enabled" in unit.ServiceStatus.parse(RUNNING).describe(
+        now
+    )

@@ -406,6 +406,11 @@ def test_durations_out_of_range_are_rejected(tmp_path: Path, bound: Bound) -> No
             )
 
 
+def test_the_minutes_hint_names_the_number_not_a_duration(tmp_path: Path) -> None:
+    _, message = error_for(tmp_path, "[prompts]\nmove_after = 90\n")
+    assert 'write "1h30m" for 90 minutes' in message and "1m30 minutes" not in message
+
+
 def test_a_number_out_of_range_is_shown_in_human_units_too(tmp_path: Path) -> None:
     _, message = error_for(tmp_path, "[session]\nbreak_idle = 3\n")
     assert message.endswith("expected a duration between 1m and 4h, found 3 (3s)")
@@ -416,7 +421,11 @@ def test_a_bare_number_that_looks_like_minutes_gets_a_hint(tmp_path: Path, value
     # Seconds-scale values are allowed only with a unit: "30" is nearly always 30 minutes meant.
     _, message = error_for(tmp_path, f"[prompts]\nmove_after = {value}\n")
     assert "expected a duration between 5m and 4h" in message
-    assert 'plain numbers are seconds: write "30m" for 30 minutes, or "30s"' in message
+    assert message.endswith(
+        'plain numbers are seconds: write "30m" for 30 minutes (below 5m only a value with its '
+        'unit, such as "30s", is accepted, for trying sitbreak out)'
+    )
+    assert 'or "30s" if you really mean seconds' not in message  # it contradicts "5m to 4h"
     cfg = load_config(write(tmp_path, '[prompts]\nmove_after = "30s"\nposture_after = "10s"\n'))
     assert cfg.engine.move_after == 30
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,3 +129,22 @@ def test_a_file_in_the_way_is_a_storage_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(StorageError) as info:
         paths.ensure_private_dir(target)
     assert str(target) in str(info.value)
+
+
+def test_no_warning_on_any_command_without_xdg_runtime_dir(tmp_path: Path) -> None:
+    # platformdirs warns (RuntimeDirWarning) when $XDG_RUNTIME_DIR is unset;
+    # a person would see it printed above every command's output.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "SITBREAK_"))}
+    env["HOME"] = str(tmp_path)
+    env["PYTHONWARNINGS"] = "default"
+    done = subprocess.run(
+        [sys.executable, "-m", "sitbreak", "status"],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "Warning" not in done.stderr
+    assert done.stderr.startswith("sitbreak: sitbreak is not running")

@@ -27,6 +27,7 @@ from typing import TextIO
 from sitbreak import paths
 from sitbreak.errors import SitbreakError
 from sitbreak.exits import NO_RESTART
+from sitbreak.text import count, duration
 
 UNIT_NAME = "sitbreak.service"
 SYSTEMCTL_ENV = "SITBREAK_SYSTEMCTL"
@@ -498,13 +499,10 @@ class ServiceStatus:
 
 
 def _age(seconds: float) -> str:
-    minutes = max(0, int(seconds // 60))
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min"
-    return f"{hours // 24} days"
+    """How long the service has run: a duration, or whole days from two days on."""
+    if seconds < 2 * 86400:
+        return duration(seconds)
+    return count(int(seconds // 86400), "day")
 
 
 def status(

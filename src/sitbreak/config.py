@@ -326,10 +326,13 @@ def _check_range(spec: _Spec, seconds: float, raw: object, where: str) -> None:
     if not with_unit:  # a bare number of seconds: show what it amounts to
         found += f" ({format_duration(seconds)})" if not isinstance(raw, str) else ""
         if spec.floor is not None and seconds >= spec.floor and seconds < spec.low:
+            # Only the minutes are offered: "30s" would contradict the range
+            # just stated, though a seconds-scale setting with its unit is allowed.
             hint = (
                 f'; plain numbers are seconds: write "{format_duration(seconds * 60)}" '
-                f'for {format_duration(seconds)[:-1]} minutes, or "{format_duration(seconds)}" '
-                "if you really mean seconds"
+                f"for {seconds:g} {'minute' if seconds == 1 else 'minutes'} (below "
+                f"{format_duration(spec.low)} only a value with its unit, such as "
+                f'"{format_duration(seconds)}", is accepted, for trying sitbreak out)'
             )
     raise ConfigError(f"{where}: expected {expected}, found {found}{hint}")
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import stat
+import warnings
 from pathlib import Path
 
 import platformdirs
@@ -57,7 +58,12 @@ def runtime_dir() -> Path:
     home = _home_override()
     if home is not None:
         return home / "run"
-    return Path(platformdirs.user_runtime_dir(APP_NAME))
+    # Without $XDG_RUNTIME_DIR (a cron job, `su`, a bare ssh login) platformdirs
+    # falls back to a private directory of its own and says so with a warning,
+    # which would be printed on every command; the fallback is what we want.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Path(platformdirs.user_runtime_dir(APP_NAME))
 
 
 def explicit_config_path() -> Path | None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sitbreak.core import PromptDue, PromptKind
 from sitbreak.errors import ConfigError
+from sitbreak.text import duration
 
 KINDS = ("posture", "move", "stretch", "hydrate", "breathe", "eyes")
 CAUSES = ("posture", "sitting", "stiffness", "dehydration", "stress", "eyes")
@@ -203,16 +204,12 @@ class PromptWriter:
 
 def move_headline(level: int, seated_s: float) -> str:
     """Rising insistence, always with the plain fact of how long it has been."""
-    minutes = round(seated_s / 60)
-    if minutes < 1:
-        sat = f"{round(seated_s)} seconds seated"  # only with seconds-scale test settings
-    elif minutes < 60:
-        sat = f"{minutes} minutes seated"
-    elif minutes < 65:
+    if round(seated_s) < 3600:
+        sat = f"{duration(seated_s, words=True)} seated"
+    elif round(seated_s) < 65 * 60:  # "an hour", as people say it, up to 64 minutes
         sat = "An hour without a break"
     else:
-        h, m = divmod(minutes, 60)
-        sat = f"{h} h {m:02d} without a break"
+        sat = f"{duration(seated_s, words=True)} without a break"
     if level <= 1:
         return f"{sat} — time to stand up and move"
     if level == 2:

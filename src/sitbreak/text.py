@@ -1,28 +1,62 @@
-"""Durations and counts as people read them, shared by the log, status and reports."""
+"""Durations and counts as people read them: the one formatter for the log,
+status, notifications and reports, so that they all agree with each other and
+with `config show`.
+
+A duration is rounded to the nearest second (engine times are floats, and a
+prompt due at 30 min exactly must not read "29 min 59 s"), then shown without
+hiding what matters: under an hour to the second ("1 min 20 s", never "1 min"
+for 80 s), from an hour on to the minute ("2 h 05"), the seconds dropped.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 
-def hm(seconds: float) -> str:
-    """A duration as people read it: '2 h 05', '47 min', '40 s'."""
-    if 0 < seconds < 59.5:
-        return f"{round(seconds)} s"
-    minutes = round(seconds / 60)
-    h, m = divmod(minutes, 60)
-    return f"{h} h {m:02d}" if h else f"{m} min"
+def duration(seconds: float, *, words: bool = False) -> str:
+    """'40 s', '1 min 20 s', '25 min', '1 h', '2 h 05'.
+
+    With `words`, for sentences such as a notification's headline:
+    '1 second', '1 minute 20 seconds', '25 minutes', '1 hour 5 minutes'.
+    """
+    if not math.isfinite(seconds):  # no stored value should be, but never a traceback
+        return "no end" if seconds > 0 else "0 s"
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if words:
+        parts = (
+            [count(hours, "hour"), count(minutes, "minute")]
+            if hours
+            else [count(minutes, "minute"), count(secs, "second")]
+        )
+        big, small = parts
+        if big.startswith("0 "):
+            return small
+        return big if small.startswith("0 ") else f"{big} {small}"
+    if hours:
+        return f"{hours} h" if minutes == 0 else f"{hours} h {minutes:02d}"
+    if minutes:
+        return f"{minutes} min" if secs == 0 else f"{minutes} min {secs} s"
+    return f"{secs} s"
 
 
-def count(n: int, noun: str) -> str:
-    """'1 pause', '212 pauses'."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def signed_duration(seconds: float) -> str:
+    """A difference of durations: '+12 min', '−1 h 05', '±0 s'."""
+    if round(seconds) == 0:
+        return "±0 s"
+    return ("+" if seconds > 0 else "−") + duration(abs(seconds))
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 session', '2 sessions', '0 breaks'; `plural` for irregular nouns."""
+    return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
 
 
 def idle_text(seconds: float) -> str:
     """A break threshold to the half minute: '6 min', '8 min 30 s'."""
-    minutes, rest = divmod(round(seconds / 30.0) * 30, 60)
-    return f"{minutes} min" if not rest else f"{minutes} min {rest} s"
+    return duration(round(seconds / 30.0) * 30)
 
 
 def breaks_sentence(rule: Mapping[str, object]) -> str:

@@ -162,7 +162,15 @@ def test_move_headlines_grow_more_insistent_and_say_how_long() -> None:
     assert move_headline(2, 40 * MIN) == "40 minutes seated — still sitting, time to move"
     assert move_headline(3, 50 * MIN) == "50 minutes seated — please get up now"
     assert move_headline(4, 61 * MIN) == "An hour without a break — please get up now"
-    assert move_headline(6, 80 * MIN).startswith("1 h 20 without a break")
+    assert move_headline(6, 80 * MIN).startswith("1 hour 20 minutes without a break")
+
+
+def test_move_headlines_say_singulars_and_the_seconds_a_short_setting_has() -> None:
+    assert move_headline(1, 1 * MIN) == "1 minute seated — time to stand up and move"
+    assert move_headline(1, 80) == "1 minute 20 seconds seated — time to stand up and move"
+    assert move_headline(1, 30 * MIN - 1e-6) == "30 minutes seated — time to stand up and move"
+    assert move_headline(1, 1) == "1 second seated — time to stand up and move"
+    assert move_headline(5, 121 * MIN).startswith("2 hours 1 minute without a break")
 
 
 def test_urgency_low_for_reminders_normal_to_move_critical_only_when_ignored() -> None:

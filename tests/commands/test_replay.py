@@ -189,3 +189,25 @@ def test_the_report_says_how_long_idle_made_a_break_and_why(
     config.write_text('[session]\nbreak_idle = "20m"\n')
     fixed = replay_json(capsys, trace, "--config", str(config))["breaks_after"]
     assert fixed == {"after_s": 20 * MIN, "source": "config"}
+
+
+def test_the_table_header_names_the_configured_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trace = str(write_trace(tmp_path / "m.jsonl", a_morning()))
+    assert main(["replay", trace]) == 0
+    assert "over 30 min" in capsys.readouterr().out.splitlines()[0]
+    config = tmp_path / "c.toml"
+    config.write_text('[prompts]\nmove_after = "45m"\n')
+    assert main(["replay", trace, "--config", str(config)]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert "over 45 min" in header and "30m" not in header
+
+
+def test_counts_in_the_summary_are_singular_for_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one = typing(NINE, 31)  # one session, one move prompt
+    assert main(["replay", str(write_trace(tmp_path / "m.jsonl", one))]) == 0
+    out = capsys.readouterr().out
+    assert ", 1 session, 0 breaks, 2 prompts" in out

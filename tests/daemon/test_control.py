@@ -26,7 +26,6 @@ from sitbreak.daemon.control import (
     DaemonNotRunning,
     ProtocolError,
     Request,
-    format_duration,
     format_status,
     parse_request,
 )
@@ -471,7 +470,7 @@ def _status(**changes: Any) -> dict[str, Any]:
 
 def test_format_status_sitting() -> None:
     assert format_status(_status(), now=NOW, tz=dt.UTC) == (
-        "Sitting for 42 min (since 10:12). "
+        "Sitting for 42 min 30 s (since 10:12). "
         "Next: stand up and move at 11:24 (30 min of continuous sitting).\n"
         "Today: 3 h 10 sitting in 6 sessions, longest 55 min, 5 breaks, 7 prompts (3 heeded)."
     )
@@ -479,7 +478,9 @@ def test_format_status_sitting() -> None:
 
 def test_format_status_uses_the_given_local_zone() -> None:
     text = format_status(_status(), now=NOW, tz=ZoneInfo("Europe/Berlin"))
-    assert text.startswith("Sitting for 42 min (since 12:12). Next: stand up and move at 13:24")
+    assert text.startswith(
+        "Sitting for 42 min 30 s (since 12:12). Next: stand up and move at 13:24"
+    )
 
 
 def test_format_status_away_without_session() -> None:
@@ -490,7 +491,8 @@ def test_format_status_away_without_session() -> None:
 def test_format_status_idle_inside_a_session_in_a_call() -> None:
     status = _status(state="idle", since=NOW - 4 * MIN, next_prompt=None, in_call=True)
     assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[0] == (
-        "Idle since 10:50 (42 min seated since 10:12). In a call, so stillness counts as sitting."
+        "Idle since 10:50 (42 min 30 s seated since 10:12). "
+        "In a call, so stillness counts as sitting."
     )
 
 
@@ -498,14 +500,14 @@ def test_format_status_paused_until_a_time_tomorrow() -> None:
     until = dt.datetime(2024, 6, 4, 9, 0, tzinfo=dt.UTC).timestamp()
     status = _status(paused_until=until, paused=True, next_prompt=None)
     assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[0] == (
-        "Paused until tomorrow 09:00. Sitting for 42 min (since 10:12)."
+        "Paused until tomorrow 09:00. Sitting for 42 min 30 s (since 10:12)."
     )
 
 
 def test_format_status_paused_indefinitely() -> None:
     status = _status(paused_until=None, paused=True, next_prompt=None)
     assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[0] == (
-        "Paused until you resume (`sitbreak resume`). Sitting for 42 min (since 10:12)."
+        "Paused until you resume (`sitbreak resume`). Sitting for 42 min 30 s (since 10:12)."
     )
 
 
@@ -535,22 +537,6 @@ def test_format_status_singulars_and_no_prompts() -> None:
     assert text.splitlines()[1] == (
         "Today: 20 min sitting in 1 session, longest 20 min, 1 break, 0 prompts."
     )
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (0, "under a minute"),
-        (59.9, "under a minute"),
-        (60, "1 min"),
-        (42 * MIN + 59, "42 min"),
-        (60 * MIN, "1 h"),
-        (65 * MIN, "1 h 05"),
-        (190 * MIN, "3 h 10"),
-    ],
-)
-def test_format_duration(seconds: float, text: str) -> None:
-    assert format_duration(seconds) == text
 
 
 def test_format_status_says_how_long_idle_makes_a_break_and_why() -> None:

@@ -250,7 +250,9 @@ def test_at_midnight_the_day_is_summarised_in_the_database_the_log_and_the_journ
     assert line["sitting_s"] == pytest.approx(40 * MIN - 1, abs=2)
     saved = office.store.saved_days()
     assert [d["date"] for d in saved] == ["2026-11-02"]
-    assert any(r.message.startswith("2026-11-02: sat 40 min in 1 sessions") for r in caplog.records)
+    assert any(
+        r.message.startswith("2026-11-02: sat 39 min 59 s in 1 session (") for r in caplog.records
+    )
 
 
 def test_shutdown_closes_the_session_and_writes_the_day_so_far(tmp_path: Path) -> None:
@@ -310,7 +312,7 @@ def test_the_loop_pings_the_watchdog_and_reports_its_status(tmp_path: Path) -> N
     office.sit(2 * MIN)
     assert sent.count("WATCHDOG=1") == 2 * MIN // 5  # at half the interval
     statuses = [line for line in sent if line.startswith("STATUS=")]
-    assert statuses[-1] == "STATUS=sitting for 2 min (since 09:00)"
+    assert statuses[-1] == "STATUS=sitting for 1 min 59 s (since 09:00)"
     office.daemon._shutdown()
     assert "STOPPING=1" in sent
 

@@ -495,3 +495,28 @@ def test_select_x11_on_an_unreachable_display_explains(clock: SystemClock) -> No
         kill(proc)  # a display number that was just free: nobody listens there now
         with pytest.raises(NoActivitySource, match=rf"x11: cannot open X display {display}"):
             select_source("x11", clock, {"DISPLAY": display})
+
+
+def test_a_source_named_on_the_command_line_is_blamed_on_the_command_line(
+    tmp_path: Path,
+) -> None:
+    # `run --source gnome` where GNOME cannot be reached: the advice names
+    # --source, not a config file that says nothing about it.
+    env = {k: v for k, v in os.environ.items() if k not in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY")}
+    env["SITBREAK_HOME"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "sitbreak", "run", "--source", "gnome"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 3
+    assert "run without --source gnome (or with --source auto)" in done.stderr
+    assert "[activity] source" not in done.stderr
+
+
+def test_a_source_set_in_the_config_is_blamed_on_the_config() -> None:
+    plan = plan_sources("gnome", {}, platform="linux")
+    assert plan.hints == ('set [activity] source = "auto" to let sitbreak choose (it is "gnome")',)

@@ -718,6 +718,11 @@ def test_swayidle_is_run_supervised_and_restarted_when_it_dies(
             pids.append(wait_for_start(swayidle, restart + 1))
             wait_for(lambda: gone(pids[-2]), WAIT_S, "the dead swayidle to be reaped")
             assert source.restarts == restart
+            # True whichever idle protocol the compositor offers (sway 1.7 has only KDE's).
+            assert source.describe().endswith(
+                f"runs (the compositor's idle protocol); restarted {restart} "
+                f"{'time' if restart == 1 else 'times'} so far"
+            )
             # Events keep coming from the new one.
             before = clock.now()
             os.kill(pids[-1], signal.SIGUSR2)

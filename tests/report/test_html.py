@@ -90,9 +90,7 @@ def week_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     assert main(["replay", str(realistic_week(tmp_path)), "--record", "--json"]) == 0
     capsys.readouterr()
     out = tmp_path / "report.html"
-    code = main(
-        ["report", "2026-11-16", "--source", "replay:week.jsonl.gz", "-f", "html", "-o", str(out)]
-    )
+    code = main(["report", "2026-11-16", "--source", "replay:week", "-f", "html", "-o", str(out)])
     assert code == 0, capsys.readouterr().err
     return out
 
@@ -179,7 +177,7 @@ def test_a_week_page_has_bars_strips_and_the_trend(week_html: Path, tmp_path: Pa
             "--week",
             "2026-11-12",
             "--source",
-            "replay:week.jsonl.gz",
+            "replay:week",
             "-f",
             "html",
             "-o",
@@ -443,3 +441,47 @@ def test_chromium_reports_a_broken_page(browser: Browser, tmp_path: Path) -> Non
     browser.open(page.as_uri(), width=400, height=300)
     found = " ".join(browser.problems())
     assert "console.error" in found and "exception" in found and "network request" in found
+
+
+def _empty_report(kind: str, tz: dt.tzinfo, now: float) -> report.Report:
+    with Store.open() as store:
+        today = dt.datetime.fromtimestamp(now, tz).date()
+        period = report.choose_period(
+            None,
+            week="" if kind == "week" else None,
+            month="" if kind == "month" else None,
+            first=None,
+            last=None,
+            today=today,
+        )
+        return report.gather(
+            store,
+            period,
+            source=DAEMON,
+            tz=tz,
+            settings=EngineSettings(),
+            now=now,
+            detail=True,
+        )
+
+
+@pytest.mark.parametrize("kind", ["day", "week", "month"])
+def test_a_period_without_sitting_renders(kind: str) -> None:
+    now = dt.datetime(2026, 11, 18, 15, 0, tzinfo=BERLIN).timestamp()
+    page = render(_empty_report(kind, BERLIN, now), "html", color=False, sessions=False)
+    assert page.rstrip().endswith("</html>")
+    assert "1 sessions" not in page and "0 sessions" in page
+
+
+@pytest.mark.parametrize(
+    ("zone", "made"),
+    [
+        ("Europe/Berlin", "2026-11-18 15:00 CET (UTC+01:00)"),
+        ("America/St_Johns", "2026-11-18 10:30 NST (UTC−03:30)"),
+        ("UTC", "2026-11-18 14:00 UTC (UTC+00:00)"),
+    ],
+)
+def test_the_footer_time_says_its_zone(zone: str, made: str) -> None:
+    now = dt.datetime(2026, 11, 18, 15, 0, tzinfo=BERLIN).timestamp()
+    page = render(_empty_report("day", ZoneInfo(zone), now), "html", color=False, sessions=False)
+    assert f"Made by sitbreak on {made}." in page

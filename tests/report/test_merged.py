@@ -99,7 +99,7 @@ def test_the_text_report_names_the_computers_and_each_ones_share(
     assert "· 2 computers (desk, laptop) ·" in out.splitlines()[0]
     assert "  by computer" in out
     assert "    desk    30 min with input, 0 prompts shown" in out
-    assert "    laptop  30 min with input, 1 prompt shown" in out
+    assert "    laptop  29 min 40 s with input, 1 prompt shown" in out
 
 
 def test_an_unknown_computer_is_a_clear_error(

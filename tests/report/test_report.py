@@ -13,6 +13,7 @@ import json
 import os
 import pty
 import select
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sitbreak.cli import main
+from sitbreak.commands.replay import sample_trace_path
 from sitbreak.core import BreakTaken, Cause, EngineSettings, PromptDue, PromptKind, SessionEnded
 from sitbreak.report import figures as report
 from sitbreak.report.text import render_text
@@ -179,7 +181,7 @@ def test_text_figures_and_timeline(capsys: pytest.CaptureFixture[str], config: P
     assert rows["09:00"] == "▓" * 40 + "─" * 15 + "▒" * 5
     assert rows["11:00"] == "█" * 60  # the 90-min session: over twice the limit
     assert rows["12:00"] == "█" * 5 + "·" * 55
-    assert "  13:00–00:00  no sitting" in out  # the evening folds into one line
+    assert "  13:00–24:00  no sitting" in out  # the evening folds into one line
     assert "  00:00–09:00  not recorded" in out  # before the first stored session
     assert "10:35–12:05    1 h 30  ended by idle" in out
     assert "\x1b[" not in out  # captured output is no terminal: no colour
@@ -224,7 +226,7 @@ def test_recorded_sample_replay_reports_the_replays_own_days(
     assert main(["replay", "--sample", "--record", "--json"]) == 0
     replayed = json.loads(capsys.readouterr().out)["days"]
     assert [d["date"] for d in replayed] == ["2026-11-16", "2026-11-17"]
-    source = ["--source", "replay:sample.jsonl.gz"]
+    source = ["--source", "replay:sample"]
     doc = report_json(capsys, "--from", "2026-11-16", "--to", "2026-11-17", *source)
     assert doc["days"] == replayed
     assert doc["tz"] == "Europe/Berlin"  # the trace's zone, whatever the machine's
@@ -318,9 +320,9 @@ def test_week_view_rows_and_the_trend_against_the_previous_week(
     assert code == 0
     assert out.startswith("Week 44 of 2025, 27 October – 2 November 2025 · daemon")
     assert "sitting −12 % vs the previous week, longest session −20 min" in out
-    assert "  Mon 27 Oct   2 h 12         2   1 h 20      2" in out
+    assert "  Mon 27 Oct       2 h 12         2       1 h 20      2" in out
     assert "  Fri 31 Oct  no sitting" in out
-    assert "  total        8 h 48         8   1 h 20      8" in out
+    assert "  total            8 h 48         8       1 h 20      8" in out
     doc = report_json(capsys, "--week", "2025-10-27", "--config", str(config))
     assert [d["sitting_s"] for d in doc["days"]] == [132 * MIN] * 4 + [0.0] * 3
     assert doc["trend"]["sitting_pct"] == -12.0
@@ -475,7 +477,7 @@ def test_empty_and_unrecorded_days(capsys: pytest.CaptureFixture[str], config: P
     assert doc["advice"] is None
     _, out, _ = run(capsys, "2025-11-02", "--config", str(config))  # before the first record
     assert "Nothing recorded: sitbreak was not recording on this day." in out
-    assert "  00:00–00:00  not recorded" in out
+    assert "  00:00–24:00  not recorded" in out
 
 
 def test_a_half_recorded_day_marks_what_was_not_recorded(config: Path) -> None:
@@ -487,7 +489,7 @@ def test_a_half_recorded_day_marks_what_was_not_recorded(config: Path) -> None:
     text = render_text(rep, color=False)
     assert "  00:00–12:00  not recorded" in text
     assert "  12:00      " + "▓" * 46 in text  # four blank minutes, then the session
-    assert "  16:00–00:00  still to come" in text  # today, at half past three
+    assert "  16:00–24:00  still to come" in text  # today, at half past three
     assert rep.days[0].recorded == (at(day, 12, 4), at(day, 15, 30))
     assert rep.days[0].figures.sitting_s == 46 * MIN
 
@@ -518,6 +520,19 @@ def test_bad_input_is_exit_2_with_a_clear_message(
     assert message in err and out == ""
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [["2026-13-45"], ["--week", "2026-02-30"], ["--from", "2026-01-05", "--to", "2026-01-01"]],
+)
+def test_a_bad_date_is_refused_even_without_a_database(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert "nothing to report" not in err and err.startswith("sitbreak: ")
+    assert not default_db_path().exists()
+
+
 def test_no_database_yet_is_a_friendly_exit_1_that_creates_nothing(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -527,8 +542,24 @@ def test_no_database_yet_is_a_friendly_exit_1_that_creates_nothing(
     assert not default_db_path().exists()
     with Store.open():
         pass
-    code, out, err = run(capsys, "--source", "replay:never.jsonl")
-    assert code == 1 and "nothing stored under source 'replay:never.jsonl'" in err
+    code, out, err = run(capsys, "--source", "replay:never")
+    assert code == 2 and out == ""
+    assert "unknown source 'replay:never'" in err and "no replay is recorded yet" in err
+
+
+def test_an_unknown_replay_source_is_refused_with_the_recorded_ones_listed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["replay", "--sample", "--record"]) == 0
+    trace = tmp_path / "day1.jsonl.gz"
+    shutil.copy(sample_trace_path(), trace)
+    assert main(["replay", str(trace), "--record"]) == 0
+    assert "as 'replay:day1'" in capsys.readouterr().err
+    code, out, err = run(capsys, "--source", "replay:sample.jsonl.gz")
+    assert code == 2 and out == ""
+    assert "recorded replays: replay:day1, replay:sample" in err
+    code, out, err = run(capsys, "2026-11-16", "--source", "replay:sample")
+    assert code == 0 and "sitting" in out
 
 
 @pytest.mark.usefixtures("monday")
@@ -590,3 +621,46 @@ def test_the_advice_that_fits_the_day_best(totals: report.Totals, rule: str) -> 
 
 def test_no_advice_without_sitting() -> None:
     assert report.choose_advice(_totals(sessions=0, sitting_s=0), 30 * MIN) is None
+
+
+def test_no_praise_for_a_day_with_next_to_no_sitting() -> None:
+    # A day of a few seconds' sitting is not "well broken up".
+    short = _totals(sessions=2, sitting_s=50, longest_session_s=30, breaks=0, break_s=0)
+    assert report.choose_advice(short, 60) is None
+    assert report.choose_advice(short, 30 * MIN) is None
+
+
+def test_no_praise_for_breaks_that_were_not_taken() -> None:
+    advice = report.choose_advice(_totals(breaks=0, break_s=0), 30 * MIN)
+    assert advice is not None and advice.rule != "good_day"
+    assert "0 breaks" not in advice.text
+
+
+def test_a_report_of_today_counts_the_open_session_as_status_does(
+    capsys: pytest.CaptureFixture[str], sitbreak_home: Path
+) -> None:
+    # The daemon's store is where the report reads; its control socket answers.
+    from test_loop import Office
+
+    from sitbreak.daemon import control
+    from sitbreak.daemon.control import ControlServer
+
+    data = sitbreak_home / "data"
+    data.mkdir(mode=0o700, parents=True)
+    office = Office(data)
+    office.sit(84)  # the last checkpoint was at 60 s: the stored row ends there
+    server = ControlServer(control.socket_path(), office.daemon._answer)
+    server.start()
+    try:
+        status = office.ask("status")
+        doc = report_json(capsys, "2026-11-02", "--config", str(data / "config.toml"))
+    finally:
+        server.stop()
+        office.store.close()
+    (day,) = doc["days"]
+    assert status["today"]["sitting_s"] == pytest.approx(84, abs=2)
+    assert day["sitting_s"] == status["today"]["sitting_s"]
+    assert day["longest_session_s"] == status["today"]["longest_session_s"]
+    # Without the daemon the report is what is stored: up to the checkpoint.
+    doc = report_json(capsys, "2026-11-02", "--config", str(data / "config.toml"))
+    assert doc["days"][0]["sitting_s"] < 70

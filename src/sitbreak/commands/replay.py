@@ -17,11 +17,11 @@ from typing import TextIO
 from sitbreak.core.pauses import break_rule
 from sitbreak.core.run import ReplayResult, replay_events
 from sitbreak.errors import StorageError, TraceError
-from sitbreak.text import breaks_sentence, hm
+from sitbreak.text import breaks_sentence, count, duration
 
 
 def report_dict(result: ReplayResult) -> dict[str, object]:
-    """The replay report, as specified in TRACE-FORMAT.md (extra fields allowed)."""
+    """The replay report, as docs/trace-format.md describes it (extra fields allowed)."""
     return {
         "sessions": [
             {"start": s.start, "end": s.end, "cause": s.cause.value}
@@ -40,15 +40,18 @@ def report_dict(result: ReplayResult) -> dict[str, object]:
     }
 
 
-def format_table(result: ReplayResult) -> str:
+def format_table(result: ReplayResult, limit_s: float) -> str:
+    """The replay for people; `limit_s` is the move_after the sessions were judged by."""
+    over = f"over {duration(limit_s)}"
+    w = max(8, len(over))
     lines = [
-        f"{'day':<14} {'sitting':>9} {'sessions':>8} {'longest':>9} {'over 30m':>8} "
+        f"{'day':<14} {'sitting':>11} {'sessions':>8} {'longest':>11} {over:>{w}} "
         f"{'breaks':>6} {'prompts':>7} {'heeded':>6}",
     ]
     for d in result.days:
         lines.append(
-            f"{d.date.strftime('%a %Y-%m-%d'):<14} {hm(d.sitting_s):>9} {d.sessions:>8} "
-            f"{hm(d.longest_session_s):>9} {d.sessions_over_limit:>8} {d.breaks:>6} "
+            f"{d.date.strftime('%a %Y-%m-%d'):<14} {duration(d.sitting_s):>11} {d.sessions:>8} "
+            f"{duration(d.longest_session_s):>11} {d.sessions_over_limit:>{w}} {d.breaks:>6} "
             f"{d.prompts:>7} {d.prompts_heeded:>6}"
         )
     if not result.days:
@@ -56,8 +59,8 @@ def format_table(result: ReplayResult) -> str:
     tz = result.tz
     lines.append("")
     lines.append(
-        f"{result.events} events, {len(result.sessions)} sessions, {len(result.breaks)} breaks, "
-        f"{len(result.prompts)} prompts"
+        f"{count(result.events, 'event')}, {count(len(result.sessions), 'session')}, "
+        f"{count(len(result.breaks), 'break')}, {count(len(result.prompts), 'prompt')}"
     )
     lines.append(breaks_sentence(break_rule(result.pauses, result.break_idle)))
     if result.sessions:
@@ -71,12 +74,25 @@ def format_table(result: ReplayResult) -> str:
                 day = start.date()
                 lines.append(f"  {day.strftime('%a %Y-%m-%d')}")
             kinds = [p for p in result.prompts if s.start <= p.t <= s.end + 60]
-            marks = " ".join(f"{p.kind.value}@{hm(p.seated_s)}" for p in kinds)
-            length = hm(s.end - s.start)
+            marks = " ".join(f"{p.kind.value}@{duration(p.seated_s)}" for p in kinds)
+            length = duration(s.end - s.start)
             lines.append(
-                f"    {start:%H:%M}-{end:%H:%M}  {length:>9}  ended by {s.cause.value:<9} {marks}"
+                f"    {start:%H:%M}-{end:%H:%M}  {length:>11}  ended by {s.cause.value:<9} {marks}"
             )
     return "\n".join(lines)
+
+
+def source_name(path: Path) -> str:
+    """The report source a recorded trace goes under: 'replay:' and the trace's stem.
+
+    `day1.jsonl.gz` is 'replay:day1', as `sitbreak report --source replay:day1`
+    expects; the shipped sample is 'replay:sample'.
+    """
+    name = path.name
+    for suffix in (".gz", ".jsonl", ".json"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+    return f"replay:{name}"
 
 
 def sample_trace_path() -> Path:
@@ -115,18 +131,21 @@ def run_cli(
         # replay must not close that session as crashed.
         store = Store.open(recover=False)
         try:
-            source = f"replay:{path.name}"
+            source = source_name(path)
             store.record_replay(result, source)
             if not store.flush():
                 raise StorageError(f"could not record the replay in {store.path}")
         finally:
             store.close()
-        print(f"recorded {len(result.sessions)} sessions as {source!r} in {store.path}", file=err)
+        print(
+            f"recorded {count(len(result.sessions), 'session')} as {source!r} in {store.path}",
+            file=err,
+        )
     if as_json:
         json.dump(report_dict(result), out)
         out.write("\n")
     else:
-        out.write(format_table(result) + "\n")
+        out.write(format_table(result, config.engine.move_after) + "\n")
     return 0
 
 

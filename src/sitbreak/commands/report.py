@@ -19,11 +19,14 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from sitbreak.config import Config
+    from sitbreak.core import SessionEnded
     from sitbreak.storage.store import Store
     from sitbreak.storage.sync import HostHistory
 
 #: Exit status when there is no data to report from.
 EXIT_NO_DATA = 1
+#: How long a report waits for the running daemon's open session before going without.
+LIVE_TIMEOUT_S = 1.0
 
 _EPILOG = """\
 WHEN is 'today' (the default), 'yesterday' or a date YYYY-MM-DD, in the time
@@ -103,9 +106,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.source != DAEMON and not args.source.startswith("replay:"):
         raise SitbreakError(
             f"unknown source {args.source!r}: expected 'daemon' or 'replay:NAME' "
-            "(for example replay:sample.jsonl.gz)"
+            "(for example replay:sample)"
         )
     config = load_config(args.config)
+    _check_dates(args, config)
     merged = _merged(args, config)
     if merged is not None:
         return merged
@@ -171,6 +175,44 @@ def _merged(args: argparse.Namespace, config: Config) -> int | None:
         return _report(args, config, store, tz=tz, hosts=hosts)
 
 
+def _check_dates(args: argparse.Namespace, config: Config) -> None:
+    """A bad date is bad input (exit 2) with or without a database to report from."""
+    import datetime as dt
+
+    from sitbreak.report import figures as report
+    from sitbreak.timezones import resolve_tz
+
+    today = dt.datetime.now(resolve_tz(config.timezone)).date()
+    report.choose_period(
+        args.when, week=args.week, month=args.month, first=args.first, last=args.last, today=today
+    )
+
+
+def _live_session() -> SessionEnded | None:
+    """The running daemon's open session, up to its latest input, as `status` counts it.
+
+    The store has it only up to the last checkpoint (a minute behind at most),
+    so a report of today would lag behind `sitbreak status`. None when no
+    daemon answers quickly: the report is then what is stored.
+    """
+    from sitbreak.core import Cause, SessionEnded
+    from sitbreak.daemon import control
+    from sitbreak.errors import SitbreakError
+
+    try:
+        answer = control.request("status", timeout=LIVE_TIMEOUT_S)
+    except SitbreakError:
+        return None
+    session = answer.get("session") if answer.get("ok") else None
+    if not isinstance(session, dict):
+        return None
+    start, seen = session.get("start"), session.get("last_seen")
+    if not isinstance(start, int | float) or not isinstance(seen, int | float):
+        return None
+    # Cause: what an open session reads as when stored (see store._cause).
+    return SessionEnded(float(seen), float(start), max(float(start), float(seen)), Cause.SHUTDOWN)
+
+
 def _report(
     args: argparse.Namespace,
     config: Config,
@@ -184,15 +226,22 @@ def _report(
 
     from sitbreak.report import figures as report
     from sitbreak.report import merged, render
+    from sitbreak.storage.store import DAEMON
 
     tz = tz or _time_zone(config, store, args.source)
     if tz is None:
-        print(
-            f"sitbreak: nothing stored under source {args.source!r}. Record a replay with "
-            "`sitbreak replay TRACE --record`; its source is 'replay:' and the trace's file name.",
-            file=sys.stderr,
+        from sitbreak.errors import SitbreakError
+
+        known = store.replay_sources()
+        listed = (
+            "recorded replays: " + ", ".join(known)
+            if known
+            else "no replay is recorded yet; record one with `sitbreak replay TRACE --record`"
         )
-        return EXIT_NO_DATA
+        raise SitbreakError(
+            f"unknown source {args.source!r}: it is 'daemon' or a recorded replay, named "
+            f"'replay:' and the trace's name without .jsonl.gz; {listed}"
+        )
     now = time.time()
     today = dt.datetime.fromtimestamp(now, tz).date()
     period = report.choose_period(
@@ -210,6 +259,7 @@ def _report(
         detail=detail,
         previous=args.format != "csv",
         week=args.format == "html",
+        live=_live_session() if args.source == DAEMON else None,
     )
     out = sys.stdout if args.output is None else None
     color = out is not None and render.wants_color(out, dict(os.environ))

@@ -15,13 +15,26 @@ def _cmd_control(args: argparse.Namespace) -> int:
     import json
 
     from sitbreak.daemon import control
+    from sitbreak.errors import SitbreakError
+    from sitbreak.exits import EXIT_USAGE
 
     seconds = getattr(args, "duration", None)
-    response = control.request(args.command, seconds=seconds)
+    as_json = getattr(args, "json", False)
+    try:
+        response = control.request(args.command, seconds=seconds)
+    except SitbreakError as exc:
+        if not as_json:
+            raise
+        # A program asked for JSON: give it JSON it can read, whatever happened.
+        running = not isinstance(exc, control.DaemonNotRunning)
+        print(json.dumps({"ok": False, "running": running, "error": str(exc)}))
+        return EXIT_USAGE
     if not response.get("ok"):
+        if as_json:
+            print(json.dumps(response))
         print(f"sitbreak: {response.get('error', 'the daemon refused')}", file=sys.stderr)
         return 1
-    if getattr(args, "json", False):
+    if as_json:
         print(json.dumps(response))
     else:
         print(control.format_status(response))
@@ -29,15 +42,22 @@ def _cmd_control(args: argparse.Namespace) -> int:
 
 
 def _duration(text: str) -> float:
-    """A command-line duration ("30m", "1h", "90s", "45"), checked like config values."""
-    from sitbreak.config import parse_duration
+    """A command-line duration ("30m", "1h", "90s", "45"), checked like config values.
 
+    Checked here, in the words of the command line, so that the daemon's
+    protocol ('seconds' must be ...) never reaches the person.
+    """
+    from sitbreak.config import parse_duration
+    from sitbreak.daemon.control import MAX_SECONDS
+
+    days = round(MAX_SECONDS / 86400)
+    expected = f'a duration over 0 and at most {days} days, such as "30m" or "2h"'
     try:
-        seconds = parse_duration(text, "duration")
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError("duration: expected more than 0 seconds")
+        seconds = parse_duration(text, "")
+    except ConfigError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, found {text!r}") from None
+    if seconds <= 0 or seconds > MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"expected {expected}, found {text!r}")
     return seconds
 
 
@@ -50,6 +70,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "duration",
         nargs="?",
         type=_duration,
+        metavar="DURATION",
         help='how long, e.g. "30m" or "2h" (default: until resume)',
     )
     p.set_defaults(func=_cmd_control)
@@ -57,6 +78,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=_cmd_control)
     p = sub.add_parser("snooze", help="put off the next prompts (default 10 minutes)")
     p.add_argument(
-        "duration", nargs="?", type=_duration, default=600.0, help='e.g. "10m" (default)'
+        "duration",
+        nargs="?",
+        type=_duration,
+        default=600.0,
+        metavar="DURATION",
+        help='e.g. "10m" (default)',
     )
     p.set_defaults(func=_cmd_control)

@@ -61,7 +61,7 @@ from typing import Any, Final
 from sitbreak import paths
 from sitbreak.errors import SitbreakError
 from sitbreak.storage.sync import sync_sentence
-from sitbreak.text import breaks_sentence
+from sitbreak.text import breaks_sentence, count, duration
 from sitbreak.timezones import resolve_tz
 
 log = logging.getLogger("sitbreak.control")
@@ -523,17 +523,6 @@ _STATE_WORDS: Final = {
 }
 
 
-def format_duration(seconds: float) -> str:
-    """'42 min', '3 h 10', '2 h'; whole minutes, rounded down (time sat so far)."""
-    minutes = int(max(seconds, 0.0) // 60)
-    if minutes == 0:
-        return "under a minute"
-    hours, minutes = divmod(minutes, 60)
-    if hours == 0:
-        return f"{minutes} min"
-    return f"{hours} h" if minutes == 0 else f"{hours} h {minutes:02d}"
-
-
 @dataclass(frozen=True, slots=True)
 class _Clock:
     """Renders epoch times as local wall-clock times relative to today."""
@@ -614,7 +603,7 @@ def _session_parts(session: Mapping[str, Any], clock: _Clock) -> tuple[str, str 
     """The session's seated time and its start as text ('42 min', '10:12')."""
     start = session.get("start")
     return (
-        format_duration(session.get("seated_s", 0.0)),
+        duration(session.get("seated_s", 0.0)),
         None if start is None else clock.at(start),
     )
 
@@ -641,20 +630,16 @@ def _stillness_sentence(status: Mapping[str, Any]) -> str:
     return ""
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def _today_line(today: Mapping[str, Any]) -> str:
     sessions = int(today.get("sessions", 0))
     if sessions == 0:
         return "Today: no sitting yet."
     prompts = int(today.get("prompts", 0))
     heeded = f" ({int(today.get('prompts_heeded', 0))} heeded)" if prompts else ""
-    sitting = format_duration(today.get("sitting_s", 0.0))
-    longest = format_duration(today.get("longest_session_s", 0.0))
-    breaks = _count(int(today.get("breaks", 0)), "break")
+    sitting = duration(today.get("sitting_s", 0.0))
+    longest = duration(today.get("longest_session_s", 0.0))
+    breaks = count(int(today.get("breaks", 0)), "break")
     return (
-        f"Today: {sitting} sitting in {_count(sessions, 'session')}, longest {longest}, "
-        f"{breaks}, {_count(prompts, 'prompt')}{heeded}."
+        f"Today: {sitting} sitting in {count(sessions, 'session')}, longest {longest}, "
+        f"{breaks}, {count(prompts, 'prompt')}{heeded}."
     )

@@ -61,7 +61,7 @@ from sitbreak.exits import EXIT_FAILURE, EXIT_OK
 from sitbreak.prompts import PromptWriter
 from sitbreak.storage.store import Store, append_summary, tz_label
 from sitbreak.storage.sync import SPAN_GAP, PeerRecord, SyncLink
-from sitbreak.text import hm
+from sitbreak.text import count, duration
 from sitbreak.timezones import resolve_tz
 
 log = logging.getLogger("sitbreak.daemon")
@@ -231,9 +231,9 @@ class Daemon:
             "sitbreak is watching activity with %s; break after %s idle or a %s lock, "
             "move prompt after %s",
             self.w.source.name,
-            hm(self.engine.break_idle),
-            hm(self.config.engine.break_locked),
-            hm(self.config.engine.move_after),
+            duration(self.engine.break_idle),
+            duration(self.config.engine.break_locked),
+            duration(self.config.engine.move_after),
         )
         self.w.service_notify("READY=1", f"STATUS={self._status_line(self.w.clock.now())}")
         status = EXIT_OK
@@ -323,7 +323,7 @@ class Daemon:
         clock = self.w.clock
         slept = clock.poll_suspend()
         if slept is not None:
-            log.info("the machine slept for %s", hm(slept.end - slept.start))
+            log.info("the machine slept for %s", duration(slept.end - slept.start))
             self._feed(Suspend(slept.start))
             self._feed(Resume(slept.end))
             if self.w.sync is not None:
@@ -539,7 +539,7 @@ class Daemon:
                     "session %s-%s (%s) ended: %s",
                     self._clock_time(o.start),
                     self._clock_time(o.end),
-                    hm(o.end - o.start),
+                    duration(o.end - o.start),
                     o.cause.value,
                 )
                 store.session_ended(o)
@@ -573,7 +573,7 @@ class Daemon:
     def _response(self, r: PromptResponse) -> None:
         """The person answered a notification: act on it and remember what they did."""
         now = self.w.clock.now()
-        log.info("prompt answered: %s", r.action)
+        # Not logged here: the notifier logged it, with the prompt's id and kind.
         self._apply_answer(r.action, now)
         if r.due_t is not None:
             self.w.store.set_prompt_outcome(r.due_t, PromptKind(r.kind), r.outcome)
@@ -702,7 +702,8 @@ class Daemon:
             until = None if request.seconds is None else now + request.seconds
             self._feed(Pause(now, until))
             log.info(
-                "prompts paused %s", "until resumed" if until is None else f"for {hm(until - now)}"
+                "prompts paused %s",
+                "until resumed" if until is None else f"for {duration(until - now)}",
             )
         elif cmd == "resume":
             self._feed(Unpause(now))
@@ -710,7 +711,7 @@ class Daemon:
         elif cmd == "snooze":
             seconds = request.seconds if request.seconds is not None else 600.0
             self._feed(Snooze(now, seconds))
-            log.info("prompts snoozed for %s", hm(seconds))
+            log.info("prompts snoozed for %s", duration(seconds))
         if cmd != "status":
             self.w.service_notify(f"STATUS={self._status_line(now)}")
         return self.status(now)
@@ -720,7 +721,12 @@ class Daemon:
         paused_until = e.paused_until
         session = None
         if e.session_start is not None:
-            session = {"start": e.session_start, "seated_s": now - e.session_start}
+            session = {
+                "start": e.session_start,
+                "seated_s": now - e.session_start,
+                # Up to here it counts in today's figures (what a report adds for it).
+                "last_seen": max(e.session_start, e.last_seen),
+            }
         nxt = None
         upcoming = e.next_prompt()
         if upcoming is not None:
@@ -762,7 +768,7 @@ class Daemon:
         e = self.engine
         start = e.session_start
         if start is not None:
-            line = f"sitting for {hm(now - start)} (since {self._clock_time(start)})"
+            line = f"sitting for {duration(now - start)} (since {self._clock_time(start)})"
         else:
             line = f"{e.state.value}; watching activity with {self.w.source.name}"
         if e.paused_until is not None:
@@ -772,10 +778,11 @@ class Daemon:
     def _why(self, kind: PromptKind) -> str:
         s = self.config.engine
         if kind is PromptKind.MOVE:
-            return f"{hm(s.move_after)} of continuous sitting, then every {hm(s.move_repeat)}"
+            every = duration(s.move_repeat)
+            return f"{duration(s.move_after)} of continuous sitting, then every {every}"
         if kind is PromptKind.POSTURE:
-            return f"a posture reset {hm(s.posture_after)} into a session"
-        return f"{hm(s.extra_every)} into a long sitting"
+            return f"a posture reset {duration(s.posture_after)} into a session"
+        return f"{duration(s.extra_every)} into a long sitting"
 
     def _reload_config(self) -> None:
         try:
@@ -841,9 +848,10 @@ _OPEN = Cause.SHUTDOWN
 def summary_line(fig: DayFigures) -> str:
     """The day in one readable line, for the journal."""
     return (
-        f"{fig.date.isoformat()}: sat {hm(fig.sitting_s)} in {fig.sessions} sessions "
-        f"(longest {hm(fig.longest_session_s)}, {fig.sessions_over_limit} over the limit), "
-        f"{fig.breaks} breaks, {fig.prompts} prompts ({fig.prompts_heeded} heeded"
+        f"{fig.date.isoformat()}: sat {duration(fig.sitting_s)} "
+        f"in {count(fig.sessions, 'session')} "
+        f"(longest {duration(fig.longest_session_s)}, {fig.sessions_over_limit} over the limit), "
+        f"{count(fig.breaks, 'break')}, {count(fig.prompts, 'prompt')} ({fig.prompts_heeded} heeded"
         + (f", {fig.prompts_snoozed} snoozed" if fig.prompts_snoozed else "")
         + (f", {fig.prompts_skipped} skipped" if fig.prompts_skipped else "")
         + (f", {fig.prompts_ignored} ignored" if fig.prompts_ignored else "")

@@ -30,7 +30,7 @@ from sitbreak.daemon.loop import (
     desktop_busy_check,
 )
 from sitbreak.daemon.sdnotify import SdNotifier
-from sitbreak.desktop.activity import select_source
+from sitbreak.desktop.activity import FROM_COMMAND_LINE, FROM_CONFIG, select_source
 from sitbreak.desktop.dnd import DoNotDisturb
 from sitbreak.desktop.notify import ResilientNotifier, make_notifier
 from sitbreak.desktop.source import ActivitySource, NoActivitySource
@@ -154,7 +154,7 @@ def build_wiring(
 def run(
     config_path: Path | None,
     log_level: str = "INFO",
-    source_pref: str = "auto",
+    source_pref: str | None = None,
     notify: str = "auto",
 ) -> int:
     """`sitbreak run`: returns the process exit status."""
@@ -174,7 +174,11 @@ def run(
         return EXIT_ALREADY_RUNNING
     clock = SystemClock()
     try:
-        source = select_source(source_pref or config.activity_source, clock)  # started, or why not
+        source = select_source(  # started, or why not
+            source_pref or config.activity_source,
+            clock,
+            origin=FROM_COMMAND_LINE if source_pref else FROM_CONFIG,
+        )
     except NoActivitySource as exc:
         log.error("%s", exc)
         lock.release()

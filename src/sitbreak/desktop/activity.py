@@ -102,10 +102,23 @@ def session_kind(env: Mapping[str, str] = os.environ, platform: str = sys.platfo
     return NO_DISPLAY
 
 
+#: Where a source preference came from, as `plan_sources(origin=...)` names it.
+FROM_CONFIG = "config"
+FROM_COMMAND_LINE = "command line"
+
+
 def plan_sources(
-    preference: str, env: Mapping[str, str] = os.environ, platform: str = sys.platform
+    preference: str,
+    env: Mapping[str, str] = os.environ,
+    platform: str = sys.platform,
+    *,
+    origin: str = FROM_CONFIG,
 ) -> Plan:
-    """What `select_source(preference, ...)` would try in this environment."""
+    """What `select_source(preference, ...)` would try in this environment.
+
+    `origin` says where the preference was set, so that the advice names
+    what the person actually wrote: `run --source gnome` is not the config.
+    """
     if preference not in PREFERENCES:
         raise ConfigError(
             f"[activity] source = {preference!r}: expected one of {', '.join(PREFERENCES)}"
@@ -113,10 +126,15 @@ def plan_sources(
     session = session_kind(env, platform)
     display = env.get("DISPLAY") or None
     if preference != "auto":
-        chosen = f'set [activity] source = "auto" to let sitbreak choose (it is "{preference}")'
-        refused = tuple(
-            (n, f'[activity] source is "{preference}"') for n in SOURCES if n != preference
-        )
+        if origin == FROM_COMMAND_LINE:
+            chosen = (
+                f"run without --source {preference} (or with --source auto) to let sitbreak choose"
+            )
+            setting = f"--source is {preference!r}"
+        else:
+            chosen = f'set [activity] source = "auto" to let sitbreak choose (it is "{preference}")'
+            setting = f'[activity] source is "{preference}"'
+        refused = tuple((n, setting) for n in SOURCES if n != preference)
         return Plan(preference, session, (preference,), refused, (chosen,), "")
     order = AUTO_ORDER[session]
     refused = tuple((n, _why_not(n, session)) for n in SOURCES if n not in order)
@@ -196,7 +214,11 @@ def make_source(name: str, clock: Clock, env: Mapping[str, str] = os.environ) ->
 
 
 def select_source(
-    preference: str, clock: Clock, env: Mapping[str, str] = os.environ
+    preference: str,
+    clock: Clock,
+    env: Mapping[str, str] = os.environ,
+    *,
+    origin: str = FROM_CONFIG,
 ) -> ActivitySource:
     """The activity source to use here, already started.
 
@@ -206,7 +228,7 @@ def select_source(
     both see only input to X11 windows and would take a busy person for away.
     Raises NoActivitySource with a message for people, never a raw error.
     """
-    plan = plan_sources(preference, env)
+    plan = plan_sources(preference, env, origin=origin)
     candidates = [(name, _maker(name, clock, env)) for name in plan.order]
     refused = list(plan.refused) if preference == "auto" else []
     return _start_or_explain(candidates, list(plan.hints), refused)

@@ -1,7 +1,8 @@
 """Activity on wlroots compositors (sway, Hyprland, river, labwc...) and KWin: swayidle.
 
-Only a Wayland client holding an ext-idle-notify-v1 notification learns when
-input stops and resumes; swayidle is that client. sitbreak runs it as a
+Only a Wayland client holding an idle notification learns when input stops
+and resumes (ext-idle-notify-v1, or the older org_kde_kwin_idle that sway 1.7
+offers alone); swayidle is that client and speaks whichever is there. sitbreak runs it as a
 child:
 
     swayidle -w timeout 1 'echo sitbreak-idle' resume 'echo sitbreak-active'
@@ -39,6 +40,7 @@ from typing import IO
 
 from sitbreak.clock import Clock
 from sitbreak.desktop.source import LatestInput, SourceLost, SourceUnavailable
+from sitbreak.text import count
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +141,12 @@ class SwayidleSource:
             thread.join(self.STOP_TIMEOUT_S)
 
     def describe(self) -> str:
-        return f"{self._exe} runs (ext-idle-notify); restarted {self.restarts} times so far"
+        # Which idle protocol swayidle speaks is its choice: ext-idle-notify-v1
+        # where the compositor has it, the older KDE idle protocol (sway 1.7) if not.
+        return (
+            f"{self._exe} runs (the compositor's idle protocol); "
+            f"restarted {count(self.restarts, 'time')} so far"
+        )
 
     @property
     def pid(self) -> int | None:

@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sitbreak.core import DayFigures, EngineSettings, PromptDue, PromptKind
+from sitbreak.core import DayFigures, EngineSettings, PromptDue, PromptKind, SessionEnded
 from sitbreak.errors import SitbreakError
-from sitbreak.text import hm
+from sitbreak.text import count, duration, signed_duration
 
 if TYPE_CHECKING:
     from sitbreak.storage.store import Store
@@ -292,6 +292,7 @@ def _day(
     settings: EngineSettings,
     extent: tuple[float, float] | None,
     detail: bool,
+    live: SessionEnded | None = None,
 ) -> Day:
     date = figures.date
     lo, hi = day_bounds(date, tz)
@@ -300,8 +301,13 @@ def _day(
         recorded = (max(extent[0], lo), min(extent[1], hi))
     day = Day(date, lo, hi, figures, recorded)
     if detail:
+        stored = store.sessions_between(lo, hi, source)
+        if live is not None:  # the open session as the daemon sees it, not its last checkpoint
+            stored = [s for s in stored if s.start != live.start]
+            if live.start < hi and live.end >= lo:
+                stored.append(live)
         day.sessions = _pieces(
-            [(s.start, s.end, s.cause.value) for s in store.sessions_between(lo, hi, source)],
+            [(s.start, s.end, s.cause.value) for s in sorted(stored, key=lambda s: s.start)],
             lo,
             hi,
             settings.move_after,
@@ -327,18 +333,32 @@ def gather(
     detail: bool,
     previous: bool = True,
     week: bool = True,
+    live: SessionEnded | None = None,
 ) -> Report:
     """Read what the renderers need; the figures through `Store.figures_between`.
 
     `detail`: also each day's sessions, breaks and prompts (timelines, --sessions).
     `previous`: the previous period's figures, for the trend. `week`: for a day,
     the six days before it (the HTML week chart). A year's CSV needs neither,
-    and each is another read of the store.
+    and each is another read of the store. `live`: the running daemon's open
+    session up to its latest input, which stands in for the stored row (whose
+    end is only the last checkpoint), as in `sitbreak status`.
     """
     extent = source_extent(store, source, now)
-    figures = store.figures_between(period.first, period.last, tz, source, settings=settings)
+    figures = store.figures_between(
+        period.first, period.last, tz, source, settings=settings, live=live
+    )
     days = [
-        _day(store, f, tz=tz, source=source, settings=settings, extent=extent, detail=detail)
+        _day(
+            store,
+            f,
+            tz=tz,
+            source=source,
+            settings=settings,
+            extent=extent,
+            detail=detail,
+            live=live,
+        )
         for f in figures
     ]
     begun = sum(1 for d in days if d.start <= now) or 1
@@ -352,7 +372,7 @@ def gather(
     seven: list[DayFigures] = []
     if period.kind == "day" and week:
         seven = store.figures_between(
-            period.first - 6 * DAY, period.first - DAY, tz, source, settings=settings
+            period.first - 6 * DAY, period.first - DAY, tz, source, settings=settings, live=live
         )
         seven.append(days[0].figures)
     return Report(
@@ -370,13 +390,6 @@ def gather(
 
 
 # ------------------------------------------------------- trend and advice
-
-
-def signed_hm(seconds: float) -> str:
-    """A duration difference: '+12 min', '−1 h 05', '±0 min'."""
-    if round(seconds / 60) == 0:
-        return "±0 min"
-    return ("+" if seconds > 0 else "−") + hm(abs(seconds))
 
 
 @dataclass(frozen=True)
@@ -402,7 +415,7 @@ class Trend:
         sign = "+" if round(pct) > 0 else "−" if round(pct) < 0 else "±"
         return (
             f"sitting {sign}{abs(round(pct))} % vs the previous {self.noun}, "
-            f"longest session {signed_hm(self.longest_delta_s)}"
+            f"longest session {signed_duration(self.longest_delta_s)}"
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -432,15 +445,17 @@ def choose_advice(t: Totals, limit_s: float) -> Advice | None:
     only when nothing needs saying. Wording follows shared/EVIDENCE.md:
     movement, not medicine.
     """
-    if t.sessions == 0:
+    if t.sessions == 0 or t.sitting_s < limit_s:
+        # Less sitting than one limit's worth: no habit to praise or correct
+        # ("no session ran past 30 min ... well broken up" on a near-empty day).
         return None
-    limit = hm(limit_s)
+    limit = duration(limit_s)
     candidates: list[Advice] = []
     if t.longest_session_s > 1.5 * limit_s:
         candidates.append(
             Advice(
                 "long_session",
-                f"Your longest session was {hm(t.longest_session_s)} — try a movement break "
+                f"Your longest session was {duration(t.longest_session_s)} — try a movement break "
                 f"at {limit}: stand up and walk for two or three minutes.",
                 t.longest_session_s / limit_s,
             )
@@ -459,8 +474,8 @@ def choose_advice(t: Totals, limit_s: float) -> Advice | None:
         candidates.append(
             Advice(
                 "few_breaks",
-                f"Only {t.breaks} {'break' if t.breaks == 1 else 'breaks'} in "
-                f"{hm(t.sitting_s)} of sitting. A short walk to the window, the kitchen or "
+                f"{'Only ' + count(t.breaks, 'break') if t.breaks else 'No breaks'} in "
+                f"{duration(t.sitting_s)} of sitting. A short walk to the window, the kitchen or "
                 "the stairs every half hour keeps the back from stiffening.",
                 1.0 + expected / (t.breaks + 1),
             )
@@ -469,18 +484,19 @@ def choose_advice(t: Totals, limit_s: float) -> Advice | None:
         candidates.append(
             Advice(
                 "prompts_ignored",
-                f"You got up after {t.prompts_heeded} of {t.move_prompts} movement reminders. "
+                f"You got up after {t.prompts_heeded} of your "
+                f"{count(t.move_prompts, 'movement reminder')}. "
                 "If they come at bad moments, snooze them (sitbreak snooze) or change "
                 "move_after in your config rather than ignore them.",
                 1.5 + (1 - 3 * t.prompts_heeded / t.move_prompts),
             )
         )
-    if t.sessions_over_limit == 0:
+    if t.sessions_over_limit == 0 and t.breaks > 0:
         candidates.append(
             Advice(
                 "good_day",
-                f"No session ran past {limit}, and you took {t.breaks} "
-                f"{'break' if t.breaks == 1 else 'breaks'}. Well broken up — keep it going.",
+                f"No session ran past {limit}, and you took {count(t.breaks, 'break')}. "
+                "Well broken up — keep it going.",
                 1.0,
             )
         )
@@ -596,24 +612,21 @@ def tz_name(tz: dt.tzinfo) -> str:
     return tz_label(tz)
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def key_figures(t: Totals, limit_s: float) -> list[tuple[str, str]]:
     """(label, value) of the key figures, for text and Markdown (HTML has its own cards)."""
     heeded = (
-        f"got up after {t.prompts_heeded} of {t.move_prompts} movement reminders"
+        f"got up after {t.prompts_heeded} of {count(t.move_prompts, 'movement reminder')}"
         if t.move_prompts
         else "no movement reminders"
     )
     return [
-        ("sitting", f"{hm(t.sitting_s)} in {plural(t.sessions, 'session')}"),
-        ("longest session", hm(t.longest_session_s)),
+        ("sitting", f"{duration(t.sitting_s)} in {count(t.sessions, 'session')}"),
+        ("longest session", duration(t.longest_session_s)),
         (
             "over the limit",
-            f"{t.sessions_over_limit} of {t.sessions} sessions longer than {hm(limit_s)}",
+            f"{t.sessions_over_limit} of {count(t.sessions, 'session')} longer than "
+            f"{duration(limit_s)}",
         ),
-        ("breaks", f"{t.breaks}, {hm(t.break_s)} in all" if t.breaks else "0"),
+        ("breaks", f"{t.breaks}, {duration(t.break_s)} in all" if t.breaks else "0"),
         ("prompts", f"{t.prompts} sent; {heeded}"),
     ]

@@ -25,7 +25,7 @@ from sitbreak.report.figures import (
     segments,
     session_class,
 )
-from sitbreak.text import hm
+from sitbreak.text import count, duration
 
 _CLASS_WORDS = {
     "ok": "up to the limit",
@@ -168,13 +168,13 @@ def timeline_svg(day: Day, report: Report) -> str:
         title = f"{_clock(s, tz)}–{_clock(e, tz)} {_CLASS_WORDS[cls]}"
         parts.append(_rect(x(s), x(e), 22, 40, cls, title=title))
     for p in day.breaks:
-        title = f"break {_clock(p.start, tz)}–{_clock(p.end, tz)}, {hm(p.length)}"
+        title = f"break {_clock(p.start, tz)}–{_clock(p.end, tz)}, {duration(p.length)}"
         parts.append(_rect(x(p.start), x(p.end), 66, 8, "break", title=title))
     for p in day.sessions:
         across = " (from the day before)" if p.cut_before else ""
         across += " (goes on past midnight)" if p.cut_after else ""
         title = (
-            f"session {_clock(p.start, tz)}–{_clock(p.end, tz)}{across}, {hm(p.length)}, "
+            f"session {_clock(p.start, tz)}–{_clock(p.end, tz)}{across}, {duration(p.length)}, "
             f"{_CLASS_WORDS[p.cls]}"
         )
         parts.append(_rect(x(p.start), x(p.end), 22, 40, p.cls, title=title, rx=4))
@@ -198,7 +198,7 @@ def timeline_svg(day: Day, report: Report) -> str:
         )
     label = (
         f"Timeline of {day.date:%A %d %B}, {_clock(a, tz)} to {_clock(b, tz)}: "
-        f"{len(day.sessions)} sessions, {len(day.breaks)} breaks"
+        f"{count(len(day.sessions), 'session')}, {count(len(day.breaks), 'break')}"
     )
     return _svg("timeline", 100, label, parts)
 
@@ -268,8 +268,8 @@ def days_svg(figures: Sequence[DayFigures], report: Report, selected: dt.date | 
         cx = left + slot * (i + 0.5)
         w = slot * 0.62
         title = (
-            f"{f.date:%a %d %b}: sat {hm(f.sitting_s)}, longest session "
-            f"{hm(f.longest_session_s)}, {f.sessions} sessions"
+            f"{f.date:%a %d %b}: sat {duration(f.sitting_s)}, longest session "
+            f"{duration(f.longest_session_s)}, {count(f.sessions, 'session')}"
         )
         sel = " sel" if f.date == selected else ""
         h_sit = plot_h * f.sitting_s / scale_top
@@ -289,7 +289,7 @@ def days_svg(figures: Sequence[DayFigures], report: Report, selected: dt.date | 
                 f'<text x="{_pct(cx)}" y="{y0 + plot_h + 30}" text-anchor="middle">'
                 f"{f.date.day}</text>"
             )
-            value = hm(f.sitting_s) if f.sitting_s > 0 else "–"  # a day without sitting
+            value = duration(f.sitting_s) if f.sitting_s > 0 else "–"  # a day without sitting
             parts.append(
                 f'<text x="{_pct(cx)}" y="{y(f.sitting_s) - 5:.1f}" text-anchor="middle"'
                 f"{strong}>{_e(value)}</text>"
@@ -318,12 +318,16 @@ def _sparse_label(date: dt.date, n: int) -> str | None:
 
 def _figure_cards(t: Totals, limit_s: float) -> str:
     heeded = f"{t.prompts_heeded} of {t.move_prompts}" if t.move_prompts else "–"
-    per_day = f"{hm(t.sitting_s / t.days_with_sitting)} a day" if t.days > 1 else None
+    per_day = (
+        f"{duration(t.sitting_s / t.days_with_sitting)} a day"
+        if t.days > 1 and t.days_with_sitting
+        else None
+    )
     cards = [
-        ("Sitting", hm(t.sitting_s), per_day or f"{t.sessions} sessions"),
-        ("Longest session", hm(t.longest_session_s), f"the limit is {hm(limit_s)}"),
-        ("Over the limit", str(t.sessions_over_limit), f"of {t.sessions} sessions"),
-        ("Breaks", str(t.breaks), f"{hm(t.break_s)} in all" if t.breaks else "none counted"),
+        ("Sitting", duration(t.sitting_s), per_day or f"in {count(t.sessions, 'session')}"),
+        ("Longest session", duration(t.longest_session_s), f"the limit is {duration(limit_s)}"),
+        ("Over the limit", str(t.sessions_over_limit), f"of {count(t.sessions, 'session')}"),
+        ("Breaks", str(t.breaks), f"{duration(t.break_s)} in all" if t.breaks else "none counted"),
         (
             "Reminders heeded",
             heeded,
@@ -352,9 +356,9 @@ def _by_kind(counts: dict[str, int]) -> str:
 
 def _legend(limit_s: float, *, prompts: bool = False) -> str:
     items = [
-        ("ok", f"session up to {hm(limit_s)}"),
-        ("over", f"over {hm(limit_s)}"),
-        ("long", f"over {hm(2 * limit_s)}"),
+        ("ok", f"session up to {duration(limit_s)}"),
+        ("over", f"over {duration(limit_s)}"),
+        ("long", f"over {duration(2 * limit_s)}"),
         ("break", "break"),
         ("unrecorded", "not recorded"),
     ]
@@ -464,7 +468,8 @@ def _period_body(report: Report) -> list[str]:
             strips.append(
                 f'<div class="strip"><span class="d">{d.date:%a %d %b}</span>'
                 f"{overview_svg(d, report, label_hours=False, height=12)}"
-                f'<span class="s">{_e(hm(d.figures.sitting_s)) if d.figures.sessions else "–"}'
+                '<span class="s">'
+                f"{_e(duration(d.figures.sitting_s)) if d.figures.sessions else '–'}"
                 "</span></div>"
             )
         body.append(
@@ -483,10 +488,20 @@ FOOTER = (
 )
 
 
+def _time_with_zone(when: dt.datetime) -> str:
+    """'2026-12-01 15:32 CET (UTC+01:00)': a time means nothing without its zone."""
+    offset = when.utcoffset() or dt.timedelta(0)
+    sign = "−" if offset < dt.timedelta(0) else "+"
+    h, m = divmod(abs(int(offset.total_seconds())) // 60, 60)
+    abbr = when.tzname() or ""
+    utc = f"UTC{sign}{h:02d}:{m:02d}"
+    return f"{when:%Y-%m-%d %H:%M} " + (f"{abbr} ({utc})" if abbr and abbr != utc else utc)
+
+
 def render_html(report: Report) -> str:
     title = report.period.title()
     body = _day_body(report) if report.period.kind == "day" else _period_body(report)
-    generated = dt.datetime.fromtimestamp(report.now, report.tz).strftime("%Y-%m-%d %H:%M")
+    generated = _time_with_zone(dt.datetime.fromtimestamp(report.now, report.tz))
     kicker = "Daily summary" if report.period.kind == "day" else "Summary"
     if report.days[0].start <= report.now < report.days[-1].end:
         kicker += " · so far"

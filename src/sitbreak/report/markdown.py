@@ -12,7 +12,7 @@ from sitbreak.report.figures import (
     local_time,
     tz_name,
 )
-from sitbreak.text import hm
+from sitbreak.text import duration
 
 if TYPE_CHECKING:
     pass
@@ -42,8 +42,9 @@ def render_markdown(report: Report, *, sessions: bool = False) -> str:
         for day in report.days:
             f = day.figures
             lines.append(
-                f"| {day.date:%a} {day.date.isoformat()} | {hm(f.sitting_s)} | {f.sessions} | "
-                f"{hm(f.longest_session_s)} | {f.sessions_over_limit} | {f.breaks} | "
+                f"| {day.date:%a} {day.date.isoformat()} | {duration(f.sitting_s)} | "
+                f"{f.sessions} | "
+                f"{duration(f.longest_session_s)} | {f.sessions_over_limit} | {f.breaks} | "
                 f"{f.prompts} | {f.prompts_heeded} |"
             )
         lines.append("")
@@ -58,7 +59,7 @@ def render_markdown(report: Report, *, sessions: bool = False) -> str:
             for p in day.sessions:
                 lines.append(
                     f"| {day.date.isoformat()} | {local_time(p.start, report.tz):%H:%M} | "
-                    f"{local_time(p.end, report.tz):%H:%M} | {hm(p.length)} | "
+                    f"{local_time(p.end, report.tz):%H:%M} | {duration(p.length)} | "
                     f"{'midnight' if p.cut_after else p.cause} |"
                 )
         lines.append("")

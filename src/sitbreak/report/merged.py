@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sitbreak.core import Activity, EngineSettings, Event
 from sitbreak.core.run import ReplayResult, replay_events
 from sitbreak.storage.sync import SPAN_GAP, HostHistory, merge_spans
-from sitbreak.text import hm
+from sitbreak.text import count, duration
 
 
 def events_of(hosts: Sequence[HostHistory]) -> list[Event]:
@@ -42,8 +42,7 @@ def replay_hosts(
 def source_label(hosts: Sequence[HostHistory]) -> str:
     """How the report's header names what it covers: how many computers, which."""
     names = ", ".join(h.name for h in hosts)
-    n = len(hosts)
-    return f"{n} computer{'s' if n != 1 else ''} ({names})"
+    return f"{count(len(hosts), 'computer')} ({names})"
 
 
 @dataclass(frozen=True)
@@ -74,6 +73,6 @@ def share_lines(parts: Sequence[Share]) -> list[str]:
     lines = ["  by computer"]
     width = max((len(p.name) for p in parts), default=0)
     for p in parts:
-        prompts = f"{p.prompts} prompt{'s' if p.prompts != 1 else ''} shown"
-        lines.append(f"    {p.name:<{width}}  {hm(p.input_s)} with input, {prompts}")
+        prompts = count(p.prompts, "prompt") + " shown"
+        lines.append(f"    {p.name:<{width}}  {duration(p.input_s)} with input, {prompts}")
     return lines

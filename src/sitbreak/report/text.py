@@ -24,7 +24,7 @@ from sitbreak.report.figures import (
     session_class,
     tz_name,
 )
-from sitbreak.text import hm
+from sitbreak.text import count, duration
 
 if TYPE_CHECKING:
     pass
@@ -102,7 +102,9 @@ def _hour_rows(day: Day, now: float, tz: dt.tzinfo, ink: _Ink) -> list[str]:
             j += 1
         start, bg = rows[i][0], rows[i][2]
         if j > i and bg is not None:
-            span = f"{local_time(start, tz):%H:%M}–{local_time(rows[j][1], tz):%H:%M}"
+            # The day's end is 24:00: "00:00–00:00" would read as no time at all.
+            until = "24:00" if j == len(rows) - 1 else f"{local_time(rows[j][1], tz):%H:%M}"
+            span = f"{local_time(start, tz):%H:%M}–{until}"
             out.append(ink(f"  {span}  {_EMPTY_WORDS[bg]}", "dim"))
         else:
             out.append(f"  {local_time(start, tz):%H:%M}  {rows[i][3]}")
@@ -120,11 +122,11 @@ def _cell_class(segs: list[tuple[float, float, str]], a: float) -> str:
 
 
 def _legend(ink: _Ink, limit_s: float) -> str:
-    lim = hm(limit_s)
+    lim = duration(limit_s)
     parts = [
         f"{ink.cell('ok')} up to {lim}",
         f"{ink.cell('over')} over {lim}",
-        f"{ink.cell('long')} over {hm(2 * limit_s)}",
+        f"{ink.cell('long')} over {duration(2 * limit_s)}",
         f"{ink.cell('break')} break",
         f"{ink.cell('idle')} no sitting",
         "blank: not recorded",
@@ -139,7 +141,7 @@ def _session_lines(day: Day, tz: dt.tzinfo) -> list[str]:
         b = "…" if p.cut_after else " "
         out.append(
             f"    {a}{local_time(p.start, tz):%H:%M}–{local_time(p.end, tz):%H:%M}{b} "
-            f"{hm(p.length):>8}  ended by {p.cause if not p.cut_after else 'midnight'}"
+            f"{duration(p.length):>8}  ended by {p.cause if not p.cut_after else 'midnight'}"
         )
     return out
 
@@ -174,9 +176,9 @@ def _text_day(report: Report, ink: _Ink, sessions: bool) -> list[str]:
 
 
 _COLUMNS = (
-    ("sitting", 7),
+    ("sitting", 11),
     ("sessions", 8),
-    ("longest", 7),
+    ("longest", 11),
     ("over", 5),
     ("breaks", 6),
     ("prompts", 7),
@@ -191,9 +193,9 @@ def _table_row(label: str, values: Sequence[object]) -> str:
 
 def _row_values(t: Totals | DayFigures) -> list[object]:
     return [
-        hm(t.sitting_s),
+        duration(t.sitting_s),
         t.sessions,
-        hm(t.longest_session_s),
+        duration(t.longest_session_s),
         t.sessions_over_limit,
         t.breaks,
         t.prompts,
@@ -210,7 +212,9 @@ def _text_period(report: Report, ink: _Ink, sessions: bool) -> list[str]:
         state = day_state(day, report.now)
         if len(run) > 2:  # a fortnight away needs no fourteen lines
             span = f"{day.date.day}–{run[-1].date.day} {run[-1].date:%b}"
-            lines.append(ink(f"  {span:<10}  {_EMPTY_WORDS[state]} ({len(run)} days)", "dim"))
+            lines.append(
+                ink(f"  {span:<10}  {_EMPTY_WORDS[state]} ({count(len(run), 'day')})", "dim")
+            )
             continue
         if state != "sat":
             lines.append(ink(f"  {label:<10}  {_EMPTY_WORDS[state]}", "dim"))
@@ -226,8 +230,8 @@ def _text_period(report: Report, ink: _Ink, sessions: bool) -> list[str]:
     lines.append(_table_row("total", _row_values(report.totals())))
     lines.append(
         ink(
-            f"  over: sessions longer than {hm(report.limit_s)}; heeded: got up "
-            f"within {hm(report.heeded_within_s)} of a move reminder",
+            f"  over: sessions longer than {duration(report.limit_s)}; heeded: got up "
+            f"within {duration(report.heeded_within_s)} of a move reminder",
             "dim",
         )
     )

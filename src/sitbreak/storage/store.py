@@ -874,6 +874,15 @@ class Store:
             return None
         return state if isinstance(state, dict) else None
 
+    def replay_sources(self) -> list[str]:
+        """The recorded replays' sources ('replay:NAME'), sorted."""
+        rows = self._read(
+            "SELECT DISTINCT source FROM days WHERE source != ? "
+            "UNION SELECT DISTINCT source FROM sessions WHERE source != ? ORDER BY 1",
+            (DAEMON, DAEMON),
+        )
+        return [str(r[0]) for r in rows]
+
     def meta(self, key: str) -> str | None:
         rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
         return rows[0][0] if rows else None

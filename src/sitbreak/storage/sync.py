@@ -54,6 +54,7 @@ from typing import Any
 
 from sitbreak import paths
 from sitbreak.config import Config
+from sitbreak.text import count
 
 log = logging.getLogger("sitbreak.sync")
 
@@ -677,22 +678,19 @@ def merge_spans(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float
 
 
 def _ago(seconds: float) -> str:
-    s = round(seconds)
-    if s < 90:
-        return f"{s} second{'s' if s != 1 else ''} ago"
-    m = round(seconds / 60)
-    if m < 90:
-        return f"{m} minutes ago"
-    h = round(seconds / 3600)
-    if h < 36:
-        return f"{h} hours ago"
-    d = round(seconds / 86400)
-    return f"{d} days ago"
+    if seconds < 90:
+        return count(round(seconds), "second") + " ago"
+    if seconds < 90 * 60:
+        return count(round(seconds / 60), "minute") + " ago"
+    if seconds < 36 * 3600:
+        return count(round(seconds / 3600), "hour") + " ago"
+    return count(round(seconds / 86400), "day") + " ago"
 
 
 def _skew(seconds: float) -> str:
-    m = round(seconds / 60)
-    return f"{round(seconds)} seconds" if m < 2 else f"{m} minutes"
+    if seconds < 120:
+        return count(round(seconds), "second")
+    return count(round(seconds / 60), "minute")
 
 
 def peer_sentence(peer: Mapping[str, Any]) -> str:
@@ -706,7 +704,7 @@ def peer_sentence(peer: Mapping[str, Any]) -> str:
         text += f"; its clock is {_skew(skew)} ahead (its times are taken as now)"
     bad = peer.get("bad_lines")
     if isinstance(bad, int) and bad:
-        text += f"; {bad} bad line{'s' if bad != 1 else ''} skipped"
+        text += f"; {count(bad, 'bad line')} skipped"
     return text
 
 
@@ -721,10 +719,11 @@ def sync_sentence(status: Mapping[str, Any]) -> str:
     peers = [p for p in status.get("peers") or () if isinstance(p, Mapping)]
     if not peers:
         return f"Sync: through {folder}; no other computer has written there yet."
-    n = len(peers)
     listed = "; ".join(peer_sentence(p) for p in peers)
     extra = ""
     conflicts = status.get("conflicts")
     if isinstance(conflicts, int) and conflicts:
-        extra = f" ({conflicts} Syncthing conflict cop{'ies' if conflicts != 1 else 'y'} ignored)"
-    return f"Sync: {n} other computer{'s' if n != 1 else ''} through {folder} ({listed}){extra}."
+        extra = (
+            f" ({count(conflicts, 'Syncthing conflict copy', 'Syncthing conflict copies')} ignored)"
+        )
+    return f"Sync: {count(len(peers), 'other computer')} through {folder} ({listed}){extra}."

@@ -3,7 +3,7 @@
 A trace is one JSON object a line, optionally gzip-compressed: an optional
 header ``{"kind": "meta", "version": 1, "tz": "Europe/Berlin"}`` on line 1,
 then events ``{"t": <seconds since the epoch>, "kind": "input"}`` in time
-order (see TRACE-FORMAT.md). `open_trace` reads one, `write_trace` writes one.
+order (see docs/trace-format.md). `open_trace` reads one, `write_trace` writes one.
 
 Reading is on the hot path of ``sitbreak replay`` (a working week is ~100k
 lines), so the per-line loop does the least it can: one C-level JSON parse,

@@ -1,0 +1,62 @@
+"""`sitbreak status|pause|resume|snooze` as a person types them: what the command line says."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sitbreak.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse's own errors
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "found"),
+    [
+        (["pause", "99999h"], "'99999h'"),
+        (["pause", "0"], "'0'"),
+        (["snooze", "-5m"], "'-5m'"),
+        (["snooze", "-5"], "'-5'"),
+        (["snooze", "soon"], "'soon'"),
+        (["pause", "8d"], "'8d'"),
+    ],
+)
+def test_a_bad_duration_is_refused_in_the_words_of_the_command(
+    capsys: pytest.CaptureFixture[str], argv: list[str], found: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    # The command's own usage, not the top-level one ("unrecognized arguments").
+    assert err.startswith(f"usage: sitbreak {argv[0]} ")
+    assert "unrecognized arguments" not in err
+    assert err.rstrip().endswith(
+        f'expected a duration over 0 and at most 7 days, such as "30m" or "2h", found {found}'
+    )
+    # Neither the protocol's field names nor a doubled word.
+    assert "'seconds'" not in err and "duration: duration" not in err
+
+
+def test_status_json_without_a_daemon_is_json_with_an_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "status", "--json")
+    assert code == 2 and err == ""
+    doc = json.loads(out)
+    assert doc["ok"] is False and doc["running"] is False
+    assert "sitbreak is not running" in doc["error"]
+
+
+def test_plain_status_without_a_daemon_says_so_on_stderr(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "status")
+    assert code == 2 and out == ""
+    assert err.startswith("sitbreak: sitbreak is not running")

@@ -1,0 +1,55 @@
+"""The documents people read say what the code does, and link only to what they have."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from sitbreak.cli import main
+from sitbreak.daemon.loop import POLL_S
+from sitbreak.storage.trace import EVENT_CLASSES
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+_LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_every_link_is_to_a_file_people_have(doc: Path) -> None:
+    for target in _LINK.findall(doc.read_text(encoding="utf-8")):
+        if re.match(r"[a-z]+:", target):  # https:, mailto:
+            continue
+        path = (doc.parent / target).resolve()
+        assert ROOT in path.parents, f"{doc.name} links outside the project: {target}"
+        assert path.exists(), f"{doc.name} links to a missing file: {target}"
+
+
+def test_the_trace_format_lists_every_event_kind() -> None:
+    text = (ROOT / "docs" / "trace-format.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (`[a-z_]+`(?:, `[a-z_]+`)?) \|", text, flags=re.M)
+    listed = {k for row in rows for k in re.findall(r"`([a-z_]+)`", row)}
+    assert listed - {"kind"} == set(EVENT_CLASSES)  # "kind" heads the table
+
+
+def test_the_trace_format_names_every_field_of_the_replay_report(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["replay", "--sample", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    text = (ROOT / "docs" / "trace-format.md").read_text(encoding="utf-8")
+    for key in doc:
+        assert f"**{key}**" in text
+    for part in ("sessions", "breaks", "prompts"):
+        for field in doc[part][0]:
+            assert f'"{field}"' in text, (part, field)
+
+
+def test_desktops_md_gives_the_heartbeat_the_daemon_has() -> None:
+    text = (ROOT / "docs" / "desktops.md").read_text(encoding="utf-8")
+    assert f"every {POLL_S:g} seconds" in text
+    assert "once a second" not in text
+    for n in re.findall(r"(?:polls?|polled|heartbeat)\D{0,40}?every (\d+) seconds", text):
+        assert float(n) == POLL_S
