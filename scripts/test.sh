@@ -16,6 +16,7 @@ APT_PACKAGES=(
     xvfb xdotool dunst libnotify-bin x11-utils dbus systemd
     libglib2.0-bin gsettings-desktop-schemas chromium fonts-dejavu-core
     sway swayidle wtype
+    syncthing
 )
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

@@ -639,7 +639,7 @@ def read_folder(folder: Path) -> list[HostHistory]:
                 h.context.append(rec)
         h.spans = merge_spans(h.spans)
         hosts.append(h)
-    return hosts
+    return sorted(hosts, key=lambda h: (h.name, h.id))
 
 
 def _records(path: Path, h: HostHistory) -> Iterator[dict[str, Any]]:
