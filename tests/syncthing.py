@@ -4,7 +4,8 @@ Each instance has its own home (keys, config, database) under the test's
 temporary directory and its own ports on 127.0.0.1; global discovery, local
 announcements, relays, NAT traversal, usage reports, crash reports and
 upgrades are all off, so nothing leaves the machine. Two instances share one
-folder, each with its own path, with a file-watcher delay of a second.
+folder, each with its own path, with a file-watcher delay of a second
+(Syncthing's default is 10).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class Syncthing:
         env.pop("STGUIADDRESS", None)
         return env
 
-    def configure(self, peer: Syncthing) -> None:
+    def configure(self, peer: Syncthing, watch_delay: int = 1) -> None:
         """Loopback only, and the shared folder with `peer`."""
         path = self.home / "config.xml"
         tree = ET.parse(path)
@@ -99,7 +100,7 @@ class Syncthing:
             type="sendreceive",
             rescanIntervalS="60",
             fsWatcherEnabled="true",
-            fsWatcherDelayS="1",
+            fsWatcherDelayS=str(watch_delay),
         )
         ET.SubElement(folder, "device", id=self.device_id)
         ET.SubElement(folder, "device", id=peer.device_id)
@@ -167,12 +168,12 @@ def _set(parent: ET.Element, tag: str, text: str) -> None:
     el.text = text
 
 
-def pair(tmp: Path) -> tuple[Syncthing, Syncthing]:
+def pair(tmp: Path, watch_delay: int = 1) -> tuple[Syncthing, Syncthing]:
     """Two instances sharing FOLDER_ID, connected, in tmp/desk and tmp/laptop."""
     a = Syncthing(tmp / "st-desk", tmp / "desk-Sync" / "sitbreak")
     b = Syncthing(tmp / "st-laptop", tmp / "laptop-Sync" / "sitbreak")
     a.generate()
     b.generate()
-    a.configure(b)
-    b.configure(a)
+    a.configure(b, watch_delay)
+    b.configure(a, watch_delay)
     return a, b

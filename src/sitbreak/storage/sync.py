@@ -70,7 +70,7 @@ PROGRESS_S = 30.0
 HEARTBEAT_S = 60.0
 #: How often the folder is looked at for the others' new lines.
 READ_EVERY_S = 5.0
-#: Lines kept while the folder cannot be written (about a day of records).
+#: Lines kept while the folder cannot be written (several working days of records).
 QUEUE_MAX = 5000
 #: A host's times this far in our future: its clock is off (seconds of skew
 #: are normal and tolerated).
