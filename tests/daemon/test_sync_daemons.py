@@ -203,3 +203,42 @@ def test_status_names_the_other_computer_and_how_fresh(tmp_path: Path) -> None:
     assert sync_line.startswith("Sync: 1 other computer through")
     assert "laptop: heard from" in sync_line and "seconds ago" in sync_line
     me.stop()
+
+
+def test_a_laptop_back_after_a_day_starts_no_session_here(tmp_path: Path) -> None:
+    me = Person(tmp_path)
+    # Yesterday's records arrive at once (its Syncthing was off for a day).
+    old = SyncLink(me.folder, "f" * 16, "old laptop")
+    yesterday = NINE - 86400
+    old.writer.activity(yesterday)
+    old.writer.record("an", t=yesterday + 60, d=yesterday, p="move", x="snooze")
+    old.tick(yesterday + 61)
+    me.at(None, 30)
+    assert me.desk.daemon.engine.session_start is None
+    me.desk.store.flush()
+    assert me.desk.store.sessions_between(0, 4e9) == []  # not even one back-dated to yesterday
+    assert me.desk.daemon.engine._snoozed_until < me.clock.now()  # yesterday's snooze is over
+    status = me.desk.daemon.status(me.clock.now())
+    names = {p["name"]: p for p in status["sync"]["peers"]}
+    assert names["old laptop"]["age_s"] > 86000  # seen, and how stale: in status and doctor
+    me.stop()
+
+
+def test_a_laptop_clock_minutes_ahead_still_keeps_the_session(tmp_path: Path) -> None:
+    me = Person(tmp_path)
+    # The laptop's clock is five minutes fast: its own daemon on its own clock.
+    fast = ManualClock(NINE + 300)
+    laptop = Computer(tmp_path, "fast laptop", "a" * 16, me.folder, fast)
+    for _ in range(10 * 60):
+        me.clock.advance(1.0)
+        fast.advance(1.0)
+        where = me.desk if me.clock.now() < NINE + 5 * 60 else laptop
+        where.source.last = where.clock.now() - 0.3
+        me.desk.daemon.step()
+        laptop.daemon.step()
+    me.at(None, 2 * MIN)
+    assert me.desk.sessions() == []  # no break at the desk: typing on the laptop
+    text = format_status(me.desk.daemon.status(me.clock.now()), now=me.clock.now(), tz=BERLIN)
+    assert "its clock is 5 minutes ahead (its times are taken as now)" in text
+    laptop.daemon._shutdown()
+    me.stop()

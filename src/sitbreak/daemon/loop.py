@@ -87,8 +87,10 @@ WATCH_POLL_S = 30.0
 DESKTOP_BUSY = "do not disturb"
 #: How long the control thread waits for the loop to answer.
 CONTROL_TIMEOUT_S = 3.0
-#: A peer's answer to a prompt older than this is history, not something to mirror.
-ANSWER_FRESH_S = 10 * 60.0
+#: A peer's answer to a prompt older than this is history, not something to mirror
+#: (a snooze lasts SNOOZE_S); "taking a break" is mirrored only while it is news.
+ANSWER_FRESH_S = SNOOZE_S
+BREAK_ANSWER_FRESH_S = 2 * 60.0
 
 # Exit statuses, distinct so a service manager can tell them apart.
 
@@ -505,6 +507,8 @@ class Daemon:
             return
         peer.answered_t = t
         action = str(pr.rec.get("x", ""))
+        if action == "break" and t < now - BREAK_ANSWER_FRESH_S:
+            return  # "taking a break" long ago: whatever came after is a new stretch
         log.info("prompt answered on %s: %s", peer.name, action)
         self._apply_answer(action, t)
 
