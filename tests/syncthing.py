@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import urllib.request
@@ -21,7 +20,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop import require_tool, wait_for
+from desktop import require_tool, stop_process, wait_for
 
 FOLDER_ID = "sitbreak"
 
@@ -129,14 +128,8 @@ class Syncthing:
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        if proc is not None:
+            stop_process(proc, timeout=10)
 
     def rest(self, path: str) -> object:
         req = urllib.request.Request(

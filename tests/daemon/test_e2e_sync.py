@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop import Desktop, desktop, wait_for
+from desktop import Desktop, desktop, stop_process, wait_for
 from syncthing import Syncthing, pair
 
 pytestmark = pytest.mark.desktop
@@ -70,14 +69,8 @@ class Computer:
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        if proc is not None:
+            stop_process(proc, timeout=20)
 
     def type_for(self, seconds: float) -> None:
         """Input every half second (the mouse moving), as someone working."""

@@ -384,6 +384,13 @@ def parse_line(line: bytes) -> dict[str, Any] | None:
     return rec
 
 
+def whole_lines(data: bytes) -> Iterator[tuple[bytes, dict[str, Any] | None]]:
+    """Each non-empty line of `data` (whole lines only) and its record, None if it is not one."""
+    for line in data.splitlines():
+        if line.strip():
+            yield line, parse_line(line)
+
+
 @dataclass
 class SyncReader:
     """The other machines' new lines, found by a cheap look at the folder."""
@@ -473,10 +480,7 @@ class SyncReader:
             return  # a line still being written: read it next time
         state.offset += end + 1
         state.tail = data[max(0, end + 1 - _TAIL) : end + 1]
-        for line in data[: end + 1].splitlines():
-            if not line.strip():
-                continue
-            rec = parse_line(line)
+        for line, rec in whole_lines(data[: end + 1]):
             if rec is None:
                 peer.bad_lines += 1
                 if peer.id not in self._warned:
@@ -651,11 +655,7 @@ def _records(path: Path, h: HostHistory) -> Iterator[dict[str, Any]]:
                 data = Path(e.path).read_bytes()
             except OSError:
                 continue
-            end = data.rfind(b"\n")
-            for line in data[: end + 1].splitlines():
-                if not line.strip():
-                    continue
-                rec = parse_line(line)
+            for _line, rec in whole_lines(data[: data.rfind(b"\n") + 1]):
                 if rec is None:
                     h.bad_lines += 1
                 else:
