@@ -117,3 +117,11 @@ def test_host_without_a_sync_folder_is_a_clear_error(
     code, _out, err = main(["report", "--host", "laptop"]), *capsys.readouterr()
     assert code == 2
     assert "no [sync] folder is set" in err
+
+
+def test_this_computers_own_name_is_its_own_database(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    code, out, err = report(capsys, "--config", str(config), "--host", "desk")
+    assert code == 1 and out == ""
+    assert "nothing to report yet: no database at" in err  # not the folder's copy
