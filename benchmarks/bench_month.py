@@ -204,6 +204,7 @@ def run(days: int, seed: int, home: Path) -> dict[str, Any]:
         summaries_path=summaries,
         monitors=(),
         periodic=(),
+        sinks=(),
         control_path=None,
         service_notify=lambda *_lines: None,
         watchdog_s=None,

@@ -147,11 +147,14 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
         [sync]
         folder = "~/Sync/sitbreak"
         name = "desk at home"
+        [activitywatch]
+        server = "http://localhost:5600/"
         """,
     )
     cfg = load_config(path)
     assert cfg.timezone == "Europe/Berlin"
     assert (cfg.sync_folder, cfg.sync_name) == ("~/Sync/sitbreak", "desk at home")
+    assert cfg.activitywatch_server == "http://localhost:5600"
     assert (cfg.activity_source, cfg.notify_backend) == ("pynput", "log")
     assert cfg.engine == EngineSettings(
         break_idle=600,
@@ -786,3 +789,12 @@ def test_sync_keys_are_checked(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(path)
     assert f"{path}: {message}" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "bad", ['"localhost:5600"', '"ftp://localhost"', '"http://localhost:99999"', "5600"]
+)
+def test_activitywatch_server_must_be_an_address(tmp_path: Path, bad: str) -> None:
+    path = write(tmp_path, f"[activitywatch]\nserver = {bad}\n")
+    with pytest.raises(ConfigError, match=r"\[activitywatch\] server: expected a server address"):
+        load_config(path)

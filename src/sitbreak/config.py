@@ -52,6 +52,7 @@ class _Kind(enum.Enum):
     TIMEZONE = "timezone"
     CHOICE = "choice"
     TEXT = "text"  # a short string, one line (a path, a name)
+    URL = "url"  # "" (off) or an http(s)://host[:port] address
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,7 @@ _SCHEMA: dict[str, dict[str, _Spec]] = {
     "prompts.enabled": {kind.value: _Spec(_Kind.BOOL) for kind in PromptKind},
     # high: the longest text allowed
     "sync": {"folder": _Spec(_Kind.TEXT, high=4096), "name": _Spec(_Kind.TEXT, high=64)},
+    "activitywatch": {"server": _Spec(_Kind.URL)},
 }
 
 _Key = tuple[str, str]  # (section, key), e.g. ("session", "break_idle")
@@ -290,7 +292,22 @@ def _convert_one(spec: _Spec, value: object, where: str) -> _Value:
         return _parse_choice(value, spec.choices, where)
     if spec.kind is _Kind.TEXT:
         return _parse_text(value, int(spec.high or 0), where)
+    if spec.kind is _Kind.URL:
+        return _parse_server_url(value, where)
     return _parse_timezone(value, where)
+
+
+def _parse_server_url(value: object, where: str) -> str:
+    expected = 'a server address like "http://localhost:5600", or "" for none'
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: expected {expected}, found {_describe(value)}")
+    text = value.strip()
+    if text == "":
+        return text
+    m = re.fullmatch(r"(https?)://([^/\s:?#]+|\[[0-9a-fA-F:.]+\])(?::(\d{1,5}))?/?", text)
+    if m is None or (m.group(3) is not None and not 0 < int(m.group(3)) < 65536):
+        raise ConfigError(f"{where}: expected {expected}, found {_describe(value)}")
+    return text.rstrip("/")
 
 
 def _parse_text(value: object, longest: int, where: str) -> str:
@@ -514,6 +531,8 @@ class Config:
     #: `~` expanded; and the name this computer goes by there ("": its hostname).
     sync_folder: str = ""
     sync_name: str = ""
+    #: Where the daemon posts sessions and breaks ([activitywatch] server); "" for nowhere.
+    activitywatch_server: str = ""
 
 
 def _consistency_errors(
@@ -618,6 +637,7 @@ def load_config(path: Path | None = None) -> Config:
         notify_backend=str(values[("notify", "backend")]),
         sync_folder=str(values[("sync", "folder")]),
         sync_name=str(values[("sync", "name")]),
+        activitywatch_server=str(values[("activitywatch", "server")]),
     )
 
 
@@ -633,6 +653,8 @@ def _effective(config: Config, key: _Key) -> _Value:
         return config.sync_folder
     if key == ("sync", "name"):
         return config.sync_name
+    if section == "activitywatch":
+        return config.activitywatch_server
     if section == "prompts.enabled":
         return PromptKind(name) in config.engine.enabled
     if key == ("prompts", "work_days"):

@@ -147,6 +147,36 @@ def test_socket_is_never_wider_than_0600_even_before_chmod(
         assert _mode(path) == 0o600
 
 
+def test_the_socket_appears_only_once_it_listens(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A client that finds the file must be able to connect: seen as "sitbreak
+    # is not running" from `sitbreak status` run right after the daemon started.
+    path = control.socket_path()
+    seen_at_listen: list[bool] = []
+
+    class Watched(socket.socket):
+        def listen(self, *args: Any) -> None:
+            seen_at_listen.append(path.exists())
+            super().listen(*args)
+
+    monkeypatch.setattr(control.socket, "socket", Watched)
+    with ControlServer(path, recorder):
+        assert seen_at_listen == [False]
+        assert stat.S_ISSOCK(path.lstat().st_mode)
+        assert [p.name for p in path.parent.iterdir()] == [path.name]  # no staging name left
+        assert control.request("status")["ok"] is True
+
+
+def test_a_socket_path_at_the_length_limit_still_works(tmp_path: Path, recorder: Recorder) -> None:
+    # The staging name must not be longer than the final one (108 bytes in all).
+    base = tmp_path / "r"
+    path = base / ("d" * (107 - len(str(base)) - len("/") - len("/control.sock"))) / "control.sock"
+    assert len(str(path)) == 107
+    with ControlServer(path, recorder):
+        assert stat.S_ISSOCK(path.lstat().st_mode)
+
+
 def test_stop_removes_the_socket_and_clients_then_see_no_daemon(server: ControlServer) -> None:
     server.stop()
     assert not server.path.exists()
@@ -474,6 +504,25 @@ def test_format_status_sitting() -> None:
         "Next: stand up and move at 11:24 (30 min of continuous sitting).\n"
         "Today: 3 h 10 sitting in 6 sessions, longest 55 min, 5 breaks, 7 prompts (3 heeded)."
     )
+
+
+def test_format_status_says_first_when_no_activity_can_be_seen() -> None:
+    status = _status(
+        state="away",
+        session=None,
+        next_prompt=None,
+        since=NOW - 15 * MIN,
+        source="swayidle",
+        activity="not seen: swayidle: swayidle exited 5 times in a row (status 1)",
+    )
+    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[:2] == [
+        "sitbreak cannot see keyboard or mouse activity right now (swayidle: swayidle exited "
+        "5 times in a row (status 1)), so sitting is not being measured; `sitbreak doctor` "
+        "shows what works here.",
+        "Away since 10:39.",
+    ]
+    seen = format_status(_status(activity="seen"), now=NOW, tz=dt.UTC)
+    assert "cannot see" not in seen
 
 
 def test_format_status_uses_the_given_local_zone() -> None:

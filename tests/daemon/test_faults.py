@@ -194,6 +194,7 @@ class Desk:
             summaries_path=self.summaries,
             monitors=(),
             periodic=(),
+            sinks=(),
             control_path=None,
             service_notify=lambda *_lines: None,
             watchdog_s=None,

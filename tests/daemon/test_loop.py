@@ -90,6 +90,7 @@ class Office:
             store=self.store,
             monitors=(),
             periodic=tuple(checks),
+            sinks=(),
             control_path=None,
             summaries_path=self.summaries,
             service_notify=service_notify,
@@ -434,6 +435,29 @@ def test_status_still_answers_when_the_database_cannot_be_read(
     assert status["ok"] is True
     assert status["today"] is None
     assert status["state"] == "sitting"
+
+
+def test_status_says_when_no_activity_can_be_seen_and_when_it_can_again(tmp_path: Path) -> None:
+    from sitbreak.desktop.source import SourceLost, SourceUnavailable
+
+    office = Office(tmp_path)
+    office.sit(2 * MIN)
+    assert office.ask("status")["activity"] == "seen"
+
+    def lost() -> float | None:
+        raise SourceLost("swayidle exited 5 times in a row (status 1)")
+
+    def still_gone() -> None:
+        raise SourceUnavailable("no activity source works")
+
+    polls, starts = office.source.poll, office.source.start
+    office.source.poll, office.source.start = lost, still_gone  # type: ignore[method-assign]
+    office.away(30)
+    status = office.ask("status")
+    assert status["activity"] == ("not seen: scripted: swayidle exited 5 times in a row (status 1)")
+    office.source.poll, office.source.start = polls, starts  # type: ignore[method-assign]
+    office.sit(10)
+    assert office.ask("status")["activity"] == "seen"
 
 
 # ------------------------------------------------- what it learns of you

@@ -56,6 +56,7 @@ class Computer:
             summaries_path=None,
             service_notify=lambda *_lines: None,
             watchdog_s=None,
+            sinks=(),
             sync=self.link,
         )
         self.daemon = Daemon(load_config(config_file), wiring, BERLIN, PromptWriter(load_library()))

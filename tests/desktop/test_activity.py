@@ -497,6 +497,131 @@ def test_select_x11_on_an_unreachable_display_explains(clock: SystemClock) -> No
             select_source("x11", clock, {"DISPLAY": display})
 
 
+# ------------------------------------------------------------ chosen again when it fails
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.t = 1_800_000_000.0
+
+    def now(self) -> float:
+        return self.t
+
+
+class _Scripted:
+    """A source whose polls the test scripts: a time, None, or "lost"."""
+
+    def __init__(self, name: str, polls: list[object] | None = None) -> None:
+        self.name = name
+        self.polls = list(polls or [])
+        self.started = self.stopped = 0
+
+    def start(self) -> None:
+        self.started += 1
+
+    def poll(self) -> float | None:
+        step = self.polls.pop(0) if self.polls else None
+        if step == "lost":
+            raise SourceLost(f"{self.name} went away")
+        return step  # type: ignore[return-value]
+
+    def stop(self) -> None:
+        self.stopped += 1
+
+
+GNOME_WAYLAND = {"XDG_CURRENT_DESKTOP": "GNOME", "WAYLAND_DISPLAY": "wayland-0"}
+
+
+def _reselecting(
+    chosen: list[object], env: dict[str, str], preference: str = "auto", own: object = None
+) -> tuple[Any, _Clock, list[str]]:
+    """A Reselecting whose selections come from `chosen` (a source, or an error to raise)."""
+    from sitbreak.desktop.activity import Reselecting
+
+    clock = _Clock()
+    asked: list[str] = []
+
+    def select(pref: str, _clock: object, _env: object) -> Any:
+        asked.append(pref)
+        step = chosen.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        step.start()  # type: ignore[attr-defined]
+        return step
+
+    def make(name: str, _clock: object, _env: object) -> Any:
+        asked.append(f"make {name}")
+        if isinstance(own, Exception):
+            raise own
+        if own is None:
+            raise SourceUnavailable(f"{name} does not answer")
+        return own
+
+    return Reselecting(preference, clock, env, select=select, make=make), clock, asked
+
+
+def test_a_source_that_fails_after_selection_leads_to_a_new_selection() -> None:
+    swayidle = _Scripted("swayidle", [None, "lost"])
+    gnome = _Scripted("gnome", [1_800_000_005.0])
+    source, _clock, asked = _reselecting([swayidle, gnome], GNOME_WAYLAND)
+    source.start()
+    assert source.name == "swayidle"
+    assert source.poll() is None
+    assert source.poll() is None  # swayidle ended for good: gnome is chosen in its place
+    assert (source.name, swayidle.stopped, source.switches) == ("gnome", 1, 1)
+    assert source.poll() == 1_800_000_005.0
+    assert source.problem is None
+    assert asked == ["auto", "auto"]
+
+
+def test_when_nothing_works_after_a_loss_the_problem_is_said_and_start_tries_again() -> None:
+    x11 = _Scripted("x11", ["lost"])
+    again = _Scripted("x11", [1_800_000_009.0])
+    source, _clock, _asked = _reselecting(
+        [x11, NoActivitySource("sitbreak cannot see keyboard/mouse activity here."), again],
+        {"DISPLAY": ":9"},
+    )
+    source.start()
+    with pytest.raises(SourceLost, match="no other source works"):
+        source.poll()
+    assert source.problem == "x11 failed (x11 went away) and no other source works"
+    with pytest.raises(SourceLost):
+        source.poll()  # nothing running: the daemon calls start() every few seconds
+    source.start()
+    assert source.poll() == 1_800_000_009.0
+    assert source.problem is None
+
+
+def test_the_desktops_own_source_is_taken_as_soon_as_it_answers() -> None:
+    swayidle = _Scripted("swayidle")
+    source, clock, asked = _reselecting([swayidle], GNOME_WAYLAND)
+    source.start()
+    assert "until the desktop's own source, gnome, answers" in source.describe()
+    clock.t += source.OWN_RETRY_S
+    assert source.poll() is None
+    assert asked == ["auto", "make gnome"]  # tried, and GNOME Shell did not answer yet
+    assert source.name == "swayidle"
+    gnome = _Scripted("gnome", [1_800_000_040.0])
+    source._make = lambda name, _c, _e: gnome
+    clock.t += source.OWN_RETRY_S - 1
+    source.poll()
+    assert source.name == "swayidle"  # not before OWN_RETRY_S has passed again
+    clock.t += 1
+    assert source.poll() == 1_800_000_040.0
+    assert (source.name, swayidle.stopped, gnome.started) == ("gnome", 1, 1)
+
+
+def test_a_named_source_is_restarted_never_replaced() -> None:
+    swayidle = _Scripted("swayidle", ["lost"])
+    source, clock, asked = _reselecting([swayidle], GNOME_WAYLAND, preference="swayidle")
+    source.start()
+    clock.t += source.OWN_RETRY_S
+    with pytest.raises(SourceLost, match="swayidle went away"):
+        source.poll()
+    assert asked == ["swayidle"]  # no other selection, no try of gnome
+    assert source.problem == "swayidle: swayidle went away"
+
+
 def test_a_source_named_on_the_command_line_is_blamed_on_the_command_line(
     tmp_path: Path,
 ) -> None:

@@ -453,11 +453,21 @@ class FakeServer(BusPeer):
     daemon and xfce4-notifyd broadcast them (so only a bus-side match rule
     brings them in), and GNOME Shell closes a notification after a button.
     `inhibited` set makes it KDE Plasma, with its Do Not Disturb property.
+    `name` is what GetServerInformation says; `answer_twice` makes it mako
+    1.7.1, which follows its reply with an UnknownMethod error for the same call.
     """
 
-    def __init__(self, address: str, inhibited: bool | None = None) -> None:
+    def __init__(
+        self,
+        address: str,
+        inhibited: bool | None = None,
+        name: str = "fake",
+        answer_twice: bool = False,
+    ) -> None:
         super().__init__(address)
         self.inhibited = inhibited
+        self.name = name
+        self.answer_twice = answer_twice
         self.calls: list[tuple[str, tuple[object, ...]]] = []
         self.client: str | None = None
         self._stop = threading.Event()
@@ -489,6 +499,11 @@ class FakeServer(BusPeer):
             self.calls.append((member, msg.body))
             if member == "GetCapabilities":
                 self.conn.send(new_method_return(msg, "as", (["actions", "body"],)))
+                if self.answer_twice:
+                    self.conn.send(new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod"))
+            elif member == "GetServerInformation":
+                info = (self.name, "tests", "1.0", "1.2")
+                self.conn.send(new_method_return(msg, "ssss", info))
             elif member == "Notify":
                 self.client = msg.header.fields[HeaderFields.sender]
                 self.conn.send(new_method_return(msg, "u", (self._next_id,)))
@@ -517,6 +532,44 @@ def fake_server() -> Iterator[tuple[FakeServer, str]]:
             yield server, bus.address
         finally:
             server.stop()
+
+
+@pytest.mark.desktop
+def test_a_server_that_answers_twice_never_takes_the_notifier_down() -> None:
+    with dbus_bus() as bus:
+        server = FakeServer(bus.address, answer_twice=True)
+        try:
+            for _ in range(30):  # mako made 29 of 30 fresh connections fail
+                responses: queue.Queue[PromptResponse] = queue.Queue()
+                notifier = DBusNotifier(bus.address, on_response=responses.put)
+                notifier.send(message("move"))
+                notifier.send(message("move", level=2))
+                assert server.client is not None
+                # Still listening after the double answer: a button press is heard.
+                server.emit("ActionInvoked", "us", (7, "break"), to=server.client)
+                assert next_response(responses).action == "break"
+                notifier.close()
+        finally:
+            server.stop()
+
+
+@pytest.mark.desktop
+def test_low_urgency_goes_out_as_normal_where_the_server_would_hide_it() -> None:
+    """GNOME Shell shows no banner for urgency low; dunst and mako show it."""
+    sent = {}
+    for name in ("gnome-shell", "Plasma", "dunst", "mako"):
+        with dbus_bus() as bus:
+            server = FakeServer(bus.address, name=name)
+            try:
+                notifier = DBusNotifier(bus.address)
+                notifier.send(message("posture", urgency=Urgency.LOW))
+                notifier.send(message("move"))
+                notifier.close()
+                notified = [args for member, args in server.calls if member == "Notify"]
+                sent[name] = [args[6]["urgency"][1] for args in notified]  # type: ignore[index]
+            finally:
+                server.stop()
+    assert sent == {"gnome-shell": [1, 1], "Plasma": [1, 1], "dunst": [0, 1], "mako": [0, 1]}
 
 
 @pytest.mark.desktop

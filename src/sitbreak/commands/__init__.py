@@ -17,6 +17,8 @@ MODULES: list[str] = [
     "status",
     "report",
     "replay",
+    "import_",
+    "export",
     "prompts",
     "config",
     "doctor",

@@ -82,7 +82,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--source",
         default="daemon",
         metavar="SOURCE",
-        help="'daemon' (the default: what the monitor saw) or 'replay:NAME' (a recorded replay)",
+        help="'daemon' (the default: what the monitor saw), 'replay:NAME' (a recorded replay) "
+        "or 'activitywatch:HOST' (from `sitbreak import activitywatch`)",
     )
     p.add_argument(
         "--sessions", action="store_true", help="list sessions too (CSV: one row per session)"
@@ -103,10 +104,10 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.when is not None and args.first is not None:
         raise SitbreakError("give either WHEN or --from/--to, not both")
-    if args.source != DAEMON and not args.source.startswith("replay:"):
+    if args.source != DAEMON and not args.source.startswith(("replay:", "activitywatch:")):
         raise SitbreakError(
-            f"unknown source {args.source!r}: expected 'daemon' or 'replay:NAME' "
-            "(for example replay:sample)"
+            f"unknown source {args.source!r}: expected 'daemon', 'replay:NAME' "
+            "(for example replay:sample) or 'activitywatch:HOST' (an import)"
         )
     config = load_config(args.config)
     _check_dates(args, config)
@@ -236,11 +237,13 @@ def _report(
         listed = (
             "recorded replays: " + ", ".join(known)
             if known
-            else "no replay is recorded yet; record one with `sitbreak replay TRACE --record`"
+            else "no replay is recorded yet; record one with `sitbreak replay TRACE --record`, "
+            "or import ActivityWatch's history with `sitbreak import activitywatch`"
         )
         raise SitbreakError(
-            f"unknown source {args.source!r}: it is 'daemon' or a recorded replay, named "
-            f"'replay:' and the trace's name without .jsonl.gz; {listed}"
+            f"unknown source {args.source!r}: it is 'daemon', a recorded replay (named "
+            "'replay:' and the trace's name without .jsonl.gz) or an import "
+            f"('activitywatch:HOST'); {listed}"
         )
     now = time.time()
     today = dt.datetime.fromtimestamp(now, tz).date()

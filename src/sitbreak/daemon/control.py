@@ -324,25 +324,33 @@ def _listen_private(path: Path) -> tuple[socket.socket, tuple[int, int]]:
 
     bind() creates the file with mode 0777 & ~umask, so tighten the umask for
     the call (it is process-wide, but the window is short and the directory is
-    0700 anyway) and chmod afterwards in case the platform ignores it.
+    0700 anyway) and chmod afterwards in case the platform ignores it. The
+    socket is bound under a temporary name and renamed into place once it
+    listens: a client that finds `path` can connect (between bind and listen
+    it would be refused, and `sitbreak status` right after a start would say
+    sitbreak is not running).
     """
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    # Never longer than the final name: a socket path has a short limit (108 bytes).
+    staging = path.with_name(f".s{os.getpid():x}"[: max(2, len(path.name))])
+    staging.unlink(missing_ok=True)  # a crashed daemon's, with our pid reused
     old_umask = os.umask(0o177)
     try:
-        sock.bind(str(path))
+        sock.bind(str(staging))
     except OSError as exc:
         sock.close()
         raise SitbreakError(f"{path}: cannot create control socket: {exc.strerror or exc}") from exc
     finally:
         os.umask(old_umask)
     try:
-        path.chmod(0o600)
-        info = path.lstat()
+        staging.chmod(0o600)
+        info = staging.lstat()
         sock.listen(16)
         sock.setblocking(False)  # accept() only after select(); never block the loop
+        os.replace(staging, path)
     except OSError as exc:
         sock.close()
-        path.unlink(missing_ok=True)
+        staging.unlink(missing_ok=True)
         raise SitbreakError(f"{path}: cannot set up control socket: {exc.strerror or exc}") from exc
     return sock, (info.st_dev, info.st_ino)
 
@@ -557,7 +565,9 @@ def format_status(
         _next_sentence(status.get("next_prompt"), clock),
         _stillness_sentence(status),
     ]
-    lines = [" ".join(s for s in sentences if s)]
+    blind = _blind_sentence(status)
+    lines = [blind] if blind else []
+    lines.append(" ".join(s for s in sentences if s))
     today = status.get("today")
     if isinstance(today, Mapping):
         lines.append(_today_line(today))
@@ -568,6 +578,18 @@ def format_status(
     if isinstance(shared, Mapping):
         lines.append(sync_sentence(shared))
     return "\n".join(lines)
+
+
+def _blind_sentence(status: Mapping[str, Any]) -> str:
+    """Said first: while no activity can be seen, nothing else status says is measured."""
+    activity = status.get("activity")
+    if not isinstance(activity, str) or not activity.startswith("not seen"):
+        return ""
+    why = activity.removeprefix("not seen").lstrip(": ").splitlines()[0]
+    return (
+        f"sitbreak cannot see keyboard or mouse activity right now ({why}), so sitting is "
+        "not being measured; `sitbreak doctor` shows what works here."
+    )
 
 
 def _pause_sentence(status: Mapping[str, Any], clock: _Clock) -> str:

@@ -113,6 +113,7 @@ def diagnose(env: Mapping[str, str] = os.environ, config_path: Path | None = Non
     report.checks += _context(clock, env)
     report.checks += _notifications(env, config.notify_backend if config else "auto")
     report.checks += config_checks
+    report.checks += _activitywatch(config.activitywatch_server if config else "")
     report.checks += _data()
     if config is not None:
         report.checks += _sync(config)
@@ -155,7 +156,22 @@ def _activity(
                 plan.fix,
             )
         )
-    elif chosen == "logind":
+    own = activity.desktop_own(env) if plan.preference == "auto" else None
+    own_probe = next((p for p in probes if p.name == own), None)
+    if chosen is not None and own_probe is not None and own_probe.works is False:
+        # A desktop slow to answer (GNOME Shell starting) makes another source
+        # look usable; run keeps trying the desktop's own and switches to it.
+        checks.append(
+            Check(
+                "activity",
+                "(not the desktop's own)",
+                WARN,
+                f"this desktop's own source, {own}, did not answer ({own_probe.detail}); "
+                f"`sitbreak run` uses {chosen} meanwhile and switches to {own} as soon as "
+                "it answers",
+            )
+        )
+    if chosen == "logind":
         checks.append(
             Check(
                 "activity",
@@ -336,6 +352,44 @@ def _config(path: Path | None, env: Mapping[str, str]) -> tuple[Any, list[Check]
     else:
         detail = f"{config.path} is valid"
     return config, [Check("config", "config file", OK, detail)]
+
+
+def _activitywatch(server: str) -> list[Check]:
+    """Whether the ActivityWatch server the daemon would post to answers."""
+    if not server:
+        return [
+            Check(
+                "activitywatch",
+                "server",
+                INFO,
+                "not posting sessions to ActivityWatch ([activitywatch] server is empty)",
+            )
+        ]
+    import socket
+
+    from sitbreak.storage.activitywatch import (
+        ActivityWatchError,
+        request_json,
+        sitbreak_bucket_id,
+    )
+
+    bucket = sitbreak_bucket_id(socket.gethostname())
+    try:
+        info = request_json(f"{server}/api/0/info", timeout_s=3.0)
+    except ActivityWatchError as exc:
+        return [
+            Check(
+                "activitywatch",
+                "server",
+                WARN,
+                f"{exc}; sessions wait in memory (at most 1000) until it answers",
+                "start ActivityWatch (aw-qt, aw-server or aw-server-rust), or set "
+                '[activitywatch] server = "" to post nowhere',
+            )
+        ]
+    version = info.get("version") if isinstance(info, dict) else None
+    what = f"ActivityWatch {version}" if isinstance(version, str) else "ActivityWatch"
+    return [Check("activitywatch", "server", OK, f"{what} at {server}; sessions go to {bucket}")]
 
 
 def _data() -> list[Check]:

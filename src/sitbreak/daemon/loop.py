@@ -111,6 +111,21 @@ class Monitor(Protocol):
     def stop(self) -> None: ...
 
 
+class SessionSink(Protocol):
+    """Somewhere else finished sessions and breaks go (ActivityWatch's timeline).
+
+    Called from the loop: it must return at once, whatever the far end does.
+    """
+
+    name: str
+
+    def session_ended(self, s: SessionEnded) -> None: ...
+
+    def break_taken(self, b: BreakTaken) -> None: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class Periodic:
     """A context check run every `every` seconds (in a call? watching a video?).
@@ -151,6 +166,8 @@ class Wiring:
     monitors: tuple[Monitor, ...]
     #: Checks the loop runs now and then (calls, videos, do not disturb).
     periodic: tuple[Periodic, ...]
+    #: Where sessions and breaks are also sent as they end ([activitywatch] server).
+    sinks: tuple[SessionSink, ...]
     control_path: Path | None  # None: no control socket
     summaries_path: Path | None  # None: no summaries.jsonl
     #: Tells the service manager how we are (sd_notify lines).
@@ -161,8 +178,10 @@ class Wiring:
     sync: SyncLink | None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.monitors, tuple) or not isinstance(self.periodic, tuple):
-            raise WiringError("monitors and periodic checks are fixed at start-up: pass tuples")
+        if not all(isinstance(p, tuple) for p in (self.monitors, self.periodic, self.sinks)):
+            raise WiringError(
+                "monitors, periodic checks and sinks are fixed at start-up: pass tuples"
+            )
         names = [p.name for p in self.periodic]
         if len(set(names)) != len(names):
             raise WiringError(f"periodic checks named twice: {', '.join(sorted(names))}")
@@ -212,6 +231,7 @@ class Daemon:
         self._midnight = next_midnight(self._started, tz)
         self._control: ControlServer | None = None
         self._source_lost = False
+        self._blind: str | None = None  # why no activity can be seen now (None: it can)
         self._reconnect_at = 0.0
         self._next_watchdog = 0.0
         #: The latest input on this machine (not the others'): who is in use.
@@ -303,6 +323,11 @@ class Daemon:
         except Exception:
             log.debug("error stopping the activity source", exc_info=True)
         self.w.notifier.close()
+        for sink in self.w.sinks:
+            try:
+                sink.close()
+            except Exception:
+                log.debug("error closing %s", sink.name, exc_info=True)
         for check in self.w.periodic:
             if check.close is not None:
                 try:
@@ -381,6 +406,7 @@ class Daemon:
             if not self._source_lost:
                 self._source_lost = True
                 log.warning("lost the activity source %s: %s; retrying", self.w.source.name, exc)
+            self._blind = f"{self.w.source.name}: {exc}"
             self._try_reconnect()
             return
         except Exception as exc:
@@ -390,8 +416,10 @@ class Daemon:
                 log.exception(
                     "the activity source %s failed: %s; retrying", self.w.source.name, exc
                 )
+            self._blind = f"{self.w.source.name} failed: {exc}"
             self._try_reconnect()
             return
+        self._blind = None
         if self._source_lost:
             self._source_lost = False
             log.warning("the activity source %s works again", self.w.source.name)
@@ -547,8 +575,10 @@ class Daemon:
                     o.cause.value,
                 )
                 store.session_ended(o)
+                self._to_sinks("session_ended", o)
             elif isinstance(o, BreakTaken):
                 store.break_taken(o)
+                self._to_sinks("break_taken", o)
             elif isinstance(o, PromptDue):
                 self._prompt(o)
 
@@ -561,6 +591,13 @@ class Daemon:
             w.writer.record("se", a=o.start, b=o.end, c=o.cause.value)
         elif isinstance(o, BreakTaken):
             w.writer.record("br", a=o.start, b=o.end, c=o.cause.value)
+
+    def _to_sinks(self, method: str, o: SessionEnded | BreakTaken) -> None:
+        for sink in self.w.sinks:
+            try:
+                getattr(sink, method)(o)
+            except Exception:  # a sink is optional: it never takes the loop down
+                log.warning("could not hand a session to %s", sink.name, exc_info=True)
 
     def _prompt(self, due: PromptDue) -> None:
         elsewhere = self._in_use_elsewhere()
@@ -752,6 +789,8 @@ class Daemon:
             "in_call": e.in_call,
             "watching": e.watching,
             "source": self.w.source.name,
+            # Whether sitbreak can see keyboard and mouse activity at all now.
+            "activity": "seen" if self._blind is None else f"not seen: {self._blind}",
             "since": self._started,
             "notifications": "working"
             if self.w.notifier.healthy

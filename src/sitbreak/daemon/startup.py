@@ -26,11 +26,12 @@ from sitbreak.daemon.loop import (
     WATCH_POLL_S,
     Daemon,
     Periodic,
+    SessionSink,
     Wiring,
     desktop_busy_check,
 )
 from sitbreak.daemon.sdnotify import SdNotifier
-from sitbreak.desktop.activity import FROM_COMMAND_LINE, FROM_CONFIG, select_source
+from sitbreak.desktop.activity import FROM_COMMAND_LINE, FROM_CONFIG, Reselecting
 from sitbreak.desktop.dnd import DoNotDisturb
 from sitbreak.desktop.notify import ResilientNotifier, make_notifier
 from sitbreak.desktop.source import ActivitySource, NoActivitySource
@@ -107,6 +108,21 @@ class InstanceLock:
             self._file = None
 
 
+def activitywatch_sinks(config: Config, store: Store) -> tuple[SessionSink, ...]:
+    """The ActivityWatch poster when `[activitywatch] server` is set; none otherwise."""
+    if not config.activitywatch_server:
+        return ()
+    import socket
+
+    from sitbreak.storage.activitywatch_sink import ActivityWatchSink
+
+    sink = ActivityWatchSink(config.activitywatch_server, socket.gethostname(), store=store)
+    log.info(
+        "posting sessions and breaks to ActivityWatch at %s, bucket %s", sink.server, sink.bucket
+    )
+    return (sink,)
+
+
 def build_wiring(
     config: Config,
     *,
@@ -143,6 +159,7 @@ def build_wiring(
             Periodic("videos", WatchWatcher(IdleInhibitDetector(), emit, clock).poll, WATCH_POLL_S),
             desktop_busy_check(DoNotDisturb(), emit, clock),
         ),
+        sinks=activitywatch_sinks(config, store),
         control_path=socket_path(),
         summaries_path=summaries_log_path(),
         service_notify=sd.notify,
@@ -174,11 +191,13 @@ def run(
         return EXIT_ALREADY_RUNNING
     clock = SystemClock()
     try:
-        source = select_source(  # started, or why not
+        # Started, or why not; chosen again whenever it fails (see Reselecting).
+        source = Reselecting(
             source_pref or config.activity_source,
             clock,
             origin=FROM_COMMAND_LINE if source_pref else FROM_CONFIG,
         )
+        source.start()
     except NoActivitySource as exc:
         log.error("%s", exc)
         lock.release()

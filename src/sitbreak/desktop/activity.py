@@ -32,6 +32,8 @@ source does nothing.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -43,10 +45,13 @@ from sitbreak.desktop.source import (
     SOURCES,
     ActivitySource,
     NoActivitySource,
+    SourceLost,
     SourceUnavailable,
 )
 from sitbreak.desktop.x11 import PynputSource, X11IdleSource
 from sitbreak.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------- choosing one
 
@@ -307,3 +312,169 @@ def _explain(failures: list[tuple[str, str]], hints: list[str]) -> str:
     lines += [f"  - {name}: {why}" for name, why in failures]
     lines += [f"What to do: {hint}." for hint in hints]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- staying right
+
+#: The activity source each desktop provides itself (XDG_CURRENT_DESKTOP), where
+#: one of ours speaks to it directly.
+DESKTOP_OWN: dict[str, str] = {"GNOME": "gnome", "UNITY": "gnome", "PANTHEON": "gnome"}
+
+
+def desktop_own(env: Mapping[str, str] = os.environ) -> str | None:
+    """The source of the desktop we run on (GNOME: "gnome"), if it has one of its own."""
+    for desktop in env.get("XDG_CURRENT_DESKTOP", "").upper().split(":"):
+        own = DESKTOP_OWN.get(desktop.strip())
+        if own is not None:
+            return own
+    return None
+
+
+class Reselecting:
+    """The daemon's activity source: the one `select_source` picks, picked again when it fails.
+
+    At start the desktop may not be ready: a GNOME Shell slow to answer makes
+    "auto" fall through to swayidle, which waits on the stuck compositor and
+    looks as if it works, then ends for good once the shell answers ("Display
+    doesn't support idle protocol"). So:
+
+    - when the source in use is lost (`SourceLost`) it is not merely restarted:
+      the choice is made again, in the same order, and the first that starts
+      is used (the same source, when it can be restarted);
+    - while the desktop's own source (`desktop_own`) is in the order but not
+      the one in use, it is tried again every OWN_RETRY_S and taken as soon
+      as it starts.
+
+    A named `[activity] source` is only ever restarted. `problem` says, for
+    `sitbreak status`, why no activity can be seen (None while it can).
+    """
+
+    #: How often the desktop's own source is tried again while another is in use.
+    OWN_RETRY_S = 30.0
+
+    def __init__(
+        self,
+        preference: str,
+        clock: Clock,
+        env: Mapping[str, str] = os.environ,
+        select: Callable[[str, Clock, Mapping[str, str]], ActivitySource] | None = None,
+        make: Callable[[str, Clock, Mapping[str, str]], ActivitySource] | None = None,
+        *,
+        origin: str = FROM_CONFIG,
+    ) -> None:
+        self._preference = preference
+        self._clock = clock
+        self._env = env
+        self._select = select or (
+            lambda pref, clk, environ: select_source(pref, clk, environ, origin=origin)
+        )
+        self._make = make or make_source
+        plan = plan_sources(preference, env, origin=origin)  # ConfigError for a bad preference
+        own = desktop_own(env)
+        self._own = own if preference == "auto" and own in plan.order else None
+        self._current: ActivitySource | None = None
+        self._last_name = plan.order[0] if plan.order else "none"
+        self._own_at = 0.0
+        self._chosen_once = False
+        self.problem: str | None = None
+        self.switches = 0  # how often another source was taken (for tests and the log)
+
+    @property
+    def name(self) -> str:
+        return self._current.name if self._current is not None else self._last_name
+
+    @property
+    def current(self) -> ActivitySource | None:
+        return self._current
+
+    def start(self) -> None:
+        """Select (again); NoActivitySource when none works."""
+        if self._current is not None:
+            return
+        try:
+            source = self._select(self._preference, self._clock, self._env)
+        except NoActivitySource:
+            # After a loss, what broke says more than "nothing works".
+            self.problem = self.problem or "no activity source works here (see `sitbreak doctor`)"
+            raise
+        self._use(source)
+
+    def poll(self) -> float | None:
+        source = self._current
+        if source is None:
+            raise SourceLost(self.problem or "no activity source is running (start() selects one)")
+        self._maybe_take_own()
+        source = self._current
+        assert source is not None
+        try:
+            return source.poll()
+        except SourceLost as exc:
+            return self._lost(source, str(exc))
+
+    def stop(self) -> None:
+        source, self._current = self._current, None
+        if source is not None:
+            source.stop()
+
+    def describe(self) -> str:
+        describe = getattr(self._current, "describe", None)
+        text = describe() if callable(describe) else self.name
+        if self._own is not None and self.name != self._own:
+            text += f" (until the desktop's own source, {self._own}, answers)"
+        return text
+
+    # ---- what happens when it breaks
+
+    def _use(self, source: ActivitySource) -> None:
+        if self._current is not None and self._current is not source:
+            with contextlib.suppress(Exception):
+                self._current.stop()
+        if self._chosen_once and source.name != self._last_name:
+            self.switches += 1
+        self._chosen_once = True
+        self._current, self._last_name, self.problem = source, source.name, None
+        self._own_at = self._clock.now() + self.OWN_RETRY_S
+
+    def _lost(self, source: ActivitySource, why: str) -> float | None:
+        """`source` broke: choose again now; SourceLost if nothing works."""
+        with contextlib.suppress(Exception):
+            source.stop()
+        self._current = None
+        if self._preference != "auto":
+            self.problem = f"{source.name}: {why}"
+            raise SourceLost(why)
+        try:
+            chosen = self._select(self._preference, self._clock, self._env)
+        except NoActivitySource as exc:
+            self.problem = f"{source.name} failed ({why}) and no other source works"
+            log.info("%s", exc)  # every source tried, and why each failed
+            raise SourceLost(f"{why}; no other source works") from None
+        log.warning(
+            "the activity source %s failed (%s); now watching activity with %s",
+            source.name,
+            why,
+            chosen.name,
+        )
+        self._use(chosen)
+        return None
+
+    def _maybe_take_own(self) -> None:
+        own, current = self._own, self._current
+        if own is None or current is None or current.name == own:
+            return
+        now = self._clock.now()
+        if now < self._own_at:
+            return
+        self._own_at = now + self.OWN_RETRY_S
+        try:
+            candidate = self._make(own, self._clock, self._env)
+            candidate.start()
+        except SourceUnavailable as exc:
+            log.debug("the desktop's own activity source %s still does not work: %s", own, exc)
+            return
+        log.warning(
+            "the desktop's own activity source %s works now; using it instead of %s",
+            own,
+            current.name,
+        )
+        self._use(candidate)

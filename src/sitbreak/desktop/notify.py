@@ -36,7 +36,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Final, Literal, Protocol, get_args
@@ -48,6 +48,11 @@ log = logging.getLogger("sitbreak.notify")
 
 APP_NAME = "sitbreak"
 _URGENCY_BYTE = {Urgency.LOW: 0, Urgency.NORMAL: 1, Urgency.CRITICAL: 2}
+#: Servers that show no banner or popup for urgency "low" (GetServerInformation's
+#: name): GNOME Shell files them silently in the message tray, KDE Plasma keeps
+#: them out of popups by default. A prompt nobody sees is no prompt, so there
+#: a "low" prompt goes out as "normal".
+HIDES_LOW_URGENCY: Final = frozenset({"gnome-shell", "Plasma"})
 #: After a failure, wait this long before trying the backend again.
 RETRY_AFTER_S = 300.0
 #: "Snooze 10 min" puts the next movement prompt off by this much (core Snooze).
@@ -117,6 +122,13 @@ class PromptResponse:
 OnResponse = Callable[[PromptResponse], None]
 
 
+def urgency_on(server: str, urgency: Urgency) -> Urgency:
+    """The urgency to ask `server` for, so the prompt is seen: see HIDES_LOW_URGENCY."""
+    if urgency is Urgency.LOW and server in HIDES_LOW_URGENCY:
+        return Urgency.NORMAL
+    return urgency
+
+
 def actions_for(message: Message) -> tuple[tuple[str, str], ...]:
     """The buttons a prompt gets: (key, label) pairs."""
     return MOVE_ACTIONS if message.kind == "move" else OTHER_ACTIONS
@@ -169,6 +181,73 @@ class RecordingNotifier:
         pass
 
 
+class _Replies:
+    """Replies matched to the calls waiting for them: the first answer counts, later ones do not.
+
+    Servers do send more than one answer to a call: mako 1.7.1 (Debian 12's)
+    answers GetCapabilities with a reply and then an UnknownMethod error for
+    the same serial. jeepney's own matcher hands the second one to a future
+    that is already done, which raises InvalidStateError in the receiver
+    thread and ends it; here an extra answer is dropped and noted.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: dict[int, Future[Any]] = {}
+        self.extra = 0  # answers to calls that were already answered (or nobody waits for)
+
+    @contextlib.contextmanager
+    def catch(self, serial: int, future: Future[Any]) -> Iterator[Future[Any]]:
+        with self._lock:
+            self._waiting[serial] = future
+        try:
+            yield future
+        finally:
+            with self._lock:
+                self._waiting.pop(serial, None)
+
+    def dispatch(self, msg: Any) -> bool:
+        """True if `msg` answers a call (ours, now or earlier): it is not a signal then."""
+        from jeepney import HeaderFields
+
+        serial = msg.header.fields.get(HeaderFields.reply_serial)
+        if serial is None:
+            return False
+        with self._lock:
+            future = self._waiting.pop(serial, None)
+        if future is None or not _settle(future, result=msg):
+            self.extra += 1
+            log.debug("ignored an extra answer to call %s from %s", serial, _sender(msg))
+        return True
+
+    def drop_all(self, exc: Exception) -> None:
+        """Every caller still waiting gets `exc` at once."""
+        with self._lock:
+            futures, self._waiting = list(self._waiting.values()), {}
+        for future in futures:
+            _settle(future, error=exc)
+
+
+def _settle(future: Future[Any], result: Any = None, error: Exception | None = None) -> bool:
+    """Give `future` its outcome unless it has one already; False if it had."""
+    from concurrent.futures import InvalidStateError
+
+    try:
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+    except InvalidStateError:
+        return False
+    return True
+
+
+def _sender(msg: Any) -> str:
+    from jeepney import HeaderFields
+
+    return str(msg.header.fields.get(HeaderFields.sender, "?"))
+
+
 class _Link:
     """One session-bus connection: calls from any thread, signals to a handler.
 
@@ -176,15 +255,15 @@ class _Link:
     the connection the notification came from, so signals must be read off
     the very connection Notify went out on: one receiver thread owns all
     reading, hands replies to the callers waiting for them and signals to
-    `on_signal` (on that thread).
+    `on_signal` (on that thread). Only a broken connection ends that thread:
+    whatever a server sends, an odd message is dropped and the next one read.
     """
 
     def __init__(self, address: str, on_signal: Callable[[Any], None]) -> None:
-        from jeepney.io.common import ReplyMatcher
         from jeepney.io.threading import open_dbus_connection
 
         self._conn = open_dbus_connection(address)
-        self._replies = ReplyMatcher()
+        self._replies = _Replies()
         self._on_signal = on_signal
         self._closing = False
         self._thread = threading.Thread(target=self._receive, name="sitbreak-notify", daemon=True)
@@ -193,6 +272,10 @@ class _Link:
     @property
     def alive(self) -> bool:
         return self._thread.is_alive()
+
+    @property
+    def extra_answers(self) -> int:
+        return self._replies.extra
 
     def call(self, message: Any) -> Any:
         """Send a method call and return its reply's body; raises DBusErrorResponse."""
@@ -217,23 +300,32 @@ class _Link:
             return future.result(timeout=_CALL_TIMEOUT_S)
 
     def _receive(self) -> None:
-        from jeepney import MessageType
         from jeepney.io.threading import ReceiveStopped
 
+        lost: Exception = NotifyError("the session bus connection was closed")
         try:
             while True:
                 msg = self._conn.receive()
-                if self._replies.dispatch(msg):
-                    continue
-                if msg.header.message_type is MessageType.signal:
-                    self._on_signal(msg)
+                try:
+                    self._handle(msg)
+                except Exception:  # one odd message must not end the listener
+                    log.debug("ignored a message from %s", _sender(msg), exc_info=True)
         except ReceiveStopped:
             pass  # close() was called
         except Exception as exc:  # the bus went away: reconnect on the next send
+            lost = NotifyError(f"lost the session bus connection: {exc}")
             if not self._closing:
                 log.info("lost the session bus connection for notifications: %s", exc)
         finally:
-            self._replies.drop_all()  # callers still waiting get an error at once
+            self._replies.drop_all(lost)  # callers still waiting get an error at once
+
+    def _handle(self, msg: Any) -> None:
+        from jeepney import MessageType
+
+        if self._replies.dispatch(msg):
+            return
+        if msg.header.message_type is MessageType.signal:
+            self._on_signal(msg)
 
     def close(self) -> None:
         self._closing = True
@@ -270,6 +362,7 @@ class DBusNotifier:
         self._clock = clock
         self._link: _Link | None = None
         self._caps: frozenset[str] = frozenset()
+        self._server_name = ""  # GetServerInformation's name: "gnome-shell", "mako", ...
         self._server: str | None = None  # the server's unique bus name
         self._match: Any = None  # our bus-side match rule for its signals
         self._lock = threading.Lock()  # guards what the receiver thread reads
@@ -281,6 +374,10 @@ class DBusNotifier:
     @property
     def capabilities(self) -> frozenset[str]:
         return self._caps
+
+    @property
+    def server_name(self) -> str:
+        return self._server_name
 
     # ------------------------------------------------------------ sending
 
@@ -314,7 +411,7 @@ class DBusNotifier:
 
         addr = DBusAddress(_PATH, bus_name=_BUS_NAME, interface=_BUS_NAME)
         hints = {
-            "urgency": ("y", _URGENCY_BYTE[message.urgency]),
+            "urgency": ("y", _URGENCY_BYTE[urgency_on(self._server_name, message.urgency)]),
             "category": ("s", "x-sitbreak.reminder"),
             "desktop-entry": ("s", APP_NAME),
         }
@@ -356,12 +453,26 @@ class DBusNotifier:
             # kept once the server's abilities are known, or the next prompt
             # would go out without buttons.
             self._caps = self._get_capabilities(link)
+            self._server_name = self._get_server_name(link)
         except BaseException:
             link.close()
             raise
         self._link = link
         self._note_server(link, None)
         return link
+
+    def _get_server_name(self, link: _Link) -> str:
+        """The server's name, or "" if it will not say (then urgencies go out as they are)."""
+        from jeepney import DBusAddress, new_method_call
+        from jeepney.wrappers import DBusErrorResponse
+
+        addr = DBusAddress(_PATH, bus_name=_BUS_NAME, interface=_BUS_NAME)
+        try:
+            name, *_rest = link.call(new_method_call(addr, "GetServerInformation"))
+        except (DBusErrorResponse, NotifyError, TimeoutError, ValueError) as exc:
+            log.debug("the notification server gave no information: %s", exc)
+            return ""
+        return str(name)
 
     def _get_capabilities(self, link: _Link) -> frozenset[str]:
         from jeepney import DBusAddress, new_method_call

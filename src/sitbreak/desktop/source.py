@@ -38,7 +38,8 @@ class NoActivitySource(SitbreakError):
 
 
 class ActivitySource(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def start(self) -> None: ...
 

@@ -30,6 +30,7 @@ import collections
 import contextlib
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -43,6 +44,9 @@ from sitbreak.desktop.source import LatestInput, SourceLost, SourceUnavailable
 from sitbreak.text import count
 
 log = logging.getLogger(__name__)
+
+#: swayidle's own prefix on its messages ("2026-12-01 14:36:18 - [Line 1116] "): our log has times.
+_SWAYIDLE_STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - \[[^\]]*\] ")
 
 IDLE_WORD = "sitbreak-idle"
 ACTIVE_WORD = "sitbreak-active"
@@ -76,6 +80,12 @@ class SwayidleSource:
     STOP_TIMEOUT_S = 2.0
     #: swayidle's own messages kept for the log when it dies.
     TAIL_LINES = 5
+    #: This many short runs in a row (none as long as HEALTHY_RUN_S): it will
+    #: not work here, so poll() says the source is lost and another is chosen.
+    GIVE_UP_AFTER = 5
+    #: What swayidle says when the compositor lacks the idle protocol: no
+    #: restart can help (GNOME's Mutter, for one, has none).
+    UNSUPPORTED = ("doesn't support idle protocol", "does not support idle")
 
     def __init__(self, clock: Clock, env: Mapping[str, str] | None = None) -> None:
         self._clock = clock
@@ -88,6 +98,7 @@ class SwayidleSource:
         self._exe = ""
         self._tail: collections.deque[str] = collections.deque(maxlen=self.TAIL_LINES)
         self.restarts = 0  # how often the supervisor restarted swayidle (for tests and doctor)
+        self._gave_up: str | None = None  # why the supervisor stopped restarting it
 
     # ---- lifecycle
 
@@ -114,6 +125,7 @@ class SwayidleSource:
                 f"swayidle exited at once (status {status})" + (f": {said}" if said else "")
             )
         self._stopping.clear()
+        self._gave_up = None
         self._state.reset(self._clock.now())
         self._proc = proc
         self._thread = threading.Thread(
@@ -125,9 +137,10 @@ class SwayidleSource:
         thread = self._thread
         if thread is None:
             raise SourceLost("swayidle is not running (start() starts it)")
-        if not thread.is_alive():  # only a bug ends the supervisor early
+        if not thread.is_alive():  # it gave up on swayidle (or, a bug, ended early)
+            why = self._gave_up or "sitbreak's swayidle supervisor ended"
             self.stop()
-            raise SourceLost("sitbreak's swayidle supervisor ended")
+            raise SourceLost(why)
         return self._state.report(self._clock.now())
 
     def stop(self) -> None:
@@ -185,10 +198,24 @@ class SwayidleSource:
                 return
             failures = 0 if time.monotonic() - started >= self.HEALTHY_RUN_S else failures + 1
             self._state.reset(self._clock.now())  # nothing is known until it runs again
+            said = self._tail[-1] if self._tail else ""
+            if any(words in said for words in self.UNSUPPORTED):
+                self._give_up(f"swayidle exited: {said} (this compositor has no idle protocol)")
+                return
+            if failures >= self.GIVE_UP_AFTER:
+                self._give_up(
+                    f"swayidle exited {failures} times in a row (status {status}"
+                    + (f": {said})" if said else ")")
+                )
+                return
             next_proc = self._restart(status, failures)
             if next_proc is None:
                 return
             proc = next_proc
+
+    def _give_up(self, why: str) -> None:
+        log.warning("%s; not restarting it", why)
+        self._gave_up = why
 
     def _restart(self, status: int, failures: int) -> subprocess.Popen[bytes] | None:
         """Wait out the back-off and start swayidle again; None once stopping."""
@@ -201,6 +228,7 @@ class SwayidleSource:
             with self._lock:
                 if self._stopping.is_set():
                     return None
+                self._tail.clear()  # what the last one said is not news for the next
                 try:
                     proc = self._spawn()
                 except OSError as exc:
@@ -221,7 +249,7 @@ class SwayidleSource:
                 elif line == ACTIVE_WORD:
                     self._state.came_back(self._clock.now())
                 elif line:
-                    self._tail.append(line)
+                    self._tail.append(_SWAYIDLE_STAMP.sub("", line))
 
 
 def _end(proc: subprocess.Popen[bytes], timeout: float) -> None:
