@@ -125,3 +125,20 @@ def test_this_computers_own_name_is_its_own_database(
     code, out, err = report(capsys, "--config", str(config), "--host", "desk")
     assert code == 1 and out == ""
     assert "nothing to report yet: no database at" in err  # not the folder's copy
+
+
+def test_a_lock_on_the_computer_left_is_no_break_but_a_lock_at_the_end_is(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, folder: Path, config: Path
+) -> None:
+    desk = SyncWriter(folder, "d" * 16, "desk")
+    desk.record("lk", t=at(9, 20) + 5)  # locked on the way to the laptop
+    desk.record("lk", t=at(14, 10) + 5)  # and in the afternoon, going home
+    desk.tick(at(14, 11))
+    laptop = SyncWriter(folder, "e" * 16, "laptop")
+    laptop.record("lk", t=at(9, 10))  # the laptop's screen saver, while at the desk
+    laptop.tick(at(14, 11))
+    doc = report_json(capsys, "--config", str(config), "--sessions")
+    (day,) = doc["days"]
+    assert day["sessions"] == 2  # the morning across both is still one
+    assert [s["cause"] for s in doc["sessions"]] == ["idle", "lock"]
+    assert doc["sessions"][1]["end"] == "2026-11-02T14:10:05+01:00"

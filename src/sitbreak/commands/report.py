@@ -165,7 +165,7 @@ def _merged(args: argparse.Namespace, config: Config) -> int | None:
         )
         return EXIT_NO_DATA
     tz = resolve_tz(config.timezone)
-    result = merged.replay_hosts(hosts, config.engine, tz)
+    result = merged.replay_hosts(hosts, config.engine, tz, time.time())
     with (
         tempfile.TemporaryDirectory(prefix="sitbreak-report-") as tmp,
         Store.open(Path(tmp) / "merged.db") as store,

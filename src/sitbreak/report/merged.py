@@ -1,8 +1,9 @@
 """The person's day across their computers: the synced folder's activity of
 every host, replayed by sitbreak's own engine (issue 18).
 
-Each host wrote its input as activity spans (storage/sync.py). Their union
-is the person's input; the engine replays it as it would one computer's, so
+Each host wrote its input as activity spans (storage/sync.py), and its
+locks and sleeps. The union of the input, with the locks and sleeps of the
+computer in use, is the person's day; the engine replays it as it would one computer's, so
 sessions, breaks and prompts are decided by the same rules as everywhere
 else. Beside the merged figures: each computer's own share (its input time
 and the prompts it showed).
@@ -14,29 +15,67 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sitbreak.core import Activity, EngineSettings, Event
+from sitbreak.core import Activity, EngineSettings, Event, Lock, Resume, Suspend, Tick, Unlock
 from sitbreak.core.run import ReplayResult, replay_events
-from sitbreak.storage.sync import SPAN_GAP, HostHistory, merge_spans
+from sitbreak.storage.sync import SPAN_GAP, HostHistory
 from sitbreak.text import count, duration
 
 
 def events_of(hosts: Sequence[HostHistory]) -> list[Event]:
-    """The union of every host's input as engine events, a point every
-    SPAN_GAP seconds through each span (as it was typed: no false pauses)."""
+    """Every host's input as engine events, a point every SPAN_GAP seconds
+    through each span (as it was typed: no false pauses), with the locks and
+    sleeps of the host in use at the time (the one with the latest input).
+
+    As in the daemon, a lock on the computer left is lifted by input on
+    another one: the person moved, they did not leave.
+    """
+    # (time, order at that time, host, what): input before context at one time.
+    items: list[tuple[float, int, str, str]] = []
+    for h in hosts:
+        for a, b in h.spans:
+            t = a
+            while t < b:
+                items.append((t, 0, h.id, "a"))
+                t += SPAN_GAP
+            items.append((b, 0, h.id, "a"))
+        items += [(float(c["t"]), 1, h.id, str(c["k"])) for c in h.context]
+    items.sort()
     events: list[Event] = []
-    for a, b in merge_spans(s for h in hosts for s in h.spans):
-        t = a
-        while t < b:
+    in_use: str | None = None
+    locked_by: str | None = None
+    asleep: str | None = None
+    for t, _order, host, what in items:
+        if what == "a":
+            if locked_by is not None and host != locked_by:
+                events.append(Unlock(t))
+                locked_by = None
             events.append(Activity(t))
-            t += SPAN_GAP
-        events.append(Activity(b))
+            in_use = host
+        elif what == "lk" and in_use in (None, host) and locked_by is None:
+            events.append(Lock(t))
+            locked_by = host
+        elif what == "ul" and locked_by == host:
+            events.append(Unlock(t))
+            locked_by = None
+        elif what == "sp" and in_use in (None, host) and asleep is None:
+            events.append(Suspend(t))
+            asleep = host
+        elif what == "rs" and asleep == host:
+            events.append(Resume(t))
+            asleep = None
     return events
 
 
 def replay_hosts(
-    hosts: Sequence[HostHistory], settings: EngineSettings, tz: dt.tzinfo
+    hosts: Sequence[HostHistory], settings: EngineSettings, tz: dt.tzinfo, now: float
 ) -> ReplayResult:
-    return replay_events(events_of(hosts), settings, tz)
+    """The replay, run on to `now`: a session whose break has come since
+    (a lock, the idle threshold) ends as the daemon ended it, not at the
+    last record as if sitbreak had stopped there."""
+    events = events_of(hosts)
+    if events and now > events[-1].t:
+        events.append(Tick(now))
+    return replay_events(events, settings, tz)
 
 
 def source_label(hosts: Sequence[HostHistory]) -> str:
