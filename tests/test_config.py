@@ -149,12 +149,15 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
         name = "desk at home"
         [activitywatch]
         server = "http://localhost:5600/"
+        [history]
+        keep = "30d"
         """,
     )
     cfg = load_config(path)
     assert cfg.timezone == "Europe/Berlin"
     assert (cfg.sync_folder, cfg.sync_name) == ("~/Sync/sitbreak", "desk at home")
     assert cfg.activitywatch_server == "http://localhost:5600"
+    assert cfg.history_keep == 30 * 86400
     assert (cfg.activity_source, cfg.notify_backend) == ("pynput", "log")
     assert cfg.engine == EngineSettings(
         break_idle=600,
@@ -798,3 +801,18 @@ def test_activitywatch_server_must_be_an_address(tmp_path: Path, bad: str) -> No
     path = write(tmp_path, f"[activitywatch]\nserver = {bad}\n")
     with pytest.raises(ConfigError, match=r"\[activitywatch\] server: expected a server address"):
         load_config(path)
+
+
+def test_history_keep_is_days_and_checked(tmp_path: Path) -> None:
+    assert load_config().history_keep == 90 * 86400
+    path = tmp_path / "config.toml"
+    path.write_text('[history]\nkeep = "12h"\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert f"{path}: [history] keep: expected a duration between 1d and 3650d" in str(err.value)
+    path.write_text('[history]\nkeep = "a while"\n')
+    with pytest.raises(ConfigError, match=r"\[history\] keep: expected a duration"):
+        load_config(path)
+    path.write_text('[history]\nkeep = "14d"\n')
+    assert load_config(path).history_keep == 14 * 86400
+    assert 'keep = "14d"' in config.render_config(load_config(path))

@@ -29,6 +29,8 @@ from sitbreak.core.model import PromptKind
 from sitbreak.core.settings import HOUR, MINUTE, EngineSettings, QuietRange
 from sitbreak.errors import ConfigError
 
+DAY = 24 * HOUR
+
 #: `Config.sources` value for a key the user's file does not set.
 DEFAULT_SOURCE = "default"
 
@@ -99,6 +101,8 @@ _SCHEMA: dict[str, dict[str, _Spec]] = {
     # high: the longest text allowed
     "sync": {"folder": _Spec(_Kind.TEXT, high=4096), "name": _Spec(_Kind.TEXT, high=64)},
     "activitywatch": {"server": _Spec(_Kind.URL)},
+    # How long the activity timeline (what replay and tune read) is kept.
+    "history": {"keep": _duration(1 * DAY, 3650 * DAY)},
 }
 
 _Key = tuple[str, str]  # (section, key), e.g. ("session", "break_idle")
@@ -118,7 +122,7 @@ def _all_keys() -> list[_Key]:
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _PLAIN_SECONDS_RE = re.compile(_NUMBER)
 _DURATION_RE = re.compile(
-    rf"(?:(?P<h>{_NUMBER})\s*h)?\s*(?:(?P<m>{_NUMBER})\s*m)?\s*(?:(?P<s>{_NUMBER})\s*s)?"
+    rf"(?:(?P<d>{_NUMBER})\s*d)?\s*(?:(?P<h>{_NUMBER})\s*h)?\s*(?:(?P<m>{_NUMBER})\s*m)?\s*(?:(?P<s>{_NUMBER})\s*s)?"
 )
 
 
@@ -129,8 +133,8 @@ def _duration_seconds(text: str) -> float | None:
     match = _DURATION_RE.fullmatch(text)
     if match is None or not any(match.groups()):
         return None
-    hours, minutes, seconds = (float(part or 0) for part in match.group("h", "m", "s"))
-    return hours * HOUR + minutes * MINUTE + seconds
+    days, hours, minutes, seconds = (float(part or 0) for part in match.group("d", "h", "m", "s"))
+    return days * DAY + hours * HOUR + minutes * MINUTE + seconds
 
 
 def parse_duration(value: object, where: str) -> float:
@@ -159,6 +163,8 @@ def format_duration(seconds: float) -> str:
     """The inverse of `parse_duration`, for people: 480 -> "8m", 5400 -> "1h30m", 0 -> "0s"."""
     # Milliseconds are the finest step anyone sets; rounding keeps float noise out.
     seconds = round(seconds, 3)
+    if seconds >= DAY and seconds % DAY == 0:  # a retention time: "90d"
+        return f"{int(seconds // DAY)}d"
     whole = int(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
@@ -533,6 +539,8 @@ class Config:
     sync_name: str = ""
     #: Where the daemon posts sessions and breaks ([activitywatch] server); "" for nowhere.
     activitywatch_server: str = ""
+    #: How long the activity timeline is kept, in seconds ([history] keep).
+    history_keep: float = 90 * DAY
 
 
 def _consistency_errors(
@@ -616,7 +624,11 @@ def load_config(path: Path | None = None) -> Config:
     assert isinstance(timezone, str) and isinstance(work_days, tuple)
     engine = dataclasses.replace(
         EngineSettings(),
-        **{name: value for (section, name), value in values.items() if isinstance(value, float)},
+        **{
+            name: value
+            for (section, name), value in values.items()
+            if isinstance(value, float) and section != "history"
+        },
         # Only a break_idle the person wrote down wins over the learned one.
         break_idle_set=sources[_dotted(("session", "break_idle"))] != DEFAULT_SOURCE,
         quiet_hours=_ranges(values[("prompts", "quiet_hours")]),
@@ -638,6 +650,7 @@ def load_config(path: Path | None = None) -> Config:
         sync_folder=str(values[("sync", "folder")]),
         sync_name=str(values[("sync", "name")]),
         activitywatch_server=str(values[("activitywatch", "server")]),
+        history_keep=_seconds(values[("history", "keep")]),
     )
 
 
@@ -655,6 +668,8 @@ def _effective(config: Config, key: _Key) -> _Value:
         return config.sync_name
     if section == "activitywatch":
         return config.activitywatch_server
+    if section == "history":
+        return config.history_keep
     if section == "prompts.enabled":
         return PromptKind(name) in config.engine.enabled
     if key == ("prompts", "work_days"):
@@ -706,3 +721,54 @@ def render_config(config: Config) -> str:
         f"{line:<{width}}  # {comment}" if comment else line for line, comment in body
     ]
     return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------- writing
+
+
+def write_durations(path: Path, values: Mapping[tuple[str, str], float]) -> None:
+    """Set duration keys (section, key) in the TOML file at `path`, creating it if need be.
+
+    Everything else in the file stays as it was, comments and layout too
+    (tomlkit edits the document, no string surgery). The result is checked
+    like any config before it replaces the file, atomically, keeping the
+    file's permissions (a new file is 0600). ConfigError names what is wrong.
+    """
+    import os
+    import tempfile
+
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    for section, name in values:
+        spec = _SCHEMA.get(section, {}).get(name)
+        if spec is None or spec.kind is not _Kind.DURATION:
+            raise ConfigError(f"{path}: {_where(section, name)}: not a duration key")
+    text = _read_text(path) if path.exists() else ""
+    try:
+        doc = tomlkit.parse(text)
+    except TOMLKitError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    for (section, name), seconds in values.items():
+        table = doc.get(section)
+        if table is None:
+            table = tomlkit.table()
+            doc[section] = table
+        elif not isinstance(table, dict):
+            raise ConfigError(f"{path}: [{section}] is not a table")
+        table[name] = format_duration(seconds)
+    new_text = tomlkit.dumps(doc)
+    parsed = _parse_file(new_text, str(path))
+    if parsed.errors:
+        raise ConfigError("\n".join(parsed.errors))
+    mode = (path.stat().st_mode & 0o777) if path.exists() else 0o600
+    paths.ensure_private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(new_text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ConfigError(f"{path}: cannot write the config file: {exc.strerror or exc}") from None

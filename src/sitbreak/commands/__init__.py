@@ -19,6 +19,8 @@ MODULES: list[str] = [
     "replay",
     "import_",
     "export",
+    "trace",
+    "tune",
     "prompts",
     "config",
     "doctor",

@@ -2,6 +2,8 @@
 
 The same `Engine` the daemon drives, fed from a file instead of a desk, so
 inference can be tested, benchmarked and judged without a display or a person.
+With `--days` or `--week` it replays the person's own recorded days (the
+activity timeline) under another config, beside what really happened.
 """
 
 from __future__ import annotations
@@ -149,7 +151,24 @@ def run_cli(
     return 0
 
 
+#: Exit status when there are no recorded days to replay.
+EXIT_NO_DATA = 1
+
+
 def _cmd_replay(args: argparse.Namespace) -> int:
+    if args.days is not None or args.week is not None:
+        if args.record:
+            from sitbreak.errors import SitbreakError
+
+            raise SitbreakError("--record is for a trace file; your recorded days are stored")
+        return run_days(
+            days=args.days,
+            week=args.week,
+            config_path=args.config,
+            as_json=args.json,
+            out=sys.stdout,
+            err=sys.stderr,
+        )
     return run_cli(
         trace=args.trace,
         sample=args.sample,
@@ -166,14 +185,33 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "replay",
         help="run the engine over a recorded activity trace and report what it inferred",
         description="Run the sitting-session engine over an activity trace (JSON Lines, "
-        "optionally .gz) and report sessions, breaks, prompts and daily figures.",
+        "optionally .gz) and report sessions, breaks, prompts and daily figures; or over "
+        "your own recorded days (--days, --week), under another config (--config), beside "
+        "what really happened.",
     )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("trace", nargs="?", type=Path, help="the trace file (.jsonl or .jsonl.gz)")
     src.add_argument(
         "--sample", action="store_true", help="replay the sample trace shipped with sitbreak"
     )
-    p.add_argument("--config", type=Path, help="config file to use instead of your own")
+    src.add_argument(
+        "--days",
+        metavar="WHEN",
+        help="your own recorded day(s): 'yesterday', 'today', YYYY-MM-DD or FIRST..LAST; "
+        "with --config, what that config would have done, beside what happened",
+    )
+    src.add_argument(
+        "--week",
+        nargs="?",
+        const="",
+        metavar="DATE",
+        help="your own recorded week (Mon-Sun) of DATE (default: the last 7 days)",
+    )
+    p.add_argument(
+        "--config",
+        type=Path,
+        help="config file to use instead of your own (with --days/--week: the one to try)",
+    )
     p.add_argument("--json", action="store_true", help="print the replay report as JSON")
     p.add_argument(
         "--record",
@@ -182,3 +220,105 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "recording of the same trace",
     )
     p.set_defaults(func=_cmd_replay)
+
+
+def _period(days: str | None, week: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
+    from sitbreak.errors import SitbreakError
+    from sitbreak.report.figures import parse_date
+
+    if week is not None:
+        if week == "":
+            return today - dt.timedelta(days=6), today
+        day = parse_date(week, today)
+        monday = day - dt.timedelta(days=day.weekday())
+        return monday, monday + dt.timedelta(days=6)
+    assert days is not None
+    if ".." in days:
+        a, b = days.split("..", 1)
+        first, last = parse_date(a, today), parse_date(b, today)
+        if last < first:
+            raise SitbreakError(f"bad range {days!r}: {last} is before {first}")
+        return first, last
+    day = parse_date(days, today)
+    return day, day
+
+
+def run_days(
+    *,
+    days: str | None,
+    week: str | None,
+    config_path: Path | None,
+    as_json: bool,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Replay the person's own recorded days under `config_path` (default: their own)."""
+    import time
+
+    from sitbreak.config import load_config
+    from sitbreak.report import whatif
+    from sitbreak.storage.store import Store, default_db_path
+    from sitbreak.storage.timeline import nothing_recorded
+    from sitbreak.timezones import resolve_tz
+
+    current = load_config(None)
+    trial = load_config(config_path) if config_path is not None else current
+    tz = resolve_tz(current.timezone)
+    first, last = _period(days, week, dt.datetime.fromtimestamp(time.time(), tz).date())
+    path = default_db_path()
+    if not path.exists():
+        print(f"sitbreak: {nothing_recorded(path)}", file=err)
+        return EXIT_NO_DATA
+    with Store.open(path, recover=False) as store:
+        comparison = whatif.compare(
+            store, first=first, last=last, tz=tz, current=current.engine, trial=trial.engine
+        )
+    if comparison.recorded_days == 0:
+        print(f"sitbreak: no activity recorded from {first} to {last}", file=err)
+        return EXIT_NO_DATA
+    label = str(config_path) if config_path is not None else "your config"
+    if as_json:
+        out.write(json.dumps(comparison_dict(comparison, label)) + "\n")
+    else:
+        out.write(format_comparison(comparison, label) + "\n")
+    return 0
+
+
+def comparison_dict(c: object, label: str) -> dict[str, object]:
+    from sitbreak.report.whatif import Comparison
+
+    assert isinstance(c, Comparison)
+    return {
+        "first": c.first.isoformat(),
+        "last": c.last.isoformat(),
+        "tz": getattr(c.tz, "key", str(c.tz)),
+        "config": label,
+        "recorded": {
+            **c.recorded.total.as_dict(),
+            "days": [{"date": d.isoformat(), **f.as_dict()} for d, f in c.recorded.days.items()],
+        },
+        "replayed": {
+            **c.replayed.total.as_dict(),
+            "days": [{"date": d.isoformat(), **f.as_dict()} for d, f in c.replayed.days.items()],
+        },
+        "config_reloads": c.reloads,
+    }
+
+
+def format_comparison(c: object, label: str) -> str:
+    from sitbreak.report.whatif import Comparison, table
+
+    assert isinstance(c, Comparison)
+    span = c.first.isoformat() if c.first == c.last else f"{c.first} to {c.last}"
+    zone = getattr(c.tz, "key", str(c.tz))
+    lines = [f"Your days {span} ({zone}): what happened, and under {label}", ""]
+    name = label if len(label) <= 12 else "replayed"
+    lines += table(c.recorded.total, c.replayed.total, name)
+    for t in c.reloads:
+        when = dt.datetime.fromtimestamp(t, c.tz)
+        lines.append("")
+        lines.append(
+            f"The config was reloaded on {when:%a %Y-%m-%d at %H:%M} ({zone}): that day's "
+            "figures as they happened mix the config before and after."
+        )
+    return "\n".join(lines)

@@ -577,6 +577,13 @@ def format_status(
     shared = status.get("sync")
     if isinstance(shared, Mapping):
         lines.append(sync_sentence(shared))
+    reloads = status.get("config_reloads_today") or []
+    if reloads:
+        times = " and ".join(clock.at(t) for t in reloads)
+        lines.append(
+            f"The config was reloaded today at {times}: today's figures follow the settings "
+            "before and after."
+        )
     return "\n".join(lines)
 
 

@@ -61,6 +61,7 @@ from sitbreak.exits import EXIT_FAILURE, EXIT_OK
 from sitbreak.prompts import PromptWriter
 from sitbreak.storage.store import Store, append_summary, tz_label
 from sitbreak.storage.sync import SPAN_GAP, PeerRecord, SyncLink
+from sitbreak.storage.timeline import RELOADED, STARTED, STOPPED, Recorder
 from sitbreak.text import count, duration
 from sitbreak.timezones import resolve_tz
 
@@ -218,6 +219,8 @@ class Daemon:
         #: What was learned of the person's pauses, kept in the store.
         self.pauses = self._load_pauses()
         self.engine = Engine(config.engine, tz, pause_model_for(config.engine, self.pauses))
+        #: Gives every event its engine time and keeps it in the store's timeline.
+        self.timeline = Recorder(wiring.store, config.engine)
         self.inbox: queue.SimpleQueue[_Item] = wiring.inbox
         self._woken_by: _Item | None = None  # taken by _wait, handled first by _drain
         #: When each periodic check is next due (the wiring itself is never edited).
@@ -240,11 +243,14 @@ class Daemon:
         self._locked_at: float | None = None
         #: Per peer, the latest activity already given to the engine.
         self._peer_fed: dict[str, float] = {}
+        #: When the config was reloaded today (status names them: the figures moved).
+        self._reloads: list[float] = []
 
     # ---------------------------------------------------------- lifecycle
 
     def run(self) -> int:
         """Run until `stop()`; returns the exit status."""
+        self.begin()
         self._start_edges()
         describe = getattr(self.w.source, "describe", None)
         if describe is not None:
@@ -268,6 +274,12 @@ class Daemon:
         finally:
             self._shutdown()
         return status
+
+    def begin(self) -> None:
+        """Mark the start in the timeline, with what the pause model knows, and
+        forget the history older than `[history] keep` (before the loop)."""
+        self._keep_state(self.timeline.marker(STARTED, self.w.clock.now()))
+        self._prune_history(self.w.clock.now())
 
     def _turn(self) -> bool:
         """One step that cannot take the daemon down; False after too many failures in a row."""
@@ -305,7 +317,7 @@ class Daemon:
 
     def _shutdown(self) -> None:
         self.w.service_notify("STOPPING=1", "STATUS=closing the session and saving the day")
-        now = self.w.clock.now()
+        now = self.timeline.marker(STOPPED, self.w.clock.now())
         self._act(self.engine.finish(now))
         self._save_pauses()
         self._write_summary(self._today)
@@ -468,7 +480,10 @@ class Daemon:
                 self._feed(item)
 
     def _feed(self, event: Event) -> None:
-        self._act(self.engine.handle(event))
+        # The engine sees the event as the timeline keeps it (whole
+        # milliseconds, in order), so a replay of the timeline is exact.
+        away = type(event) is Activity and self.engine.state in _AWAY
+        self._act(self.engine.handle(self.timeline.admit(event, away)))
 
     # ---------------------------------------------------------- other computers
 
@@ -655,7 +670,20 @@ class Daemon:
         start = self.engine.session_start
         if start is not None:
             self.w.store.checkpoint(start, max(start, self.engine.last_seen))
+        self.timeline.flush()
         self.w.store.flush()
+
+    def _keep_state(self, t: float) -> None:
+        """Keep what the pause model knows at `t` beside the timeline, so a replay
+        that starts there learns on from it, as this engine does."""
+        if self.engine.pauses is not None:
+            self.w.store.timeline_state(
+                self.timeline.source, round(t * 1000), self.pauses.to_dict()
+            )
+
+    def _prune_history(self, now: float) -> None:
+        """Forget the timeline older than `[history] keep`."""
+        self.w.store.prune_timeline(now - self.config.history_keep)
 
     def _maybe_reanchor(self) -> None:
         """Follow an NTP or manual step of the wall clock, between sessions only,
@@ -669,6 +697,7 @@ class Daemon:
         log.info("following a wall-clock step of %+.1f s", offset)
         reanchor()
         self.engine.rebase(offset)
+        self.timeline.rebase(offset)
         now = self.w.clock.now()
         self._today = self._date(now)
         self._midnight = next_midnight(now, self.tz)
@@ -703,6 +732,8 @@ class Daemon:
 
     def _new_day(self, now: float) -> None:
         self._write_summary(self._today)
+        self._prune_history(now)
+        self._keep_state(now)
         self._today = self._date(now)
         self._midnight = next_midnight(now, self.tz)
 
@@ -716,6 +747,7 @@ class Daemon:
         return self.w.store.day_figures(date, self.tz, settings=self.config.engine, live=live)
 
     def _write_summary(self, date: dt.date) -> None:
+        self.timeline.flush()
         self.w.store.flush()
         try:
             fig = self.figures(date)
@@ -792,6 +824,7 @@ class Daemon:
             # Whether sitbreak can see keyboard and mouse activity at all now.
             "activity": "seen" if self._blind is None else f"not seen: {self._blind}",
             "since": self._started,
+            "config_reloads_today": [t for t in self._reloads if self._date(t) == self._date(now)],
             "notifications": "working"
             if self.w.notifier.healthy
             else "failing: prompts are logged",
@@ -846,6 +879,8 @@ class Daemon:
         self.pauses.default = config.engine.break_idle
         self.engine.learn_with(pause_model_for(config.engine, self.pauses))
         self.engine.reconfigure(config.engine)
+        self.timeline.settings_changed(config.engine)
+        self._reloads.append(self.timeline.marker(RELOADED, self.w.clock.now()))
         log.info("config reloaded from %s", config.path or "the defaults")
         if restart:
             log.warning(
@@ -883,6 +918,9 @@ def _busy_on(t: float) -> Event:
 def _busy_off(t: float) -> Event:
     return DesktopBusy(t, False)
 
+
+#: Engine states in which input is kept one row each in the timeline.
+_AWAY = (State.LOCKED, State.SUSPENDED)
 
 #: The open session is counted as sitting so far; like a shutdown, it heeds no prompt yet.
 _OPEN = Cause.SHUTDOWN

@@ -123,6 +123,39 @@ def activitywatch_sinks(config: Config, store: Store) -> tuple[SessionSink, ...]
     return (sink,)
 
 
+def lock_path() -> Path:
+    return paths.runtime_dir() / "sitbreak.lock"
+
+
+def reload_running_daemon(path: Path | None = None) -> int | None:
+    """Ask the running daemon to reload its config (SIGHUP); its pid, or None if none runs.
+
+    The pid in the lock file is only trusted while the lock is held: a stale
+    file left by a daemon that died names a pid that may be someone else's.
+    """
+    path = path if path is not None else lock_path()
+    try:
+        f = open(path)  # noqa: SIM115 - closed below
+    except OSError:
+        return None
+    with f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pass  # held: a daemon runs
+        else:
+            return None  # nobody holds it: no daemon
+        try:
+            pid = int(f.read().strip())
+        except ValueError:
+            return None
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except OSError:
+        return None
+    return pid
+
+
 def build_wiring(
     config: Config,
     *,
@@ -183,7 +216,7 @@ def run(
     except ConfigError as exc:
         log.error("config error: %s", exc)
         return EXIT_CONFIG
-    lock = InstanceLock(paths.runtime_dir() / "sitbreak.lock")
+    lock = InstanceLock(lock_path())
     try:
         lock.acquire()
     except SitbreakError as exc:

@@ -173,6 +173,8 @@ class Day:
     sessions: list[Piece] = field(default_factory=list)
     breaks: list[Piece] = field(default_factory=list)
     prompts: list[PromptDue] = field(default_factory=list)
+    #: When the daemon reloaded its config that day: the figures mix two configs.
+    reloads: list[float] = field(default_factory=list)
 
     @property
     def hours(self) -> float:
@@ -361,6 +363,7 @@ def gather(
         )
         for f in figures
     ]
+    _add_reloads(store, days, source)
     begun = sum(1 for d in days if d.start <= now) or 1
     prev = period.previous()
     prev = Period(prev.kind, prev.first, min(prev.last, prev.first + (begun - 1) * DAY))
@@ -558,6 +561,27 @@ def coverage(segs: list[tuple[float, float, str]], a: float, b: float) -> dict[s
             out[c] = out.get(c, 0.0) + overlap
         i += 1
     return out
+
+
+def _add_reloads(store: Store, days: Sequence[Day], source: str) -> None:
+    """Each day's config reloads, from the daemon's activity timeline (one read)."""
+    from sitbreak.storage.timeline import RELOADED
+
+    if not days:
+        return
+    lo, hi = round(days[0].start * 1000), round(days[-1].end * 1000)
+    for t in store.timeline_times(RELOADED, lo, hi, source):
+        for day in days:
+            if day.start <= t < day.end:
+                day.reloads.append(t)
+
+
+def config_change(day: Day, tz: dt.tzinfo) -> str | None:
+    """'config reloaded at 14:02: ...', or None on a day with one config throughout."""
+    if not day.reloads:
+        return None
+    times = " and ".join(f"{dt.datetime.fromtimestamp(t, tz):%H:%M}" for t in day.reloads)
+    return f"config reloaded at {times}: the figures follow the settings before and after"
 
 
 def clock_change(day: Day, tz: dt.tzinfo) -> str | None:

@@ -47,6 +47,7 @@ def as_json(report: Report, *, sessions: bool = False) -> dict[str, object]:
         },
         "limit_s": report.limit_s,
         "days": [d.figures.as_dict() for d in report.days],
+        "config_reloads": [t for d in report.days for t in d.reloads],
         "totals": report.totals().as_dict(),
         "previous": {
             "first": report.previous.first.isoformat(),

@@ -15,6 +15,7 @@ from sitbreak.report.figures import (
     Report,
     Totals,
     clock_change,
+    config_change,
     coverage,
     day_state,
     empty_day_words,
@@ -170,6 +171,8 @@ def _text_day(report: Report, ink: _Ink, sessions: bool) -> list[str]:
     note = clock_change(day, report.tz)
     if note:
         lines.append(f"  {note}")
+    if reloaded := config_change(day, report.tz):
+        lines.append(f"  {reloaded}")
     if sessions and day.sessions:
         lines += ["", "  sessions", *_session_lines(day, report.tz)]
     return lines + _tip_lines(report)
@@ -225,6 +228,8 @@ def _text_period(report: Report, ink: _Ink, sessions: bool) -> list[str]:
         )
         if note := clock_change(day, report.tz):
             lines.append(ink(f"  {'':<10}  ({note})", "dim"))
+        if reloaded := config_change(day, report.tz):
+            lines.append(ink(f"  {'':<10}  ({reloaded})", "dim"))
         if sessions:
             lines += _session_lines(day, report.tz)
     lines.append(_table_row("total", _row_values(report.totals())))

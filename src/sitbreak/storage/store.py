@@ -29,6 +29,7 @@ import sqlite3
 import stat
 import threading
 import time
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,7 @@ from sitbreak.core import (
 )
 from sitbreak.core.run import ReplayResult
 from sitbreak.errors import StorageError
+from sitbreak.storage.timeline import Row
 
 log = logging.getLogger("sitbreak.store")
 
@@ -124,6 +126,33 @@ MIGRATIONS: list[str] = [
         imported REAL NOT NULL
     );
     """,
+    # 4: the activity timeline (storage/timeline.py): what the engine was fed,
+    # so days can be replayed. Compact on purpose (a working day is a few kB):
+    # times in integer milliseconds, a small integer per kind and per source,
+    # and no rowid, the primary key is the table.
+    """
+    CREATE TABLE timeline_sources (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    INSERT INTO timeline_sources (id, name) VALUES (1, 'daemon');
+    CREATE TABLE timeline (
+        source INTEGER NOT NULL REFERENCES timeline_sources (id),
+        t INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        arg INTEGER,
+        PRIMARY KEY (source, t)
+    ) WITHOUT ROWID;
+    -- What the pause model had learned when the daemon started and at each
+    -- midnight (zlib-compressed JSON), so a replay starts from where the
+    -- daemon's engine did.
+    CREATE TABLE timeline_states (
+        source INTEGER NOT NULL REFERENCES timeline_sources (id),
+        t INTEGER NOT NULL,
+        state BLOB NOT NULL,
+        PRIMARY KEY (source, t)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 # SQLite's primary result codes (the low byte of an extended code).
@@ -133,7 +162,17 @@ _CORRUPT_CODES = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}
 # Ops the queue may shed when it is full, least valuable first. A later
 # checkpoint supersedes an earlier one, so the oldest checkpoints go first;
 # session starts and ends are never dropped.
-_DROP_ORDER = ("checkpoint", "learned", "outcome", "meta", "day", "prompt", "break")
+_DROP_ORDER = (
+    "checkpoint",
+    "learned",
+    "timeline",
+    "prune",
+    "outcome",
+    "meta",
+    "day",
+    "prompt",
+    "break",
+)
 
 
 def default_db_path() -> Path:
@@ -243,6 +282,48 @@ def _apply_learned(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
     )
 
 
+def _source_id(conn: sqlite3.Connection, name: str) -> int:
+    row = conn.execute("SELECT id FROM timeline_sources WHERE name = ?", (name,)).fetchone()
+    if row is not None:
+        return int(row[0])
+    cur = conn.execute("INSERT INTO timeline_sources (name) VALUES (?)", (name,))
+    return int(cur.lastrowid or 0)
+
+
+def _apply_timeline(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
+    source, rows = p
+    sid = _source_id(conn, source)
+    conn.executemany(
+        "INSERT INTO timeline (source, t, kind, arg) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (source, t) DO UPDATE SET kind = excluded.kind, arg = excluded.arg",
+        [(sid, r.t_ms, r.kind, r.arg) for r in rows],
+    )
+
+
+def _apply_timeline_state(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
+    source, t_ms, state = p
+    conn.execute(
+        "INSERT INTO timeline_states (source, t, state) VALUES (?, ?, ?) "
+        "ON CONFLICT (source, t) DO UPDATE SET state = excluded.state",
+        (_source_id(conn, source), t_ms, state),
+    )
+
+
+def _unpacked(packed: object) -> dict[str, Any] | None:
+    """A kept state as a dict; None if it is not one (damaged, or from elsewhere)."""
+    try:
+        state = json.loads(zlib.decompress(packed))  # type: ignore[arg-type]
+    except (TypeError, ValueError, zlib.error):
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def _apply_prune(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
+    (before_ms,) = p
+    conn.execute("DELETE FROM timeline WHERE t < ?", (before_ms,))
+    conn.execute("DELETE FROM timeline_states WHERE t < ?", (before_ms,))
+
+
 _APPLY: dict[str, Callable[[sqlite3.Connection, tuple[Any, ...]], None]] = {
     "session_started": _apply_session_started,
     "checkpoint": _apply_checkpoint,
@@ -253,6 +334,9 @@ _APPLY: dict[str, Callable[[sqlite3.Connection, tuple[Any, ...]], None]] = {
     "day": _apply_day,
     "meta": _apply_meta,
     "learned": _apply_learned,
+    "timeline": _apply_timeline,
+    "prune": _apply_prune,
+    "timeline_state": _apply_timeline_state,
 }
 
 
@@ -534,6 +618,45 @@ class Store:
     def save_learned(self, name: str, state: Mapping[str, object]) -> None:
         """Keep what was learned under `name` (e.g. the pause model's `to_dict()`)."""
         self._queue(_Op("learned", (name, json.dumps(state, sort_keys=True), time.time())))
+
+    def timeline_write(self, source: str, rows: list[Row]) -> None:
+        """Add (or lengthen) timeline rows of `source`, in one pending write."""
+        if rows:
+            self._queue(_Op("timeline", (source, list(rows))))
+
+    def timeline_state(self, source: str, t_ms: int, state: Mapping[str, object]) -> None:
+        """Keep what the engine had learned at `t_ms` (the pause model), for replays."""
+        packed = zlib.compress(json.dumps(state, sort_keys=True).encode(), 9)
+        self._queue(_Op("timeline_state", (source, t_ms, packed)))
+
+    def timeline_state_at(self, t_ms: int, source: str = DAEMON) -> dict[str, Any] | None:
+        """The state kept last at or before `t_ms`; None if none (or none readable)."""
+        rows = self._read(
+            "SELECT state FROM timeline_states WHERE source = "
+            "(SELECT id FROM timeline_sources WHERE name = ?) AND t <= ? ORDER BY t DESC LIMIT 1",
+            (source, t_ms),
+        )
+        return _unpacked(rows[0][0]) if rows else None
+
+    def timeline_states_between(
+        self, lo_ms: int, hi_ms: int, source: str = DAEMON
+    ) -> dict[int, dict[str, Any]]:
+        """The states kept in [lo_ms, hi_ms], by time (unreadable ones left out)."""
+        rows = self._read(
+            "SELECT t, state FROM timeline_states WHERE source = "
+            "(SELECT id FROM timeline_sources WHERE name = ?) AND t >= ? AND t <= ?",
+            (source, lo_ms, hi_ms),
+        )
+        out: dict[int, dict[str, Any]] = {}
+        for t, packed in rows:
+            state = _unpacked(packed)
+            if state is not None:
+                out[int(t)] = state
+        return out
+
+    def prune_timeline(self, before: float) -> None:
+        """Forget the timeline before `before` (epoch seconds), for every source."""
+        self._queue(_Op("prune", (round(before * 1000),)))
 
     # --------------------------------------------------------- flushing
 
@@ -908,6 +1031,50 @@ class Store:
             (DAEMON, DAEMON),
         )
         return [str(r[0]) for r in rows]
+
+    def timeline_rows(
+        self, lo_ms: int | None = None, hi_ms: int | None = None, source: str = DAEMON
+    ) -> list[Row]:
+        """Timeline rows of `source` with lo_ms <= t < hi_ms, in time order."""
+        rows = self._read(
+            "SELECT t, kind, arg FROM timeline WHERE source = "
+            "(SELECT id FROM timeline_sources WHERE name = ?) AND t >= ? AND t < ? ORDER BY t",
+            (source, -(2**62) if lo_ms is None else lo_ms, 2**62 if hi_ms is None else hi_ms),
+        )
+        return [Row(t, kind, arg) for t, kind, arg in rows]
+
+    def timeline_last_before(self, kind: int, t_ms: int, source: str = DAEMON) -> int | None:
+        """When the last row of `kind` before `t_ms` is (a start marker), or None."""
+        rows = self._read(
+            "SELECT max(t) FROM timeline WHERE source = "
+            "(SELECT id FROM timeline_sources WHERE name = ?) AND kind = ? AND t < ?",
+            (source, kind, t_ms),
+        )
+        value = rows[0][0] if rows else None
+        return None if value is None else int(value)
+
+    def timeline_times(
+        self, kind: int, lo_ms: int, hi_ms: int, source: str = DAEMON
+    ) -> list[float]:
+        """When rows of `kind` (a reload, say) were recorded in [lo_ms, hi_ms), in seconds."""
+        rows = self._read(
+            "SELECT t FROM timeline WHERE source = "
+            "(SELECT id FROM timeline_sources WHERE name = ?) AND t >= ? AND t < ? AND kind = ? "
+            "ORDER BY t",
+            (source, lo_ms, hi_ms, kind),
+        )
+        return [t / 1000 for (t,) in rows]
+
+    def timeline_extent(self, source: str = DAEMON) -> tuple[int, int] | None:
+        """(first, last) row time of `source` in ms, or None when nothing is recorded."""
+        rows = self._read(
+            "SELECT min(t), max(t) FROM timeline WHERE source = "
+            "(SELECT id FROM timeline_sources WHERE name = ?)",
+            (source,),
+        )
+        if not rows or rows[0][0] is None:
+            return None
+        return int(rows[0][0]), int(rows[0][1])
 
     def meta(self, key: str) -> str | None:
         rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))

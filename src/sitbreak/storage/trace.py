@@ -19,6 +19,7 @@ import gzip
 import io
 import json
 import math
+import os
 import sys
 import weakref
 import zlib
@@ -31,16 +32,22 @@ from typing import IO, Final
 
 from sitbreak.core.model import (
     Activity,
+    BreakNow,
     CallEnd,
     CallStart,
+    DesktopBusy,
     Event,
     Lock,
+    Pause,
     Resume,
+    Snooze,
     Suspend,
     Unlock,
+    Unpause,
     WatchEnd,
     WatchStart,
 )
+from sitbreak.core.run import Started, Stopped
 from sitbreak.errors import StorageError, TraceError
 
 #: The trace format version this module writes, and the versions it reads.
@@ -56,10 +63,25 @@ HEADER_KIND: Final = "meta"
 
 #: The events a trace can hold, by their `kind`.
 TraceEvent = (
-    Activity | Lock | Unlock | Suspend | Resume | CallStart | CallEnd | WatchStart | WatchEnd
+    Activity
+    | Lock
+    | Unlock
+    | Suspend
+    | Resume
+    | CallStart
+    | CallEnd
+    | WatchStart
+    | WatchEnd
+    | Unpause
+    | BreakNow
+    | Pause
+    | Snooze
+    | DesktopBusy
+    | Stopped
 )
+_Make = Callable[[float], TraceEvent]
 
-EVENT_CLASSES: Final[dict[str, type[TraceEvent]]] = {
+EVENT_CLASSES: Final[dict[str, Callable[[float], TraceEvent]]] = {
     "input": Activity,
     "lock": Lock,
     "unlock": Unlock,
@@ -69,8 +91,14 @@ EVENT_CLASSES: Final[dict[str, type[TraceEvent]]] = {
     "call_end": CallEnd,
     "watch_start": WatchStart,
     "watch_end": WatchEnd,
+    # What a person's own recorded days hold besides (`sitbreak trace export`):
+    "unpause": Unpause,
+    "break_now": BreakNow,
+    "stop": Stopped,
 }
-EVENT_KINDS: Final[dict[type, str]] = {cls: kind for kind, cls in EVENT_CLASSES.items()}
+EVENT_KINDS: Final[dict[object, str]] = {cls: kind for kind, cls in EVENT_CLASSES.items()}
+#: Kinds with a field besides `t` (read on the slow path).
+ARG_KINDS: Final = frozenset({"pause", "snooze", "busy_start", "busy_end"})
 
 Warn = Callable[[str], None]
 
@@ -147,7 +175,7 @@ class Trace:
             decode = _RAW_DECODE
             inf = math.inf
             prev = _BEFORE_ALL
-            cls: type[TraceEvent] | None
+            cls: _Make | None
             for lineno, line in enumerate(lines, 1):
                 try:
                     obj, end = decode(line)
@@ -172,9 +200,7 @@ class Trace:
 
     # ---------------------------------------------------------- slow path
 
-    def _check_line(
-        self, line: str, lineno: int, prev: float
-    ) -> tuple[float, type[TraceEvent] | None]:
+    def _check_line(self, line: str, lineno: int, prev: float) -> tuple[float, _Make | None]:
         """Validate a line the fast path would not take: return its (clamped) time
         and event class, or (time, None) for a line to skip; raise if malformed."""
         text = line.strip()
@@ -204,10 +230,35 @@ class Trace:
                     f"{prev - t:.3f} s (t={t!r} after t={prev!r})",
                 )
             t = prev  # a small clock wobble: the engine needs monotonic time
-        cls = EVENT_CLASSES.get(kind)
-        if cls is None:
+        cls: _Make | None = EVENT_CLASSES.get(kind)
+        if kind in ARG_KINDS:
+            cls = self._with_arg(kind, obj, t, lineno, text)
+        elif cls is None:
             self._skip_unknown(kind, lineno)
         return t, cls
+
+    def _with_arg(
+        self, kind: str, obj: dict[str, object], t: float, lineno: int, text: str
+    ) -> _Make:
+        if kind == "busy_start":
+            return _busy_start
+        if kind == "busy_end":
+            return _busy_end
+        if kind == "pause":
+            if obj.get("until") is None:
+                return Pause
+            until = _finite_time(obj.get("until"))
+            if until is None or until < t:
+                raise self._error(
+                    lineno, f'expected "until" to be a time at or after "t", found {_snippet(text)}'
+                )
+            return lambda t: Pause(t, until)
+        seconds = _finite_time(obj.get("s"))
+        if seconds is None or seconds < 0:
+            raise self._error(
+                lineno, f'expected "s", the snooze in seconds (0 or more), found {_snippet(text)}'
+            )
+        return lambda t: Snooze(t, seconds)
 
     def _parse_object(self, text: str, lineno: int) -> dict[str, object]:
         try:
@@ -343,39 +394,66 @@ def _first_non_utf8_line(path: Path) -> int | None:
 # ------------------------------------------------------------------ writing
 
 
-def write_trace(path: Path, events: Iterable[Event], tz: str | None) -> None:
+def write_trace(path: Path, events: Iterable[Event | Stopped | Started], tz: str | None) -> None:
     """Write a header and `events` to `path`, gzip-compressed if its name ends in .gz.
 
-    Only events a trace can hold are accepted (TypeError otherwise): control
-    events such as Pause or Tick are not observations. The gzip output is
+    Only events a trace can hold are accepted (TypeError otherwise): a Tick
+    carries no information and is never written. What a person told sitbreak
+    (pause, snooze, "taking a break") and the desktop asking for quiet are
+    kept, so that a person's own recorded days replay exactly. The gzip output is
     byte-for-byte reproducible (no timestamp or name in its header), so
     generated fixtures do not change on every run.
     """
-    header = {"kind": HEADER_KIND, "version": FORMAT_VERSION, "tz": tz}
     try:
         with _open_for_writing(path) as out:
-            out.write(json.dumps(header) + "\n")
-            for event in events:
-                out.write(_event_line(event))
+            out.writelines(trace_lines(events, tz))
     except OSError as exc:
         raise StorageError(f"{path}: cannot write trace: {exc.strerror or exc}") from exc
 
 
-def _event_line(event: Event) -> str:
+def trace_lines(events: Iterable[Event | Stopped | Started], tz: str | None) -> Iterator[str]:
+    """The header line, then a line for each event (each ending in a newline)."""
+    yield json.dumps({"kind": HEADER_KIND, "version": FORMAT_VERSION, "tz": tz}) + "\n"
+    for event in events:
+        yield _event_line(event)
+
+
+def _busy_start(t: float) -> DesktopBusy:
+    return DesktopBusy(t, True)
+
+
+def _busy_end(t: float) -> DesktopBusy:
+    return DesktopBusy(t, False)
+
+
+def _event_line(event: Event | Stopped | Started) -> str:
     kind = EVENT_KINDS.get(type(event))
+    extra = ""
+    if isinstance(event, DesktopBusy):
+        kind = "busy_start" if event.busy else "busy_end"
+    elif isinstance(event, Pause):
+        kind = "pause"
+        if event.until is not None:
+            extra = f', "until": {float(event.until)!r}'
+    elif isinstance(event, Snooze):
+        kind, extra = "snooze", f', "s": {float(event.duration)!r}'
     if kind is None:
-        known = ", ".join(cls.__name__ for cls in EVENT_KINDS)
+        known = ", ".join(
+            [*(getattr(c, "__name__", "?") for c in EVENT_KINDS), "Pause, Snooze, DesktopBusy"]
+        )
         raise TypeError(f"a trace cannot hold {type(event).__name__} events, only {known}")
     t = float(event.t)
     if not math.isfinite(t):
         raise ValueError(f"event time must be finite, got {event!r}")
     # repr of a float is the shortest text that reads back as the same float.
-    return f'{{"t": {t!r}, "kind": "{kind}"}}\n'
+    return f'{{"t": {t!r}, "kind": "{kind}"{extra}}}\n'
 
 
 @contextlib.contextmanager
 def _open_for_writing(path: Path) -> Iterator[IO[str]]:
-    with open(path, "wb") as raw:
+    # 0600: a trace of someone's days is theirs alone, like the rest of sitbreak.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as raw:
         binary: gzip.GzipFile | io.BufferedWriter = raw
         if path.name.endswith(".gz"):
             binary = gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9, mtime=0)
