@@ -9,6 +9,8 @@ side by side in the same run and under the same input:
 - `sitbreak run --source x11`    (polls the X server's idle counter once a second),
 - `sitbreak run --source pynput` (pynput mouse and keyboard listeners),
 - a bare pynput listener process with no-op callbacks (what pynput alone costs),
+- `sitbreak status --follow --format waybar` (a status bar's module on the
+  x11 daemon's D-Bus API, which that daemon serves: it owns the name),
 
 each with the default config (an empty config file) and its own SITBREAK_HOME.
 After a warm-up it measures two phases of --seconds each:
@@ -318,6 +320,25 @@ def start_daemon(
     return proc
 
 
+def start_follower(
+    stack: contextlib.ExitStack, env: dict[str, str], tmp: Path
+) -> subprocess.Popen[bytes]:
+    """`sitbreak status --follow --format waybar`, as a waybar module runs it."""
+    out = tmp / "follower.out"
+    with open(out, "wb") as out_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sitbreak", "status", "--follow", "--format", "waybar"],
+            env=dict(env, SITBREAK_HOME=str(tmp / "home-x11")),
+            stdout=out_file,
+            stderr=subprocess.STDOUT,
+        )
+    stack.callback(stop_process, proc)
+    wait_for(lambda: out.stat().st_size > 0 or proc.poll() is not None, what="the follower")
+    if proc.poll() is not None:
+        raise RuntimeError(f"the follower exited: {out.read_text()}")
+    return proc
+
+
 class MouseFeeder:
     """Moves the pointer `rate` times a second through one long-lived `xdotool -`.
 
@@ -454,6 +475,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "sitbreak pynput": start_daemon(stack, "pynput", env, tmp),
             "bare pynput": start_listener(stack, BARE_LISTENER, env, "the bare pynput listener"),
         }
+        # A status bar attached to the x11 daemon (which owns the D-Bus API's
+        # name: it started first): its follower, and what the daemon pays for it.
+        procs["waybar follower"] = start_follower(stack, env, tmp)
         pids = {name: proc.pid for name, proc in procs.items()}
         counter = None
         if not args.no_count:

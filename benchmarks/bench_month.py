@@ -206,6 +206,7 @@ def run(days: int, seed: int, home: Path) -> dict[str, Any]:
         periodic=(),
         sinks=(),
         control_path=None,
+        publishers=(),
         service_notify=lambda *_lines: None,
         watchdog_s=None,
         sync=None,

@@ -64,7 +64,7 @@ def reader_cost() -> tuple[float, float]:
     """Microseconds per poll: nothing new, and a new line from each peer."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        t0 = dt.datetime(2026, 11, 2, 8, tzinfo=dt.UTC).timestamp()
+        t0 = dt.datetime(2026, 11, 2, 8, tzinfo=dt.timezone.utc).timestamp()
         peers = [SyncWriter(folder, c * 16, f"peer {c}") for c in "bc"]
         for w in peers:  # a working day each: input every 5 s for 8 h
             for k in range(0, 8 * 3600, 5):

@@ -269,7 +269,9 @@ def afk_year(first: dt.date = FIRST_DAY, days: int = DAYS, seed: int = 19) -> li
         weekend = day.weekday() >= 5
         if weekend and rng.random() < 0.6:
             continue
-        t = dt.datetime.combine(day, dt.time(8, 0), dt.UTC).timestamp() + rng.uniform(0, 5400)
+        t = dt.datetime.combine(day, dt.time(8, 0), dt.timezone.utc).timestamp() + rng.uniform(
+            0, 5400
+        )
         end_of_day = t + (rng.uniform(1, 3) if weekend else rng.uniform(8, 10)) * 3600
         while t < end_of_day:
             work = rng.choice((rng.uniform(2, 12), rng.uniform(10, 50))) * 60

@@ -8,14 +8,54 @@ deadline the engine asks for.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sitbreak.core import Engine, EngineSettings, Output, PromptDue, PromptKind, Tick
+from sitbreak.core import (
+    Activity,
+    DesktopBusy,
+    Engine,
+    EngineSettings,
+    Event,
+    Output,
+    Pause,
+    PromptDue,
+    PromptKind,
+    Snooze,
+    Tick,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MIN = 60.0
 # Monday 2 November 2026, 09:00 in Berlin.
 MONDAY_9AM = dt.datetime(2026, 11, 2, 9, 0, tzinfo=BERLIN).timestamp()
+
+
+def events_from(start: float, steps: list[tuple[Any, ...]], most: int | None = None) -> list[Event]:
+    """A day of events from hypothesis' steps, each (what, gap before it, ...):
+    ("work", gap, how long, seconds between inputs), ("event", gap, event type),
+    ("pause", gap, how long or None), ("snooze", gap, how long), ("busy", gap, on).
+    With `most`, no more steps are taken once there are that many events."""
+    events: list[Event] = []
+    t = start
+    for s in steps:
+        if most is not None and len(events) >= most:
+            break
+        t += s[1]
+        if s[0] == "work":
+            end = t + s[2]
+            while t < end:
+                events.append(Activity(t))
+                t += s[3]
+        elif s[0] == "event":
+            events.append(s[2](t))
+        elif s[0] == "pause":
+            events.append(Pause(t, None if s[2] is None else t + s[2]))
+        elif s[0] == "snooze":
+            events.append(Snooze(t, s[2]))
+        else:
+            events.append(DesktopBusy(t, s[2]))
+    return events
 
 
 class Desk:

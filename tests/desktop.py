@@ -9,14 +9,18 @@ install step (scripts/test.sh installs these with apt-get).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
 import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -197,3 +201,86 @@ def desktop(with_dunst: bool = True, dunstrc: Path | None = None) -> Iterator[De
         finally:
             if dunst is not None:
                 _stop(dunst)
+
+
+@dataclass
+class Running:
+    """`sitbreak run` as the service starts it, on a `Desktop`, and the CLI beside it."""
+
+    desk: Desktop
+    proc: subprocess.Popen[str]
+    home: Path
+    env: dict[str, str]
+    log_path: Path
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "sitbreak", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=check,
+        )
+
+    def status(self) -> dict[str, Any]:
+        answer: dict[str, Any] = json.loads(self.cli("status", "--json").stdout)
+        return answer
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextlib.contextmanager
+def sitbreak_run(
+    d: Desktop, tmp_path: Path, config: str, *, prelude: str = ""
+) -> Iterator[Running]:
+    """Start `sitbreak run --config FILE` in its own home, times in UTC; stop it after.
+
+    `prelude`, if given, is Python run in the daemon's process before sitbreak's
+    own `main` (a test that needs the engine to misbehave says how here)."""
+    home = tmp_path / "home"
+    config_file = tmp_path / "config.toml"
+    config_file.write_text('[general]\ntimezone = "UTC"\n' + config)
+    env = dict(d.env, SITBREAK_HOME=str(home), TZ="UTC")
+    env.pop("SITBREAK_CONFIG", None)
+    args = ["run", "--config", str(config_file), "--log-level", "DEBUG"]
+    code = f"{prelude}\nimport sys\nfrom sitbreak.cli import main\nsys.exit(main({args!r}))\n"
+    log_path = tmp_path / "sitbreak.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code], env=env, stderr=log, stdout=log, text=True
+        )
+    running = Running(d, proc, home, env, log_path)
+    try:
+        wait_for(
+            lambda: (home / "run" / "control.sock").exists() or proc.poll() is not None,
+            timeout=20,
+            what="the daemon's control socket",
+        )
+        assert proc.poll() is None, running.log()
+        yield running
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def someone_working(d: Desktop, every: float = 0.7) -> Iterator[None]:
+    """The mouse moves every `every` seconds until the block ends."""
+    done = threading.Event()
+
+    def move() -> None:
+        i = 0
+        while not done.wait(every):
+            i += 1
+            d.xdotool("mousemove", str(100 + 37 * (i % 9)), str(100 + 23 * (i % 7)))
+
+    worker = threading.Thread(target=move, daemon=True)
+    worker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        worker.join()

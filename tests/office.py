@@ -95,6 +95,7 @@ class Office:
                 desktop_busy_check(self.quiet, inbox.put, self.clock),
             ),
             sinks=(),
+            publishers=(),
             control_path=None,
             summaries_path=None,
             service_notify=lambda *_lines: None,

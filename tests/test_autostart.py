@@ -208,6 +208,19 @@ def test_install_writes_the_unit_then_reloads_and_enables(
     assert "running (pid 4242) since 2024-11-19 10:20" in out
 
 
+def test_install_no_start_enables_for_the_next_session_only(
+    stub: Stub, capsys: pytest.CaptureFixture[str], sitbreak_home: Path
+) -> None:
+    stub.show.write_text("LoadState=loaded\nActiveState=inactive\nUnitFileState=enabled\n")
+    code, out = run_cli(capsys, "install", "--no-start")
+    assert code == 0, out
+    assert stub.unit_file.exists()
+    assert [c for c in stub.calls if "enable" in c or "start" in c] == [
+        "--user enable sitbreak.service"
+    ]
+    assert "not started now: `systemctl --user start sitbreak.service` starts it" in out
+
+
 def test_install_restarts_a_running_service_only_when_the_unit_changed(
     stub: Stub, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -5,9 +5,14 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-import tomllib
+import sys
 from pathlib import Path
 from typing import NamedTuple
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, as a package
+    import tomli as tomllib
 
 import pytest
 
@@ -122,6 +127,8 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
         source = "pynput"
         [notify]
         backend = "log"
+        [tray]
+        show = false
         [session]
         break_idle = "10m"
         break_locked = 90
@@ -159,6 +166,7 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
     assert cfg.activitywatch_server == "http://localhost:5600"
     assert cfg.history_keep == 30 * 86400
     assert (cfg.activity_source, cfg.notify_backend) == ("pynput", "log")
+    assert cfg.tray_show == "false"
     assert cfg.engine == EngineSettings(
         break_idle=600,
         break_idle_set=True,
@@ -671,6 +679,34 @@ def test_check_a_valid_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert capsys.readouterr().out == f"OK: {path} is valid\n"
 
 
+def test_check_warns_when_no_posture_prompt_could_ever_be_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, '[prompts]\nposture_after = "27m"\n')
+    assert main(["config", "check", str(path)]) == 0  # valid: a warning, not an error
+    assert capsys.readouterr().out == (
+        f"OK: {path} is valid\n"
+        f'{path}: warning: [prompts] posture_after = "27m" is less than [prompts] '
+        'posture_guard = "5m" (the default) before [prompts] move_after = "30m" (the '
+        "default): a posture prompt that close to a move prompt is dropped, so none is ever "
+        "shown; set posture_after to 25m or less, raise move_after, or lower posture_guard\n"
+    )
+
+
+@pytest.mark.parametrize(("posture_after", "warned"), [("25m", False), ("25m1s", True)])
+def test_the_posture_warning_says_what_the_engine_does(
+    tmp_path: Path, posture_after: str, warned: bool
+) -> None:
+    from sitbreak.core import Engine, PromptDue, PromptKind
+
+    loaded = load_config(write(tmp_path, f'[prompts]\nposture_after = "{posture_after}"\n'))
+    assert bool(loaded.warnings) is warned
+    engine = Engine(loaded.engine)
+    outputs = [o for t in range(0, 29 * 60, 5) for o in engine.activity(float(t))]
+    shown = [o.kind for o in outputs if isinstance(o, PromptDue)]
+    assert (PromptKind.POSTURE not in shown) is warned
+
+
 def test_check_validates_the_users_own_file(
     sitbreak_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -816,3 +852,20 @@ def test_history_keep_is_days_and_checked(tmp_path: Path) -> None:
     path.write_text('[history]\nkeep = "14d"\n')
     assert load_config(path).history_keep == 14 * 86400
     assert 'keep = "14d"' in config.render_config(load_config(path))
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"), [('"auto"', "auto"), ("true", "true"), ("false", "false")]
+)
+def test_the_tray_is_shown_automatically_always_or_never(
+    tmp_path: Path, written: str, kept: str
+) -> None:
+    assert load_config(write(tmp_path, f"[tray]\nshow = {written}\n")).tray_show == kept
+
+
+@pytest.mark.parametrize("written", ['"true"', '"yes"', "1", '["auto"]'])
+def test_a_tray_setting_that_is_none_of_them_says_what_is_expected(
+    tmp_path: Path, written: str
+) -> None:
+    with pytest.raises(ConfigError, match=r'\[tray\] show: expected "auto", true or false'):
+        load_config(write(tmp_path, f"[tray]\nshow = {written}\n"))

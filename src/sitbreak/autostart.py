@@ -308,8 +308,14 @@ def install(
     out: TextIO,
     err: TextIO | None = None,
     unit_dir: Path | None = None,
+    *,
+    start: bool = True,
 ) -> int:
-    """Write the unit, reload the manager, enable and start the service; say what was done."""
+    """Write the unit, reload the manager, enable (and start) the service; say what was done.
+
+    With `start` false the service is only enabled: it starts with the next
+    graphical session (for installing where no desktop runs right now).
+    """
     err = err or sys.stderr
     problem = import_problem()
     if problem:
@@ -325,7 +331,7 @@ def install(
     try:
         ctl("daemon-reload")
         print("reloaded the systemd user manager (systemctl --user daemon-reload)", file=out)
-        ctl("enable", "--now", UNIT_NAME)
+        ctl("enable", "--now", UNIT_NAME) if start else ctl("enable", UNIT_NAME)
         if was_running and changed:
             ctl("try-restart", UNIT_NAME)
             print(f"restarted {UNIT_NAME} with the new unit", file=out)
@@ -338,10 +344,13 @@ def install(
         return code
     print(
         f"enabled {UNIT_NAME}: it starts with your graphical session and is restarted "
-        "if it fails (systemctl --user enable --now sitbreak.service)",
+        f"if it fails (systemctl --user enable{' --now' if start else ''} sitbreak.service)",
         file=out,
     )
-    print(ServiceStatus.parse(_show(ctl)).describe(), file=out)
+    if start or was_running:
+        print(ServiceStatus.parse(_show(ctl)).describe(), file=out)
+    else:
+        print(f"not started now: `systemctl --user start {UNIT_NAME}` starts it", file=out)
     return 0
 
 
@@ -656,3 +665,68 @@ def autostart_status(out: TextIO) -> int:
     print(f"systemd does not manage this session; {where}.", file=out)
     print("`sitbreak status` says whether it is running now.", file=out)
     return 3
+
+
+# ------------------------------------------------------------------ D-Bus activation
+
+#: The D-Bus API's name (sitbreak.desktop.dbus_api.BUS_NAME; a test keeps them equal).
+DBUS_NAME = "io.github.sitbreak.Monitor1"
+
+
+def dbus_service_path(env: Mapping[str, str] | None = None) -> Path:
+    """Where the session bus looks for the user's activation files
+    ($XDG_DATA_HOME/dbus-1/services, one of its standard service directories)."""
+    environ = os.environ if env is None else env
+    value = environ.get("XDG_DATA_HOME")
+    data = Path(value) if value and Path(value).is_absolute() else Path.home() / ".local/share"
+    return data / "dbus-1" / "services" / f"{DBUS_NAME}.service"
+
+
+def _dbus_exec(argv: Sequence[str]) -> str:
+    # dbus-daemon splits Exec= like a shell (single quotes protect everything).
+    import shlex
+
+    return " ".join(shlex.quote(a) for a in argv)
+
+
+def dbus_service_file(
+    argv: Sequence[str] | None = None, environment: Mapping[str, str] | None = None
+) -> str:
+    """The activation file: a call to the D-Bus API starts sitbreak.
+
+    Where systemd manages the session the bus asks it to start sitbreak.service
+    (SystemdService=), so there is one sitbreak whichever way it was started;
+    elsewhere the bus runs Exec= itself, with the file locations pinned as the
+    unit pins them.
+    """
+    env = environment if environment is not None else pinned_environment(os.environ)
+    command = [*(["/usr/bin/env", *(f"{k}={v}" for k, v in env.items())] if env else [])]
+    command += list(argv or exec_argv())
+    return (
+        "# sitbreak's D-Bus API (docs/dbus-api.md): a call to io.github.sitbreak.Monitor1\n"
+        "# starts sitbreak. Written by `sitbreak service install`; removed by uninstall.\n"
+        "[D-BUS Service]\n"
+        f"Name={DBUS_NAME}\n"
+        f"Exec={_dbus_exec(command)}\n"
+        f"SystemdService={UNIT_NAME}\n"
+    )
+
+
+def install_dbus_service(out: TextIO, argv: Sequence[str] | None = None) -> None:
+    target = dbus_service_path()
+    changed = write_file(target, dbus_service_file(argv))
+    print(
+        f"{'wrote' if changed else 'kept (unchanged)'} {target} "
+        "(a D-Bus call to sitbreak starts it)",
+        file=out,
+    )
+
+
+def remove_dbus_service(out: TextIO) -> bool:
+    target = dbus_service_path()
+    try:
+        target.unlink()
+    except FileNotFoundError:
+        return False
+    print(f"removed {target}", file=out)
+    return True

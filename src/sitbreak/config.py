@@ -16,12 +16,17 @@ import enum
 import importlib.resources
 import math
 import re
-import tomllib
+import sys
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, as a package
+    import tomli as tomllib
 
 import sitbreak
 from sitbreak import paths
@@ -54,6 +59,7 @@ class _Kind(enum.Enum):
     TIMEZONE = "timezone"
     CHOICE = "choice"
     TEXT = "text"  # a short string, one line (a path, a name)
+    AUTO_BOOL = "auto_bool"  # "auto", true or false (kept as "auto", "true", "false")
     URL = "url"  # "" (off) or an http(s)://host[:port] address
 
 
@@ -80,6 +86,7 @@ _SCHEMA: dict[str, dict[str, _Spec]] = {
     "general": {"timezone": _Spec(_Kind.TIMEZONE)},
     "activity": {"source": _Spec(_Kind.CHOICE, choices=ACTIVITY_SOURCES)},
     "notify": {"backend": _Spec(_Kind.CHOICE, choices=NOTIFY_BACKENDS)},
+    "tray": {"show": _Spec(_Kind.AUTO_BOOL)},
     "session": {
         "break_idle": _duration(1 * MINUTE, 4 * HOUR, floor=5),
         "break_locked": _duration(0, 1 * HOUR),
@@ -111,6 +118,17 @@ _Value = float | bool | str | tuple[QuietRange, ...] | tuple[str, ...]
 
 def _dotted(key: _Key) -> str:
     return f"{key[0]}.{key[1]}"
+
+
+def duration_bounds() -> dict[str, tuple[float, float | None]]:
+    """Every duration key ("session.break_idle") with the least and the most a
+    config file may set it to, in seconds, written with a unit (None: no most)."""
+    return {
+        f"{section}.{name}": (spec.low if spec.floor is None else spec.floor, spec.high)
+        for section, keys in _SCHEMA.items()
+        for name, spec in keys.items()
+        if spec.kind is _Kind.DURATION
+    }
 
 
 def _all_keys() -> list[_Key]:
@@ -298,6 +316,14 @@ def _convert_one(spec: _Spec, value: object, where: str) -> _Value:
         return _parse_choice(value, spec.choices, where)
     if spec.kind is _Kind.TEXT:
         return _parse_text(value, int(spec.high or 0), where)
+    if spec.kind is _Kind.AUTO_BOOL:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if value == "auto":
+            return "auto"
+        hint = " (write true or false without quotes)" if value in ("true", "false") else ""
+        found = _describe(value)
+        raise ConfigError(f'{where}: expected "auto", true or false, found {found}{hint}')
     if spec.kind is _Kind.URL:
         return _parse_server_url(value, where)
     return _parse_timezone(value, where)
@@ -537,6 +563,9 @@ class Config:
     #: `~` expanded; and the name this computer goes by there ("": its hostname).
     sync_folder: str = ""
     sync_name: str = ""
+    #: Valid, but probably not what was meant (`config check` prints them).
+    warnings: tuple[str, ...] = ()
+    tray_show: str = "auto"  # "auto", "true" or "false"
     #: Where the daemon posts sessions and breaks ([activitywatch] server); "" for nowhere.
     activitywatch_server: str = ""
     #: How long the activity timeline is kept, in seconds ([history] keep).
@@ -583,6 +612,39 @@ def _consistency_errors(
             "would then end a session sooner than without one; raise call_idle_max"
         )
     return errors
+
+
+def _consistency_warnings(
+    values: Mapping[_Key, _Value], sources: Mapping[str, str], label: str
+) -> list[str]:
+    """Values that are allowed together but switch a feature off without saying so."""
+
+    def shown(key: _Key) -> str:
+        text = f"{_where(*key)} = {_render(values[key])}"
+        return text + " (the default)" if sources[_dotted(key)] == DEFAULT_SOURCE else text
+
+    warnings = []
+    posture, move, guard = (
+        ("prompts", "posture_after"),
+        ("prompts", "move_after"),
+        (
+            "prompts",
+            "posture_guard",
+        ),
+    )
+    both = values[("prompts.enabled", "posture")] and values[("prompts.enabled", "move")]
+    gap = _seconds(values[move]) - _seconds(values[posture])
+    if both and 0 < gap < _seconds(values[guard]):
+        # The engine drops a posture prompt that would come this close before
+        # the move prompt (sitbreak.core.engine: _start_session).
+        latest = format_duration(max(_seconds(values[move]) - _seconds(values[guard]), 0))
+        warnings.append(
+            f"{label}: warning: {shown(posture)} is less than {shown(guard)} before "
+            f"{shown(move)}: a posture prompt that close to a move prompt is dropped, so none "
+            f"is ever shown; set posture_after to {latest} or less, raise move_after, or "
+            "lower posture_guard"
+        )
+    return warnings
 
 
 def _ranges(value: _Value) -> tuple[QuietRange, ...]:
@@ -649,6 +711,8 @@ def load_config(path: Path | None = None) -> Config:
         notify_backend=str(values[("notify", "backend")]),
         sync_folder=str(values[("sync", "folder")]),
         sync_name=str(values[("sync", "name")]),
+        warnings=tuple(_consistency_warnings(values, sources, user.label)),
+        tray_show=str(values[("tray", "show")]),
         activitywatch_server=str(values[("activitywatch", "server")]),
         history_keep=_seconds(values[("history", "keep")]),
     )
@@ -666,6 +730,8 @@ def _effective(config: Config, key: _Key) -> _Value:
         return config.sync_folder
     if key == ("sync", "name"):
         return config.sync_name
+    if section == "tray":
+        return {"true": True, "false": False}.get(config.tray_show, config.tray_show)
     if section == "activitywatch":
         return config.activitywatch_server
     if section == "history":

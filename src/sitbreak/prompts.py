@@ -10,11 +10,16 @@ pool is used up, so the same line does not come back every half hour.
 from __future__ import annotations
 
 import enum
-import tomllib
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, as a package
+    import tomli as tomllib
 
 from sitbreak.core import PromptDue, PromptKind
 from sitbreak.errors import ConfigError

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sitbreak.errors import ConfigError
 
-_LOCALTIME = Path("/etc/localtime")
+# A string, not a Path: `sitbreak status` imports this, and pathlib costs it
+# milliseconds at every start (benchmarks/bench_startup.py).
+_LOCALTIME = "/etc/localtime"
 
 
 def resolve_tz(name: str | None) -> dt.tzinfo:
@@ -38,20 +39,20 @@ def resolve_tz(name: str | None) -> dt.tzinfo:
         except (ZoneInfoNotFoundError, ValueError):
             pass
     try:
-        with _LOCALTIME.open("rb") as f:
+        with open(_LOCALTIME, "rb") as f:
             return ZoneInfo.from_file(f, key="localtime")
     except (OSError, ValueError):
-        return dt.UTC
+        return dt.timezone.utc
 
 
 def _localtime_key() -> str | None:
     """ "Europe/Berlin" when /etc/localtime links into a zoneinfo directory, as it
     usually does: the zone's real name, for summaries and to notice a change."""
     try:
-        target = _LOCALTIME.resolve(strict=True)
+        target = os.path.realpath(_LOCALTIME, strict=True)
     except OSError:
         return None
-    parts = target.parts
+    parts = tuple(p for p in target.split(os.sep) if p)
     if "zoneinfo" not in parts:
         return None
     key = "/".join(parts[len(parts) - parts[::-1].index("zoneinfo") :])

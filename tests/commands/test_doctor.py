@@ -345,3 +345,32 @@ def test_doctor_says_when_the_sync_folder_is_missing(tmp_path: Path) -> None:
     (check,) = [c for c in report.checks if c.area == "sync"]
     assert check.status == doctor.WARN
     assert "does not exist (not mounted, or not synced yet)" in check.detail
+
+
+@pytest.mark.parametrize("failing", [True, False])
+def test_doctor_says_when_the_running_sitbreak_only_logs_its_prompts(failing: bool) -> None:
+    from sitbreak.daemon import control
+    from sitbreak.daemon.control import ControlServer
+
+    def running_sitbreak(request: object) -> dict[str, object]:
+        if not failing:
+            return {"ok": True, "notifications": "working", "notifications_problem": None}
+        return {
+            "ok": True,
+            "notifications": "failing: prompts are logged",
+            "notifications_problem": "dbus: org.freedesktop.Notifications has no owner",
+        }
+
+    with ControlServer(control.socket_path(), running_sitbreak):
+        report = doctor.diagnose(quiet_env())
+    (running,) = [c for c in report.checks if c.name == "running sitbreak"]
+    if not failing:
+        assert (running.status, running.detail) == (doctor.OK, "shows its prompts")
+        return
+    assert running.status == doctor.WARN
+    assert running.detail == (
+        "prompts are only being logged: it cannot show notifications "
+        "(dbus: org.freedesktop.Notifications has no owner); it tries again every 5 minutes"
+    )
+    assert running.fix  # the command that gives a notification server
+    assert running in report.problems

@@ -286,6 +286,31 @@ def test_sitbreak_prompts_test_exits_1_when_it_could_not_be_shown(
     )
 
 
+@pytest.mark.parametrize("showing", [{"kind": "move", "prompt_id": "move-walk"}, None])
+def test_sitbreak_prompts_test_does_not_cover_a_real_prompt_on_screen(
+    capsys: pytest.CaptureFixture[str], showing: dict[str, str] | None
+) -> None:
+    from sitbreak.daemon import control
+    from sitbreak.daemon.control import ControlServer
+
+    def running_sitbreak(request: object) -> dict[str, object]:
+        return {"ok": True, "state": "sitting", "prompt_on_screen": showing}
+
+    with ControlServer(control.socket_path(), running_sitbreak):
+        status = main(["prompts", "--test", "stretch", "--notify", "log"])
+    captured = capsys.readouterr()
+    if showing is None:
+        assert status == 0
+        assert captured.out.startswith("Sent a stretch prompt")
+    else:
+        assert status == 1
+        assert captured.out == ""
+        assert captured.err == (
+            "sitbreak: a real move prompt is on screen now, and a test would cover it "
+            "(and leave it unanswered): answer or dismiss it first, then try again\n"
+        )
+
+
 def test_sitbreak_prompts_rejects_unknown_kinds_and_levels(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

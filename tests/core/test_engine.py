@@ -25,6 +25,7 @@ from sitbreak.core import (
     Output,
     Pause,
     PromptKind,
+    PromptWithdrawn,
     QuietRange,
     Resume,
     SessionEnded,
@@ -371,24 +372,137 @@ def test_quiet_hours_may_wrap_past_midnight() -> None:
     assert dt.datetime.fromtimestamp(first.t, BERLIN).strftime("%H:%M") == "01:00"
 
 
-def test_snooze_moves_the_next_movement_prompt_by_its_duration() -> None:
+def test_a_snooze_holds_prompts_until_it_ends_and_the_one_due_comes_then() -> None:
     desk = Desk(only_move_and_posture())
-    desk.work(30 * MIN + 30)
-    desk.send(Snooze, duration=10 * MIN)
+    desk.work(30 * MIN + 30)  # the move prompt came at 30
+    desk.send(Snooze, duration=10 * MIN)  # "Snooze 10 min"
+    assert desk.engine.snoozed_until == desk.now + 10 * MIN
     desk.work(30 * MIN)
-    assert [desk.minutes(p.t) for p in desk.prompts(PromptKind.MOVE)] == [30.0, 50.0, 60.0]
+    # Reminded again 10 minutes after the snooze, then every move_repeat.
+    assert [desk.minutes(p.t) for p in desk.prompts(PromptKind.MOVE)] == [30.0, 40.5, 50.5]
 
 
-def test_taking_a_break_makes_the_following_stillness_a_break_at_once() -> None:
-    desk = Desk()
+def test_a_later_snooze_replaces_the_earlier_one() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(39 * MIN)
+    desk.send(Snooze, duration=10 * MIN)
+    desk.work(MIN)
+    desk.send(Snooze, duration=1 * MIN)  # "snooze 1m": prompts again in a minute
+    assert desk.engine.snoozed_until == desk.now + MIN
+    desk.work(5 * MIN)
+    assert [desk.minutes(p.t) for p in desk.prompts(PromptKind.MOVE)] == [30.0, 41.0]
+
+
+def test_the_next_prompt_is_never_shown_as_due_before_the_snooze_ends() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(31 * MIN)
+    desk.send(Snooze, duration=15 * MIN)
+    assert desk.engine.next_prompt() == (desk.now + 15 * MIN, PromptKind.MOVE)
+    desk.work(10 * MIN)  # the move prompt due at 40 waits
+    assert desk.engine.next_prompt() == (MONDAY_9AM + 46 * MIN, PromptKind.MOVE)
+
+
+def test_the_next_prompt_waits_for_a_pause_and_quiet_hours_after_it() -> None:
+    settings = dataclasses.replace(
+        only_move_and_posture(), quiet_hours=(QuietRange(9 * 60 + 40, 10 * 60),)
+    )
+    desk = Desk(settings)
+    desk.work(MIN)
+    desk.send(Pause, until=MONDAY_9AM + 40 * MIN)
+    # Paused to 09:40, then quiet to 10:00: the posture prompt (due at 09:20)
+    # is outranked by the move prompt (09:30) by then.
+    assert desk.engine.next_prompt() == (MONDAY_9AM + 60 * MIN, PromptKind.MOVE)
+    desk.send(Pause)  # until resumed: no time can be given
+    assert desk.engine.next_prompt() is None
+
+
+def test_a_snooze_does_not_carry_into_the_next_session() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(31 * MIN)
+    desk.send(Snooze, duration=60 * MIN)
+    desk.wait(20 * MIN)  # a real break
+    back = desk.now
+    desk.work(21 * MIN)
+    assert desk.engine.snoozed_until is None
+    later = [(p.kind, desk.minutes(p.t, back)) for p in desk.prompts() if p.t > back]
+    assert later == [(PromptKind.POSTURE, 20.0)]  # on time, not held by the old snooze
+
+
+def test_taking_a_break_ends_the_session_at_once() -> None:
+    desk = Desk(only_move_and_posture())
     desk.work(31 * MIN, every=1)
+    pressed = desk.now
     desk.send(BreakNow)
-    desk.work(10, every=1)  # closing a document first
-    last_input = desk.now - 1
-    desk.wait(MIN)
     (ended,) = desk.of(SessionEnded)
-    assert (ended.end, ended.cause) == (last_input, Cause.BREAK_NOW)
-    assert ended.t == last_input + 30
+    assert (ended.t, ended.end, ended.cause) == (pressed, pressed, Cause.BREAK_NOW)
+    assert desk.engine.state is State.AWAY
+    assert desk.engine.state_since == pressed
+    desk.work(10, every=1)  # closing a document on the way out starts nothing
+    desk.wait(15 * MIN)
+    assert len(desk.of(SessionStarted)) == 1
+    assert [desk.minutes(p.t) for p in desk.prompts()] == [20.0, 30.0]  # no move at 40
+    back = desk.now
+    desk.work(MIN)
+    assert desk.of(BreakTaken) == [BreakTaken(back, pressed, back, Cause.BREAK_NOW)]
+
+
+def test_input_right_after_taking_a_break_is_getting_up_and_later_input_is_back() -> None:
+    desk = Desk()
+    desk.work(10 * MIN, every=1)
+    desk.send(BreakNow)
+    pressed = desk.now
+    desk.work(2 * MIN, every=1)  # they did not go after all
+    _, again = desk.of(SessionStarted)
+    assert again.t == pressed + 30
+
+
+def test_a_prompt_still_on_screen_is_withdrawn_when_its_session_ends() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(31 * MIN, every=1)
+    desk.wait(20 * MIN)
+    ended, withdrawn = desk.out[-2:]
+    assert isinstance(ended, SessionEnded)
+    assert withdrawn == PromptWithdrawn(ended.t)
+
+
+def test_a_prompt_on_screen_is_withdrawn_when_the_screen_locks() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(31 * MIN, every=1)
+    desk.send(Lock)  # they got up, as asked
+    assert desk.out[-1] == PromptWithdrawn(desk.now)
+    desk.wait(MIN)
+    desk.send(Unlock)
+    desk.work(MIN)
+    desk.wait(20 * MIN)  # the session ends: nothing is on screen any more
+    assert desk.of(PromptWithdrawn) == [PromptWithdrawn(MONDAY_9AM + 31 * MIN)]
+
+
+def test_nothing_is_withdrawn_when_no_prompt_was_shown() -> None:
+    desk = Desk()
+    desk.work(10 * MIN)
+    desk.send(Lock)
+    desk.wait(10 * MIN)
+    assert desk.of(PromptWithdrawn) == []
+
+
+def test_away_since_is_when_they_left_not_when_watching_began() -> None:
+    desk = Desk()
+    desk.work(25 * MIN, every=1)
+    left = desk.now - 1
+    desk.wait(20 * MIN)
+    assert (desk.engine.state, desk.engine.state_since) == (State.AWAY, left)
+    assert Desk().engine.state_since is None  # nobody seen yet
+
+
+def test_state_since_follows_the_state() -> None:
+    desk = Desk()
+    desk.work(5 * MIN, every=1)
+    assert (desk.engine.state, desk.engine.state_since) == (State.SITTING, MONDAY_9AM)
+    last = desk.now - 1
+    desk.wait(2 * MIN)
+    assert (desk.engine.state, desk.engine.state_since) == (State.IDLE, last)
+    desk.send(Lock)
+    assert (desk.engine.state, desk.engine.state_since) == (State.LOCKED, desk.now)
 
 
 def test_optional_prompts_take_turns_and_keep_clear_of_the_others() -> None:

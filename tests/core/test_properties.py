@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from desk import events_from
 from sitbreak.core import (
     Activity,
     BreakNow,
@@ -25,12 +26,10 @@ from sitbreak.core import (
     Event,
     Lock,
     Output,
-    Pause,
     PromptDue,
     Resume,
     SessionEnded,
     SessionStarted,
-    Snooze,
     Suspend,
     Tick,
     Unlock,
@@ -55,22 +54,7 @@ step = st.one_of(
 
 
 def build(steps: list[tuple]) -> list[Event]:
-    events: list[Event] = []
-    t = T0
-    for s in steps:
-        t += s[1]
-        if s[0] == "work":
-            end = t + s[2]
-            while t < end:
-                events.append(Activity(t))
-                t += s[3]
-        elif s[0] == "event":
-            events.append(s[2](t))
-        elif s[0] == "pause":
-            events.append(Pause(t, t + s[2]))
-        else:
-            events.append(Snooze(t, s[2]))
-    return events
+    return events_from(T0, steps)
 
 
 def run(

@@ -466,7 +466,7 @@ def test_parse_request_normalises_seconds_to_float() -> None:
 
 # ---------------------------------------------------------------- status text
 
-NOW = dt.datetime(2024, 6, 3, 10, 54, 30, tzinfo=dt.UTC).timestamp()
+NOW = dt.datetime(2024, 6, 3, 10, 54, 30, tzinfo=dt.timezone.utc).timestamp()
 MIN = 60.0
 
 
@@ -499,7 +499,7 @@ def _status(**changes: Any) -> dict[str, Any]:
 
 
 def test_format_status_sitting() -> None:
-    assert format_status(_status(), now=NOW, tz=dt.UTC) == (
+    assert format_status(_status(), now=NOW, tz=dt.timezone.utc) == (
         "Sitting for 42 min 30 s (since 10:12). "
         "Next: stand up and move at 11:24 (30 min of continuous sitting).\n"
         "Today: 3 h 10 sitting in 6 sessions, longest 55 min, 5 breaks, 7 prompts (3 heeded)."
@@ -515,13 +515,13 @@ def test_format_status_says_first_when_no_activity_can_be_seen() -> None:
         source="swayidle",
         activity="not seen: swayidle: swayidle exited 5 times in a row (status 1)",
     )
-    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[:2] == [
+    assert format_status(status, now=NOW, tz=dt.timezone.utc).splitlines()[:2] == [
         "sitbreak cannot see keyboard or mouse activity right now (swayidle: swayidle exited "
         "5 times in a row (status 1)), so sitting is not being measured; `sitbreak doctor` "
         "shows what works here.",
         "Away since 10:39.",
     ]
-    seen = format_status(_status(activity="seen"), now=NOW, tz=dt.UTC)
+    seen = format_status(_status(activity="seen"), now=NOW, tz=dt.timezone.utc)
     assert "cannot see" not in seen
 
 
@@ -534,28 +534,28 @@ def test_format_status_uses_the_given_local_zone() -> None:
 
 def test_format_status_away_without_session() -> None:
     status = _status(state="away", session=None, next_prompt=None, since=NOW - 15 * MIN)
-    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[0] == "Away since 10:39."
+    assert format_status(status, now=NOW, tz=dt.timezone.utc).splitlines()[0] == "Away since 10:39."
 
 
 def test_format_status_idle_inside_a_session_in_a_call() -> None:
     status = _status(state="idle", since=NOW - 4 * MIN, next_prompt=None, in_call=True)
-    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[0] == (
+    assert format_status(status, now=NOW, tz=dt.timezone.utc).splitlines()[0] == (
         "Idle since 10:50 (42 min 30 s seated since 10:12). "
         "In a call, so stillness counts as sitting."
     )
 
 
 def test_format_status_paused_until_a_time_tomorrow() -> None:
-    until = dt.datetime(2024, 6, 4, 9, 0, tzinfo=dt.UTC).timestamp()
+    until = dt.datetime(2024, 6, 4, 9, 0, tzinfo=dt.timezone.utc).timestamp()
     status = _status(paused_until=until, paused=True, next_prompt=None)
-    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[0] == (
+    assert format_status(status, now=NOW, tz=dt.timezone.utc).splitlines()[0] == (
         "Paused until tomorrow 09:00. Sitting for 42 min 30 s (since 10:12)."
     )
 
 
 def test_format_status_paused_indefinitely() -> None:
     status = _status(paused_until=None, paused=True, next_prompt=None)
-    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[0] == (
+    assert format_status(status, now=NOW, tz=dt.timezone.utc).splitlines()[0] == (
         "Paused until you resume (`sitbreak resume`). Sitting for 42 min 30 s (since 10:12)."
     )
 
@@ -570,7 +570,10 @@ def test_format_status_no_session_yet_today() -> None:
         "prompts_heeded": 0,
     }
     status = _status(state="away", session=None, next_prompt=None, since=NOW - 3 * MIN, today=today)
-    assert format_status(status, now=NOW, tz=dt.UTC) == "Away since 10:51.\nToday: no sitting yet."
+    assert (
+        format_status(status, now=NOW, tz=dt.timezone.utc)
+        == "Away since 10:51.\nToday: no sitting yet."
+    )
 
 
 def test_format_status_singulars_and_no_prompts() -> None:
@@ -582,19 +585,47 @@ def test_format_status_singulars_and_no_prompts() -> None:
         "prompts": 0,
         "prompts_heeded": 0,
     }
-    text = format_status(_status(today=today), now=NOW, tz=dt.UTC)
+    text = format_status(_status(today=today), now=NOW, tz=dt.timezone.utc)
     assert text.splitlines()[1] == (
         "Today: 20 min sitting in 1 session, longest 20 min, 1 break, 0 prompts."
     )
 
 
+def test_format_status_snoozed_says_until_when_and_the_next_prompt_after_it() -> None:
+    status = _status(
+        snoozed_until=NOW + 10 * MIN,
+        next_prompt={"kind": "move", "at": NOW + 10 * MIN, "why": "after the snooze"},
+    )
+    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[0] == (
+        "Sitting for 42 min 30 s (since 10:12). Snoozed until 11:04. "
+        "Next: stand up and move at 11:04 (after the snooze)."
+    )
+
+
+def test_format_status_says_when_prompts_are_only_being_logged_and_why() -> None:
+    status = _status(
+        notifications="failing: prompts are logged",
+        notifications_problem="dbus: org.freedesktop.Notifications has no owner",
+    )
+    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[1] == (
+        "Prompts are only being logged: notifications cannot be shown "
+        "(dbus: org.freedesktop.Notifications has no owner). "
+        "`sitbreak doctor` says how to fix it."
+    )
+
+
+def test_format_status_away_with_nobody_seen_yet_gives_no_time() -> None:
+    status = _status(state="away", session=None, next_prompt=None, since=None)
+    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[0] == "Away."
+
+
 def test_format_status_says_how_long_idle_makes_a_break_and_why() -> None:
     learned = {"after_s": 361.0, "source": "learned", "pauses": 212, "known_breaks": 1}
-    text = format_status(_status(breaks=learned), now=NOW, tz=dt.UTC)
+    text = format_status(_status(breaks=learned), now=NOW, tz=dt.timezone.utc)
     assert text.splitlines()[-1] == (
         "Breaks: after 6 min idle, learned from 212 pauses, 1 of them a known break."
     )
     one = {"after_s": 510.0, "source": "default", "pauses": 1, "known_breaks": 0}
-    assert format_status(_status(breaks=one), now=NOW, tz=dt.UTC).splitlines()[-1] == (
+    assert format_status(_status(breaks=one), now=NOW, tz=dt.timezone.utc).splitlines()[-1] == (
         "Breaks: after 8 min 30 s idle (still learning your pauses: 1 so far)."
     )

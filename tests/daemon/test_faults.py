@@ -99,6 +99,9 @@ class FlakyNotifier:
         if self.down:
             raise NotifyError("org.freedesktop.Notifications has no owner")
 
+    def withdraw(self) -> None:
+        pass
+
     def close(self) -> None:
         pass
 
@@ -196,6 +199,7 @@ class Desk:
             periodic=(),
             sinks=(),
             control_path=None,
+            publishers=(),
             service_notify=lambda *_lines: None,
             watchdog_s=None,
             sync=None,

@@ -92,6 +92,7 @@ class Office:
             periodic=tuple(checks),
             sinks=(),
             control_path=None,
+            publishers=(),
             summaries_path=self.summaries,
             service_notify=service_notify,
             watchdog_s=watchdog_s,
@@ -213,15 +214,80 @@ def test_pause_stops_prompts_and_resume_brings_the_relevant_one(tmp_path: Path) 
     assert [m.kind for m in office.recorder.sent] == ["move"]
 
 
-def test_snooze_puts_off_the_next_movement_prompt(tmp_path: Path) -> None:
+def test_snooze_holds_prompts_until_it_ends_and_status_says_until_when(tmp_path: Path) -> None:
     office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
-    office.sit(30 * MIN + 10)
+    office.sit(35 * MIN)
+    status = office.ask("snooze", 10 * MIN)
+    assert status["snoozed_until"] == pytest.approx(office.clock.now() + 10 * MIN, abs=0.01)
+    # The move prompt due at 40 min is not "next" before the snooze ends at 45.
+    assert status["next_prompt"]["at"] == status["snoozed_until"]
+    office.sit(9 * MIN)
+    assert [m.kind for m in office.recorder.sent] == ["move"]
+    office.sit(2 * MIN)
+    assert [m.kind for m in office.recorder.sent] == ["move", "move"]
+
+
+def test_a_shorter_snooze_replaces_a_longer_one_and_the_log_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
+    office.sit(39 * MIN)
     office.ask("snooze", 10 * MIN)
-    office.sit(15 * MIN)
-    moves = [m for m in office.recorder.sent if m.kind == "move"]
-    assert len(moves) == 1  # the repeat at 40 min moved to 50
+    with caplog.at_level(logging.INFO, logger="sitbreak"):
+        status = office.ask("snooze", 1 * MIN)
+    assert status["snoozed_until"] == pytest.approx(office.clock.now() + MIN, abs=0.01)
+    assert "prompts snoozed until 09:40 (for 1 min)" in caplog.text
+    office.sit(2 * MIN)
+    assert [m.kind for m in office.recorder.sent] == ["move", "move"]  # at 30 and 40
+
+
+def test_a_snooze_while_away_holds_the_coming_session_until_it_ends(tmp_path: Path) -> None:
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
+    answer = office.ask("snooze", 40 * MIN)
+    assert answer["ok"] is True
+    office.sit(35 * MIN)
+    assert office.recorder.sent == []  # the move prompt at 30 min waits for 40
     office.sit(6 * MIN)
-    assert len([m for m in office.recorder.sent if m.kind == "move"]) == 2
+    assert [m.kind for m in office.recorder.sent] == ["move"]
+
+
+def test_after_a_break_status_says_away_since_the_last_input(tmp_path: Path) -> None:
+    office = Office(tmp_path)
+    office.sit(20 * MIN)
+    last_input = office.clock.now() - 0.3
+    office.away(30 * MIN)
+    status = office.ask("status")
+    assert (status["state"], status["since"]) == ("away", pytest.approx(last_input))
+    assert status["running_since"] == NINE
+
+
+def test_a_prompt_on_screen_is_withdrawn_when_the_session_ends(tmp_path: Path) -> None:
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
+    office.sit(30 * MIN + 5)
+    (move,) = office.recorder.sent
+    assert office.ask("status")["prompt_on_screen"]["kind"] == "move"
+    office.away(20 * MIN)  # got up, as asked
+    assert office.recorder.withdrawn == [move]
+    assert office.ask("status")["prompt_on_screen"] is None
+
+
+def test_an_answered_prompt_is_no_longer_on_screen(tmp_path: Path) -> None:
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
+    office.sit(30 * MIN + 5)
+    (move,) = office.recorder.sent
+    office.daemon.inbox.put(PromptResponse.to(move, "skip", office.clock.now()))
+    office.sit(1)
+    assert office.ask("status")["prompt_on_screen"] is None
+    assert office.recorder.withdrawn == []
+
+
+def test_status_says_why_prompts_are_only_logged(tmp_path: Path) -> None:
+    office = Office(tmp_path, notifier=RecordingNotifier(fail=True))
+    office.sit(31 * MIN)
+    status = office.ask("status")
+    assert status["notifications"] == "failing: prompts are logged"
+    assert status["notifications_problem"] == "recording: recording notifier told to fail"
+    assert status["prompt_on_screen"] is None  # it never reached the screen
 
 
 def test_a_failing_notifier_never_stops_the_daemon_and_prompts_are_logged(
@@ -349,27 +415,29 @@ def test_taking_a_break_from_the_notification_ends_the_session_at_once(tmp_path:
     office.sit(30 * MIN + 5)
     (move,) = office.recorder.sent
     office.daemon.inbox.put(PromptResponse.to(move, "break", office.clock.now()))
-    office.sit(3)
+    office.sit(3)  # the click, a last keystroke: getting up
+    assert office.daemon.engine.state is State.AWAY
+    assert office.recorder.withdrawn == []  # answered: the notifier closed it already
     office.away(MIN)
-    (session,) = [s for s in office.sessions() if s.cause is Cause.BREAK_NOW]
-    assert session.end == pytest.approx(NINE + 30 * MIN + 8 - 0.3)
+    (session,) = office.sessions()  # and nothing new started
+    assert (session.cause, session.end) == (Cause.BREAK_NOW, NINE + 30 * MIN + 6)
     outcomes = office.store.prompt_outcomes(0, 4e9)
     assert [(kind, outcome) for _, kind, outcome in outcomes] == [("move", "heeded")]
 
 
-def test_snooze_from_the_notification_moves_the_next_movement_prompt(tmp_path: Path) -> None:
+def test_snooze_from_the_notification_reminds_again_ten_minutes_later(tmp_path: Path) -> None:
     office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
-    office.sit(30 * MIN + 5)
+    office.sit(32 * MIN)
     (move,) = office.recorder.sent
     office.daemon.inbox.put(PromptResponse.to(move, "snooze", office.clock.now()))
-    office.sit(15 * MIN)
+    office.sit(9 * MIN + 55)
 
     def moves() -> int:
         return sum(m.kind == "move" for m in office.recorder.sent)
 
-    assert moves() == 1  # the 40-minute repeat moved to 50
-    office.sit(6 * MIN)
-    assert moves() == 2
+    assert moves() == 1  # the 40-minute repeat waits for the snooze
+    office.sit(10)
+    assert moves() == 2  # 10 minutes after "Snooze 10 min"
     assert office.store.prompt_outcomes(0, 4e9)[0][2] == "snoozed"
 
 

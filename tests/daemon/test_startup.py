@@ -51,6 +51,8 @@ def test_the_service_wiring_has_every_part_the_readme_promises(wiring: Wiring) -
     assert [type(m) for m in wiring.monitors] == [DBusContextMonitor]
     assert {p.name for p in wiring.periodic} == {"calls", "videos", DESKTOP_BUSY}
     assert wiring.control_path is not None and wiring.control_path.name == "control.sock"
+    # The D-Bus API and the tray are always made; with no session bus each says so.
+    assert [p.name for p in wiring.publishers] == ["the D-Bus API", "the tray icon"]
     assert wiring.summaries_path is not None
     assert wiring.summaries_path.name == "summaries.jsonl"
 
@@ -78,6 +80,8 @@ def test_a_part_left_out_fails_when_the_daemon_is_made(wiring: Wiring) -> None:
 def test_checks_are_a_fixed_tuple_and_named_once(wiring: Wiring) -> None:
     with pytest.raises(WiringError, match="tuples"):
         dataclasses.replace(wiring, periodic=list(wiring.periodic))
+    with pytest.raises(WiringError, match="tuples"):
+        dataclasses.replace(wiring, publishers=list(wiring.publishers))
     twice = (*wiring.periodic, Periodic("calls", lambda: None, 5.0))
     with pytest.raises(WiringError, match="named twice"):
         dataclasses.replace(wiring, periodic=twice)

@@ -57,6 +57,7 @@ class Computer:
             service_notify=lambda *_lines: None,
             watchdog_s=None,
             sinks=(),
+            publishers=(),
             sync=self.link,
         )
         self.daemon = Daemon(load_config(config_file), wiring, BERLIN, PromptWriter(load_library()))
@@ -122,14 +123,16 @@ def test_a_snooze_on_the_laptop_is_not_repeated_on_the_desk(tmp_path: Path) -> N
     me.at(me.desk, 20 * MIN)
     me.at(me.laptop, 11 * MIN)
     assert me.laptop.kinds()[-1] == "move"
+    snoozed = me.clock.now()
     me.laptop.answer("snooze")
     me.at(me.laptop, 1 * MIN)
     # Back at the desk: without the mirrored snooze it would repeat the
-    # prompt at 40 minutes; snoozed for 10 minutes, not before 50.
-    me.at(me.desk, 17 * MIN)
+    # prompt at 40 minutes; snoozed for 10 minutes, it waits until 41.
+    me.at(me.desk, 8 * MIN + 30)
     assert "move" not in me.desk.kinds()
-    me.at(me.desk, 3 * MIN)
-    assert me.desk.kinds().count("move") == 1
+    me.at(me.desk, 1 * MIN)
+    (move,) = [m for m in me.desk.recorder.sent if m.kind == "move"]
+    assert move.due_t is not None and move.due_t >= snoozed + 10 * MIN
     assert me.laptop.kinds().count("move") == 1
     me.stop()
 

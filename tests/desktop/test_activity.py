@@ -260,6 +260,17 @@ def test_pynput_raises_source_lost_when_the_server_dies(
 
 
 @linux_only
+def test_pynput_not_installed_says_how_to_add_it_without_a_compiler(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "pynput", None)  # `import pynput` fails as if absent
+    with pytest.raises(SourceUnavailable) as raised:
+        PynputSource(SystemClock()).start()
+    assert str(raised.value) == (
+        f"pynput is not installed: `{sys.executable} -m pip install --no-deps 'pynput>=1.7' six`"
+    )
+
+
 def test_pynput_without_a_display_is_unavailable_not_an_import_error() -> None:
     # A fresh interpreter: this one may already have imported pynput.
     code = (

@@ -502,7 +502,7 @@ class Desk:
         self.source = source
         self.clock = clock
         self.events: queue.Queue[Event] = queue.Queue()
-        self.engine = Engine(EngineSettings(hold_after_idle=0.5), dt.UTC)
+        self.engine = Engine(EngineSettings(hold_after_idle=0.5), dt.timezone.utc)
         self.seen: list[type] = []
 
     def step(self) -> State:

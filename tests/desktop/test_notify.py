@@ -33,7 +33,6 @@ from sitbreak.core import (
     PromptKind,
     SessionEnded,
     Snooze,
-    Tick,
 )
 from sitbreak.desktop import notify
 from sitbreak.desktop.notify import (
@@ -309,16 +308,15 @@ def test_taking_a_break_reaches_the_callback_and_the_engine_ends_the_session_at_
     assert "Taking a break" in dunst.menu() and "Snooze 10 min" in dunst.menu()
     assert no_more(responses)  # the close that follows a button is not a second answer
     wait_for(lambda: dunst.displayed() == 0, what="the answered prompt to leave the screen")
-    # The daemon feeds it to the engine as BreakNow; 30 s of stillness is a break.
+    # The daemon feeds it to the engine as BreakNow: the session ends there and then.
     out: list[Output] = list(engine.handle(BreakNow(now + 2)))
-    out += engine.handle(Tick(now + 2 + 30))
     (ended,) = [o for o in out if isinstance(o, SessionEnded)]
-    assert (ended.cause, ended.end) == (Cause.BREAK_NOW, now)
+    assert (ended.cause, ended.end) == (Cause.BREAK_NOW, now + 2)
     notifier.close()
 
 
 @pytest.mark.desktop
-def test_snooze_reaches_the_callback_and_puts_the_next_move_prompt_off_by_ten_minutes(
+def test_snooze_reaches_the_callback_and_the_next_move_prompt_comes_ten_minutes_later(
     dunst: Dunst,
 ) -> None:
     responses: queue.Queue[PromptResponse] = queue.Queue()
@@ -329,14 +327,27 @@ def test_snooze_reaches_the_callback_and_puts_the_next_move_prompt_off_by_ten_mi
     dunst.press("snooze")
     response = next_response(responses)
     assert (response.action, response.outcome) == ("snooze", "snoozed")
-    # The daemon feeds Snooze(SNOOZE_S); the next prompt comes 10 + 10 min later.
+    # The daemon feeds Snooze(SNOOZE_S); the next prompt comes when it ends.
     engine.handle(Snooze(now + 1, SNOOZE_S))
     prompts: list[PromptDue] = []
     t = now
     while not prompts:
         t += 5
         prompts = [o for o in engine.activity(t) if isinstance(o, PromptDue)]
-    assert prompts[0].t - due.t == pytest.approx(20 * MIN, abs=5)
+    assert prompts[0].t - (now + 1) == pytest.approx(SNOOZE_S, abs=5)
+    notifier.close()
+
+
+@pytest.mark.desktop
+def test_a_withdrawn_prompt_leaves_the_screen_and_is_nobodys_answer(dunst: Dunst) -> None:
+    responses: queue.Queue[PromptResponse] = queue.Queue()
+    notifier = DBusNotifier(dunst.d.bus.address, on_response=responses.put)
+    _engine, _now, due = engine_at_first_move_prompt()
+    notifier.send(PromptWriter(load_library()).write(due))
+    wait_for(lambda: dunst.displayed() == 1, what="the move prompt on screen")
+    notifier.withdraw()  # the session it was for has ended
+    wait_for(lambda: dunst.displayed() == 0, what="the withdrawn prompt to leave the screen")
+    assert no_more(responses)  # closed by sitbreak: not ignored, not expired
     notifier.close()
 
 

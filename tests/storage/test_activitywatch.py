@@ -30,7 +30,7 @@ from sitbreak import cli
 from sitbreak.storage import activitywatch as aw
 from sitbreak.storage.store import Store, default_db_path
 
-T0 = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC).timestamp()
+T0 = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.timezone.utc).timestamp()
 SOURCE = "activitywatch:desk"
 BUCKET = "aw-watcher-afk_desk"
 
@@ -119,7 +119,7 @@ def dump() -> list[tuple[object, ...]]:
 
 
 def test_timestamps_as_activitywatch_writes_them() -> None:
-    want = dt.datetime(2026, 11, 30, 8, 0, 1, 500000, tzinfo=dt.UTC).timestamp()
+    want = dt.datetime(2026, 11, 30, 8, 0, 1, 500000, tzinfo=dt.timezone.utc).timestamp()
     for text in (
         "2026-11-30T08:00:01.500000+00:00",
         "2026-11-30T08:00:01.5Z",

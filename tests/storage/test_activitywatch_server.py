@@ -29,7 +29,7 @@ from activitywatch_server import (
 
 pytestmark = pytest.mark.activitywatch
 
-T0 = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC).timestamp()
+T0 = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.timezone.utc).timestamp()
 BUCKET = "aw-watcher-afk_test"
 SOURCE = "activitywatch:test"
 

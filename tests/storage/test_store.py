@@ -710,3 +710,26 @@ def test_append_summary_tolerates_io_errors(
     target.mkdir()  # a directory where the file should be
     assert not append_summary(DayFigures(DAY), "UTC", target)
     assert any("cannot append" in r.getMessage() for r in caplog.records)
+
+
+def test_sqlite_errors_are_told_apart_with_or_without_their_code(tmp_path: Path) -> None:
+    # Python 3.11+ attaches SQLite's result code; 3.10 gives only the message.
+    path = tmp_path / "busy.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    waiter = sqlite3.connect(path, timeout=0)
+    with pytest.raises(sqlite3.OperationalError) as busy:
+        waiter.execute("INSERT INTO t VALUES (1)")
+    holder.close()
+    waiter.close()
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not a database, " * 100)
+    with pytest.raises(sqlite3.DatabaseError) as notadb:
+        sqlite3.connect(junk).execute("SELECT * FROM sqlite_master")
+    for raised, expected in ((busy.value, store.SQLITE_BUSY), (notadb.value, store.SQLITE_NOTADB)):
+        assert store._error_code(raised) == expected
+        bare = type(raised)(str(raised))  # what Python 3.10 raises: no sqlite_errorcode
+        assert not hasattr(bare, "sqlite_errorcode")
+        assert store._error_code(bare) == expected
+    assert store._error_code(sqlite3.OperationalError("no such table: t")) is None

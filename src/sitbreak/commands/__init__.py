@@ -3,7 +3,12 @@
 Each module here defines `register(sub)`, adding its subparser and a handler
 `func(args) -> int`. Modules keep their heavy imports inside the handler so
 `sitbreak --help` and `sitbreak status` start fast. To add a command, add a
-module and list it in MODULES.
+module and list it in MODULES (and its command names in COMMANDS).
+
+Building the whole parser imports every module; a run of one known command
+builds only that command's parser (`register_for`), because some modules
+need the config's names to list their choices, and status bars run
+`sitbreak status` every few seconds (benchmarks/bench_startup.py).
 """
 
 from __future__ import annotations
@@ -28,6 +33,37 @@ MODULES: list[str] = [
 ]
 
 
+#: Each command name and the module that registers it (a test keeps this true).
+COMMANDS: dict[str, str] = {
+    "run": "run",
+    "status": "status",
+    "pause": "status",
+    "resume": "status",
+    "snooze": "status",
+    "report": "report",
+    "replay": "replay",
+    "import": "import_",
+    "export": "export",
+    "trace": "trace",
+    "tune": "tune",
+    "prompts": "prompts",
+    "config": "config",
+    "doctor": "doctor",
+    "service": "service",
+}
+
+
 def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for name in MODULES:
         importlib.import_module(f"sitbreak.commands.{name}").register(sub)
+
+
+def register_for(sub: argparse._SubParsersAction[argparse.ArgumentParser], argv: list[str]) -> None:
+    """Register only the module of the command `argv` names, or every module when
+    it names none we know (--help, --version, a typo: argparse then lists them all)."""
+    command = next((a for a in argv if not a.startswith("-")), None)
+    module = COMMANDS.get(command) if command else None
+    if module is None or argv.index(command or "") > 0:  # options before it: --help, --version
+        register_all(sub)
+    else:
+        importlib.import_module(f"sitbreak.commands.{module}").register(sub)

@@ -25,6 +25,8 @@ def cli_check(file: Path | None, out: TextIO) -> int:
         )
     else:
         print(f"OK: {config.path} is valid", file=out)
+    for warning in config.warnings:
+        print(warning, file=out)
     return 0
 
 

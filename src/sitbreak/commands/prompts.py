@@ -155,6 +155,14 @@ def send_test(
     from sitbreak.prompts import PromptWriter, load_library
 
     config = load_config(config_path)
+    showing = _real_prompt_on_screen()
+    if showing is not None:
+        print(
+            f"sitbreak: a real {showing} prompt is on screen now, and a test would cover it "
+            "(and leave it unanswered): answer or dismiss it first, then try again",
+            file=sys.stderr,
+        )
+        return EXIT_NOT_SHOWN
     prompt_kind = PromptKind(kind)
     level = level if prompt_kind is PromptKind.MOVE else 1
     s = config.engine
@@ -182,6 +190,21 @@ def send_test(
     if prompt_kind not in s.enabled:
         print(f"Note: {kind} prompts are switched off in your config.", file=out)
     return 0
+
+
+def _real_prompt_on_screen() -> str | None:
+    """The kind of the running sitbreak's prompt still on screen, if any."""
+    from sitbreak.daemon import control
+    from sitbreak.errors import SitbreakError
+
+    try:
+        status = control.request("status", timeout=2.0)
+    except SitbreakError:
+        return None  # no daemon (or none answering): nothing of ours to cover
+    showing = status.get("prompt_on_screen") if status.get("ok") else None
+    if not isinstance(showing, dict):
+        return None
+    return str(showing.get("kind") or "sitbreak")
 
 
 def _preview(_response: object) -> None:

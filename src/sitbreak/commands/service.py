@@ -19,6 +19,7 @@ def _cmd_install(args: argparse.Namespace) -> int:
             if args.print:
                 print(unit.autostart_entry(), end="")
                 return 0
+            unit.install_dbus_service(sys.stdout)
             return unit.install_autostart(sys.stdout)
         print(unit.advice(host), file=sys.stdout)
         return 1
@@ -29,7 +30,13 @@ def _cmd_install(args: argparse.Namespace) -> int:
     if host.systemctl is None:
         print(unit.advice(host))
         return 1
-    return unit.install(unit.Systemctl(host.systemctl), unit.installed_unit(), sys.stdout)
+    unit.install_dbus_service(sys.stdout)
+    return unit.install(
+        unit.Systemctl(host.systemctl),
+        unit.installed_unit(),
+        sys.stdout,
+        start=not args.no_start,
+    )
 
 
 def _cmd_uninstall(_args: argparse.Namespace) -> int:
@@ -37,6 +44,7 @@ def _cmd_uninstall(_args: argparse.Namespace) -> int:
 
     host = unit.detect()
     ctl = unit.Systemctl(host.systemctl) if host.systemctl else None
+    unit.remove_dbus_service(sys.stdout)
     return unit.uninstall(ctl, sys.stdout)
 
 
@@ -74,6 +82,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="write an XDG autostart entry (~/.config/autostart/sitbreak.desktop) instead: "
         "for desktops without systemd, or that do not start graphical-session.target",
+    )
+    s.add_argument(
+        "--no-start",
+        action="store_true",
+        help="enable the service without starting it now: it starts with your next "
+        "graphical session",
     )
     s.set_defaults(func=_cmd_install)
 

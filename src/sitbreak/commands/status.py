@@ -1,43 +1,103 @@
 """`sitbreak status|pause|resume|snooze`: ask the running monitor, or tell it.
 
-They talk to `sitbreak run` over its control socket (`sitbreak.daemon.control`).
+They talk to `sitbreak run` over the session bus where it is there, and its
+control socket otherwise (`sitbreak.daemon.client`). `status --format` prints
+what a status bar reads; `--follow` prints a line on every change, driven by
+the D-Bus API's signals (`sitbreak.desktop.dbus_api.follow`).
+
+Kept cheap to import: `sitbreak status`, run by bars every few seconds,
+imports nothing it does not use (benchmarks/bench_startup.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
-from sitbreak.errors import ConfigError
+#: Mirrors sitbreak.daemon.statusbar.FORMATS (a test keeps them equal), so that
+#: building the parser imports nothing.
+BAR_FORMATS = ("waybar", "i3blocks", "i3status-rs", "polybar")
 
 
 def _cmd_control(args: argparse.Namespace) -> int:
     import json
 
-    from sitbreak.daemon import control
+    from sitbreak.daemon import client, control
     from sitbreak.errors import SitbreakError
     from sitbreak.exits import EXIT_USAGE
 
-    seconds = getattr(args, "duration", None)
+    fmt = getattr(args, "format", None) or "text"
     as_json = getattr(args, "json", False)
+    if getattr(args, "follow", False):
+        return _follow(fmt, bool(as_json))
+    seconds = getattr(args, "duration", None)
     try:
-        response = control.request(args.command, seconds=seconds)
+        response: dict[str, Any] | None = client.ask(args.command, seconds=seconds)
+    except control.DaemonNotRunning as exc:
+        if fmt == "text" and not as_json:
+            raise
+        if as_json:  # a program asked for JSON: give it JSON it can read
+            print(json.dumps({"ok": False, "running": False, "error": str(exc)}))
+            return EXIT_USAGE
+        response = None  # a bar shows "not running" rather than losing its module
     except SitbreakError as exc:
         if not as_json:
             raise
-        # A program asked for JSON: give it JSON it can read, whatever happened.
-        running = not isinstance(exc, control.DaemonNotRunning)
-        print(json.dumps({"ok": False, "running": running, "error": str(exc)}))
+        print(json.dumps({"ok": False, "running": True, "error": str(exc)}))
         return EXIT_USAGE
-    if not response.get("ok"):
+    if response is not None and not response.get("ok"):
         if as_json:
             print(json.dumps(response))
         print(f"sitbreak: {response.get('error', 'the daemon refused')}", file=sys.stderr)
         return 1
-    if as_json:
+    if fmt != "text":
+        print(_bar(fmt, response))
+    elif as_json:
         print(json.dumps(response))
     else:
+        assert response is not None
         print(control.format_status(response))
+    return 0
+
+
+def _bar(fmt: str, status: dict[str, Any] | None, one_line: bool = False) -> str:
+    import time
+
+    from sitbreak.daemon import statusbar
+    from sitbreak.timezones import resolve_tz
+
+    return statusbar.render(fmt, status, now=time.time(), tz=resolve_tz(None), one_line=one_line)
+
+
+def _follow(fmt: str, as_json: bool) -> int:
+    import json
+
+    from sitbreak.daemon import control
+    from sitbreak.desktop.dbus_client import NotOnBus, follow
+    from sitbreak.errors import SitbreakError
+
+    try:
+        changes = follow()
+        last = None
+        for status in changes:
+            if fmt != "text":
+                line = _bar(fmt, status, one_line=True)
+            elif as_json:
+                line = json.dumps(status if status is not None else {"ok": False, "running": False})
+            elif status is None:
+                line = "sitbreak is not running."
+            else:
+                line = control.format_status(status).replace("\n", " ")
+            if line != last:
+                print(line, flush=True)
+                last = line
+    except NotOnBus as exc:
+        raise SitbreakError(f"status --follow listens on the session bus: {exc}") from None
+    except (OSError, EOFError) as exc:
+        raise SitbreakError(f"status --follow lost the session bus ({exc})") from None
+    except KeyboardInterrupt:
+        return 0
     return 0
 
 
@@ -49,6 +109,7 @@ def _duration(text: str) -> float:
     """
     from sitbreak.config import parse_duration
     from sitbreak.daemon.control import MAX_SECONDS
+    from sitbreak.errors import ConfigError
 
     days = round(MAX_SECONDS / 86400)
     expected = f'a duration over 0 and at most {days} days, such as "30m" or "2h"'
@@ -64,6 +125,17 @@ def _duration(text: str) -> float:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("status", help="today so far, the current session and the next prompt")
     p.add_argument("--json", action="store_true", help="print the status as JSON")
+    p.add_argument(
+        "--format",
+        choices=("text", *BAR_FORMATS),
+        default="text",
+        help="print what a status bar reads (docs/status-bars.md)",
+    )
+    p.add_argument(
+        "--follow",
+        action="store_true",
+        help="print a line on every change (needs the session bus)",
+    )
     p.set_defaults(func=_cmd_control)
     p = sub.add_parser("pause", help="no prompts for a while (sitting is still measured)")
     p.add_argument(
@@ -76,7 +148,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=_cmd_control)
     p = sub.add_parser("resume", help="prompts again after a pause")
     p.set_defaults(func=_cmd_control)
-    p = sub.add_parser("snooze", help="put off the next prompts (default 10 minutes)")
+    p = sub.add_parser(
+        "snooze",
+        help="no prompts for a while in this session (default 10 minutes); "
+        "a new snooze replaces the last",
+    )
     p.add_argument(
         "duration",
         nargs="?",

@@ -39,6 +39,7 @@ from sitbreak.core.model import (
     Pause,
     PromptDue,
     PromptKind,
+    PromptWithdrawn,
     Resume,
     SessionEnded,
     SessionStarted,
@@ -57,8 +58,10 @@ from sitbreak.core.settings import EXTRA_KINDS, EngineSettings, QuietRange
 INF = math.inf
 _NOTHING: tuple[Output, ...] = ()
 
-#: After "taking a break", this much stillness is enough to call it a break.
-BREAK_NOW_IDLE = 30.0
+#: After "taking a break" (which ends the session at once), input for this
+#: long is the person getting up (a last click, closing a document), not a
+#: new session.
+BREAK_NOW_GRACE = 30.0
 #: Input on the lock screen this long before an unlock is the person coming back
 #: (typing the password), so the new session starts there, not at the unlock.
 LOCK_SCREEN_RETURN = 60.0
@@ -74,6 +77,10 @@ EARLY_SESSION = 5 * 60.0
 EARLY_SESSION_FACTOR = 1.5
 #: Work time when no work hours are given: the whole of a work day.
 _WHOLE_DAY = QuietRange(0, 24 * 60)
+#: The least a deadline moves on when it is put off: every deadline the
+#: engine sets is at least this much later than now, so none can fire twice
+#: at one instant and time always moves forward.
+_MIN_STEP = 1.0
 #: How many back-to-back stretches without prompts (quiet hours running into
 #: time off work, ...) to follow when looking for their end; more is a
 #: config that never allows a prompt, and the engine just looks again later.
@@ -110,13 +117,14 @@ class Engine:
         self._tainted = False  # a lock, sleep, call or video since the last sign
         self._carry_move_at = INF  # the movement clock of a session that ended unsurely
         # Local days (for breaks, which never span two days, and quiet hours).
-        self.tz: dt.tzinfo = tz if tz is not None else dt.UTC
+        self.tz: dt.tzinfo = tz if tz is not None else dt.timezone.utc
         self._now = -INF
         # The open session, if any.
         self._start: float | None = None
         self._seen = -INF  # last sign of a person: input, unlock, call activity
-        self._break_idle = self._usual_idle()  # shortened after BreakNow
+        self._break_idle = self._usual_idle()  # what idle makes a break (learned, or set)
         self._end_cause = Cause.IDLE
+        self._leaving_until = -INF  # after "taking a break": input is them getting up
         # Context.
         self._calls = 0
         self._watching = 0
@@ -139,7 +147,10 @@ class Engine:
         self._last_prompt = -INF
         self._paused_until = -INF
         self._snoozed_until = -INF
+        self._on_screen = False  # a prompt was shown and not withdrawn since
         self._desktop_busy = False
+        # The last stretch of off hours found: (settings, zone, from, until).
+        self._off_hours: tuple[EngineSettings, dt.tzinfo, float, float] | None = None
         # Cached earliest deadline; `_fast` is true when plain input can only
         # move deadlines later, so it may skip all bookkeeping.
         self._deadline = INF
@@ -158,6 +169,22 @@ class Engine:
         if self._now - self._seen > self.settings.hold_after_idle and not self._in_call:
             return State.IDLE
         return State.SITTING
+
+    @property
+    def state_since(self) -> float | None:
+        """When the current `state` began: the session's start while sitting,
+        the last input while idle, the lock or the sleep, and while away the
+        moment they left (None when nobody has been seen yet)."""
+        state = self.state
+        if state is State.SUSPENDED:
+            return self._suspended_at
+        if state is State.LOCKED:
+            return self._locked_at
+        if state is State.AWAY:
+            return self._break_start
+        if state is State.IDLE:
+            return self._seen
+        return self._start
 
     @property
     def session_start(self) -> float | None:
@@ -184,14 +211,24 @@ class Engine:
     def paused_until(self) -> float | None:
         return self._paused_until if self._paused_until > self._now else None
 
+    @property
+    def snoozed_until(self) -> float | None:
+        """When the snooze of this session ends, if one is on."""
+        return self._snoozed_until if self._snoozed_until > self._now else None
+
     def next_prompt(self) -> tuple[float, PromptKind] | None:
-        """The next prompt that is scheduled, and when; None outside a session."""
+        """The next prompt, and when it will be shown if the person is there and
+        nothing else holds it: never before a pause, a snooze or quiet hours
+        end. None outside a session, or when nothing can come before an event
+        (an open-ended pause, no prompt kind on, work hours that never come)."""
         if self._start is None:
             return None
-        if self._held is not None:
-            return (self._now, self._held)
         due = [(t, k) for t, k in self._scheduled() if t < INF]
-        return min(due, key=lambda x: (x[0], -_PRIORITY[x[1]])) if due else None
+        if self._held is not None:
+            due.append((self._now, self._held))
+        shown = [(self._free_from(max(t, self._now)), k) for t, k in due]
+        shown = [(t, k) for t, k in shown if t < INF]
+        return min(shown, key=lambda x: (x[0], -_PRIORITY[x[1]])) if shown else None
 
     def next_deadline(self) -> float | None:
         """When the engine next needs `Tick`; None when only an event can change anything."""
@@ -205,10 +242,11 @@ class Engine:
         if type(event) is Activity:
             return self.activity(event.t)
         t = event.t
-        out = self._advance(t) if t >= self._deadline else []
         handler = _HANDLERS.get(type(event))
         if handler is None:
             raise TypeError(f"not an engine event: {event!r}")
+        out = self._advance(t) if t >= self._deadline else []
+        self._clock(t)
         handler(self, event, out)
         self._settle(out)
         return tuple(out) if out else _NOTHING
@@ -241,8 +279,7 @@ class Engine:
         old, self.settings = self.settings, settings
         if self._start is None:
             return
-        if self._end_cause is not Cause.BREAK_NOW:
-            self._break_idle = self._usual_idle()
+        self._break_idle = self._usual_idle()
         start, s = self._start, settings
         now = self._now
         if PromptKind.MOVE not in s.enabled:
@@ -281,6 +318,7 @@ class Engine:
             value = getattr(self, name)
             if value is not None and math.isfinite(value):
                 setattr(self, name, value + offset)
+        self._off_hours = None  # found on the old timeline
         self._refresh()
 
     def finish(self, t: float) -> tuple[Output, ...]:
@@ -310,6 +348,8 @@ class Engine:
             if now - self._typed_first >= MISSED_UNLOCK_AFTER:
                 self._on_unlock(Unlock(now), out)
             return
+        if self._start is None and now < self._leaving_until:
+            return  # getting up after "taking a break"
         # A late input keeps its own time inside a session (so it cannot
         # stretch it); a new session starts now, after what is decided.
         self._present(t if self._start is not None else now, out)
@@ -321,6 +361,7 @@ class Engine:
             self._locked_at = t
             self._typed_first = None
             self._absence_begins(t, Cause.LOCK)
+            self._withdraw(out)  # they got up
 
     def _on_unlock(self, ev: Unlock, out: list[Output]) -> None:
         t = self._clock(ev.t)
@@ -342,6 +383,7 @@ class Engine:
         if self._suspended_at is None:
             self._suspended_at = t
             self._absence_begins(t, Cause.SUSPEND)
+            self._withdraw(out)
 
     def _on_resume(self, ev: Resume, out: list[Output]) -> None:
         self._clock(ev.t)
@@ -399,16 +441,19 @@ class Engine:
 
     def _on_snooze(self, ev: Snooze, out: list[Output]) -> None:
         t = self._clock(ev.t)
-        self._snoozed_until = max(self._snoozed_until, t + ev.duration)
-        if self._move_at < INF:
-            self._move_at += ev.duration
+        # The latest snooze says how long: `snooze 1m` after `snooze 10m`
+        # means prompts again in 1 minute. It ends with the session it holds.
+        self._snoozed_until = t + max(ev.duration, 0.0)
+        self._try_deliver_held(t, out)
 
     def _on_break_now(self, ev: BreakNow, out: list[Output]) -> None:
-        self._clock(ev.t)
+        now = self._clock(ev.t)
         if self._start is not None:
-            self._break_idle = min(self.settings.break_idle, BREAK_NOW_IDLE)
-            self._end_cause = Cause.BREAK_NOW
-            self._held = None
+            # They said so: the session ends now (or when they left, if a lock
+            # already sent them away), and what they do while getting up
+            # does not start the next one.
+            self._end_session(self._left_at if self._absent else now, Cause.BREAK_NOW, out)
+            self._leaving_until = now + BREAK_NOW_GRACE
 
     def _on_tick(self, ev: Tick, out: list[Output]) -> None:
         self._clock(ev.t)
@@ -427,12 +472,7 @@ class Engine:
         if self._in_call:
             return self.settings.call_idle_max
         start = self._start
-        if (
-            self.pauses is not None
-            and start is not None
-            and self._seen - start < EARLY_SESSION
-            and self._end_cause is not Cause.BREAK_NOW
-        ):
+        if self.pauses is not None and start is not None and self._seen - start < EARLY_SESSION:
             # Someone who just sat down rarely gets up again at once: a
             # pause this early in a session must be longer to be a break.
             return self._break_idle * EARLY_SESSION_FACTOR
@@ -451,13 +491,12 @@ class Engine:
         # person had already gone. Otherwise they were there until they locked.
         auto = t - self._seen >= self.settings.auto_lock_idle and not self._in_call
         self._left_at = self._seen if auto and self._start is not None else t
-        if self._end_cause is not Cause.BREAK_NOW:
-            self._end_cause = cause
+        self._end_cause = cause
 
     def _absence_ends(self) -> None:
         self._absent_from = INF
         self._left_at = INF
-        if self._start is not None and self._end_cause is not Cause.BREAK_NOW:
+        if self._start is not None:
             self._end_cause = Cause.IDLE
 
     def _present(self, t: float, out: list[Output]) -> None:
@@ -503,12 +542,14 @@ class Engine:
         assert start is not None
         end = max(start, end)
         out.append(SessionEnded(self._now, start, end, cause))
+        self._withdraw(out)
         if self._held is PromptKind.MOVE:
             self._carry_move_at = -INF  # it was due already
         else:
             self._carry_move_at = self._move_at
         self._start = None
         self._held = None
+        self._snoozed_until = -INF  # a snooze is for one session
         self._posture_at = self._move_at = self._extra_at = INF
         self._break_start = end
         self._break_cause = Cause.IDLE if cause is Cause.SHUTDOWN else cause
@@ -584,7 +625,7 @@ class Engine:
                     later = self._last_prompt + s.posture_guard
                     if soon - now < s.posture_guard:
                         later = max(later, soon + s.posture_guard)
-                    self._extra_at = max(later, now + 1.0)
+                    self._extra_at = max(later, now + _MIN_STEP)
                 else:
                     self._extra_at = INF
                     self._due(self._next_extra_kind(), now, out)
@@ -600,8 +641,9 @@ class Engine:
         else:
             giving_way, self._held = held, kind
         if giving_way in EXTRA_KINDS:
-            # The optional prompt gives way, and takes its turn a little later.
-            self._extra_at = now + self.settings.posture_guard
+            # The optional prompt gives way, and takes its turn a little after
+            # the one it gave way to (see `_try_deliver_held`).
+            self._extra_at = INF
         self._try_deliver_held(now, out)
 
     def _try_deliver_held(self, now: float, out: list[Output]) -> None:
@@ -612,21 +654,30 @@ class Engine:
             return  # nobody there: wait for them to come back
         self._held = None
         s = self.settings
-        if kind is PromptKind.MOVE:
-            self._move_level += 1
-            self._move_at = now + s.move_repeat
-            self._posture_at = INF
-        elif kind is PromptKind.POSTURE:
-            pass
-        else:
+        if kind in EXTRA_KINDS:
             self._extra_turn += 1
             self._extra_at = now + s.extra_every
+        else:
+            if kind is PromptKind.MOVE:
+                self._move_level += 1
+                self._move_at = now + s.move_repeat
+                self._posture_at = INF
+            if self._extra_at == INF and self._extra_kinds():
+                # An optional prompt gave way to this one: its turn comes next.
+                self._extra_at = now + max(s.posture_guard, _MIN_STEP)
         self._last_prompt = now
+        self._on_screen = True
         out.append(
             PromptDue(
                 now, kind, self._move_level if kind is PromptKind.MOVE else 1, now - self._start
             )
         )
+
+    def _withdraw(self, out: list[Output]) -> None:
+        """The prompt on screen, if any, no longer applies: say so."""
+        if self._on_screen:
+            self._on_screen = False
+            out.append(PromptWithdrawn(self._now))
 
     def _blocked(self, now: float) -> bool:
         return (
@@ -637,24 +688,53 @@ class Engine:
             or self._off_hours_until(now) is not None
         )
 
+    def _free_from(self, t: float) -> float:
+        """The first time from `t` on that no pause, snooze or off-hours holds
+        prompts back (INF: none is in sight)."""
+        for _ in range(_MAX_CHAIN):
+            if t < self._paused_until:
+                t = self._paused_until
+            elif t < self._snoozed_until:
+                t = self._snoozed_until
+            else:
+                end = self._off_hours_until(t)
+                if end is None:
+                    return t
+                t = end
+            if t == INF:
+                return INF
+        return t
+
     def _off_hours_until(self, now: float) -> float | None:
         """If `now` is in quiet hours or outside work time, when prompts may come
         again (INF: never); else None."""
         s = self.settings
         if not s.quiet_hours and not s.limits_work_time:
             return None  # the common case, kept cheap
+        known = self._off_hours  # a prompt held through quiet hours asks on every input
+        if (
+            known is not None
+            and known[0] is s
+            and known[1] is self.tz
+            and known[2] <= now < known[3]
+        ):
+            return known[3]
         t = now
         # One stretch can run into another (work starts at 09:00, but 09:00 to
-        # 09:30 is quiet): follow them to the first time that is neither.
+        # 09:30 is quiet): follow them to the first time that is neither, or
+        # (a config that never allows a prompt) as far as _MAX_CHAIN goes.
         for _ in range(_MAX_CHAIN):
             end = self._quiet_end(t) if s.quiet_hours else None
             if end is None:
                 end = self._work_starts(t)
             if end is None:
-                return None if t == now else t
+                break
             if end == INF:
                 return INF
             t = end
+        if t == now:
+            return None
+        self._off_hours = (s, self.tz, now, t)  # all of [now, t) is off hours
         return t
 
     def _work_starts(self, now: float) -> float | None:
@@ -776,6 +856,7 @@ _TIME_FIELDS = (
     "_last_prompt",
     "_paused_until",
     "_snoozed_until",
+    "_leaving_until",
     "_deadline",
     "_carry_move_at",
 )

@@ -102,7 +102,9 @@ class Unpause:
 
 @dataclass(frozen=True, slots=True)
 class Snooze:
-    """Push the next movement prompt back by `duration` seconds."""
+    """No prompts for `duration` seconds from `t`; the one that falls due
+    meanwhile comes at the end. A new snooze replaces the last one, and a
+    session's end (a real break) ends it."""
 
     t: float
     duration: float
@@ -110,7 +112,7 @@ class Snooze:
 
 @dataclass(frozen=True, slots=True)
 class BreakNow:
-    """The person says they are taking a break: the next idle is a break at once."""
+    """The person says they are taking a break: the session ends at once."""
 
     t: float
 
@@ -187,4 +189,12 @@ class PromptDue:
     seated_s: float
 
 
-Output = SessionStarted | SessionEnded | BreakTaken | PromptDue
+@dataclass(frozen=True, slots=True)
+class PromptWithdrawn:
+    """The prompt shown last no longer applies (its session ended, or the person
+    got up and locked the screen): take it off the screen if it is still there."""
+
+    t: float
+
+
+Output = SessionStarted | SessionEnded | BreakTaken | PromptDue | PromptWithdrawn

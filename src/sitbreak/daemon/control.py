@@ -12,6 +12,7 @@ directory: only its owner can talk to the daemon). One request per connection:
        {"cmd": "pause"}                      # pause until "resume"
        {"cmd": "resume"}
        {"cmd": "snooze", "seconds": 600}     # push the next prompt back 10 min
+       {"cmd": "break"}                      # "I am taking a break now"
 
 2. the server answers one JSON object on one line, terminated by ``\\n``, and
    closes the connection: ``{"ok": true, ...}`` on success, or
@@ -28,7 +29,7 @@ Rules the server enforces before the daemon sees anything (`parse_request`):
   indefinite one;
 - ``seconds`` is a JSON number, finite, > 0 and at most 7 days
   (`MAX_SECONDS`); ``snooze`` requires it, ``pause`` may omit it (indefinite),
-  ``status`` and ``resume`` must not have it. NaN and Infinity are not JSON and
+  ``status``, ``resume`` and ``break`` must not have it. NaN and Infinity are not JSON and
   are refused as such.
 
 The daemon's handler has the signature ``Callable[[Request], dict]``: it only
@@ -42,29 +43,37 @@ traceback; the server keeps serving.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import json
-import logging
 import math
 import os
-import selectors
 import socket
 import stat
-import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-from sitbreak import paths
 from sitbreak.errors import SitbreakError
 from sitbreak.storage.sync import sync_sentence
 from sitbreak.text import breaks_sentence, count, duration
 from sitbreak.timezones import resolve_tz
 
-log = logging.getLogger("sitbreak.control")
+# The server's modules (logging, threading, selectors, paths) are imported
+# where the server needs them: clients (`sitbreak status`, run by status bars
+# every few seconds) import this module too, and pay only for what they use.
+if TYPE_CHECKING:
+    import logging
+    import threading
+    from pathlib import Path
+
+
+def _log() -> logging.Logger:
+    import logging
+
+    return logging.getLogger("sitbreak.control")
+
 
 SOCKET_NAME: Final = "control.sock"
 #: Longest request line the server reads (the newline not counted).
@@ -75,7 +84,9 @@ MAX_RESPONSE_BYTES: Final = 1024 * 1024
 MAX_SECONDS: Final = 7 * 24 * 3600.0
 #: How long a client has to send its whole request before the server gives up on it.
 READ_TIMEOUT_S: Final = 2.0
-COMMANDS: Final = frozenset({"status", "pause", "resume", "snooze"})
+#: "break": the person says they are taking a break now (the session ends
+#: after a short idle instead of the full break_idle).
+COMMANDS: Final = frozenset({"status", "pause", "resume", "snooze", "break"})
 
 # Which commands take `seconds`: required, optional or forbidden.
 _SECONDS_REQUIRED: Final = frozenset({"snooze"})
@@ -102,32 +113,37 @@ class AlreadyRunning(SitbreakError):
 
 def socket_path() -> Path:
     """Where the control socket lives. Only computes the path: `start` creates the directory."""
+    from sitbreak import paths
+
     return paths.runtime_dir() / SOCKET_NAME
 
 
 # ---------------------------------------------------------------- requests
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
-    """A valid control request. Constructing one validates it (raises `ProtocolError`)."""
+class Request(collections.namedtuple("Request", ("cmd", "seconds"))):
+    """A valid control request. Constructing one validates it (raises `ProtocolError`).
 
+    An immutable tuple rather than a dataclass: clients import this module,
+    and the dataclasses module costs `sitbreak status` milliseconds each start.
+    """
+
+    __slots__ = ()
     cmd: str
-    seconds: float | None = None
+    seconds: float | None
 
-    def __post_init__(self) -> None:
-        if self.cmd not in COMMANDS:
+    def __new__(cls, cmd: str, seconds: float | None = None) -> Request:
+        if cmd not in COMMANDS:
             raise ProtocolError(
-                f"unknown command {self.cmd!r}: expected one of {', '.join(sorted(COMMANDS))}"
+                f"unknown command {cmd!r}: expected one of {', '.join(sorted(COMMANDS))}"
             )
-        if self.seconds is None:
-            if self.cmd in _SECONDS_REQUIRED:
-                raise ProtocolError(f"{self.cmd} needs 'seconds'")
-            return
-        if self.cmd not in _SECONDS_REQUIRED | _SECONDS_OPTIONAL:
-            raise ProtocolError(f"{self.cmd} takes no 'seconds'")
-        # Normalise ints to float so handlers see one type (frozen: bypass __setattr__).
-        object.__setattr__(self, "seconds", _check_seconds(self.seconds))
+        if seconds is not None:
+            if cmd not in _SECONDS_REQUIRED | _SECONDS_OPTIONAL:
+                raise ProtocolError(f"{cmd} takes no 'seconds'")
+            seconds = _check_seconds(seconds)  # ints become floats: handlers see one type
+        elif cmd in _SECONDS_REQUIRED:
+            raise ProtocolError(f"{cmd} needs 'seconds'")
+        return super().__new__(cls, cmd, seconds)
 
     def to_json(self) -> dict[str, Any]:
         """The wire form of this request."""
@@ -173,6 +189,14 @@ def parse_request(raw: bytes) -> Request:
         raise ProtocolError(f"invalid JSON: {exc}") from exc
     except RecursionError as exc:  # e.g. 64 KiB of "[": nested too deep for the parser
         raise ProtocolError("invalid JSON: nested too deeply") from exc
+    return request_from_json(body)
+
+
+def request_from_json(body: object) -> Request:
+    """Validate a decoded request (the socket's JSON, or a D-Bus call's arguments) into a `Request`.
+
+    The one place requests are checked, whichever way they arrive.
+    """
     if not isinstance(body, dict):
         raise ProtocolError(f"request must be a JSON object, not {_json_type(body)}")
     unknown = sorted(set(body) - _FIELDS)
@@ -207,6 +231,8 @@ class ControlServer:
         self.path = path
         self._handler = handler
         self._read_timeout = read_timeout
+        import threading
+
         # Requests are read concurrently, but the daemon's handler runs one call
         # at a time so it needs no locking of its own.
         self._handler_lock = threading.Lock()
@@ -216,6 +242,10 @@ class ControlServer:
 
     def start(self) -> None:
         """Bind the socket (replacing a stale one) and serve in a daemon thread."""
+        import threading
+
+        from sitbreak import paths
+
         if self._running is not None:
             raise RuntimeError("control server already started")
         paths.ensure_private_dir(self.path.parent)
@@ -265,6 +295,8 @@ class ControlServer:
             self.path.unlink(missing_ok=True)
 
     def _accept_loop(self, listener: socket.socket, wake_reader: socket.socket) -> None:
+        import selectors
+
         with wake_reader, selectors.DefaultSelector() as selector:
             selector.register(listener, selectors.EVENT_READ)
             selector.register(wake_reader, selectors.EVENT_READ)
@@ -275,13 +307,15 @@ class ControlServer:
                     self._accept(listener)
 
     def _accept(self, listener: socket.socket) -> None:
+        import threading
+
         try:
             conn, _ = listener.accept()
         except BlockingIOError:
             return  # the client gave up between select() and accept()
         except OSError:
             # Out of file descriptors, say: keep the daemon up, and do not spin.
-            log.exception("control: cannot accept a connection")
+            _log().exception("control: cannot accept a connection")
             time.sleep(0.1)
             return
         threading.Thread(
@@ -293,7 +327,7 @@ class ControlServer:
             try:
                 self.serve_connection(conn)
             except Exception:  # a bug of ours; the thread dies, the server must not
-                log.exception("control: unexpected error serving a connection")
+                _log().exception("control: unexpected error serving a connection")
 
     def serve_connection(self, conn: socket.socket) -> None:
         """Read one request from `conn` and answer it. Never raises for a bad client."""
@@ -314,7 +348,7 @@ class ControlServer:
             _check_response(response)
             _encode(response)  # fail here, inside the try, if it is not serialisable
         except Exception:
-            log.exception("control: handler failed on %s", request)
+            _log().exception("control: handler failed on %s", request)
             return _error("internal error")
         return response
 
@@ -531,8 +565,7 @@ _STATE_WORDS: Final = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class _Clock:
+class _Clock(NamedTuple):
     """Renders epoch times as local wall-clock times relative to today."""
 
     now: float
@@ -562,12 +595,16 @@ def format_status(
     sentences = [
         _pause_sentence(status, clock),
         _state_sentence(status, clock),
+        _snooze_sentence(status, clock),
         _next_sentence(status.get("next_prompt"), clock),
         _stillness_sentence(status),
     ]
     blind = _blind_sentence(status)
     lines = [blind] if blind else []
     lines.append(" ".join(s for s in sentences if s))
+    notifications = _notifications_sentence(status)
+    if notifications:
+        lines.append(notifications)
     today = status.get("today")
     if isinstance(today, Mapping):
         lines.append(_today_line(today))
@@ -606,6 +643,24 @@ def _pause_sentence(status: Mapping[str, Any], clock: _Clock) -> str:
     if status.get("paused"):  # paused with no end: "until resume" travels as null
         return "Paused until you resume (`sitbreak resume`)."
     return ""
+
+
+def _snooze_sentence(status: Mapping[str, Any], clock: _Clock) -> str:
+    until = status.get("snoozed_until")
+    return "" if until is None else f"Snoozed until {clock.at(until)}."
+
+
+def _notifications_sentence(status: Mapping[str, Any]) -> str:
+    """Prompts nobody sees must not go unnoticed: say so, and why."""
+    said = str(status.get("notifications", "working"))
+    if said == "working":
+        return ""
+    why = status.get("notifications_problem")
+    reason = f" ({why})" if why else ""
+    return (
+        f"Prompts are only being logged: notifications cannot be shown{reason}. "
+        "`sitbreak doctor` says how to fix it."
+    )
 
 
 def _state_sentence(status: Mapping[str, Any], clock: _Clock) -> str:

@@ -27,7 +27,7 @@ from typing import Any, TextIO
 from sitbreak import paths
 from sitbreak.clock import SystemClock
 from sitbreak.desktop import activity
-from sitbreak.errors import ConfigError
+from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_CONFIG, EXIT_NO_SOURCE, EXIT_OK
 
 #: How long the lock/suspend monitor may take to subscribe before doctor reports what it has.
@@ -111,7 +111,10 @@ def diagnose(env: Mapping[str, str] = os.environ, config_path: Path | None = Non
     )
     report.checks += activity_checks
     report.checks += _context(clock, env)
-    report.checks += _notifications(env, config.notify_backend if config else "auto")
+    notification_checks = _notifications(env, config.notify_backend if config else "auto")
+    report.checks += notification_checks
+    report.checks += _running_notifications(notification_checks[0])
+    report.checks += _desktop_bus(env, config.tray_show if config else "auto")
     report.checks += config_checks
     report.checks += _activitywatch(config.activitywatch_server if config else "")
     report.checks += _data()
@@ -295,6 +298,81 @@ def _notifications(env: Mapping[str, str], backend: str) -> list[Check]:
     return [Check("notifications", "server", OK, detail)]
 
 
+def _running_notifications(server: Check) -> list[Check]:
+    """What the running sitbreak says of its prompts: shown, or only logged (and why)."""
+    from sitbreak.daemon import control
+    from sitbreak.desktop.notify import RETRY_AFTER_S
+
+    try:
+        status = control.request("status", timeout=2.0)
+    except SitbreakError:
+        return []  # not running (or not answering): the service check says so
+    if not status.get("ok") or status.get("notifications", "working") == "working":
+        return [Check("notifications", "running sitbreak", OK, "shows its prompts")]
+    why = status.get("notifications_problem") or "the notification server refused"
+    # Install a server if there is none; else have it try again now.
+    fix = server.fix if server.status != OK and server.fix else "systemctl --user restart sitbreak"
+    return [
+        Check(
+            "notifications",
+            "running sitbreak",
+            WARN,
+            f"prompts are only being logged: it cannot show notifications ({why}); "
+            f"it tries again every {RETRY_AFTER_S // 60:.0f} minutes",
+            fix,
+        )
+    ]
+
+
+def _desktop_bus(env: Mapping[str, str], show: str) -> list[Check]:
+    """The tray icon (is there a StatusNotifierWatcher to show it?) and the D-Bus API."""
+    from sitbreak.desktop.dbus_client import BUS_NAME, BusClient, NotOnBus
+    from sitbreak.desktop.tray import WATCHER
+
+    if show == "false":
+        return [Check("tray", "tray icon", INFO, "off ([tray] show = false)")]
+    level = WARN if show == "true" else INFO
+    try:
+        with BusClient(env.get("DBUS_SESSION_BUS_ADDRESS") or "") as client:
+            watcher = _has_owner(client, WATCHER)
+            api = _has_owner(client, BUS_NAME)
+    except NotOnBus as exc:
+        return [Check("tray", "tray icon", level, f"not shown: {exc}")]
+    checks = []
+    if watcher:
+        checks.append(Check("tray", "tray icon", OK, f"shown: the panel offers a tray ({WATCHER})"))
+    else:
+        checks.append(
+            Check(
+                "tray",
+                "tray icon",
+                level,
+                f"not shown: no {WATCHER} on the session bus, so this desktop's panel shows "
+                "no tray items (GNOME shows them with the AppIndicator extension); status "
+                "bars can show sitbreak instead (docs/status-bars.md)",
+                "sudo apt install gnome-shell-extension-appindicator" if show == "true" else "",
+            )
+        )
+    checks.append(
+        Check(
+            "tray",
+            "D-Bus API",
+            OK if api else INFO,
+            f"{BUS_NAME} is served by the running sitbreak"
+            if api
+            else f"{BUS_NAME} is not on the session bus (sitbreak is not running in this session)",
+        )
+    )
+    return checks
+
+
+def _has_owner(client: Any, name: str) -> bool:
+    from jeepney import message_bus
+
+    reply = client.conn.send_and_get_reply(message_bus.NameHasOwner(name), timeout=2.0)
+    return bool(reply.body and reply.body[0])
+
+
 def _notification_server(address: str | None) -> tuple[tuple[str, str, str, str], list[str]]:
     """GetServerInformation and GetCapabilities; _NoServer saying why there is no answer."""
     from sitbreak.desktop.dbus import HAVE_JEEPNEY, _call, _method, _reason
@@ -351,7 +429,13 @@ def _config(path: Path | None, env: Mapping[str, str]) -> tuple[Any, list[Check]
         detail = f"no config file at {paths.user_config_path()}: the defaults are in use"
     else:
         detail = f"{config.path} is valid"
-    return config, [Check("config", "config file", OK, detail)]
+    checks = [Check("config", "config file", OK, detail)]
+    editor = env.get("VISUAL") or env.get("EDITOR") or "nano"
+    checks += [
+        Check("config", "config file", WARN, warning, f"{editor} {config.path}")
+        for warning in config.warnings
+    ]
+    return config, checks
 
 
 def _activitywatch(server: str) -> list[Check]:
@@ -595,6 +679,7 @@ def render(report: Report) -> str:
         ("calls", "Calls"),
         ("videos", "Videos and presentations"),
         ("notifications", "Notifications"),
+        ("tray", "Tray icon and D-Bus API ([tray] show)"),
         ("config", "Config"),
         ("data", "Data"),
         ("sync", "Other computers ([sync] folder)"),

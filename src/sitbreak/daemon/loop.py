@@ -19,7 +19,7 @@ import logging
 import math
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -39,6 +39,7 @@ from sitbreak.core import (
     Pause,
     PromptDue,
     PromptKind,
+    PromptWithdrawn,
     Resume,
     SessionEnded,
     SessionStarted,
@@ -52,13 +53,13 @@ from sitbreak.core import (
 from sitbreak.core.days import next_midnight
 from sitbreak.core.pauses import PauseModel, break_rule
 from sitbreak.core.run import pause_model_for
-from sitbreak.daemon.control import ControlServer, Request
+from sitbreak.daemon.control import ControlServer, ProtocolError, Request, request_from_json
 from sitbreak.desktop.edges import EdgeWatcher
 from sitbreak.desktop.notify import SNOOZE_S, PromptResponse, ResilientNotifier
 from sitbreak.desktop.source import ActivitySource, SourceLost
 from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_FAILURE, EXIT_OK
-from sitbreak.prompts import PromptWriter
+from sitbreak.prompts import Message, PromptWriter
 from sitbreak.storage.store import Store, append_summary, tz_label
 from sitbreak.storage.sync import SPAN_GAP, PeerRecord, SyncLink
 from sitbreak.storage.timeline import RELOADED, STARTED, STOPPED, Recorder
@@ -92,6 +93,10 @@ CONTROL_TIMEOUT_S = 3.0
 #: (a snooze lasts SNOOZE_S); "taking a break" is mirrored only while it is news.
 ANSWER_FRESH_S = SNOOZE_S
 BREAK_ANSWER_FRESH_S = 2 * 60.0
+#: How often today's figures are read again for the publishers while nothing
+#: happens (the open session's sitting time grows): the API's and the tray's
+#: "once a minute".
+PUBLISH_TODAY_S = 60.0
 
 # Exit statuses, distinct so a service manager can tell them apart.
 
@@ -125,6 +130,33 @@ class SessionSink(Protocol):
     def break_taken(self, b: BreakTaken) -> None: ...
 
     def close(self) -> None: ...
+
+
+#: Takes a request in its wire form ({"cmd": "pause", "seconds": 600}) and
+#: returns the daemon's answer, as the control socket does: the same checks
+#: (`control.request_from_json`), the same handling.
+RequestHandler = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+class Publisher(Protocol):
+    """Shows the daemon's state on the desktop and takes requests from it
+    (the D-Bus API, the tray icon).
+
+    `start` is handed the daemon's request handler, which it may call from
+    its own threads; `publish` is called on the loop's thread after every
+    turn with the status (the document `sitbreak status --json` prints) and
+    what the engine put out in that turn (and once before `start`, so it
+    knows the state before it shows itself). It must not block: it compares
+    and sends, nothing more, and never raises for a missing bus (it logs).
+    """
+
+    name: str
+
+    def start(self, handler: RequestHandler) -> None: ...
+
+    def publish(self, now: float, status: Mapping[str, Any], outputs: Sequence[Output]) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -170,6 +202,9 @@ class Wiring:
     #: Where sessions and breaks are also sent as they end ([activitywatch] server).
     sinks: tuple[SessionSink, ...]
     control_path: Path | None  # None: no control socket
+    #: What shows the state on the desktop and takes requests from it: the
+    #: D-Bus API, the tray icon. Empty where there is no session bus.
+    publishers: tuple[Publisher, ...]
     summaries_path: Path | None  # None: no summaries.jsonl
     #: Tells the service manager how we are (sd_notify lines).
     service_notify: Callable[..., None]
@@ -179,9 +214,10 @@ class Wiring:
     sync: SyncLink | None
 
     def __post_init__(self) -> None:
-        if not all(isinstance(p, tuple) for p in (self.monitors, self.periodic, self.sinks)):
+        parts = (self.monitors, self.periodic, self.sinks, self.publishers)
+        if not all(isinstance(p, tuple) for p in parts):
             raise WiringError(
-                "monitors, periodic checks and sinks are fixed at start-up: pass tuples"
+                "monitors, periodic checks, sinks and publishers are fixed at start-up: pass tuples"
             )
         names = [p.name for p in self.periodic]
         if len(set(names)) != len(names):
@@ -196,6 +232,13 @@ def desktop_busy_check(quiet: Quiet, emit: Callable[[Event], None], clock: Clock
     """
     busy = EdgeWatcher(lambda: quiet.poll() is not None, (_busy_on, _busy_off), emit, clock)
     return Periodic(DESKTOP_BUSY, busy.poll, POLL_S, close=quiet.close)
+
+
+class EngineInterrupted(BaseException):
+    """Raised by `stop_now()` inside the engine's work: stop without waiting for it.
+
+    A BaseException, so that the loop's guard against failing turns (which
+    carries on after any Exception) lets it through."""
 
 
 class _ControlCall:
@@ -243,8 +286,17 @@ class Daemon:
         self._locked_at: float | None = None
         #: Per peer, the latest activity already given to the engine.
         self._peer_fed: dict[str, float] = {}
+        #: The prompt shown last, while it may still be on screen: (message, until).
+        self._on_screen: tuple[Message, float] | None = None
+        #: True while the engine is working on an event (see `stop_now`).
+        self._engine_busy = False
         #: When the config was reloaded today (status names them: the figures moved).
         self._reloads: list[float] = []
+        #: What the engine put out since the publishers last heard, and the
+        #: figures they were last shown (read again on a change, or each minute).
+        self._unpublished: list[Output] = []
+        self._published_today: dict[str, object] | None = None
+        self._next_today = 0.0
 
     # ---------------------------------------------------------- lifecycle
 
@@ -263,16 +315,25 @@ class Daemon:
             duration(self.config.engine.break_locked),
             duration(self.config.engine.move_after),
         )
+        for warning in self.config.warnings:
+            log.warning("%s", warning)
         self.w.service_notify("READY=1", f"STATUS={self._status_line(self.w.clock.now())}")
         status = EXIT_OK
+        interrupted = False
         try:
             while not self._stop.is_set():
                 if not self._turn():
                     status = EXIT_FAILURE
                     break
                 self._wait()
+        except EngineInterrupted:
+            interrupted = True
+            log.warning(
+                "stopped while the engine was still working; the open session is closed "
+                "at its last checkpoint when sitbreak starts again"
+            )
         finally:
-            self._shutdown()
+            self._shutdown(finish=not interrupted)
         return status
 
     def begin(self) -> None:
@@ -301,6 +362,15 @@ class Daemon:
         self._stop.set()
         self.inbox.put(None)
 
+    def stop_now(self) -> None:
+        """`stop()`, from the signal handler of the loop's own thread: if the
+        engine is working on an event, it is interrupted (the engine is
+        bounded, but a stop must never depend on it returning)."""
+        self.stop()
+        if self._engine_busy:
+            self._engine_busy = False
+            raise EngineInterrupted
+
     def reload(self) -> None:
         self._reload.set()
         self.inbox.put(None)
@@ -314,17 +384,36 @@ class Daemon:
         if self.w.control_path is not None:
             self._control = ControlServer(self.w.control_path, self._from_control_thread)
             self._control.start()
+        # Publishers know the state before they show themselves: a panel that
+        # asks the moment the name appears gets an answer, not blanks.
+        self._publish(self.w.clock.now())
+        for p in self.w.publishers:
+            try:
+                p.start(self._from_publisher_thread)
+            except Exception:  # the desktop's view is optional: never fatal
+                log.warning("could not start %s", p.name, exc_info=True)
 
-    def _shutdown(self) -> None:
+    def _shutdown(self, finish: bool = True) -> None:
         self.w.service_notify("STOPPING=1", "STATUS=closing the session and saving the day")
         now = self.timeline.marker(STOPPED, self.w.clock.now())
-        self._act(self.engine.finish(now))
-        self._save_pauses()
+        if finish:  # (an interrupted engine is left as it is, what it learned too)
+            try:
+                self._act(self._engine_call(self.engine.finish, now))
+                self._save_pauses()
+            except EngineInterrupted:
+                log.warning("stopped before the session was closed; it is closed at next start")
         self._write_summary(self._today)
         if self.w.sync is not None:
             self.w.sync.close(now)
+        self._next_today = 0.0  # the session just closed: the figures changed
+        self._publish(now)
         if self._control is not None:
             self._control.stop()
+        for p in self.w.publishers:
+            try:
+                p.stop()
+            except Exception:
+                log.debug("error stopping %s", p.name, exc_info=True)
         for m in self.w.monitors:
             try:
                 m.stop()
@@ -395,6 +484,25 @@ class Daemon:
             # systemd restarts us.
             self._next_watchdog = now + self.w.watchdog_s / 2
             self.w.service_notify("WATCHDOG=1")
+        self._publish(now)
+
+    def _publish(self, now: float) -> None:
+        """Show the publishers where things stand (they send only what changed)."""
+        if not self.w.publishers:
+            self._unpublished.clear()
+            return
+        outputs, self._unpublished = self._unpublished, []
+        if outputs or now >= self._next_today:
+            # Sessions, breaks and prompts change the day's figures; otherwise
+            # only the open session's sitting grows, and once a minute will do.
+            self._next_today = now + PUBLISH_TODAY_S
+            self._published_today = self._today_figures(now)
+        status = self.status(now, today=self._published_today)
+        for p in self.w.publishers:
+            try:
+                p.publish(now, status, outputs)
+            except Exception:
+                log.warning("%s failed to publish the state", p.name, exc_info=True)
 
     def _wait(self) -> None:
         """Sleep until the next poll or deadline, waking at once for queued events."""
@@ -483,7 +591,16 @@ class Daemon:
         # The engine sees the event as the timeline keeps it (whole
         # milliseconds, in order), so a replay of the timeline is exact.
         away = type(event) is Activity and self.engine.state in _AWAY
-        self._act(self.engine.handle(self.timeline.admit(event, away)))
+        self._act(self._engine_call(self.engine.handle, self.timeline.admit(event, away)))
+
+    def _engine_call(
+        self, call: Callable[[Any], tuple[Output, ...]], arg: Any
+    ) -> tuple[Output, ...]:
+        self._engine_busy = True
+        try:
+            return call(arg)
+        finally:
+            self._engine_busy = False
 
     # ---------------------------------------------------------- other computers
 
@@ -574,6 +691,7 @@ class Daemon:
 
     def _act(self, outputs: tuple[Output, ...] | list[Output]) -> None:
         store = self.w.store
+        self._unpublished.extend(outputs)
         for o in outputs:
             if self.w.sync is not None:
                 self._share(o)
@@ -596,6 +714,10 @@ class Daemon:
                 self._to_sinks("break_taken", o)
             elif isinstance(o, PromptDue):
                 self._prompt(o)
+            elif isinstance(o, PromptWithdrawn) and self._on_screen is not None:
+                log.info("prompt %s withdrawn: it no longer applies", self._on_screen[0].prompt_id)
+                self._on_screen = None
+                self.w.notifier.withdraw()
 
     def _share(self, o: Output) -> None:
         w = self.w.sync
@@ -621,18 +743,28 @@ class Daemon:
             log.info("%s prompt left to %s, in use there", due.kind.value, elsewhere)
             return
         message = self.writer.write(due)
-        self.w.notifier.send(message)
+        if self.w.notifier.send(message):
+            self._on_screen = (message, self.w.clock.now() + message.expire_s)
         self.w.store.prompt_sent(due)
         if self.w.sync is not None:
             self.w.sync.writer.record("p", t=due.t, p=due.kind.value, l=float(due.level))
+
+    def prompt_on_screen(self, now: float) -> Message | None:
+        """The prompt that may still be on screen: shown, not answered, not expired."""
+        if self._on_screen is not None and now >= self._on_screen[1]:
+            self._on_screen = None
+        return None if self._on_screen is None else self._on_screen[0]
 
     def _response(self, r: PromptResponse) -> None:
         """The person answered a notification: act on it and remember what they did."""
         now = self.w.clock.now()
         # Not logged here: the notifier logged it, with the prompt's id and kind.
+        if self._on_screen is not None and self._on_screen[0].due_t == r.due_t:
+            self._on_screen = None
         self._apply_answer(r.action, now)
         if r.due_t is not None:
             self.w.store.set_prompt_outcome(r.due_t, PromptKind(r.kind), r.outcome)
+            self._next_today = 0.0  # the day's prompt figures changed
         if self.w.sync is not None:
             due = r.due_t if r.due_t is not None else now
             self.w.sync.writer.record("an", t=now, d=due, p=r.kind, x=r.action)
@@ -762,6 +894,14 @@ class Daemon:
 
     # ---------------------------------------------------------- control
 
+    def _from_publisher_thread(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A request from the D-Bus API or the tray: checked as the socket's are."""
+        try:
+            request = request_from_json(dict(body))
+        except ProtocolError as exc:
+            return {"ok": False, "error": str(exc), "invalid": True}
+        return self._from_control_thread(request)
+
     def _from_control_thread(self, request: Request) -> dict[str, Any]:
         call = _ControlCall(request)
         self.inbox.put(call)
@@ -782,14 +922,27 @@ class Daemon:
             self._feed(Unpause(now))
             log.info("prompts resumed")
         elif cmd == "snooze":
-            seconds = request.seconds if request.seconds is not None else 600.0
+            seconds = request.seconds if request.seconds is not None else SNOOZE_S
             self._feed(Snooze(now, seconds))
-            log.info("prompts snoozed for %s", duration(seconds))
+            # A snooze replaces the one before: `snooze 1m` after `snooze 10m`
+            # means prompts again in a minute.
+            log.info(
+                "prompts snoozed until %s (for %s)",
+                self._clock_time(now + seconds),
+                duration(seconds),
+            )
+        elif cmd == "break":
+            self._feed(BreakNow(now))
+            log.info("taking a break (asked for)")
         if cmd != "status":
             self.w.service_notify(f"STATUS={self._status_line(now)}")
         return self.status(now)
 
-    def status(self, now: float) -> dict[str, Any]:
+    def status(
+        self, now: float, today: Mapping[str, object] | bool | None = True
+    ) -> dict[str, Any]:
+        """The status document; `today` is True to read the day's figures now,
+        or the figures to show (None: unreadable)."""
         e = self.engine
         paused_until = e.paused_until
         session = None
@@ -805,16 +958,16 @@ class Daemon:
         if upcoming is not None:
             at, kind = upcoming
             nxt = {"kind": kind.value, "at": max(at, now), "why": self._why(kind)}
-        try:
-            today: dict[str, object] | None = self.figures(self._date(now)).as_dict()
-        except SitbreakError as exc:  # the database is unreadable right now
-            log.warning("status without today's figures: %s", exc)
-            today = None
+        if today is True:
+            today = self._today_figures(now)
+        snoozed_until = e.snoozed_until
         return {
             "ok": True,
             "state": e.state.value,
             "paused": paused_until is not None,
             "paused_until": paused_until if paused_until not in (None, float("inf")) else None,
+            "snoozed_until": snoozed_until,
+            "sitting_limit_s": self.config.engine.move_after,
             "session": session,
             "next_prompt": nxt,
             "today": today,
@@ -823,17 +976,29 @@ class Daemon:
             "source": self.w.source.name,
             # Whether sitbreak can see keyboard and mouse activity at all now.
             "activity": "seen" if self._blind is None else f"not seen: {self._blind}",
-            "since": self._started,
+            # When the state began (the last input, for "away" after a break);
+            # None: nobody seen since sitbreak started.
+            "since": e.state_since,
+            "running_since": self._started,
             "config_reloads_today": [t for t in self._reloads if self._date(t) == self._date(now)],
             "notifications": "working"
             if self.w.notifier.healthy
             else "failing: prompts are logged",
+            "notifications_problem": self.w.notifier.problem,
+            "prompt_on_screen": _on_screen_json(self.prompt_on_screen(now)),
             "storage": "working"
             if self.w.store.healthy
             else f"failing: {self.w.store.pending_count} writes pending",
             "breaks": self._breaks_status(),
             "sync": None if self.w.sync is None else self.w.sync.status(now),
         }
+
+    def _today_figures(self, now: float) -> dict[str, object] | None:
+        try:
+            return self.figures(self._date(now)).as_dict()
+        except SitbreakError as exc:  # the database is unreadable right now
+            log.warning("status without today's figures: %s", exc)
+            return None
 
     def _breaks_status(self) -> dict[str, object]:
         """How long idle makes a break, and where that number comes from."""
@@ -903,6 +1068,12 @@ _CONTEXT_WORDS = {
     "WatchStart": "something is being watched (idle inhibited)",
     "WatchEnd": "nothing being watched any more",
 }
+
+
+def _on_screen_json(message: Message | None) -> dict[str, Any] | None:
+    if message is None:
+        return None
+    return {"kind": message.kind, "prompt_id": message.prompt_id, "due_t": message.due_t}
 
 
 def _describe_event(event: Event) -> str:

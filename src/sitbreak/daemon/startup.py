@@ -12,7 +12,9 @@ import fcntl
 import logging
 import os
 import queue
+import shutil
 import signal
+import subprocess
 import sys
 from pathlib import Path
 from typing import IO, Any
@@ -31,6 +33,7 @@ from sitbreak.daemon.loop import (
     desktop_busy_check,
 )
 from sitbreak.daemon.sdnotify import SdNotifier
+from sitbreak.daemon.statusbar import tray_view
 from sitbreak.desktop.activity import FROM_COMMAND_LINE, FROM_CONFIG, Reselecting
 from sitbreak.desktop.dnd import DoNotDisturb
 from sitbreak.desktop.notify import ResilientNotifier, make_notifier
@@ -170,13 +173,16 @@ def build_wiring(
     Each part is an argument of `Wiring`, which has no defaults, so none can
     be left out by accident: lock and sleep signals, calls, videos, Do Not
     Disturb and full screen, the notifier and its answers, the control
-    socket, the summaries and systemd's notifications.
+    socket, the D-Bus API, the summaries and systemd's notifications.
     """
     from sitbreak.desktop.calls import CallDetector
+    from sitbreak.desktop.dbus_api import MonitorService
     from sitbreak.desktop.edges import CallWatcher, WatchWatcher
     from sitbreak.desktop.lock_sleep import DBusContextMonitor
+    from sitbreak.desktop.tray import TrayIcon
     from sitbreak.desktop.video import IdleInhibitDetector
 
+    bus = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
     inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
     emit = inbox.put
     backend = make_notifier(notify or config.notify_backend, on_response=emit)
@@ -194,10 +200,67 @@ def build_wiring(
         ),
         sinks=activitywatch_sinks(config, store),
         control_path=socket_path(),
+        # On the session bus where there is one (each says so in the log where not).
+        publishers=(
+            MonitorService(bus),
+            TrayIcon(
+                bus,
+                show=config.tray_show,
+                describe=lambda status, now: tray_view(status, now, resolve_tz(config.timezone)),
+                actions={
+                    "report": lambda: open_report(config.path),
+                    "settings": lambda: open_settings(config.path),
+                },
+                tz=lambda: resolve_tz(config.timezone),
+                clock=clock.now,
+            ),
+        ),
         summaries_path=summaries_log_path(),
         service_notify=sd.notify,
         watchdog_s=sd.watchdog_s,
         sync=open_link(config),
+    )
+
+
+def open_report(config_path: Path | None) -> None:
+    """The tray's "Today's report": write today's HTML report, open it in the browser."""
+    out = paths.ensure_private_dir(paths.runtime_dir()) / "report-today.html"
+    command = [sys.executable, "-m", "sitbreak", "report", "today", "--format", "html"]
+    command += ["--output", str(out)] + (["--config", str(config_path)] if config_path else [])
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    if done.returncode != 0:
+        raise SitbreakError(f"could not write today's report: {done.stderr.strip()}")
+    _xdg_open(out)
+
+
+#: What a config file made by the tray's "Settings" starts with.
+NEW_CONFIG = """\
+# sitbreak's configuration. Every key, its default and what it does:
+#   sitbreak config show     (and config/sitbreak.toml in the sources)
+# Check this file after editing: sitbreak config check
+"""
+
+
+def open_settings(config_path: Path | None) -> None:
+    """The tray's "Settings": open the config file, made (commented, empty) if missing."""
+    path = config_path or paths.user_config_path()
+    if not path.exists():
+        paths.ensure_private_dir(path.parent)
+        path.write_text(NEW_CONFIG)
+        path.chmod(0o600)
+    _xdg_open(path)
+
+
+def _xdg_open(path: Path) -> None:
+    opener = shutil.which("xdg-open")
+    if opener is None:
+        raise SitbreakError(f"cannot open {path}: xdg-open is not installed (xdg-utils)")
+    subprocess.Popen(
+        [opener, str(path)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
 
 
@@ -252,7 +315,8 @@ def run(
 
 def _install_signals(daemon: Daemon) -> None:
     def stop(_sig: int, _frame: object) -> None:
-        daemon.stop()
+        # Interrupts the engine if it is working: a stop never waits for it.
+        daemon.stop_now()
 
     def reload(_sig: int, _frame: object) -> None:
         daemon.reload()

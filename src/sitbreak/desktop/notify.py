@@ -25,7 +25,9 @@ How answers map to the outcome the store records (`store.OUTCOMES`):
     expired   timed out on screen, nobody touched it -> ignored
 
 A notification replaced by the next prompt, or closed by sitbreak itself,
-gets no response: only what the person did is reported.
+gets no response: only what the person did is reported. sitbreak closes its
+prompt itself (`withdraw`) when it no longer applies: the session it was for
+ended, or the person got up and locked the screen.
 """
 
 from __future__ import annotations
@@ -139,6 +141,9 @@ class Notifier(Protocol):
 
     def send(self, message: Message) -> None: ...
 
+    def withdraw(self) -> None:
+        """Take the last prompt off the screen, if it is still there."""
+
     def close(self) -> None: ...
 
 
@@ -147,6 +152,9 @@ class LogNotifier:
 
     def send(self, message: Message) -> None:
         log.info("prompt (%s, level %d): %s", message.kind, message.level, message.as_text())
+
+    def withdraw(self) -> None:
+        pass
 
     def close(self) -> None:
         pass
@@ -163,6 +171,7 @@ class RecordingNotifier:
 
     def __init__(self, fail: bool = False, on_response: OnResponse | None = None) -> None:
         self.sent: list[Message] = []
+        self.withdrawn: list[Message] = []  # the prompts taken off the screen
         self.fail = fail
         self.on_response = on_response
 
@@ -176,6 +185,10 @@ class RecordingNotifier:
         if self.on_response is not None:
             self.on_response(response)
         return response
+
+    def withdraw(self) -> None:
+        if self.sent and self.sent[-1] not in self.withdrawn:
+            self.withdrawn.append(self.sent[-1])
 
     def close(self) -> None:
         pass
@@ -564,6 +577,15 @@ class DBusNotifier:
         except Exception:  # the daemon's bug must not end the listener
             log.exception("the prompt response handler failed")
 
+    def withdraw(self) -> None:
+        """Close our prompt if it is still up and unanswered (the server then
+        reports it closed by us, which is nobody's answer)."""
+        with self._lock:
+            notification_id = self._replaces if not self._answered else 0
+            self._answered = True
+        if notification_id:
+            self._close_answered(notification_id)
+
     def _close_answered(self, notification_id: int) -> None:
         # Some servers (dunst) leave a notification up after a button press:
         # an answered "please get up now" must not stay on screen.
@@ -601,6 +623,9 @@ class PlyerNotifier:
         except Exception as exc:  # plyer raises NotImplementedError, OSError, ...
             raise NotifyError(f"plyer could not notify: {exc}") from exc
 
+    def withdraw(self) -> None:
+        pass  # plyer cannot take a notification back; it expires
+
     def close(self) -> None:
         pass
 
@@ -626,6 +651,8 @@ class ResilientNotifier:
         self.backend = backend
         self._clock = clock
         self._failing_since: float | None = None
+        #: Why notifications cannot be shown, while they cannot.
+        self.problem: str | None = None
         self._retry_at = 0.0
         self.delivered = 0
         self.failed = 0
@@ -646,6 +673,7 @@ class ResilientNotifier:
         except Exception as exc:  # any backend, any failure: never fatal
             self.failed += 1
             self._retry_at = now + RETRY_AFTER_S
+            self.problem = f"{self.backend.name}: {exc}"
             if self._failing_since is None:
                 self._failing_since = now
                 log.warning(
@@ -659,8 +687,15 @@ class ResilientNotifier:
         if self._failing_since is not None:
             log.warning("notifications work again with %s", self.backend.name)
             self._failing_since = None
+            self.problem = None
         self.delivered += 1
         return True
+
+    def withdraw(self) -> None:
+        try:
+            self.backend.withdraw()
+        except Exception:  # it expires anyway
+            log.debug("could not withdraw the prompt", exc_info=True)
 
     def close(self) -> None:
         try:

@@ -7,18 +7,24 @@
   pynput decodes each event in its own thread before calling us, and our
   callbacks ignore all their arguments and only store the current time.
   It costs some 220 µs of CPU per mouse motion, so it is the fallback.
-  It is the only source on macOS and Windows."""
+  It is the only source on macOS and Windows. On Linux sitbreak does not
+  install pynput (its package requires evdev, which needs a compiler, for a
+  backend sitbreak never uses): `PYNPUT_INSTALL` adds it without one."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 import time
 from typing import Any
 
 from sitbreak.clock import Clock, _boottime
 from sitbreak.desktop.source import SourceLost, SourceUnavailable, first_line
+
+#: Adds pynput to this installation without evdev: its X11 backend needs only python-xlib.
+PYNPUT_INSTALL = f"{sys.executable} -m pip install --no-deps 'pynput>=1.7' six"
 
 # --------------------------------------------------------------------------- X11 idle poll
 
@@ -147,6 +153,10 @@ class PynputSource:
         try:
             # Imported here: on Linux `import pynput` fails without an X display.
             from pynput import keyboard, mouse
+        except ModuleNotFoundError as exc:
+            if exc.name != "pynput":
+                raise SourceUnavailable(f"pynput cannot run here: {first_line(exc)}") from None
+            raise SourceUnavailable(f"pynput is not installed: `{PYNPUT_INSTALL}`") from None
         except ImportError as exc:
             raise SourceUnavailable(f"pynput cannot run here: {first_line(exc)}") from None
         self._display_name = os.environ.get("DISPLAY")  # what pynput's X connections use

@@ -172,7 +172,7 @@ def parse_timestamp(value: object, where: str) -> float:
         digits = zone[1:].replace(":", "")
         offset = sign * (int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60)
     try:
-        base = dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
+        base = dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.timezone.utc)
     except ValueError as exc:
         raise ActivityWatchError(f"{where}: timestamp {value!r} is not a real time: {exc}") from exc
     return base.timestamp() - offset + (float("0." + frac) if frac else 0.0)
@@ -180,7 +180,7 @@ def parse_timestamp(value: object, where: str) -> float:
 
 def format_timestamp(t: float) -> str:
     """Epoch seconds as ActivityWatch's ISO 8601 form, UTC, microseconds."""
-    return dt.datetime.fromtimestamp(t, dt.UTC).isoformat(timespec="microseconds")
+    return dt.datetime.fromtimestamp(t, dt.timezone.utc).isoformat(timespec="microseconds")
 
 
 def _show(value: object) -> str:

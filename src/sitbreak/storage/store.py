@@ -155,9 +155,18 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
-# SQLite's primary result codes (the low byte of an extended code).
-_BUSY_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
-_CORRUPT_CODES = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}
+# SQLite's primary result codes (the low byte of an extended code), fixed by
+# its C API; the sqlite3 module names them only from Python 3.11 on.
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_CORRUPT, SQLITE_NOTADB = 5, 6, 11, 26
+_BUSY_CODES = {SQLITE_BUSY, SQLITE_LOCKED}
+_CORRUPT_CODES = {SQLITE_NOTADB, SQLITE_CORRUPT}
+#: Python 3.10's exceptions carry no code, only SQLite's message for it (sqlite3_errstr).
+_CODE_MESSAGES = (
+    ("database is locked", SQLITE_BUSY),
+    ("database table is locked", SQLITE_LOCKED),
+    ("database disk image is malformed", SQLITE_CORRUPT),
+    ("file is not a database", SQLITE_NOTADB),
+)
 
 # Ops the queue may shed when it is full, least valuable first. A later
 # checkpoint supersedes an earlier one, so the oldest checkpoints go first;
@@ -371,7 +380,10 @@ def _statements(script: str) -> list[str]:
 
 def _error_code(exc: BaseException) -> int | None:
     code = getattr(exc, "sqlite_errorcode", None)
-    return code & 0xFF if isinstance(code, int) else None
+    if isinstance(code, int):
+        return code & 0xFF
+    text = str(exc)
+    return next((code for message, code in _CODE_MESSAGES if message in text), None)
 
 
 def _make_private_file(path: Path) -> None:
@@ -850,7 +862,7 @@ class Store:
         )
 
     def _move_aside(self, exc: BaseException) -> None:
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         n = 1
         while aside.exists():

@@ -110,7 +110,7 @@ def is_temporary(name: str) -> bool:
 
 
 def utc_day(t: float) -> str:
-    return dt.datetime.fromtimestamp(t, dt.UTC).date().isoformat()
+    return dt.datetime.fromtimestamp(t, dt.timezone.utc).date().isoformat()
 
 
 def known_host_id(data_dir: Path) -> str | None:

@@ -1,0 +1,187 @@
+"""What `sitbreak status --format waybar|i3blocks|i3status-rs|polybar` prints.
+
+Each bar reads a different shape (docs/status-bars.md has each bar's
+config): waybar one JSON object per line with text, tooltip, class and
+percentage; i3blocks up to three lines (full text, short text, colour);
+i3status-rust's custom block one JSON object with text, short_text and
+state; polybar one line, with its own colour tags. All are made from the
+status document (`sitbreak status --json`), or from None when sitbreak is
+not running, which is shown, not an error: a bar must keep a module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, Final, NamedTuple
+
+from sitbreak.text import duration
+
+FORMATS: Final = ("waybar", "i3blocks", "i3status-rs", "polybar")
+
+#: What a prompt asks for, in the few words a tooltip has room for.
+_SHORT_PROMPTS: Final = {
+    "move": "stand up",
+    "posture": "check your posture",
+    "stretch": "stretch",
+    "hydrate": "drink some water",
+    "breathe": "breathe slowly",
+    "eyes": "rest your eyes",
+}
+_STATES: Final = {
+    "sitting": "Sitting",
+    "idle": "Idle",
+    "away": "Away",
+    "locked": "Locked",
+    "suspended": "Asleep",
+}
+#: Colours for the bars that take one (i3blocks, polybar): over the sitting limit, paused.
+_OVER_COLOUR: Final = "#E06C75"
+_QUIET_COLOUR: Final = "#888888"
+
+
+class BarView(NamedTuple):
+    """The status as a bar shows it, whatever the bar."""
+
+    text: str
+    short: str
+    tooltip: str
+    #: sitting, idle, away, locked, suspended, paused, over-limit or not-running.
+    css_class: str
+    #: How far into the sitting limit the open session is, 0-100 (100 once over it).
+    percentage: int
+
+
+def _seated(seconds: float) -> str:
+    """Whole minutes ("34 min", "1 h 05"): a bar shows it for a minute at a time."""
+    if seconds < 60:
+        return "under a minute"
+    return duration(60 * (seconds // 60))
+
+
+def view(status: Mapping[str, Any] | None, *, now: float, tz: dt.tzinfo) -> BarView:
+    """The bar's view of `status` (None: sitbreak is not running)."""
+    if status is None:
+        return BarView(
+            "sitbreak off", "off", "sitbreak is not running (sitbreak run)", "not-running", 0
+        )
+    state = str(status.get("state", "unknown"))
+    session = status.get("session") if isinstance(status.get("session"), Mapping) else None
+    seated = float(session.get("seated_s", 0.0)) if session else 0.0
+    limit = float(status.get("sitting_limit_s") or 0.0)
+    percentage = 0 if not limit or not session else min(100, int(100 * seated / limit))
+    word = _STATES.get(state, state.capitalize())
+    if session and state in ("sitting", "idle"):
+        minutes = _seated(seated)
+        text = f"{word} {minutes}"
+        short = minutes
+    else:
+        text = short = word
+    css_class = state
+    if session and limit and seated >= limit and state == "sitting":
+        css_class = "over-limit"
+    first = f"{word} {_seated(seated)}" if session else word
+    parts = [first]
+    paused = _paused(status, now, tz)
+    if paused:
+        text, short, css_class = f"{text} · {paused}", paused, "paused"
+        parts.append(paused.lower())
+    upcoming = status.get("next_prompt")
+    if isinstance(upcoming, Mapping) and upcoming.get("kind"):
+        what = _SHORT_PROMPTS.get(str(upcoming["kind"]), str(upcoming["kind"]))
+        at = upcoming.get("at")
+        parts.append(f"next: {what}" + ("" if at is None else f" at {_at(at, now, tz)}"))
+    tooltip = " · ".join(parts)
+    today = status.get("today")
+    if isinstance(today, Mapping) and today.get("sessions"):
+        breaks = int(today.get("breaks", 0))
+        tooltip += (
+            f"\nToday: {_seated(float(today.get('sitting_s', 0.0)))} sitting, "
+            f"{breaks} break{'' if breaks == 1 else 's'}"
+        )
+    return BarView(text, short, tooltip, css_class, percentage)
+
+
+def _paused(status: Mapping[str, Any], now: float, tz: dt.tzinfo) -> str:
+    if not status.get("paused"):
+        return ""
+    until = status.get("paused_until")
+    return "Paused" if until is None else f"Paused until {_at(until, now, tz)}"
+
+
+def _at(t: float, now: float, tz: dt.tzinfo) -> str:
+    when = dt.datetime.fromtimestamp(t, tz)
+    today = dt.datetime.fromtimestamp(now, tz).date()
+    hhmm = f"{when:%H:%M}"
+    return hhmm if when.date() == today else f"{when:%a} {hhmm}"
+
+
+# ------------------------------------------------------------ one renderer per bar
+
+
+def waybar(v: BarView) -> str:
+    return json.dumps(
+        {"text": v.text, "tooltip": v.tooltip, "class": v.css_class, "percentage": v.percentage},
+        ensure_ascii=False,
+    )
+
+
+def i3blocks(v: BarView) -> str:
+    """Three lines for i3blocks' interval mode (`--follow` prints the first: persist mode)."""
+    colour = _colour(v)
+    return "\n".join([v.text, v.short, *([colour] if colour else [])])
+
+
+_I3RS_STATES: Final = {"over-limit": "Warning", "paused": "Idle", "not-running": "Idle"}
+
+
+def i3status_rs(v: BarView) -> str:
+    state = _I3RS_STATES.get(v.css_class, "Info" if v.css_class == "sitting" else "Idle")
+    return json.dumps({"text": v.text, "short_text": v.short, "state": state}, ensure_ascii=False)
+
+
+def polybar(v: BarView) -> str:
+    colour = _colour(v)
+    # "%" starts polybar's formatting tags: a literal one is "%%".
+    text = v.text.replace("%", "%%")
+    return f"%{{F{colour}}}{text}%{{F-}}" if colour else text
+
+
+def _colour(v: BarView) -> str:
+    if v.css_class == "over-limit":
+        return _OVER_COLOUR
+    if v.css_class in ("paused", "not-running"):
+        return _QUIET_COLOUR
+    return ""
+
+
+RENDERERS: Final[dict[str, Callable[[BarView], str]]] = {
+    "waybar": waybar,
+    "i3blocks": i3blocks,
+    "i3status-rs": i3status_rs,
+    "polybar": polybar,
+}
+
+
+def render(
+    fmt: str,
+    status: Mapping[str, Any] | None,
+    *,
+    now: float,
+    tz: dt.tzinfo,
+    one_line: bool = False,
+) -> str:
+    """What `fmt`'s bar reads; `one_line` for `--follow`, where every line is an update."""
+    text = RENDERERS[fmt](view(status, now=now, tz=tz))
+    return text.split("\n", 1)[0] if one_line else text
+
+
+def tray_view(status: Mapping[str, Any] | None, now: float, tz: dt.tzinfo) -> Any:
+    """The tray icon's view of `status`: the bars' own, so the tooltip reads as theirs."""
+    from sitbreak.desktop.tray import TrayView
+
+    v = view(status, now=now, tz=tz)
+    paused = bool(status and status.get("paused"))
+    # The drawn icon moves in steps of 5 %: a change a minute or so, not every turn.
+    return TrayView(v.css_class, 5 * (v.percentage // 5), v.tooltip, paused)
