@@ -209,6 +209,7 @@ def run(days: int, seed: int, home: Path) -> dict[str, Any]:
         publishers=(),
         service_notify=lambda *_lines: None,
         watchdog_s=None,
+        sync=None,
     )
     daemon = Daemon(load_config(config_file), wiring, TZ, PromptWriter(load_library()))
     process = psutil.Process()

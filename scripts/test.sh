@@ -23,6 +23,7 @@ APT_PACKAGES=(
     gnome-shell mutter gjs python3-dbusmock mako-notifier kwin-wayland xfce4-notifyd
     # The tray's and the status bars' tests (tests/desktop/test_tray.py, test_dbus_api.py).
     xfce4-panel waybar grim
+    syncthing
 )
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

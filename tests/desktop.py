@@ -60,6 +60,10 @@ def _stop(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
             proc.wait()
 
 
+#: Stop a process a test started: SIGTERM to its pid, then SIGKILL if it lingers.
+stop_process = _stop
+
+
 @contextlib.contextmanager
 def xvfb_process(
     *extra: str, screen: str = "1280x1024x24"

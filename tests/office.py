@@ -100,6 +100,7 @@ class Office:
             summaries_path=None,
             service_notify=lambda *_lines: None,
             watchdog_s=None,
+            sync=None,
         )
         self.daemon = Daemon(self.config, wiring, BERLIN, PromptWriter(load_library()))
         self.daemon.begin()  # what Daemon.run does before its loop

@@ -151,6 +151,9 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
         hydrate = true
         breathe = false
         eyes = false
+        [sync]
+        folder = "~/Sync/sitbreak"
+        name = "desk at home"
         [activitywatch]
         server = "http://localhost:5600/"
         [history]
@@ -159,6 +162,7 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
     )
     cfg = load_config(path)
     assert cfg.timezone == "Europe/Berlin"
+    assert (cfg.sync_folder, cfg.sync_name) == ("~/Sync/sitbreak", "desk at home")
     assert cfg.activitywatch_server == "http://localhost:5600"
     assert cfg.history_keep == 30 * 86400
     assert (cfg.activity_source, cfg.notify_backend) == ("pynput", "log")
@@ -808,6 +812,22 @@ def test_a_call_may_not_end_sessions_sooner_than_plain_idle(tmp_path: Path) -> N
     path, message = error_for(tmp_path, '[session]\ncall_idle_max = "5m"\n')
     assert message.startswith(f'{path}: [session] call_idle_max = "5m" is shorter than')
     assert "raise call_idle_max" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("folder = 3", "[sync] folder: expected a string, found 3"),
+        ('name = "a\\nb"', "[sync] name: expected one line of printable text"),
+        (f'name = "{"x" * 65}"', "[sync] name: expected at most 64 characters, found 65"),
+    ],
+)
+def test_sync_keys_are_checked(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[sync]\n" + text + "\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert f"{path}: {message}" in str(err.value)
 
 
 @pytest.mark.parametrize(

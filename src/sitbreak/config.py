@@ -58,6 +58,7 @@ class _Kind(enum.Enum):
     WEEKDAYS = "weekdays"
     TIMEZONE = "timezone"
     CHOICE = "choice"
+    TEXT = "text"  # a short string, one line (a path, a name)
     AUTO_BOOL = "auto_bool"  # "auto", true or false (kept as "auto", "true", "false")
     URL = "url"  # "" (off) or an http(s)://host[:port] address
 
@@ -104,6 +105,8 @@ _SCHEMA: dict[str, dict[str, _Spec]] = {
         "work_hours": _Spec(_Kind.QUIET_HOURS),
     },
     "prompts.enabled": {kind.value: _Spec(_Kind.BOOL) for kind in PromptKind},
+    # high: the longest text allowed
+    "sync": {"folder": _Spec(_Kind.TEXT, high=4096), "name": _Spec(_Kind.TEXT, high=64)},
     "activitywatch": {"server": _Spec(_Kind.URL)},
     # How long the activity timeline (what replay and tune read) is kept.
     "history": {"keep": _duration(1 * DAY, 3650 * DAY)},
@@ -311,6 +314,8 @@ def _convert_one(spec: _Spec, value: object, where: str) -> _Value:
         return parse_weekdays(value, where)
     if spec.kind is _Kind.CHOICE:
         return _parse_choice(value, spec.choices, where)
+    if spec.kind is _Kind.TEXT:
+        return _parse_text(value, int(spec.high or 0), where)
     if spec.kind is _Kind.AUTO_BOOL:
         if isinstance(value, bool):
             return "true" if value else "false"
@@ -335,6 +340,16 @@ def _parse_server_url(value: object, where: str) -> str:
     if m is None or (m.group(3) is not None and not 0 < int(m.group(3)) < 65536):
         raise ConfigError(f"{where}: expected {expected}, found {_describe(value)}")
     return text.rstrip("/")
+
+
+def _parse_text(value: object, longest: int, where: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: expected a string, found {_describe(value)}")
+    if not value.isprintable():
+        raise ConfigError(f"{where}: expected one line of printable text, found {_describe(value)}")
+    if len(value) > longest:
+        raise ConfigError(f"{where}: expected at most {longest} characters, found {len(value)}")
+    return value
 
 
 def _parse_choice(value: object, choices: tuple[str, ...], where: str) -> str:
@@ -544,6 +559,10 @@ class Config:
     path: Path | None  # the user file overlaid on the defaults, if any
     activity_source: str = "auto"
     notify_backend: str = "auto"
+    #: The synced folder shared with the person's other computers ("" : none),
+    #: `~` expanded; and the name this computer goes by there ("": its hostname).
+    sync_folder: str = ""
+    sync_name: str = ""
     #: Valid, but probably not what was meant (`config check` prints them).
     warnings: tuple[str, ...] = ()
     tray_show: str = "auto"  # "auto", "true" or "false"
@@ -690,6 +709,8 @@ def load_config(path: Path | None = None) -> Config:
         path=user_path,
         activity_source=str(values[("activity", "source")]),
         notify_backend=str(values[("notify", "backend")]),
+        sync_folder=str(values[("sync", "folder")]),
+        sync_name=str(values[("sync", "name")]),
         warnings=tuple(_consistency_warnings(values, sources, user.label)),
         tray_show=str(values[("tray", "show")]),
         activitywatch_server=str(values[("activitywatch", "server")]),
@@ -705,6 +726,10 @@ def _effective(config: Config, key: _Key) -> _Value:
         return config.activity_source
     if section == "notify":
         return config.notify_backend
+    if key == ("sync", "folder"):
+        return config.sync_folder
+    if key == ("sync", "name"):
+        return config.sync_name
     if section == "tray":
         return {"true": True, "false": False}.get(config.tray_show, config.tray_show)
     if section == "activitywatch":

@@ -303,6 +303,50 @@ def test_doctor_warns_when_the_service_cannot_see_the_session(tmp_path: Path) ->
     assert env_check.fix == IMPORT_ENV_FIX
 
 
+def test_doctor_shows_the_sync_folder_and_every_other_computer(tmp_path: Path) -> None:
+    import time
+
+    from sitbreak.storage.sync import SyncWriter
+
+    folder = tmp_path / "Sync"
+    folder.mkdir()
+    now = time.time()
+    laptop = SyncWriter(folder, "b" * 16, "laptop")
+    laptop.activity(now - 40)
+    laptop.tick(now - 40)
+    ahead = SyncWriter(folder, "c" * 16, "old pc")
+    ahead.record("hb", t=now + 600)  # its clock is ten minutes fast
+    ahead.tick(now)
+    (folder / ("c" * 16) / "2026-11-02.sync-conflict-20261102-090000-ABCDEFG.jsonl").write_text("")
+    with open(
+        folder / ("c" * 16) / f"{time.strftime('%Y-%m-%d', time.gmtime(now))}.jsonl", "a"
+    ) as f:
+        f.write("not a record\n")
+    good = tmp_path / "config.toml"
+    good.write_text(f'[sync]\nfolder = "{folder}"\nname = "desk"\n')
+    report = doctor.diagnose(quiet_env(), good)
+    checks = {c.name: c for c in report.checks if c.area == "sync"}
+    assert (checks["folder"].status, checks["folder"].detail) == (doctor.OK, f"{folder} (writable)")
+    assert checks["this computer"].detail.startswith("desk (")
+    assert checks["laptop"].status == doctor.OK
+    assert checks["laptop"].detail.startswith("laptop: heard from 4")  # 40-odd seconds ago
+    assert checks["old pc"].status == doctor.WARN
+    assert "its clock is 10 minutes ahead" in checks["old pc"].detail
+    assert "1 bad line skipped" in checks["old pc"].detail
+    assert checks["conflict copies"].status == doctor.WARN
+    text = doctor.render(report)
+    assert "Other computers ([sync] folder)" in text
+
+
+def test_doctor_says_when_the_sync_folder_is_missing(tmp_path: Path) -> None:
+    good = tmp_path / "config.toml"
+    good.write_text(f'[sync]\nfolder = "{tmp_path / "usb" / "Sync"}"\n')
+    report = doctor.diagnose(quiet_env(), good)
+    (check,) = [c for c in report.checks if c.area == "sync"]
+    assert check.status == doctor.WARN
+    assert "does not exist (not mounted, or not synced yet)" in check.detail
+
+
 @pytest.mark.parametrize("failing", [True, False])
 def test_doctor_says_when_the_running_sitbreak_only_logs_its_prompts(failing: bool) -> None:
     from sitbreak.daemon import control

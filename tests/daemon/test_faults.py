@@ -202,6 +202,7 @@ class Desk:
             publishers=(),
             service_notify=lambda *_lines: None,
             watchdog_s=None,
+            sync=None,
         )
         # With no zone configured: what the daemon itself resolves (tests patch it).
         tz = ZoneInfo(zone) if zone else sitbreak.daemon.loop.resolve_tz(None)  # type: ignore[attr-defined]

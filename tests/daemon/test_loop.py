@@ -96,6 +96,7 @@ class Office:
             summaries_path=self.summaries,
             service_notify=service_notify,
             watchdog_s=watchdog_s,
+            sync=None,
         )
         self.daemon = Daemon(self.config, wiring, BERLIN, PromptWriter(load_library()))
 

@@ -106,6 +106,7 @@ class Office:
             summaries_path=None,
             service_notify=lambda *_lines: None,
             watchdog_s=None,
+            sync=None,
         )
         self.daemon = Daemon(load_config(config_file), wiring, BERLIN, PromptWriter(load_library()))
         self.daemon._start_edges()

@@ -85,3 +85,27 @@ def test_checks_are_a_fixed_tuple_and_named_once(wiring: Wiring) -> None:
     twice = (*wiring.periodic, Periodic("calls", lambda: None, 5.0))
     with pytest.raises(WiringError, match="named twice"):
         dataclasses.replace(wiring, periodic=twice)
+
+
+def test_a_sync_folder_in_the_config_links_the_daemon_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wiring: Wiring
+) -> None:
+    assert wiring.sync is None  # no folder configured: this computer alone
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("SITBREAK_HOME", str(tmp_path / "sb"))
+    config_file = tmp_path / "config.toml"
+    config_file.write_text('[sync]\nfolder = "~/Sync/sitbreak"\nname = "desk"\n')
+    store = Store.open(tmp_path / "other.db")
+    made = build_wiring(
+        load_config(config_file),
+        clock=SystemClock(),
+        source=StillSource(),
+        store=store,
+        notify="log",
+        sd=SdNotifier(),
+    )
+    store.close()
+    assert made.sync is not None
+    assert made.sync.folder == tmp_path / "Sync" / "sitbreak"
+    assert made.sync.name == "desk"
+    assert (tmp_path / "sb" / "data" / "host-id").read_text().strip() == made.sync.host

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sitbreak.config import Config
     from sitbreak.core import SessionEnded
     from sitbreak.storage.store import Store
+    from sitbreak.storage.sync import HostHistory
 
 #: Exit status when there is no data to report from.
 EXIT_NO_DATA = 1
@@ -40,6 +41,12 @@ examples:
   sitbreak report --month 2026-10-01   October 2026 (any date in it will do)
   sitbreak report --from 2026-01-01 --to 2026-12-31 --format csv -o 2026.csv
   sitbreak report --format html -o today.html
+  sitbreak report --host laptop        one computer of those sharing [sync] folder
+
+With a [sync] folder, the report is the person's day across every computer
+writing there (--host all, the default), replayed from their input by the
+same engine, with each computer's input time and prompts; --host NAME is one
+of them (this computer's name: its own database, as without sync).
 """
 
 
@@ -81,6 +88,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--sessions", action="store_true", help="list sessions too (CSV: one row per session)"
     )
+    p.add_argument(
+        "--host",
+        metavar="NAME",
+        help="with a [sync] folder: 'all' (the default: every computer) or one computer's name",
+    )
     p.add_argument("--config", type=Path, help="config file to use instead of your own")
     p.set_defaults(func=_run)
 
@@ -99,6 +111,9 @@ def _run(args: argparse.Namespace) -> int:
         )
     config = load_config(args.config)
     _check_dates(args, config)
+    merged = _merged(args, config)
+    if merged is not None:
+        return merged
     path = default_db_path()
     if not path.exists():
         # Store.open would create an empty database: a report must leave no trace.
@@ -111,6 +126,54 @@ def _run(args: argparse.Namespace) -> int:
     # recover=False: the daemon may be running with its session open.
     with Store.open(path, recover=False) as store:
         return _report(args, config, store)
+
+
+def _merged(args: argparse.Namespace, config: Config) -> int | None:
+    """The report from the synced folder; None when it is this computer's own."""
+    import tempfile
+
+    from sitbreak.errors import SitbreakError
+    from sitbreak.report import merged
+    from sitbreak.storage import sync
+    from sitbreak.storage.store import DAEMON, Store
+    from sitbreak.timezones import resolve_tz
+
+    folder = sync.folder_of(config)
+    if folder is None:
+        if args.host not in (None, "all"):
+            raise SitbreakError(
+                f"--host {args.host}: no [sync] folder is set, so there is only this computer"
+            )
+        return None
+    me = config.sync_name.strip() or sync.default_name()
+    if args.host == me or args.source != DAEMON:
+        return None
+    hosts = sync.read_folder(folder)
+    if args.host not in (None, "all"):
+        hosts = [h for h in hosts if args.host in (h.name, h.id)]
+        if not hosts:
+            names = ", ".join(h.name for h in sync.read_folder(folder)) or "none"
+            raise SitbreakError(
+                f"--host {args.host}: no such computer in {folder} (the computers there: {names})"
+            )
+    if not hosts:
+        print(
+            f"sitbreak: nothing to report yet: no computer has written to {folder}. "
+            "Start the monitor with `sitbreak run`, or report this one with "
+            f"--host {me}.",
+            file=sys.stderr,
+        )
+        return EXIT_NO_DATA
+    tz = resolve_tz(config.timezone)
+    result = merged.replay_hosts(hosts, config.engine, tz, time.time())
+    with (
+        tempfile.TemporaryDirectory(prefix="sitbreak-report-") as tmp,
+        Store.open(Path(tmp) / "merged.db") as store,
+    ):
+        label = merged.source_label(hosts)
+        store.record_replay(result, label)
+        args.source = label
+        return _report(args, config, store, tz=tz, hosts=hosts)
 
 
 def _check_dates(args: argparse.Namespace, config: Config) -> None:
@@ -151,14 +214,22 @@ def _live_session() -> SessionEnded | None:
     return SessionEnded(float(seen), float(start), max(float(start), float(seen)), Cause.SHUTDOWN)
 
 
-def _report(args: argparse.Namespace, config: Config, store: Store) -> int:
+def _report(
+    args: argparse.Namespace,
+    config: Config,
+    store: Store,
+    *,
+    tz: dt.tzinfo | None = None,
+    hosts: list[HostHistory] | None = None,
+) -> int:
     import datetime as dt
+    import json
 
     from sitbreak.report import figures as report
-    from sitbreak.report import render
+    from sitbreak.report import merged, render
     from sitbreak.storage.store import DAEMON
 
-    tz = _time_zone(config, store, args.source)
+    tz = tz or _time_zone(config, store, args.source)
     if tz is None:
         from sitbreak.errors import SitbreakError
 
@@ -196,6 +267,14 @@ def _report(args: argparse.Namespace, config: Config, store: Store) -> int:
     out = sys.stdout if args.output is None else None
     color = out is not None and render.wants_color(out, dict(os.environ))
     text = render.render(rep, args.format, color=color, sessions=args.sessions)
+    if hosts is not None:
+        parts = merged.shares(hosts, rep.days[0].start, rep.days[-1].end)
+        if args.format in ("text", "markdown"):
+            text += "\n" + "\n".join(merged.share_lines(parts)) + "\n"
+        elif args.format == "json":
+            data = json.loads(text)
+            data["computers"] = [p.as_dict() for p in parts]
+            text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if out is not None:
         out.write(text)
         out.flush()

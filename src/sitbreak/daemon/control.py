@@ -56,6 +56,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from sitbreak.errors import SitbreakError
+from sitbreak.storage.sync import sync_sentence
 from sitbreak.text import breaks_sentence, count, duration
 from sitbreak.timezones import resolve_tz
 
@@ -610,6 +611,9 @@ def format_status(
     breaks = status.get("breaks")
     if isinstance(breaks, Mapping):
         lines.append(breaks_sentence(breaks))
+    shared = status.get("sync")
+    if isinstance(shared, Mapping):
+        lines.append(sync_sentence(shared))
     reloads = status.get("config_reloads_today") or []
     if reloads:
         times = " and ".join(clock.at(t) for t in reloads)

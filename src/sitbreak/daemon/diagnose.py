@@ -118,6 +118,8 @@ def diagnose(env: Mapping[str, str] = os.environ, config_path: Path | None = Non
     report.checks += config_checks
     report.checks += _activitywatch(config.activitywatch_server if config else "")
     report.checks += _data()
+    if config is not None:
+        report.checks += _sync(config)
     report.checks += _service(env, plan.session)
     return report
 
@@ -510,6 +512,76 @@ def _data() -> list[Check]:
     return checks
 
 
+def _sync(config: Any) -> list[Check]:
+    """The synced folder: there and writable, this computer's name in it, and
+    every other computer seen, how fresh, with a clock that is off or bad lines."""
+    import time
+
+    from sitbreak.storage import sync
+
+    folder = sync.folder_of(config)
+    if folder is None:
+        return [Check("sync", "folder", INFO, "none: sitbreak sees this computer alone")]
+    if not folder.is_dir():
+        return [
+            Check(
+                "sync",
+                "folder",
+                WARN,
+                f"{folder} does not exist (not mounted, or not synced yet): this computer's "
+                "records wait in memory, the others' are not seen",
+                f"mount it or let Syncthing create it; or mkdir -p {folder}",
+            )
+        ]
+    checks = []
+    if os.access(folder, os.W_OK | os.X_OK):
+        checks.append(Check("sync", "folder", OK, f"{folder} (writable)"))
+    else:
+        checks.append(
+            Check("sync", "folder", WARN, f"{folder} is not writable", f"chmod u+rwx {folder}")
+        )
+    me = sync.known_host_id(paths.data_dir())
+    name = config.sync_name.strip() or sync.default_name()
+    ident = f"id {me}" if me else "no id yet: `sitbreak run` makes one"
+    checks.append(Check("sync", "this computer", INFO, f"{name} ({ident})"))
+    now = time.time()
+    reader = sync.SyncReader(folder, me or "")
+    reader.poll(now)
+    if not reader.peers:
+        checks.append(Check("sync", "others", INFO, "no other computer has written here yet"))
+    for peer in reader.peers.values():
+        d = peer.as_dict(now)
+        detail = f"{sync.peer_sentence(d)} (id {peer.id})"
+        status = OK
+        fix = ""
+        if peer.skew_s > sync.SKEW_TOLERANCE_S:
+            status, fix = WARN, f"set the clock of {peer.name} right (timedatectl set-ntp true)"
+        elif peer.bad_lines:
+            status = WARN
+            fix = f"look at the files in {folder / peer.id}: {peer.bad_lines} lines are not records"
+        checks.append(Check("sync", peer.name, status, detail, fix))
+    if reader.conflicts:
+        checks.append(
+            Check(
+                "sync",
+                "conflict copies",
+                WARN,
+                f"{reader.conflicts} Syncthing conflict copies (*.sync-conflict-*), ignored",
+                f"delete them: find {folder} -name '*.sync-conflict-*' -delete",
+            )
+        )
+    if reader.temporary:
+        checks.append(
+            Check(
+                "sync",
+                "being received",
+                INFO,
+                f"{reader.temporary} files Syncthing is still receiving (ignored until whole)",
+            )
+        )
+    return checks
+
+
 def _service(env: Mapping[str, str], session: str) -> list[Check]:
     from sitbreak import autostart as unit
 
@@ -610,6 +682,7 @@ def render(report: Report) -> str:
         ("tray", "Tray icon and D-Bus API ([tray] show)"),
         ("config", "Config"),
         ("data", "Data"),
+        ("sync", "Other computers ([sync] folder)"),
         ("service", "Service"),
     ]
     for area, title in sections:

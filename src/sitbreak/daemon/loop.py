@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import queue
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -46,6 +47,7 @@ from sitbreak.core import (
     State,
     Suspend,
     Tick,
+    Unlock,
     Unpause,
 )
 from sitbreak.core.days import next_midnight
@@ -59,6 +61,7 @@ from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_FAILURE, EXIT_OK
 from sitbreak.prompts import Message, PromptWriter
 from sitbreak.storage.store import Store, append_summary, tz_label
+from sitbreak.storage.sync import SPAN_GAP, PeerRecord, SyncLink
 from sitbreak.storage.timeline import RELOADED, STARTED, STOPPED, Recorder
 from sitbreak.text import count, duration
 from sitbreak.timezones import resolve_tz
@@ -86,6 +89,10 @@ WATCH_POLL_S = 30.0
 DESKTOP_BUSY = "do not disturb"
 #: How long the control thread waits for the loop to answer.
 CONTROL_TIMEOUT_S = 3.0
+#: A peer's answer to a prompt older than this is history, not something to mirror
+#: (a snooze lasts SNOOZE_S); "taking a break" is mirrored only while it is news.
+ANSWER_FRESH_S = SNOOZE_S
+BREAK_ANSWER_FRESH_S = 2 * 60.0
 #: How often today's figures are read again for the publishers while nothing
 #: happens (the open session's sitting time grows): the API's and the tray's
 #: "once a minute".
@@ -203,6 +210,8 @@ class Wiring:
     service_notify: Callable[..., None]
     #: How often the service manager wants "WATCHDOG=1"; None: it does not.
     watchdog_s: float | None
+    #: The folder shared with the person's other computers; None: this one alone.
+    sync: SyncLink | None
 
     def __post_init__(self) -> None:
         parts = (self.monitors, self.periodic, self.sinks, self.publishers)
@@ -271,6 +280,12 @@ class Daemon:
         self._blind: str | None = None  # why no activity can be seen now (None: it can)
         self._reconnect_at = 0.0
         self._next_watchdog = 0.0
+        #: The latest input on this machine (not the others'): who is in use.
+        self._local_input = -math.inf
+        #: When the engine was told of a lock here (None: it was not, or it ended).
+        self._locked_at: float | None = None
+        #: Per peer, the latest activity already given to the engine.
+        self._peer_fed: dict[str, float] = {}
         #: The prompt shown last, while it may still be on screen: (message, until).
         self._on_screen: tuple[Message, float] | None = None
         #: True while the engine is working on an event (see `stop_now`).
@@ -388,6 +403,8 @@ class Daemon:
             except EngineInterrupted:
                 log.warning("stopped before the session was closed; it is closed at next start")
         self._write_summary(self._today)
+        if self.w.sync is not None:
+            self.w.sync.close(now)
         self._next_today = 0.0  # the session just closed: the figures changed
         self._publish(now)
         if self._control is not None:
@@ -437,6 +454,9 @@ class Daemon:
             log.info("the machine slept for %s", duration(slept.end - slept.start))
             self._feed(Suspend(slept.start))
             self._feed(Resume(slept.end))
+            if self.w.sync is not None:
+                self.w.sync.writer.record("sp", t=slept.start)
+                self.w.sync.writer.record("rs", t=slept.end)
         self._poll_activity()
         now = clock.now()
         for check in self.w.periodic:
@@ -444,6 +464,8 @@ class Daemon:
                 self._next_check[check.name] = now + check.every
                 check.poll()  # watchers queue their own events, drained next
         self._drain()
+        if self.w.sync is not None:
+            self._sync(now)
         self._feed(Tick(now))
         if self._reload.is_set():
             self._reload.clear()
@@ -522,6 +544,10 @@ class Daemon:
             self._source_lost = False
             log.warning("the activity source %s works again", self.w.source.name)
         if t is not None:
+            if t > self._local_input:
+                self._local_input = t
+                if self.w.sync is not None:
+                    self.w.sync.writer.activity(t)
             self._feed(Activity(t))
 
     def _try_reconnect(self) -> None:
@@ -558,6 +584,7 @@ class Daemon:
                 self._response(item)
             else:
                 log.info("%s", _describe_event(item))
+                self._context(item)
                 self._feed(item)
 
     def _feed(self, event: Event) -> None:
@@ -575,12 +602,99 @@ class Daemon:
         finally:
             self._engine_busy = False
 
+    # ---------------------------------------------------------- other computers
+
+    def _context(self, event: Event) -> None:
+        """A desktop event here: remembered for the lock rule, written for the others."""
+        name = type(event).__name__
+        if name == "Lock":
+            self._locked_at = event.t
+        elif name == "Unlock":
+            self._locked_at = None
+        link = self.w.sync
+        kind = _SYNC_CONTEXT.get(name)
+        if link is not None and kind is not None:
+            link.writer.record(kind, t=event.t)
+
+    def _sync(self, now: float) -> None:
+        """Write what is queued for the others; act on what they wrote."""
+        link = self.w.sync
+        assert link is not None
+        for pr in link.tick(now):
+            kind = pr.rec["k"]
+            if kind == "a":
+                self._peer_activity(pr, now)
+            elif kind == "an":
+                self._peer_answer(pr, now)
+
+    def _peer_activity(self, pr: PeerRecord, now: float) -> None:
+        """The person typing on another computer: still sitting, for this one too.
+
+        Only recent input matters here (older input is history, for the
+        report); times in our future are a clock that is off, taken as now.
+        Filled in every SPAN_GAP seconds, as it was typed, so the pause
+        model sees no pause that was not there.
+        """
+        a, b = min(float(pr.rec["a"]), now), min(float(pr.rec["b"]), now)
+        fed = self._peer_fed.get(pr.host, -math.inf)
+        oldest = now - self.engine.break_idle
+        if b <= fed or b < oldest:
+            return
+        self._peer_fed[pr.host] = b
+        if (
+            self._locked_at is not None
+            and self.engine.state is State.LOCKED
+            and b > self._locked_at
+        ):
+            # Locked here, typing there: the person moved, this is no break.
+            log.info("typing on %s while locked here: still sitting", self._peer_name(pr.host))
+            self._locked_at = None
+            self._feed(Unlock(b))
+        t = max(a, fed, oldest)
+        while t < b:
+            self._feed(Activity(t))
+            t += SPAN_GAP
+        self._feed(Activity(b))
+
+    def _peer_answer(self, pr: PeerRecord, now: float) -> None:
+        """A prompt answered on another computer: the same answer here, so it
+        is not asked again."""
+        link = self.w.sync
+        assert link is not None
+        peer = link.reader.peers[pr.host]
+        t = min(float(pr.rec["t"]), now)
+        if t <= peer.answered_t or t < now - ANSWER_FRESH_S:
+            return
+        peer.answered_t = t
+        action = str(pr.rec.get("x", ""))
+        if action == "break" and t < now - BREAK_ANSWER_FRESH_S:
+            return  # "taking a break" long ago: whatever came after is a new stretch
+        log.info("prompt answered on %s: %s", peer.name, action)
+        self._apply_answer(action, t)
+
+    def _peer_name(self, host: str) -> str:
+        link = self.w.sync
+        peer = link.reader.peers.get(host) if link is not None else None
+        return peer.name if peer is not None else host
+
+    def _in_use_elsewhere(self) -> str | None:
+        """The other computer in use, if the latest input of all was there."""
+        link = self.w.sync
+        if link is None:
+            return None
+        peer = link.reader.latest_elsewhere()
+        if peer is not None and peer.last_input > self._local_input:
+            return peer.name
+        return None
+
     # ---------------------------------------------------------- outputs
 
     def _act(self, outputs: tuple[Output, ...] | list[Output]) -> None:
         store = self.w.store
         self._unpublished.extend(outputs)
         for o in outputs:
+            if self.w.sync is not None:
+                self._share(o)
             if isinstance(o, SessionStarted):
                 log.info("session started at %s", self._clock_time(o.t))
                 store.session_started(o.t)
@@ -605,6 +719,16 @@ class Daemon:
                 self._on_screen = None
                 self.w.notifier.withdraw()
 
+    def _share(self, o: Output) -> None:
+        w = self.w.sync
+        assert w is not None
+        if isinstance(o, SessionStarted):
+            w.writer.record("ss", t=o.t)
+        elif isinstance(o, SessionEnded):
+            w.writer.record("se", a=o.start, b=o.end, c=o.cause.value)
+        elif isinstance(o, BreakTaken):
+            w.writer.record("br", a=o.start, b=o.end, c=o.cause.value)
+
     def _to_sinks(self, method: str, o: SessionEnded | BreakTaken) -> None:
         for sink in self.w.sinks:
             try:
@@ -613,10 +737,17 @@ class Daemon:
                 log.warning("could not hand a session to %s", sink.name, exc_info=True)
 
     def _prompt(self, due: PromptDue) -> None:
+        elsewhere = self._in_use_elsewhere()
+        if elsewhere is not None:
+            # The person is at the other computer: its daemon shows it there.
+            log.info("%s prompt left to %s, in use there", due.kind.value, elsewhere)
+            return
         message = self.writer.write(due)
         if self.w.notifier.send(message):
             self._on_screen = (message, self.w.clock.now() + message.expire_s)
         self.w.store.prompt_sent(due)
+        if self.w.sync is not None:
+            self.w.sync.writer.record("p", t=due.t, p=due.kind.value, l=float(due.level))
 
     def prompt_on_screen(self, now: float) -> Message | None:
         """The prompt that may still be on screen: shown, not answered, not expired."""
@@ -630,13 +761,20 @@ class Daemon:
         # Not logged here: the notifier logged it, with the prompt's id and kind.
         if self._on_screen is not None and self._on_screen[0].due_t == r.due_t:
             self._on_screen = None
-        if r.action == "break":
-            self._feed(BreakNow(now))
-        elif r.action == "snooze":
-            self._feed(Snooze(now, SNOOZE_S))
+        self._apply_answer(r.action, now)
         if r.due_t is not None:
             self.w.store.set_prompt_outcome(r.due_t, PromptKind(r.kind), r.outcome)
             self._next_today = 0.0  # the day's prompt figures changed
+        if self.w.sync is not None:
+            due = r.due_t if r.due_t is not None else now
+            self.w.sync.writer.record("an", t=now, d=due, p=r.kind, x=r.action)
+
+    def _apply_answer(self, action: str, now: float) -> None:
+        """What an answer does to the engine, given here or on another computer."""
+        if action == "break":
+            self._feed(BreakNow(now))
+        elif action == "snooze":
+            self._feed(Snooze(now, SNOOZE_S))
 
     def _load_pauses(self) -> PauseModel:
         """The pause model the store kept; a new one for a new person, or when
@@ -852,6 +990,7 @@ class Daemon:
             if self.w.store.healthy
             else f"failing: {self.w.store.pending_count} writes pending",
             "breaks": self._breaks_status(),
+            "sync": None if self.w.sync is None else self.w.sync.status(now),
         }
 
     def _today_figures(self, now: float) -> dict[str, object] | None:
@@ -915,6 +1054,9 @@ class Daemon:
                 ", ".join(restart),
             )
 
+
+#: Desktop events the other computers are told of, and their record kinds.
+_SYNC_CONTEXT = {"Lock": "lk", "Unlock": "ul", "Suspend": "sp", "Resume": "rs"}
 
 _CONTEXT_WORDS = {
     "Lock": "screen locked",

@@ -42,6 +42,7 @@ from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_ALREADY_RUNNING, EXIT_CONFIG, EXIT_NO_SOURCE
 from sitbreak.prompts import PromptWriter, load_library
 from sitbreak.storage.store import Store, summaries_log_path
+from sitbreak.storage.sync import open_link
 from sitbreak.timezones import resolve_tz
 
 log = logging.getLogger("sitbreak")
@@ -217,6 +218,7 @@ def build_wiring(
         summaries_path=summaries_log_path(),
         service_notify=sd.notify,
         watchdog_s=sd.watchdog_s,
+        sync=open_link(config),
     )
 
 

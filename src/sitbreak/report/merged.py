@@ -1,0 +1,117 @@
+"""The person's day across their computers: the synced folder's activity of
+every host, replayed by sitbreak's own engine (issue 18).
+
+Each host wrote its input as activity spans (storage/sync.py), and its
+locks and sleeps. The union of the input, with the locks and sleeps of the
+computer in use, is the person's day; the engine replays it as it would one computer's, so
+sessions, breaks and prompts are decided by the same rules as everywhere
+else. Beside the merged figures: each computer's own share (its input time
+and the prompts it showed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sitbreak.core import Activity, EngineSettings, Event, Lock, Resume, Suspend, Tick, Unlock
+from sitbreak.core.run import ReplayResult, replay_events
+from sitbreak.storage.sync import SPAN_GAP, HostHistory
+from sitbreak.text import count, duration
+
+
+def events_of(hosts: Sequence[HostHistory]) -> list[Event]:
+    """Every host's input as engine events, a point every SPAN_GAP seconds
+    through each span (as it was typed: no false pauses), with the locks and
+    sleeps of the host in use at the time (the one with the latest input).
+
+    As in the daemon, a lock on the computer left is lifted by input on
+    another one: the person moved, they did not leave.
+    """
+    # (time, order at that time, host, what): input before context at one time.
+    items: list[tuple[float, int, str, str]] = []
+    for h in hosts:
+        for a, b in h.spans:
+            t = a
+            while t < b:
+                items.append((t, 0, h.id, "a"))
+                t += SPAN_GAP
+            items.append((b, 0, h.id, "a"))
+        items += [(float(c["t"]), 1, h.id, str(c["k"])) for c in h.context]
+    items.sort()
+    events: list[Event] = []
+    in_use: str | None = None
+    locked_by: str | None = None
+    asleep: str | None = None
+    for t, _order, host, what in items:
+        if what == "a":
+            if locked_by is not None and host != locked_by:
+                events.append(Unlock(t))
+                locked_by = None
+            events.append(Activity(t))
+            in_use = host
+        elif what == "lk" and in_use in (None, host) and locked_by is None:
+            events.append(Lock(t))
+            locked_by = host
+        elif what == "ul" and locked_by == host:
+            events.append(Unlock(t))
+            locked_by = None
+        elif what == "sp" and in_use in (None, host) and asleep is None:
+            events.append(Suspend(t))
+            asleep = host
+        elif what == "rs" and asleep == host:
+            events.append(Resume(t))
+            asleep = None
+    return events
+
+
+def replay_hosts(
+    hosts: Sequence[HostHistory], settings: EngineSettings, tz: dt.tzinfo, now: float
+) -> ReplayResult:
+    """The replay, run on to `now`: a session whose break has come since
+    (a lock, the idle threshold) ends as the daemon ended it, not at the
+    last record as if sitbreak had stopped there."""
+    events = events_of(hosts)
+    if events and now > events[-1].t:
+        events.append(Tick(now))
+    return replay_events(events, settings, tz)
+
+
+def source_label(hosts: Sequence[HostHistory]) -> str:
+    """How the report's header names what it covers: how many computers, which."""
+    names = ", ".join(h.name for h in hosts)
+    return f"{count(len(hosts), 'computer')} ({names})"
+
+
+@dataclass(frozen=True)
+class Share:
+    """One computer's part of a period."""
+
+    name: str
+    id: str
+    input_s: float
+    prompts: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.name, "id": self.id, "input_s": self.input_s, "prompts": self.prompts}
+
+
+def shares(hosts: Sequence[HostHistory], first: float, last: float) -> list[Share]:
+    """Each host's input time and prompts shown in [first, last)."""
+    out = []
+    for h in hosts:
+        spent = sum(max(0.0, min(b, last) - max(a, first)) for a, b in h.spans)
+        shown = sum(1 for p in h.prompts if first <= float(p["t"]) < last)
+        out.append(Share(h.name, h.id, spent, shown))
+    return out
+
+
+def share_lines(parts: Sequence[Share]) -> list[str]:
+    """The per-computer breakdown, for the text and Markdown reports."""
+    lines = ["  by computer"]
+    width = max((len(p.name) for p in parts), default=0)
+    for p in parts:
+        prompts = count(p.prompts, "prompt") + " shown"
+        lines.append(f"    {p.name:<{width}}  {duration(p.input_s)} with input, {prompts}")
+    return lines

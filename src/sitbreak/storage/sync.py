@@ -1,0 +1,729 @@
+"""One person, several computers: what each machine puts in a synced folder,
+and what it reads of the others (issue 18).
+
+The folder is any folder the person already syncs (Syncthing, typically).
+Each machine writes only its own files, under `<folder>/<host-id>/`:
+
+- `YYYY-MM-DD.jsonl` (the UTC date of writing): one JSON object per line,
+  appended with whole-line O_APPEND writes. A day's file is never written
+  again once that UTC day is over, so a synced copy is final.
+- `manifest.json`, written atomically (a temporary file, then a rename): the
+  format, the host's id and display name, when it was written and its
+  segments (day -> closed).
+
+Never a SQLite file in the folder: a synced live database corrupts. The
+local store stays the source of truth for this machine; the folder is a
+copy of what the others need. Writing to it can fail (unmounted, read-only,
+full): that is said once, the lines wait in a bounded queue and are written
+when it works again.
+
+Another host's files are input from outside: a line without its final
+newline is being written (read later), a line that is not a record is
+skipped and counted, Syncthing's conflict copies and temporary files are
+ignored and counted, and a host whose times are in our future has its clock
+off (reported by `doctor`, its times taken as "now").
+
+Records (short keys keep the folder small; BENCHMARKS.md has the sizes):
+
+    {"k":"a","a":start,"b":end}         an activity span (progress: same a, later b)
+    {"k":"hb","t":t}                    a heartbeat, when nothing else was written
+    {"k":"ss","t":start}                a session started
+    {"k":"se","a":start,"b":end,"c":cause}   a session ended
+    {"k":"br","a":start,"b":end,"c":cause}   a break
+    {"k":"p","t":due,"p":kind,"l":level}     a prompt shown here
+    {"k":"an","t":t,"d":due,"p":kind,"x":action}   the person's answer to it
+    {"k":"lk"|"ul"|"sp"|"rs","t":t}     lock, unlock, suspend, resume
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import math
+import os
+import re
+import secrets
+import socket
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sitbreak import paths
+from sitbreak.config import Config
+from sitbreak.text import count
+
+log = logging.getLogger("sitbreak.sync")
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+HOST_ID_FILE = "host-id"
+#: Input closer together than this is one activity span.
+SPAN_GAP = 30.0
+#: An open span is written again when it has grown this much (below the pause
+#: model's shortest gap, so a peer's engine sees no false pauses).
+PROGRESS_S = 30.0
+#: A heartbeat when nothing else was written for this long.
+HEARTBEAT_S = 60.0
+#: How often the folder is looked at for the others' new lines.
+READ_EVERY_S = 5.0
+#: Lines kept while the folder cannot be written (several working days of records).
+QUEUE_MAX = 5000
+#: A host's times this far in our future: its clock is off (seconds of skew
+#: are normal and tolerated).
+SKEW_TOLERANCE_S = 5.0
+#: A closed segment further back than this is not looked at again once read.
+_SETTLED_DAYS = 2
+
+KINDS = {
+    "a": ("a", "b"),
+    "hb": ("t",),
+    "ss": ("t",),
+    "se": ("a", "b"),
+    "br": ("a", "b"),
+    "p": ("t",),
+    "an": ("t",),
+    "lk": ("t",),
+    "ul": ("t",),
+    "sp": ("t",),
+    "rs": ("t",),
+}
+#: The text fields a kind may carry, each a short string.
+_TEXT = {"c", "p", "x"}
+_SEGMENT = re.compile(r"^(\d{4}-\d{2}-\d{2})\.jsonl$")
+_HOST_ID = re.compile(r"^[0-9a-f]{16}$")
+
+
+def is_conflict(name: str) -> bool:
+    """Syncthing's copy of a file changed on two machines at once."""
+    return ".sync-conflict-" in name
+
+
+def is_temporary(name: str) -> bool:
+    """A file Syncthing is still receiving."""
+    return (name.startswith(".syncthing.") or name.startswith("~syncthing~")) and name.endswith(
+        ".tmp"
+    )
+
+
+def utc_day(t: float) -> str:
+    return dt.datetime.fromtimestamp(t, dt.timezone.utc).date().isoformat()
+
+
+def known_host_id(data_dir: Path) -> str | None:
+    """This machine's id, if it has one yet."""
+    try:
+        text = (data_dir / HOST_ID_FILE).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if _HOST_ID.match(text) else None
+
+
+def host_id(data_dir: Path) -> str:
+    """This machine's id in the folder: random, kept in the data dir (so a
+    rename changes only the name shown), made on first use."""
+    path = data_dir / HOST_ID_FILE
+    known = known_host_id(data_dir)
+    if known is not None:
+        return known
+    new = secrets.token_hex(8)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(new + "\n")
+    return new
+
+
+def default_name() -> str:
+    return socket.gethostname() or "this computer"
+
+
+def _encode(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, separators=(",", ":"), allow_nan=False) + "\n").encode()
+
+
+def _fixed(t: float) -> float:
+    """Times to the millisecond: plenty, and short lines."""
+    return round(t, 3)
+
+
+# ------------------------------------------------------------------ writing
+
+
+class SyncWriter:
+    """This machine's records, appended to its own files in the folder."""
+
+    def __init__(self, folder: Path, host: str, name: str) -> None:
+        self.folder = folder
+        self.host = host
+        self.name = name
+        self.dir = folder / host
+        self._queue: deque[bytes] = deque()
+        self.dropped = 0  # lines lost to a full queue (the oldest go first)
+        self.problem: str | None = None  # why the folder cannot be written, if it cannot
+        self._span: tuple[float, float] | None = None  # the open span
+        self._span_written = -math.inf  # its end as last written
+        self._last_write = -math.inf
+        self._segments: dict[str, bool] = {}
+        self._manifest_day = ""
+        self._torn: set[str] = set()  # files whose last write stopped mid-line
+        self._had_folder = False
+        self.bytes_written = 0
+
+    # -- what happened here
+
+    def activity(self, t: float) -> None:
+        """Input at `t` (the source's latest input time, polled)."""
+        span = self._span
+        if span is not None and t <= span[1]:
+            return
+        if span is None or t - span[1] > SPAN_GAP:
+            if span is not None and span[1] > self._span_written:
+                self._put({"k": "a", "a": _fixed(span[0]), "b": _fixed(span[1])})
+            self._span = (t, t)
+            self._span_written = t
+            # A new span is written at once: it is how the others learn of a move.
+            self._put({"k": "a", "a": _fixed(t), "b": _fixed(t)})
+            return
+        self._span = (span[0], t)
+        if t - self._span_written >= PROGRESS_S:
+            self._span_written = t
+            self._put({"k": "a", "a": _fixed(span[0]), "b": _fixed(t)})
+
+    def record(self, kind: str, **fields: float | str) -> None:
+        rec: dict[str, Any] = {"k": kind}
+        for key, value in fields.items():
+            rec[key] = _fixed(value) if isinstance(value, float) else value
+        self._put(rec)
+
+    def tick(self, now: float) -> None:
+        """Close a span that ended, beat the heart, write what is queued."""
+        span = self._span
+        if span is not None and now - span[1] > SPAN_GAP:
+            if span[1] > self._span_written:
+                self._put({"k": "a", "a": _fixed(span[0]), "b": _fixed(span[1])})
+            self._span = None
+        if not self._queue and now - self._last_write >= HEARTBEAT_S:
+            self._put({"k": "hb", "t": _fixed(now)})
+        self.flush(now)
+
+    def _put(self, rec: dict[str, Any]) -> None:
+        if len(self._queue) >= QUEUE_MAX:
+            self._queue.popleft()
+            self.dropped += 1
+        self._queue.append(_encode(rec))
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+    # -- the folder
+
+    def flush(self, now: float) -> None:
+        if not self._queue:
+            return
+        day = utc_day(now)
+        try:
+            self._prepare(day, now)
+            self._append(day)
+        except OSError as exc:
+            self._failed(exc)
+            return
+        if self.problem is not None:
+            log.warning("the sync folder %s works again", self.folder)
+            self.problem = None
+        self._last_write = now
+
+    def _prepare(self, day: str, now: float) -> None:
+        if not self.folder.is_dir():
+            # Made on first use if its parent is there (~/Sync/sitbreak);
+            # never again once it was there and went (an unmounted disk).
+            if not self._had_folder and self.folder.parent.is_dir() and not self.folder.exists():
+                self.folder.mkdir(mode=0o700)
+            else:
+                raise FileNotFoundError(2, "the folder is missing (not mounted?)", str(self.folder))
+        self._had_folder = True
+        if not self.dir.is_dir():
+            self.dir.mkdir(mode=0o700)
+            self._manifest_day = ""  # a folder made again: the manifest too
+        if day != self._manifest_day:
+            for old in self._segments:
+                self._segments[old] = old < day
+            self._segments[day] = False
+            self._write_manifest(now)
+            self._manifest_day = day
+
+    def _append(self, day: str) -> None:
+        path = self.dir / f"{day}.jsonl"
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            if path.name in self._torn:
+                # The last write stopped mid-line: end that line, so the
+                # reader skips it as one bad line and the next ones are whole.
+                os.write(fd, b"\n")
+                self._torn.discard(path.name)
+            while self._queue:
+                # Whole lines, as many as fit in one write.
+                batch: list[bytes] = []
+                size = 0
+                for line in self._queue:
+                    if batch and size + len(line) > 65536:
+                        break
+                    batch.append(line)
+                    size += len(line)
+                data = b"".join(batch)
+                n = os.write(fd, data)
+                self.bytes_written += n
+                whole = data[:n].count(b"\n")
+                for _ in range(whole):
+                    self._queue.popleft()
+                if n < len(data):
+                    if n and not data[:n].endswith(b"\n"):
+                        self._torn.add(path.name)
+                    raise OSError(28, "short write (disk full?)", str(path))
+        finally:
+            os.close(fd)
+
+    def _write_manifest(self, now: float) -> None:
+        manifest = {
+            "format": FORMAT,
+            "host": self.host,
+            "name": self.name,
+            "updated": _fixed(now),
+            "segments": dict(sorted(self._segments.items())),
+        }
+        tmp = self.dir / f".{MANIFEST}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(json.dumps(manifest, indent=1).encode() + b"\n")
+        os.replace(tmp, self.dir / MANIFEST)
+
+    def _failed(self, exc: OSError) -> None:
+        why = exc.strerror or str(exc)
+        if self.problem is None:
+            log.warning(
+                "cannot write to the sync folder %s: %s; keeping %d records to write later "
+                "(the local record is not affected)",
+                self.folder,
+                why,
+                len(self._queue),
+            )
+        self.problem = why
+
+
+# ------------------------------------------------------------------ reading
+
+
+@dataclass
+class Peer:
+    """Another machine, as its files show it."""
+
+    id: str
+    name: str
+    last_t: float = -math.inf  # its latest record, on our timeline
+    last_input: float = -math.inf  # the end of its latest activity span
+    skew_s: float = 0.0  # how far its latest times were in our future
+    bad_lines: int = 0
+    records: int = 0
+    answered_t: float = -math.inf  # its latest answer seen
+
+    def as_dict(self, now: float) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "age_s": None if self.last_t == -math.inf else max(0.0, now - self.last_t),
+            "last_input": None if self.last_input == -math.inf else self.last_input,
+            "skew_s": self.skew_s,
+            "bad_lines": self.bad_lines,
+            "records": self.records,
+        }
+
+
+@dataclass(frozen=True)
+class PeerRecord:
+    host: str  # the peer's id
+    rec: dict[str, Any]
+
+
+@dataclass
+class _FileState:
+    offset: int = 0
+    tail: bytes = b""  # the bytes just before `offset`, to tell an append from a new file
+    settled: bool = False  # a closed, old segment read to the end
+
+
+#: How much of what was read is compared: Syncthing replaces a file whole (a
+#: new inode) for every change, so only the content says whether the lines
+#: already read are still there.
+_TAIL = 64
+
+
+def parse_line(line: bytes) -> dict[str, Any] | None:
+    """One record, or None when the line is not one (counted as bad)."""
+    try:
+        rec = json.loads(line)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(rec, dict):
+        return None
+    kind = rec.get("k")
+    if not isinstance(kind, str) or kind not in KINDS:
+        return None
+    for key in KINDS[kind]:
+        v = rec.get(key)
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            return None
+    for key in _TEXT & rec.keys():
+        if not isinstance(rec[key], str) or len(rec[key]) > 32:
+            return None
+    if kind in ("a", "se", "br") and rec["b"] < rec["a"]:
+        return None
+    return rec
+
+
+def whole_lines(data: bytes) -> Iterator[tuple[bytes, dict[str, Any] | None]]:
+    """Each non-empty line of `data` (whole lines only) and its record, None if it is not one."""
+    for line in data.splitlines():
+        if line.strip():
+            yield line, parse_line(line)
+
+
+@dataclass
+class SyncReader:
+    """The other machines' new lines, found by a cheap look at the folder."""
+
+    folder: Path
+    own: str
+    peers: dict[str, Peer] = field(default_factory=dict)
+    conflicts: int = 0
+    temporary: int = 0
+    problem: str | None = None
+    _files: dict[Path, _FileState] = field(default_factory=dict)
+    _warned: set[str] = field(default_factory=set)
+
+    def poll(self, now: float) -> list[PeerRecord]:
+        """Everything new since the last poll, oldest file first."""
+        out: list[PeerRecord] = []
+        try:
+            hosts = [e for e in os.scandir(self.folder) if e.is_dir(follow_symlinks=False)]
+        except OSError as exc:
+            self._problem(f"cannot read the sync folder: {exc.strerror or exc}")
+            return out
+        if self.problem is not None:
+            log.warning("the sync folder %s can be read again", self.folder)
+            self.problem = None
+        conflicts = temporary = 0
+        for entry in hosts:
+            if entry.name == self.own or not _HOST_ID.match(entry.name):
+                continue
+            c, t = self._read_host(Path(entry.path), entry.name, now, out)
+            conflicts += c
+            temporary += t
+        self.conflicts, self.temporary = conflicts, temporary
+        return out
+
+    def _read_host(
+        self, path: Path, host: str, now: float, out: list[PeerRecord]
+    ) -> tuple[int, int]:
+        peer = self.peers.get(host)
+        if peer is None:
+            peer = self.peers[host] = Peer(host, host)
+        conflicts = temporary = 0
+        segments: list[tuple[str, os.DirEntry[str]]] = []
+        try:
+            entries = list(os.scandir(path))
+        except OSError:
+            return 0, 0
+        for e in entries:
+            if is_conflict(e.name):
+                conflicts += 1
+            elif is_temporary(e.name):
+                temporary += 1
+            elif e.name == MANIFEST:
+                self._read_manifest(Path(e.path), peer)
+            else:
+                m = _SEGMENT.match(e.name)
+                if m:
+                    segments.append((m.group(1), e))
+        for day, e in sorted(segments, key=lambda x: x[0]):
+            self._read_segment(Path(e.path), day, peer, now=now, out=out)
+        return conflicts, temporary
+
+    def _read_manifest(self, path: Path, peer: Peer) -> None:
+        name = manifest_name(path)
+        if name is not None:
+            peer.name = name
+
+    def _read_segment(
+        self, path: Path, day: str, peer: Peer, *, now: float, out: list[PeerRecord]
+    ) -> None:
+        today = utc_day(now)
+        state = self._files.setdefault(path, _FileState())
+        if state.settled:
+            return
+        try:
+            size = os.stat(path).st_size
+        except OSError:
+            return
+        if size == state.offset:
+            state.settled = _days_between(day, today) > _SETTLED_DAYS
+            return
+        try:
+            data = self._read_from(path, state, size)
+        except OSError:
+            return
+        end = data.rfind(b"\n")
+        if end < 0:
+            return  # a line still being written: read it next time
+        state.offset += end + 1
+        state.tail = data[max(0, end + 1 - _TAIL) : end + 1]
+        for line, rec in whole_lines(data[: end + 1]):
+            if rec is None:
+                peer.bad_lines += 1
+                if peer.id not in self._warned:
+                    self._warned.add(peer.id)
+                    log.warning(
+                        "skipping a bad line from %s in %s (more are only counted): %r",
+                        peer.name,
+                        path.name,
+                        line[:80],
+                    )
+                continue
+            self._take(peer, rec, now, out)
+
+    @staticmethod
+    def _read_from(path: Path, state: _FileState, size: int) -> bytes:
+        """The bytes after what was read; all of them when the file is no
+        longer the one read (a folder made again, a file replaced)."""
+        with open(path, "rb") as f:
+            if state.offset:
+                f.seek(state.offset - len(state.tail))
+                if size < state.offset or f.read(len(state.tail)) != state.tail:
+                    state.offset, state.tail = 0, b""
+                    f.seek(0)
+            return f.read(size - state.offset)
+
+    def _take(self, peer: Peer, rec: dict[str, Any], now: float, out: list[PeerRecord]) -> None:
+        peer.records += 1
+        t = float(rec.get("t", rec.get("b", 0.0)))
+        ahead = t - now
+        if ahead > SKEW_TOLERANCE_S:
+            peer.skew_s = max(peer.skew_s, ahead)
+        peer.last_t = max(peer.last_t, min(t, now))
+        if rec["k"] == "a":
+            peer.last_input = max(peer.last_input, min(float(rec["b"]), now))
+        out.append(PeerRecord(peer.id, rec))
+
+    def _problem(self, why: str) -> None:
+        if self.problem is None:
+            log.warning("%s (%s); trying again", why, self.folder)
+        self.problem = why
+
+    def latest_elsewhere(self) -> Peer | None:
+        """The peer with the latest input, if any."""
+        best = None
+        for p in self.peers.values():
+            if p.last_input > -math.inf and (best is None or p.last_input > best.last_input):
+                best = p
+        return best
+
+
+def manifest_name(path: Path) -> str | None:
+    """The display name a host's manifest gives, if it can be read."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    name = data.get("name") if isinstance(data, dict) else None
+    if isinstance(name, str) and name.strip() and len(name) <= 64:
+        return "".join(ch for ch in name if ch.isprintable())
+    return None
+
+
+def _days_between(a: str, b: str) -> int:
+    return (dt.date.fromisoformat(b) - dt.date.fromisoformat(a)).days
+
+
+# ------------------------------------------------------------------ both
+
+
+class SyncLink:
+    """The daemon's link to the folder: its writer and its reader."""
+
+    def __init__(self, folder: Path, host: str, name: str) -> None:
+        self.folder = folder
+        self.host = host
+        self.name = name
+        self.writer = SyncWriter(folder, host, name)
+        self.reader = SyncReader(folder, host)
+        self._next_read = -math.inf
+
+    def tick(self, now: float) -> list[PeerRecord]:
+        """Write what is queued; every few seconds, what the others wrote."""
+        self.writer.tick(now)
+        if now < self._next_read:
+            return []
+        self._next_read = now + READ_EVERY_S
+        return self.reader.poll(now)
+
+    def close(self, now: float) -> None:
+        self.writer.tick(now + SPAN_GAP + 1)  # the open span, written whole
+        self.writer.flush(now)
+
+    @property
+    def problem(self) -> str | None:
+        return self.writer.problem or self.reader.problem
+
+    def status(self, now: float) -> dict[str, object]:
+        return {
+            "folder": str(self.folder),
+            "host": self.host,
+            "name": self.name,
+            "problem": self.problem,
+            "pending": self.writer.pending,
+            "conflicts": self.reader.conflicts,
+            "temporary": self.reader.temporary,
+            "peers": [p.as_dict(now) for p in self.reader.peers.values()],
+        }
+
+
+def folder_of(config: Config) -> Path | None:
+    """The configured sync folder, `~` expanded; None: sync is off."""
+    text = config.sync_folder.strip()
+    return Path(text).expanduser() if text else None
+
+
+def open_link(config: Config) -> SyncLink | None:
+    """The daemon's link to the folder, if one is configured."""
+    folder = folder_of(config)
+    if folder is None:
+        return None
+    return SyncLink(folder, host_id(paths.data_dir()), config.sync_name.strip() or default_name())
+
+
+# ------------------------------------------------------------------ the whole folder
+
+
+@dataclass
+class HostHistory:
+    """Everything one host wrote, for the merged report."""
+
+    id: str
+    name: str
+    spans: list[tuple[float, float]] = field(default_factory=list)
+    prompts: list[dict[str, Any]] = field(default_factory=list)
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    context: list[dict[str, Any]] = field(default_factory=list)  # lock/unlock/suspend/resume
+    bad_lines: int = 0
+
+
+def read_folder(folder: Path) -> list[HostHistory]:
+    """Every host's records in the folder (this one's too), read whole."""
+    hosts: list[HostHistory] = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return hosts
+    for entry in entries:
+        if not entry.is_dir(follow_symlinks=False) or not _HOST_ID.match(entry.name):
+            continue
+        h = HostHistory(entry.name, manifest_name(Path(entry.path) / MANIFEST) or entry.name)
+        for rec in _records(Path(entry.path), h):
+            kind = rec["k"]
+            if kind == "a":
+                h.spans.append((float(rec["a"]), float(rec["b"])))
+            elif kind == "p":
+                h.prompts.append(rec)
+            elif kind == "an":
+                h.answers.append(rec)
+            elif kind in ("lk", "ul", "sp", "rs"):
+                h.context.append(rec)
+        h.spans = merge_spans(h.spans)
+        hosts.append(h)
+    return sorted(hosts, key=lambda h: (h.name, h.id))
+
+
+def _records(path: Path, h: HostHistory) -> Iterator[dict[str, Any]]:
+    with contextlib.suppress(OSError):
+        for e in sorted(os.scandir(path), key=lambda e: e.name):
+            if not _SEGMENT.match(e.name):
+                continue
+            try:
+                data = Path(e.path).read_bytes()
+            except OSError:
+                continue
+            for _line, rec in whole_lines(data[: data.rfind(b"\n") + 1]):
+                if rec is None:
+                    h.bad_lines += 1
+                else:
+                    yield rec
+
+
+def merge_spans(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Progress records of one span (same start, growing end) and overlapping
+    spans, as one list of disjoint spans in time order."""
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+# ------------------------------------------------------------------ in words
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 90:
+        return count(round(seconds), "second") + " ago"
+    if seconds < 90 * 60:
+        return count(round(seconds / 60), "minute") + " ago"
+    if seconds < 36 * 3600:
+        return count(round(seconds / 3600), "hour") + " ago"
+    return count(round(seconds / 86400), "day") + " ago"
+
+
+def _skew(seconds: float) -> str:
+    if seconds < 120:
+        return count(round(seconds), "second")
+    return count(round(seconds / 60), "minute")
+
+
+def peer_sentence(peer: Mapping[str, Any]) -> str:
+    """One other computer, in words: its name, how fresh, what is wrong."""
+    age = peer.get("age_s")
+    text = f"{peer.get('name')}: " + (
+        "nothing heard yet" if not isinstance(age, int | float) else f"heard from {_ago(age)}"
+    )
+    skew = peer.get("skew_s")
+    if isinstance(skew, int | float) and skew > SKEW_TOLERANCE_S:
+        text += f"; its clock is {_skew(skew)} ahead (its times are taken as now)"
+    bad = peer.get("bad_lines")
+    if isinstance(bad, int) and bad:
+        text += f"; {count(bad, 'bad line')} skipped"
+    return text
+
+
+def sync_sentence(status: Mapping[str, Any]) -> str:
+    """The sync link in one line, for `sitbreak status`."""
+    folder = status.get("folder")
+    problem = status.get("problem")
+    pending = status.get("pending")
+    if problem:
+        waiting = f"; {pending} records wait to be written" if pending else ""
+        return f"Sync: trouble with {folder}: {problem}{waiting}."
+    peers = [p for p in status.get("peers") or () if isinstance(p, Mapping)]
+    if not peers:
+        return f"Sync: through {folder}; no other computer has written there yet."
+    listed = "; ".join(peer_sentence(p) for p in peers)
+    extra = ""
+    conflicts = status.get("conflicts")
+    if isinstance(conflicts, int) and conflicts:
+        extra = (
+            f" ({count(conflicts, 'Syncthing conflict copy', 'Syncthing conflict copies')} ignored)"
+        )
+    return f"Sync: {count(len(peers), 'other computer')} through {folder} ({listed}){extra}."

@@ -1,0 +1,292 @@
+"""The synced folder: what a machine writes there, and what it makes of the
+others' files, faults and all (issue 18)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from sitbreak.storage import sync
+from sitbreak.storage.sync import (
+    HEARTBEAT_S,
+    QUEUE_MAX,
+    SyncLink,
+    SyncReader,
+    SyncWriter,
+    host_id,
+    merge_spans,
+    parse_line,
+    read_folder,
+    utc_day,
+)
+
+# 2026-11-02 08:00 UTC
+T0 = 1_793_606_400.0 + 86400.0 + 8 * 3600.0
+DESK = "aaaaaaaaaaaaaaaa"
+LAPTOP = "bbbbbbbbbbbbbbbb"
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def segment(folder: Path, host: str, t: float = T0) -> Path:
+    return folder / host / f"{utc_day(t)}.jsonl"
+
+
+def test_the_host_id_is_random_private_and_kept(tmp_path: Path) -> None:
+    first = host_id(tmp_path / "data")
+    assert len(first) == 16
+    assert host_id(tmp_path / "data") == first
+    assert stat.S_IMODE(os.stat(tmp_path / "data" / "host-id").st_mode) == 0o600
+    assert host_id(tmp_path / "other") != first
+
+
+def test_a_span_is_written_when_it_begins_as_it_grows_and_when_it_ends(tmp_path: Path) -> None:
+    w = SyncWriter(tmp_path, DESK, "desk")
+    now = T0
+    for _ in range(70):  # 70 s of typing, polled every second
+        w.activity(now)
+        w.tick(now)
+        now += 1
+    w.tick(now + 31)  # quiet: the span is over
+    spans = [r for r in lines(segment(tmp_path, DESK)) if r["k"] == "a"]
+    assert spans[0] == {"k": "a", "a": T0, "b": T0}  # at once: how a move is known
+    assert [r["b"] - T0 for r in spans] == [0, 30, 60, 69]
+    assert {r["a"] for r in spans} == {T0}
+
+
+def test_a_heartbeat_only_when_nothing_else_was_written(tmp_path: Path) -> None:
+    w = SyncWriter(tmp_path, DESK, "desk")
+    for k in range(5 * 60):
+        w.tick(T0 + k)
+    beats = [r for r in lines(segment(tmp_path, DESK)) if r["k"] == "hb"]
+    assert [r["t"] - T0 for r in beats] == [0, 60, 120, 180, 240]
+    assert HEARTBEAT_S == 60
+
+
+def test_files_are_private_and_the_manifest_says_who_and_what(tmp_path: Path) -> None:
+    w = SyncWriter(tmp_path, DESK, "desk")
+    w.record("ss", t=T0)
+    w.tick(T0)
+    assert stat.S_IMODE(os.stat(tmp_path / DESK).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(segment(tmp_path, DESK)).st_mode) == 0o600
+    manifest = json.loads((tmp_path / DESK / "manifest.json").read_text())
+    assert manifest["format"] == 1
+    assert manifest["host"] == DESK and manifest["name"] == "desk"
+    assert manifest["segments"] == {utc_day(T0): False}
+    # The next UTC day: a new file, and yesterday's is closed for good.
+    w.record("ss", t=T0 + 86400)
+    w.tick(T0 + 86400)
+    manifest = json.loads((tmp_path / DESK / "manifest.json").read_text())
+    assert manifest["segments"] == {utc_day(T0): True, utc_day(T0 + 86400): False}
+    assert [p.name for p in (tmp_path / DESK).iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_an_unmounted_folder_keeps_the_records_and_says_so_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "usb" / "Sync"  # its parent is missing too: not mounted
+    w = SyncWriter(folder, DESK, "desk")
+    for k in range(10):
+        w.record("ss", t=T0 + k)
+        w.tick(T0 + k)
+    assert w.problem is not None and "missing" in w.problem
+    assert sum("cannot write to the sync folder" in r.message for r in caplog.records) == 1
+    assert not folder.exists()  # never made under an empty mount point
+    (tmp_path / "usb").mkdir()
+    w.tick(T0 + 20)
+    assert w.problem is None
+    assert [r["t"] - T0 for r in lines(segment(folder, DESK)) if r["k"] == "ss"] == list(range(10))
+
+
+def test_the_queue_is_bounded_oldest_dropped_first(tmp_path: Path) -> None:
+    w = SyncWriter(tmp_path / "gone" / "x", DESK, "desk")
+    for k in range(QUEUE_MAX + 3):
+        w.record("ss", t=T0 + k)
+    w.flush(T0)
+    assert w.pending == QUEUE_MAX
+    assert w.dropped == 3
+
+
+def test_a_short_write_leaves_a_torn_line_that_is_ended_and_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = SyncWriter(tmp_path, DESK, "desk")
+    real = os.write
+    calls = {"n": 0}
+
+    def half_then_full(fd: int, data: bytes) -> int:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return real(fd, data[: len(data) // 2 + 3])  # the disk filled mid-line
+        return real(fd, data)
+
+    monkeypatch.setattr(sync.os, "write", half_then_full)
+    for k in range(4):
+        w.record("ss", t=T0 + k)
+    w.flush(T0)
+    assert w.problem is not None
+    w.flush(T0 + 1)
+    assert w.problem is None and w.pending == 0
+    r = SyncReader(tmp_path, LAPTOP)
+    got = [p.rec["t"] - T0 for p in r.poll(T0 + 2) if p.rec["k"] == "ss"]
+    assert sorted(set(got)) == [0, 1, 2, 3]  # nothing lost
+    assert r.peers[DESK].bad_lines <= 1
+
+
+def test_a_reader_sees_the_others_not_itself_and_only_new_lines(tmp_path: Path) -> None:
+    desk, laptop = SyncWriter(tmp_path, DESK, "desk"), SyncWriter(tmp_path, LAPTOP, "laptop")
+    desk.record("ss", t=T0)
+    laptop.record("ss", t=T0 + 1)
+    desk.tick(T0)
+    laptop.tick(T0)
+    r = SyncReader(tmp_path, DESK)
+    assert [(p.host, p.rec["k"]) for p in r.poll(T0 + 2)] == [(LAPTOP, "ss")]
+    assert r.peers[LAPTOP].name == "laptop"
+    assert r.poll(T0 + 3) == []
+    laptop.activity(T0 + 4)
+    laptop.tick(T0 + 4)
+    (rec,) = r.poll(T0 + 5)
+    assert rec.rec == {"k": "a", "a": T0 + 4, "b": T0 + 4}
+    assert r.peers[LAPTOP].last_input == T0 + 4
+    assert r.latest_elsewhere() is r.peers[LAPTOP]
+
+
+def test_a_line_being_written_is_read_when_it_is_whole(tmp_path: Path) -> None:
+    path = segment(tmp_path, LAPTOP)
+    path.parent.mkdir()
+    path.write_bytes(b'{"k":"ss","t":%d}\n{"k":"hb","t":' % T0)
+    r = SyncReader(tmp_path, DESK)
+    assert [p.rec["k"] for p in r.poll(T0)] == ["ss"]
+    with open(path, "ab") as f:
+        f.write(b"%d}\n" % (T0 + 1))
+    assert [p.rec for p in r.poll(T0 + 2)] == [{"k": "hb", "t": T0 + 1}]
+    assert r.peers[LAPTOP].bad_lines == 0
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"not json",
+        b'{"k":"a","a":1}',  # no end
+        b'{"k":"a","a":"1","b":2}',  # a string for a time
+        b'{"k":"a","a":true,"b":2}',
+        b'{"k":"hb","t":NaN}',
+        b'{"k":"hb","t":Infinity}',
+        b'{"k":"a","a":5,"b":2}',  # ends before it starts
+        b'{"k":"zz","t":1}',  # an unknown kind
+        b'["k","hb"]',
+        b'{"k":"an","t":1,"x":["break"]}',
+        b"\xff\xfe",
+    ],
+)
+def test_bad_lines_are_skipped_and_counted(tmp_path: Path, line: bytes) -> None:
+    assert parse_line(line) is None
+    path = segment(tmp_path, LAPTOP)
+    path.parent.mkdir()
+    path.write_bytes(line + b"\n" + b'{"k":"hb","t":%d}\n' % T0)
+    r = SyncReader(tmp_path, DESK)
+    assert [p.rec["k"] for p in r.poll(T0)] == ["hb"]
+    assert r.peers[LAPTOP].bad_lines == 1
+
+
+def test_conflict_copies_and_temporary_files_are_counted_and_never_read(tmp_path: Path) -> None:
+    host = tmp_path / LAPTOP
+    host.mkdir()
+    day = utc_day(T0)
+    (host / f"{day}.sync-conflict-20261102-081500-ABCDEFG.jsonl").write_text(
+        f'{{"k":"a","a":{T0},"b":{T0}}}\n'
+    )
+    (host / f".syncthing.{day}.jsonl.tmp").write_text('{"k":"a","a":1,"b":2}\n')
+    (host / f"~syncthing~{day}.jsonl.tmp").write_text("{")
+    (tmp_path / "notes.sync-conflict-x").mkdir()  # not a host
+    r = SyncReader(tmp_path, DESK)
+    assert r.poll(T0) == []
+    assert (r.conflicts, r.temporary) == (1, 2)
+
+
+def test_a_clock_minutes_ahead_is_noticed_and_its_times_taken_as_now(tmp_path: Path) -> None:
+    laptop = SyncWriter(tmp_path, LAPTOP, "laptop")
+    laptop.activity(T0 + 300)  # five minutes in our future
+    laptop.tick(T0 + 300)
+    r = SyncReader(tmp_path, DESK)
+    r.poll(T0)
+    peer = r.peers[LAPTOP]
+    assert peer.skew_s == pytest.approx(300)
+    assert peer.last_input == T0
+    # Seconds of skew are normal.
+    other = SyncReader(tmp_path, DESK)
+    other.poll(T0 + 298)
+    assert other.peers[LAPTOP].skew_s == 0
+
+
+def test_a_host_silent_for_a_day_is_caught_up_from_its_newer_files(tmp_path: Path) -> None:
+    laptop = SyncWriter(tmp_path, LAPTOP, "laptop")
+    laptop.record("ss", t=T0)
+    laptop.tick(T0)
+    r = SyncReader(tmp_path, DESK)
+    assert len(r.poll(T0)) == 1
+    # A day and a bit later, two days of files arrive at once.
+    for day in (1, 2):
+        laptop.record("ss", t=T0 + day * 86400)
+        laptop.tick(T0 + day * 86400)
+    got = [p.rec["t"] - T0 for p in r.poll(T0 + 2 * 86400 + 5) if p.rec["k"] == "ss"]
+    assert got == [86400, 2 * 86400]
+
+
+def test_an_old_segment_read_to_its_end_is_not_looked_at_again(tmp_path: Path) -> None:
+    laptop = SyncWriter(tmp_path, LAPTOP, "laptop")
+    laptop.record("ss", t=T0)
+    laptop.tick(T0)
+    r = SyncReader(tmp_path, DESK)
+    r.poll(T0)
+    r.poll(T0 + 5 * 86400)
+    (state,) = r._files.values()
+    assert state.settled
+
+
+def test_a_folder_removed_and_made_again(tmp_path: Path) -> None:
+    folder = tmp_path / "Sync"
+    folder.mkdir()
+    desk, laptop = SyncLink(folder, DESK, "desk"), SyncLink(folder, LAPTOP, "laptop")
+    laptop.writer.record("ss", t=T0)
+    laptop.tick(T0)
+    assert [p.rec["k"] for p in desk.tick(T0)] == ["ss"]
+    shutil.rmtree(folder)
+    desk.writer.record("ss", t=T0 + 10)
+    assert desk.tick(T0 + 10) == []
+    assert desk.problem is not None  # said in status and doctor
+    assert not folder.exists()  # gone once: not made again under a mount point
+    # Syncthing puts it back: both write again, the reader starts each file afresh.
+    folder.mkdir()
+    laptop.writer.record("se", a=T0, b=T0 + 15, c="idle")
+    laptop.tick(T0 + 20)
+    got = [p.rec["k"] for p in desk.tick(T0 + 20)]
+    assert got == ["se"]
+    assert desk.problem is None
+    assert [r["k"] for r in lines(segment(folder, DESK))] == ["ss"]
+
+
+def test_the_whole_folder_read_for_a_report(tmp_path: Path) -> None:
+    desk, laptop = SyncWriter(tmp_path, DESK, "desk"), SyncWriter(tmp_path, LAPTOP, "laptop")
+    for k in range(0, 100, 5):
+        desk.activity(T0 + k)
+        desk.tick(T0 + k)
+    desk.tick(T0 + 200)
+    laptop.activity(T0 + 300)
+    laptop.record("p", t=T0 + 300, p="move", l=1)
+    laptop.tick(T0 + 300)
+    hosts = {h.name: h for h in read_folder(tmp_path)}
+    assert hosts["desk"].spans == [(T0, T0 + 95)]
+    assert hosts["laptop"].spans == [(T0 + 300, T0 + 300)]
+    assert [p["p"] for p in hosts["laptop"].prompts] == ["move"]
+
+
+def test_merge_spans() -> None:
+    assert merge_spans([(5, 9), (0, 1), (0, 3), (2, 4), (10, 11)]) == [(0, 4), (5, 9), (10, 11)]
