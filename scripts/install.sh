@@ -303,7 +303,9 @@ else
         say "this desktop does not start systemd's graphical-session.target, so a user"
         more "service would not start with it: an autostart entry does instead."
     fi
-    wrote="$("$VENV/bin/sitbreak" service install --autostart | head -n 1)"
+    # Its first lines may name other files it wrote too (the D-Bus activation file).
+    said="$("$VENV/bin/sitbreak" service install --autostart)"
+    wrote="$(printf '%s\n' "$said" | grep 'autostart/sitbreak.desktop' | head -n 1)"
     say "${wrote%% /*} $(tilde "/${wrote#* /}") (desktops start what is listed there at login)"
     if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
         stop_running # an upgrade: the old one still has the old code loaded
