@@ -65,12 +65,12 @@ ZONES = (
 #: Starting points: an ordinary Monday morning, the nights of both clock
 #: changes in Europe and North America, and late on a Friday.
 STARTS = (
-    dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC).timestamp(),
-    dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC).timestamp(),
-    dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC).timestamp(),
-    dt.datetime(2026, 3, 8, 6, 30, tzinfo=dt.UTC).timestamp(),
-    dt.datetime(2026, 11, 1, 5, 30, tzinfo=dt.UTC).timestamp(),
-    dt.datetime(2026, 11, 6, 22, 59, tzinfo=dt.UTC).timestamp(),
+    dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc).timestamp(),
+    dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.timezone.utc).timestamp(),
+    dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.timezone.utc).timestamp(),
+    dt.datetime(2026, 3, 8, 6, 30, tzinfo=dt.timezone.utc).timestamp(),
+    dt.datetime(2026, 11, 1, 5, 30, tzinfo=dt.timezone.utc).timestamp(),
+    dt.datetime(2026, 11, 6, 22, 59, tzinfo=dt.timezone.utc).timestamp(),
 )
 
 #: More internal steps than this in one `handle()` is a runaway: stop there,

@@ -596,7 +596,7 @@ def test_format_status_snoozed_says_until_when_and_the_next_prompt_after_it() ->
         snoozed_until=NOW + 10 * MIN,
         next_prompt={"kind": "move", "at": NOW + 10 * MIN, "why": "after the snooze"},
     )
-    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[0] == (
+    assert format_status(status, now=NOW, tz=dt.timezone.utc).splitlines()[0] == (
         "Sitting for 42 min 30 s (since 10:12). Snoozed until 11:04. "
         "Next: stand up and move at 11:04 (after the snooze)."
     )
@@ -607,7 +607,7 @@ def test_format_status_says_when_prompts_are_only_being_logged_and_why() -> None
         notifications="failing: prompts are logged",
         notifications_problem="dbus: org.freedesktop.Notifications has no owner",
     )
-    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[1] == (
+    assert format_status(status, now=NOW, tz=dt.timezone.utc).splitlines()[1] == (
         "Prompts are only being logged: notifications cannot be shown "
         "(dbus: org.freedesktop.Notifications has no owner). "
         "`sitbreak doctor` says how to fix it."
@@ -616,7 +616,7 @@ def test_format_status_says_when_prompts_are_only_being_logged_and_why() -> None
 
 def test_format_status_away_with_nobody_seen_yet_gives_no_time() -> None:
     status = _status(state="away", session=None, next_prompt=None, since=None)
-    assert format_status(status, now=NOW, tz=dt.UTC).splitlines()[0] == "Away."
+    assert format_status(status, now=NOW, tz=dt.timezone.utc).splitlines()[0] == "Away."
 
 
 def test_format_status_says_how_long_idle_makes_a_break_and_why() -> None:

@@ -49,7 +49,7 @@ SEEN_WITHIN = 15.0
 
 
 def hhmm(t: float) -> str:
-    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%H:%M")
+    return dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%H:%M")
 
 
 def on_screen(d: Desktop) -> int:
