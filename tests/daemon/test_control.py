@@ -160,7 +160,7 @@ def test_the_socket_appears_only_once_it_listens(
             seen_at_listen.append(path.exists())
             super().listen(*args)
 
-    monkeypatch.setattr(control.socket, "socket", Watched)
+    monkeypatch.setattr(socket, "socket", Watched)
     with ControlServer(path, recorder):
         assert seen_at_listen == [False]
         assert stat.S_ISSOCK(path.lstat().st_mode)

@@ -5,6 +5,10 @@ Each module here defines `register(sub)`, adding its subparser and a handler
 `sitbreak --help` and `sitbreak status` start fast. To add a command, add a
 module and list it in MODULES (and its command names in COMMANDS).
 
+A command may also read its own plain runs without argparse (`quick_args`):
+`status` does, so that a bar's `sitbreak status --format waybar` does not
+import argparse at all. Anything it does not recognise goes to the parser.
+
 Building the whole parser imports every module; a run of one known command
 builds only that command's parser (`register_for`), because some modules
 need the config's names to list their choices, and status bars run
@@ -13,8 +17,13 @@ need the config's names to list their choices, and status bars run
 
 from __future__ import annotations
 
-import argparse
 import importlib
+
+TYPE_CHECKING = False  # not typing's: `sitbreak status` does not import typing
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from types import SimpleNamespace
 
 #: Modules under sitbreak.commands, in the order their commands are listed.
 MODULES: list[str] = [
@@ -67,3 +76,13 @@ def register_for(sub: argparse._SubParsersAction[argparse.ArgumentParser], argv:
         register_all(sub)
     else:
         importlib.import_module(f"sitbreak.commands.{module}").register(sub)
+
+
+def quick_args(argv: Sequence[str]) -> SimpleNamespace | None:
+    """The arguments of a run its command reads without argparse (its module's
+    `quick_args`: what argparse would have made of them), or None: build the parser."""
+    module = COMMANDS.get(argv[0]) if argv else None
+    if module is None:
+        return None
+    quick = getattr(importlib.import_module(f"sitbreak.commands.{module}"), "quick_args", None)
+    return None if quick is None else quick(list(argv))

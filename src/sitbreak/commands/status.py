@@ -6,21 +6,54 @@ what a status bar reads; `--follow` prints a line on every change, driven by
 the D-Bus API's signals (`sitbreak.desktop.dbus_api.follow`).
 
 Kept cheap to import: `sitbreak status`, run by bars every few seconds,
-imports nothing it does not use (benchmarks/bench_startup.py).
+imports nothing it does not use (benchmarks/bench_startup.py), and reads its
+plain runs itself (`quick_args`) rather than through argparse.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import Any
+from types import SimpleNamespace
+
+TYPE_CHECKING = False  # not typing's: `sitbreak status` does not import typing
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
 
 #: Mirrors sitbreak.daemon.statusbar.FORMATS (a test keeps them equal), so that
 #: building the parser imports nothing.
 BAR_FORMATS = ("waybar", "i3blocks", "i3status-rs", "polybar")
 
 
-def _cmd_control(args: argparse.Namespace) -> int:
+#: `status`'s options that take no value, and the attribute each sets.
+_STATUS_FLAGS = {"--json": "json", "--follow": "follow"}
+
+
+def quick_args(argv: list[str]) -> SimpleNamespace | None:
+    """`status`'s arguments as argparse would read them (`register`), for the runs a
+    status bar makes: only the options spelt out in full, each value one of the
+    choices. None for anything else (help, an abbreviation, a bad or missing
+    value, another command), which argparse then reads and answers as always."""
+    if argv[:1] != ["status"]:
+        return None
+    args = SimpleNamespace(command="status", json=False, format="text", follow=False)
+    rest = iter(argv[1:])
+    for arg in rest:
+        name, is_pair, value = arg.partition("=")
+        if arg in _STATUS_FLAGS:
+            setattr(args, _STATUS_FLAGS[arg], True)
+        elif name == "--format":
+            chosen = value if is_pair else next(rest, None)
+            if chosen not in ("text", *BAR_FORMATS):
+                return None
+            args.format = chosen
+        else:
+            return None
+    args.func = _cmd_control
+    return args
+
+
+def _cmd_control(args: argparse.Namespace | SimpleNamespace) -> int:
     import json
 
     from sitbreak.daemon import client, control
@@ -107,6 +140,8 @@ def _duration(text: str) -> float:
     Checked here, in the words of the command line, so that the daemon's
     protocol ('seconds' must be ...) never reaches the person.
     """
+    import argparse
+
     from sitbreak.config import parse_duration
     from sitbreak.daemon.control import MAX_SECONDS
     from sitbreak.errors import ConfigError

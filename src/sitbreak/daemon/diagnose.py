@@ -517,7 +517,7 @@ def _sync(config: Any) -> list[Check]:
     every other computer seen, how fresh, with a clock that is off or bad lines."""
     import time
 
-    from sitbreak.storage import sync
+    from sitbreak.storage import sync, sync_words
 
     folder = sync.folder_of(config)
     if folder is None:
@@ -551,10 +551,10 @@ def _sync(config: Any) -> list[Check]:
         checks.append(Check("sync", "others", INFO, "no other computer has written here yet"))
     for peer in reader.peers.values():
         d = peer.as_dict(now)
-        detail = f"{sync.peer_sentence(d)} (id {peer.id})"
+        detail = f"{sync_words.peer_sentence(d)} (id {peer.id})"
         status = OK
         fix = ""
-        if peer.skew_s > sync.SKEW_TOLERANCE_S:
+        if peer.skew_s > sync_words.SKEW_TOLERANCE_S:
             status, fix = WARN, f"set the clock of {peer.name} right (timedatectl set-ntp true)"
         elif peer.bad_lines:
             status = WARN

@@ -47,14 +47,14 @@ import re
 import secrets
 import socket
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sitbreak import paths
 from sitbreak.config import Config
-from sitbreak.text import count
+from sitbreak.storage.sync_words import SKEW_TOLERANCE_S
 
 log = logging.getLogger("sitbreak.sync")
 
@@ -72,9 +72,6 @@ HEARTBEAT_S = 60.0
 READ_EVERY_S = 5.0
 #: Lines kept while the folder cannot be written (several working days of records).
 QUEUE_MAX = 5000
-#: A host's times this far in our future: its clock is off (seconds of skew
-#: are normal and tolerated).
-SKEW_TOLERANCE_S = 5.0
 #: A closed segment further back than this is not looked at again once read.
 _SETTLED_DAYS = 2
 
@@ -672,58 +669,3 @@ def merge_spans(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float
         else:
             out.append((a, b))
     return out
-
-
-# ------------------------------------------------------------------ in words
-
-
-def _ago(seconds: float) -> str:
-    if seconds < 90:
-        return count(round(seconds), "second") + " ago"
-    if seconds < 90 * 60:
-        return count(round(seconds / 60), "minute") + " ago"
-    if seconds < 36 * 3600:
-        return count(round(seconds / 3600), "hour") + " ago"
-    return count(round(seconds / 86400), "day") + " ago"
-
-
-def _skew(seconds: float) -> str:
-    if seconds < 120:
-        return count(round(seconds), "second")
-    return count(round(seconds / 60), "minute")
-
-
-def peer_sentence(peer: Mapping[str, Any]) -> str:
-    """One other computer, in words: its name, how fresh, what is wrong."""
-    age = peer.get("age_s")
-    text = f"{peer.get('name')}: " + (
-        "nothing heard yet" if not isinstance(age, int | float) else f"heard from {_ago(age)}"
-    )
-    skew = peer.get("skew_s")
-    if isinstance(skew, int | float) and skew > SKEW_TOLERANCE_S:
-        text += f"; its clock is {_skew(skew)} ahead (its times are taken as now)"
-    bad = peer.get("bad_lines")
-    if isinstance(bad, int) and bad:
-        text += f"; {count(bad, 'bad line')} skipped"
-    return text
-
-
-def sync_sentence(status: Mapping[str, Any]) -> str:
-    """The sync link in one line, for `sitbreak status`."""
-    folder = status.get("folder")
-    problem = status.get("problem")
-    pending = status.get("pending")
-    if problem:
-        waiting = f"; {pending} records wait to be written" if pending else ""
-        return f"Sync: trouble with {folder}: {problem}{waiting}."
-    peers = [p for p in status.get("peers") or () if isinstance(p, Mapping)]
-    if not peers:
-        return f"Sync: through {folder}; no other computer has written there yet."
-    listed = "; ".join(peer_sentence(p) for p in peers)
-    extra = ""
-    conflicts = status.get("conflicts")
-    if isinstance(conflicts, int) and conflicts:
-        extra = (
-            f" ({count(conflicts, 'Syncthing conflict copy', 'Syncthing conflict copies')} ignored)"
-        )
-    return f"Sync: {count(len(peers), 'other computer')} through {folder} ({listed}){extra}."
