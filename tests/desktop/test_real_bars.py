@@ -1,0 +1,219 @@
+"""Real status bars running sitbreak's modules against the real `sitbreak run`.
+
+i3blocks (Debian's) is a plain program: it runs each block's command and
+prints the i3bar protocol on its stdout, which is what i3bar or swaybar
+would draw. Its config here is the one docs/status-bars.md gives people, one
+block polling `sitbreak status --format i3blocks` every second (the start-up
+that BENCHMARKS.md measures) and one in persist mode on `--follow`; the
+daemon is `sitbreak run` on Xvfb and a private session bus, in a login's XDG
+directories, and the test reads what the bar prints while a person sits,
+pauses, resumes and the daemon stops. (waybar on headless sway is in
+test_dbus_api.py.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop import FAST_DAEMON_CONFIG, Desktop, desktop, require_tool, someone_working, wait_for
+
+pytestmark = pytest.mark.desktop
+
+#: Quiet colour of docs/status-bars.md's i3blocks format: paused, or not running.
+QUIET = "#888888"
+
+
+def sitbreak_command() -> str:
+    """The console script beside this interpreter, as a bar's config names it."""
+    script = Path(sys.executable).with_name("sitbreak")
+    return str(script) if script.exists() else f"{sys.executable} -m sitbreak"
+
+
+class Bar:
+    """An i3blocks process and the blocks it last printed, by block name."""
+
+    def __init__(self, config: Path, env: dict[str, str], log: Path) -> None:
+        self.proc = subprocess.Popen(
+            ["i3blocks", "-c", str(config)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log.open("wb"),
+            text=True,
+        )
+        self.log = log
+        self.header: dict[str, Any] | None = None
+        self.blocks: dict[str, dict[str, Any]] = {}
+        self.lines = 0
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            text = line.strip().lstrip(",")
+            if not text or text == "[":
+                continue
+            if self.header is None:
+                self.header = json.loads(text)
+                continue
+            status_line = json.loads(text.removeprefix("[") if text.startswith("[[") else text)
+            with self._lock:
+                self.lines += 1
+                for block in status_line:
+                    if block.get("name"):
+                        self.blocks[block["name"]] = block
+
+    def block(self, name: str) -> dict[str, Any]:
+        with self._lock:
+            return dict(self.blocks.get(name, {}))
+
+    def wait(self, what: str, test: Callable[[dict[str, Any], dict[str, Any]], bool]) -> None:
+        """Until the polled block and the following one pass `test`."""
+        wait_for(
+            lambda: (
+                test(self.block("sitbreak"), self.block("follow")) or self.proc.poll() is not None
+            ),
+            timeout=40,
+            what=f"i3blocks to show {what}",
+        )
+        assert self.proc.poll() is None, self.log.read_text()[-2000:]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._reader.join(10)
+
+
+def login(home: Path, base: dict[str, str]) -> dict[str, str]:
+    """A login's XDG directories under `home`, no SITBREAK_HOME, times in UTC."""
+    env = {k: v for k, v in base.items() if not k.startswith("SITBREAK_")}
+    for var, sub in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_RUNTIME_DIR", "run"),
+    ):
+        (home / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+        (home / sub).chmod(0o700)
+        env[var] = str(home / sub)
+    env["TZ"] = "UTC"
+    return env
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[tuple[Desktop, dict[str, str], subprocess.Popen[bytes]]]:
+    config = tmp_path / "config.toml"
+    config.write_text(FAST_DAEMON_CONFIG)
+    with desktop(with_dunst=False) as d:
+        env = login(tmp_path / "home", d.env)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sitbreak", "run", "--config", str(config), "--notify", "log"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(tmp_path / "sitbreak.log").open("wb"),
+        )
+        try:
+            wait_for(
+                (tmp_path / "home" / "run" / "sitbreak" / "control.sock").exists,
+                timeout=20,
+                what="the daemon's control socket",
+            )
+            yield d, env, proc
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(15)
+
+
+def test_i3blocks_shows_the_session_a_pause_and_the_daemon_stopping(
+    daemon: tuple[Desktop, dict[str, str], subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    require_tool("i3blocks")
+    d, env, proc = daemon
+    sitbreak = sitbreak_command()
+    config = tmp_path / "i3blocks.conf"
+    config.write_text(
+        "[sitbreak]\n"
+        f"command={sitbreak} status --format i3blocks\n"
+        "interval=1\n"
+        "\n"
+        "[follow]\n"
+        f"command={sitbreak} status --follow --format i3blocks\n"
+        "interval=persist\n"
+    )
+    bar = Bar(config, env, tmp_path / "i3blocks.log")
+    try:
+        bar.wait("sitbreak's state", lambda polled, follow: bool(polled and follow))
+        assert bar.header is not None and bar.header["version"] == 1
+        polled = bar.block("sitbreak")
+        assert polled["full_text"] == bar.block("follow")["full_text"] == "Away"
+        assert "color" not in polled
+
+        with someone_working(d):
+            bar.wait(
+                "a session",
+                lambda polled, follow: (
+                    polled.get("full_text", "").startswith("Sitting")
+                    and follow.get("full_text", "").startswith("Sitting")
+                ),
+            )
+            # The short text is the seated time alone (i3bar shows it when space is short).
+            assert bar.block("sitbreak")["short_text"] in ("under a minute", "1 min")
+
+            subprocess.run(
+                [*sitbreak.split(), "pause", "30m"], env=env, check=True, capture_output=True
+            )
+            until = dt.datetime.fromtimestamp(time.time() + 1800, dt.timezone.utc)
+            expected = {
+                f"Paused until {until:%H:%M}",
+                f"Paused until {until - dt.timedelta(minutes=1):%H:%M}",
+            }
+            bar.wait(
+                "the pause",
+                lambda polled, follow: (
+                    "Paused until" in polled.get("full_text", "")
+                    and "Paused until" in follow.get("full_text", "")
+                ),
+            )
+            polled = bar.block("sitbreak")
+            assert polled["short_text"] in expected, polled
+            assert polled["full_text"].startswith("Sitting") and polled["color"] == QUIET
+
+            subprocess.run([*sitbreak.split(), "resume"], env=env, check=True, capture_output=True)
+            bar.wait(
+                "the resume",
+                lambda polled, follow: (
+                    "Paused" not in polled.get("full_text", "Paused")
+                    and "Paused" not in follow.get("full_text", "Paused")
+                ),
+            )
+            assert "color" not in bar.block("sitbreak")
+
+        proc.terminate()
+        proc.wait(15)
+        # Not running is shown, not an error: the bar keeps both modules.
+        bar.wait(
+            "sitbreak off",
+            lambda polled, follow: (
+                polled.get("full_text") == "sitbreak off"
+                and follow.get("full_text") == "sitbreak off"
+            ),
+        )
+        polled = bar.block("sitbreak")
+        assert polled["short_text"] == "off" and polled["color"] == QUIET
+    finally:
+        bar.stop()
