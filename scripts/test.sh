@@ -23,7 +23,7 @@ APT_PACKAGES=(
     gnome-shell mutter gjs python3-dbusmock mako-notifier kwin-wayland xfce4-notifyd
     # The tray's and the status bars' tests (tests/desktop/test_tray.py, test_dbus_api.py,
     # test_real_bars.py).
-    xfce4-panel waybar grim i3blocks
+    xfce4-panel waybar grim i3blocks polybar x11-apps
     syncthing
 )
 

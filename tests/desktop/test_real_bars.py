@@ -1,14 +1,18 @@
 """Real status bars running sitbreak's modules against the real `sitbreak run`.
 
-i3blocks (Debian's) is a plain program: it runs each block's command and
-prints the i3bar protocol on its stdout, which is what i3bar or swaybar
-would draw. Its config here is the one docs/status-bars.md gives people, one
-block polling `sitbreak status --format i3blocks` every second (the start-up
-that BENCHMARKS.md measures) and one in persist mode on `--follow`; the
-daemon is `sitbreak run` on Xvfb and a private session bus, in a login's XDG
-directories, and the test reads what the bar prints while a person sits,
-pauses, resumes and the daemon stops. (waybar on headless sway is in
-test_dbus_api.py.)
+The daemon is `sitbreak run` on Xvfb and a private session bus, in a
+login's XDG directories; the bars are Debian's, configured as
+docs/status-bars.md tells people, polling `sitbreak status --format ...`
+every second (the start-up BENCHMARKS.md measures), while a person sits,
+pauses, resumes and the daemon stops.
+
+- i3blocks is a plain program: it runs each block's command and prints the
+  i3bar protocol on its stdout, what i3bar or swaybar would draw; a second
+  block runs `--follow` in persist mode.
+- polybar draws on the X display: a screenshot (xwd) says which colour the
+  module's text has, and the colour is what the format says (`%{F#...}`).
+
+waybar on headless sway is in test_dbus_api.py.
 """
 
 from __future__ import annotations
@@ -26,11 +30,13 @@ from typing import Any
 import pytest
 
 from desktop import FAST_DAEMON_CONFIG, Desktop, desktop, require_tool, someone_working, wait_for
+from screenshot import xwd_colours, xwd_root
 
 pytestmark = pytest.mark.desktop
 
-#: Quiet colour of docs/status-bars.md's i3blocks format: paused, or not running.
+#: The colours of docs/status-bars.md's formats: paused or not running, and over the limit.
 QUIET = "#888888"
+OVER = "#E06C75"
 
 
 def sitbreak_command() -> str:
@@ -201,7 +207,8 @@ def test_i3blocks_shows_the_session_a_pause_and_the_daemon_stopping(
                     and "Paused" not in follow.get("full_text", "Paused")
                 ),
             )
-            assert "color" not in bar.block("sitbreak")
+            # Sitting again: no colour, or the over-limit one once the 8 s limit is past.
+            assert bar.block("sitbreak").get("color", OVER) == OVER
 
         proc.terminate()
         proc.wait(15)
@@ -217,3 +224,74 @@ def test_i3blocks_shows_the_session_a_pause_and_the_daemon_stopping(
         assert polled["short_text"] == "off" and polled["color"] == QUIET
     finally:
         bar.stop()
+
+
+#: polybar's colours here (config below) and those the format asks for, as pixels.
+BLACK, GREEN = (0, 0, 0), (0, 255, 0)
+GREY, RED = (0x88, 0x88, 0x88), (0xE0, 0x6C, 0x75)
+
+
+def test_polybar_draws_the_module_in_the_colour_the_state_asks_for(
+    daemon: tuple[Desktop, dict[str, str], subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    require_tool("polybar", "xwd")
+    d, env, proc = daemon
+    sitbreak = sitbreak_command()
+    config = tmp_path / "polybar.ini"
+    config.write_text(
+        "[bar/sitbreak]\n"
+        "width = 100%\n"
+        "height = 40\n"
+        "background = #000000\n"
+        "foreground = #00ff00\n"
+        "font-0 = DejaVu Sans:size=20;4\n"
+        "modules-left = sitbreak\n"
+        "override-redirect = true\n"  # no window manager on this display
+        "\n"
+        "[module/sitbreak]\n"
+        "type = custom/script\n"
+        f"exec = {sitbreak} status --format polybar\n"
+        "interval = 1\n"
+    )
+    bar = subprocess.Popen(
+        ["polybar", "-c", str(config), "-l", "info", "sitbreak"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "polybar.log").open("wb"),
+    )
+
+    def colours() -> set[tuple[int, ...]]:
+        """The text's colours: exact pixels (glyph cores) that are neither background
+        nor the anti-aliased edges, which are blends of these with black."""
+        seen = xwd_colours(xwd_root(d.display, env), (0, 0, 600, 40))
+        return {c for c, n in seen.items() if c in (GREEN, GREY, RED) and n >= 5}
+
+    def shows(expected: set[tuple[int, ...]], what: str) -> None:
+        wait_for(
+            lambda: colours() == expected or bar.poll() is not None,
+            timeout=40,
+            what=f"polybar to draw {what}",
+        )
+        assert bar.poll() is None, (tmp_path / "polybar.log").read_text()[-2000:]
+
+    try:
+        shows({GREEN}, "the state in its own colour")  # away: no colour tag
+        with someone_working(d):
+            # Sitting past the 8 s limit of FAST_DAEMON_CONFIG: the over-limit colour.
+            shows({RED}, "a session over the limit")
+            subprocess.run(
+                [*sitbreak.split(), "pause", "30m"], env=env, check=True, capture_output=True
+            )
+            shows({GREY}, "the pause")
+            subprocess.run([*sitbreak.split(), "resume"], env=env, check=True, capture_output=True)
+            shows({RED}, "the resume")
+        proc.terminate()
+        proc.wait(15)
+        shows({GREY}, "sitbreak off")
+    finally:
+        bar.terminate()
+        try:
+            bar.wait(10)
+        except subprocess.TimeoutExpired:
+            bar.kill()
+            bar.wait()
