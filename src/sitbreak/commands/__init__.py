@@ -17,13 +17,13 @@ need the config's names to list their choices, and status bars run
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 TYPE_CHECKING = False  # not typing's: `sitbreak status` does not import typing
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
-    from types import SimpleNamespace
+    from types import ModuleType, SimpleNamespace
 
 #: Modules under sitbreak.commands, in the order their commands are listed.
 MODULES: list[str] = [
@@ -62,9 +62,17 @@ COMMANDS: dict[str, str] = {
 }
 
 
+def _module(name: str) -> ModuleType:
+    """sitbreak.commands.`name`, imported. By __import__ rather than importlib,
+    whose import (with warnings) `sitbreak status` would pay at every start."""
+    full = f"sitbreak.commands.{name}"
+    __import__(full)
+    return sys.modules[full]
+
+
 def register_all(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for name in MODULES:
-        importlib.import_module(f"sitbreak.commands.{name}").register(sub)
+        _module(name).register(sub)
 
 
 def register_for(sub: argparse._SubParsersAction[argparse.ArgumentParser], argv: list[str]) -> None:
@@ -75,7 +83,7 @@ def register_for(sub: argparse._SubParsersAction[argparse.ArgumentParser], argv:
     if module is None or argv.index(command or "") > 0:  # options before it: --help, --version
         register_all(sub)
     else:
-        importlib.import_module(f"sitbreak.commands.{module}").register(sub)
+        _module(module).register(sub)
 
 
 def quick_args(argv: Sequence[str]) -> SimpleNamespace | None:
@@ -84,5 +92,5 @@ def quick_args(argv: Sequence[str]) -> SimpleNamespace | None:
     module = COMMANDS.get(argv[0]) if argv else None
     if module is None:
         return None
-    quick = getattr(importlib.import_module(f"sitbreak.commands.{module}"), "quick_args", None)
+    quick = getattr(_module(module), "quick_args", None)
     return None if quick is None else quick(list(argv))
