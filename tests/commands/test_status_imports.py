@@ -52,7 +52,6 @@ HEAVY = {
     "dataclasses",
     "inspect",
     "logging",
-    "threading",
     "socket",  # the module's enums; clients connect with _socket
     "selectors",
     "pathlib",
@@ -65,6 +64,10 @@ HEAVY = {
     "tomlkit",
     "jeepney",  # and typing with it: one call is a few bytes (dbus_wire)
 }
+if sys.version_info < (3, 13):
+    # From 3.13 the standard library's sysconfig, which zoneinfo reads its search
+    # path from (the local zone: "next: stand up at 11:05"), imports threading itself.
+    HEAVY.add("threading")
 
 
 def imported(
