@@ -116,9 +116,9 @@ def without_bus(env: dict[str, str]) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def situations(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, str]]]:
-    """The four a bar meets: sitbreak over the bus, over its socket, and none, with
-    and without a session bus. In the first the client has no socket to find, so
-    only the bus can answer it."""
+    """What a bar meets: sitbreak over the bus, over its socket (with no session
+    bus, and with one sitbreak is not on), and none, with and without a session
+    bus. Over the bus the client has no socket to find: only the bus can answer."""
     tmp = tmp_path_factory.mktemp("status-imports")
     config = tmp / "config.toml"
     config.write_text(FAST_DAEMON_CONFIG)
@@ -141,6 +141,8 @@ def situations(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, d
             yield {
                 "over the bus": login(tmp / "client", env),
                 "over the socket": without_bus(env),
+                # A bus with no sitbreak on it: the bus says so, then the socket answers.
+                "over the socket, on a bus": dict(env, DBUS_SESSION_BUS_ADDRESS=empty.address),
                 "not running, on a bus": nobody,
                 "not running, no bus": without_bus(nobody),
             }
@@ -150,7 +152,14 @@ def situations(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, d
 
 
 @pytest.mark.parametrize(
-    "where", ["over the bus", "over the socket", "not running, on a bus", "not running, no bus"]
+    "where",
+    [
+        "over the bus",
+        "over the socket",
+        "over the socket, on a bus",
+        "not running, on a bus",
+        "not running, no bus",
+    ],
 )
 @pytest.mark.parametrize("fmt", ["text", "waybar", "i3blocks", "i3status-rs", "polybar"])
 def test_status_imports_only_what_it_uses(

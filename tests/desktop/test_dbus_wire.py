@@ -300,11 +300,32 @@ def test_a_bus_that_never_answers_times_out_in_time(fake_bus: tuple[str, list[by
     assert time.monotonic() - started < 3
 
 
-def test_a_call_the_bus_never_answers_times_out_in_time(
+def test_a_bus_that_never_answers_hello_is_a_wire_error_in_time(
     fake_bus: tuple[str, list[bytes]],
 ) -> None:
+    # Not "sitbreak did not answer": the bus did not, so the CLI tries the socket.
     address, script = fake_bus
     script.append(b"OK 0123456789abcdef0123456789abcdef\r\n")
+    with dbus_wire.Connection(address, 2.0) as conn:
+        started = time.monotonic()
+        with pytest.raises(WireError, match="did not answer Hello"):
+            conn.call("GetStatus", timeout=0.5, **SITBREAK)
+        assert time.monotonic() - started < 3
+
+
+def hello_reply() -> bytes:
+    hello = new_method_call(
+        DBusAddress("/org/freedesktop/DBus", "org.freedesktop.DBus", "org.freedesktop.DBus"),
+        "Hello",
+    )
+    hello.header.serial = 1  # the connection's first message
+    data: bytes = new_method_return(hello, "s", (":1.42",)).serialise(1)
+    return data
+
+
+def test_a_call_nobody_answers_times_out_in_time(fake_bus: tuple[str, list[bytes]]) -> None:
+    address, script = fake_bus
+    script.append(b"OK 0123456789abcdef0123456789abcdef\r\n" + hello_reply())
     with dbus_wire.Connection(address, 2.0) as conn:
         started = time.monotonic()
         with pytest.raises(TimeoutError):

@@ -256,7 +256,9 @@ class Connection:
     """A blocking connection to a bus that makes method calls one at a time.
 
     Connected and authenticated within `timeout` seconds (else TimeoutError);
-    Hello is sent with the first call, so the two share the trip to the bus.
+    Hello is sent with the first call, so the two share the trip to the bus. A
+    bus that does not answer Hello in time is a WireError, as one that cannot
+    be reached is; a call that is not answered in time is a TimeoutError.
     """
 
     def __init__(self, address: str, timeout: float) -> None:
@@ -264,6 +266,7 @@ class Connection:
         self._sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
         self._buffer = b""
         self._serial = 0
+        self._greeted = False  # the bus has answered Hello
         try:
             self._settimeout(deadline)
             self._sock.connect(socket_address(address))
@@ -322,13 +325,21 @@ class Connection:
         self._sock.sendall(self._pending + message)
         self._pending = b""
         while True:
-            kind, fields, reply_body = self._message(deadline)
+            try:
+                kind, fields, reply_body = self._message(deadline)
+            except TimeoutError:
+                if not self._greeted:  # the bus itself, not whoever was called
+                    raise WireError("the bus did not answer Hello in time") from None
+                raise
             if kind not in (METHOD_RETURN, ERROR):
                 continue  # NameAcquired and other signals the bus sends us
             answered = fields.get(_REPLY_SERIAL)
             name = fields.get(_ERROR_NAME) if kind == ERROR else None
-            if answered == self._hello and name is not None:
-                raise WireError(f"the bus refused Hello ({name})")
+            if answered == self._hello:
+                if name is not None:
+                    raise WireError(f"the bus refused Hello ({name})")
+                self._greeted = True
+                continue
             if answered != serial:
                 continue
             if reply_body is None:
