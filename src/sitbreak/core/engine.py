@@ -134,6 +134,9 @@ class Engine:
         self._left_at = INF  # when they left, if this absence becomes a break
         self._typed_first: float | None = None  # input seen on the lock screen
         self._typed_last = -INF
+        # An unlock after a break, with no one seen since: the person is back
+        # only if a sign of them follows (see `_on_unlock`).
+        self._unlocked_at: float | None = None
         # The last break, reported when the next session starts.
         self._break_start: float | None = None
         self._break_cause = Cause.IDLE
@@ -357,6 +360,7 @@ class Engine:
     def _on_lock(self, ev: Lock, out: list[Output]) -> None:
         t = self._clock(ev.t)
         self._tainted = True
+        self._unlocked_at = None
         if self._locked_at is None:
             self._locked_at = t
             self._typed_first = None
@@ -373,6 +377,15 @@ class Engine:
         if self._suspended_at is None:
             self._absence_ends()
             back = typed if typed is not None and t - typed <= LOCK_SCREEN_RETURN else t
+            if back == t and self._start is None:
+                # Unlocked with no password typed here (a fingerprint, a
+                # phone, a remote tool, a screen that unlocks itself): after a
+                # break, that alone is not someone at the desk. The session
+                # starts at the unlock once input or a call follows within
+                # the idle limit; if none does, the break goes on (a session
+                # of nothing but an unlock would end back-dated to it anyway).
+                self._unlocked_at = t
+                return
             self._present(back, out)
             if back < t:
                 self._present(t, out)
@@ -380,6 +393,7 @@ class Engine:
     def _on_suspend(self, ev: Suspend, out: list[Output]) -> None:
         t = self._clock(ev.t)
         self._tainted = True
+        self._unlocked_at = None
         if self._suspended_at is None:
             self._suspended_at = t
             self._absence_begins(t, Cause.SUSPEND)
@@ -502,7 +516,11 @@ class Engine:
     def _present(self, t: float, out: list[Output]) -> None:
         """A sign of a person at `t`: start a session or keep one going."""
         if self._start is None:
-            self._start_session(t, out)
+            unlocked, self._unlocked_at = self._unlocked_at, None
+            if unlocked is not None and t - unlocked <= self._usual_idle():
+                self._start_session(unlocked, out)  # back since the unlock
+            else:
+                self._start_session(t, out)
         elif t - self._seen >= self._gap_watch and not self._tainted and not self._in_call:
             self._pause_ended(t - self._seen)
         self._tainted = False
@@ -849,6 +867,7 @@ _TIME_FIELDS = (
     "_left_at",
     "_typed_first",
     "_typed_last",
+    "_unlocked_at",
     "_break_start",
     "_posture_at",
     "_move_at",
