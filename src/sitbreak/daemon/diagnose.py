@@ -563,15 +563,14 @@ def _sync(config: Any) -> list[Check]:
     for peer in reader.peers.values():
         d = peer.as_dict(now)
         detail = f"{sync.peer_state(d, now, tz)} (id {peer.id})"
-        status = OK
-        fix = ""
+        fixes = []
         if peer.skew_s > sync.SKEW_TOLERANCE_S:
-            status, fix = WARN, f"set the clock of {peer.name} right (timedatectl set-ntp true)"
-        elif peer.bad_lines:
-            status = WARN
+            fixes.append(f"set the clock of {peer.name} right (timedatectl set-ntp true)")
+        if peer.bad_lines:
             bad = count(peer.bad_lines, "line is not a record", "lines are not records")
-            fix = f"look at the files in {folder / peer.id}: {bad}"
-        checks.append(Check("sync", peer.name, status, detail, fix))
+            fixes.append(f"look at the files in {folder / peer.id}: {bad}")
+        status = WARN if fixes else OK
+        checks.append(Check("sync", peer.name, status, detail, "; ".join(fixes)))
     if reader.conflicts:
         checks.append(
             Check(
