@@ -879,13 +879,13 @@ def test_sync_keep_is_days_and_checked(tmp_path: Path) -> None:
     path.write_text('[sync]\nkeep = "3d"\n')
     with pytest.raises(ConfigError) as err:
         load_config(path)
-    assert f"{path}: [sync] keep: expected a duration between 7d and 3650d, found \"3d\"" in str(
+    assert f'{path}: [sync] keep: expected a duration between 7d and 3650d, found "3d"' in str(
         err.value
     )
     path.write_text("[sync]\nkeep = 60\n")  # sixty seconds, not days
     with pytest.raises(ConfigError, match=r"\[sync\] keep: expected a duration between 7d"):
         load_config(path)
-    path.write_text('[sync]\nkeep_days = 60\n')
+    path.write_text("[sync]\nkeep_days = 60\n")
     with pytest.raises(ConfigError, match=r'\[sync\] keep_days: unknown key; did you mean "keep"'):
         load_config(path)
     path.write_text('[sync]\nkeep = "90d"\n')

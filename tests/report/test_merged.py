@@ -203,7 +203,7 @@ def test_markdown_and_html_have_the_breakdown_too(
     assert "Prompts shown: desk 0, laptop 1." in out
 
 
-def test_one_computers_own_report_has_no_breakdown(
+def test_one_computer_from_the_folder_has_its_own_columns(
     capsys: pytest.CaptureFixture[str], config: Path
 ) -> None:
     code, out, err = report(capsys, "--config", str(config), "--host", "laptop", "-f", "csv")
