@@ -200,7 +200,7 @@ def test_an_unmounted_folder_loses_nothing_and_status_says_so(tmp_path: Path) ->
     me.at(me.desk, 1 * MIN)
     line = format_status(me.desk.daemon.status(me.clock.now()), now=me.clock.now(), tz=BERLIN)
     assert "Sync: 1 other computer through" in line
-    assert "laptop: last record" in line
+    assert f"through {me.folder}: laptop, last record" in line
     me.stop()
     me.desk.store.flush()
     # The desk's whole day is in its own store whatever the folder did.
@@ -215,7 +215,7 @@ def test_status_names_the_other_computer_and_how_fresh(tmp_path: Path) -> None:
     text = format_status(me.desk.daemon.status(me.clock.now()), now=me.clock.now(), tz=BERLIN)
     sync_line = text.splitlines()[-1]
     assert sync_line.startswith("Sync: 1 other computer through")
-    assert sync_line.endswith("(laptop: last record 60 seconds ago).")
+    assert sync_line.endswith(": laptop, last record 60 seconds ago.")
     me.stop()
 
 

@@ -25,7 +25,7 @@ from sitbreak.storage.sync import (
     utc_day,
 )
 
-# 2026-11-02 08:00 UTC
+# 2026-11-03 16:00 UTC
 T0 = 1_793_606_400.0 + 86400.0 + 8 * 3600.0
 DESK = "aaaaaaaaaaaaaaaa"
 LAPTOP = "bbbbbbbbbbbbbbbb"
@@ -363,3 +363,57 @@ def test_the_manifest_lists_the_days_already_on_disk_after_a_restart(tmp_path: P
         utc_day(T0 - 86400): True,
         utc_day(T0): False,
     }
+
+
+def test_the_status_line_reads_right_for_several_computers() -> None:
+    from zoneinfo import ZoneInfo
+
+    now = T0
+    status = {
+        "folder": "/home/me/Sync/sitbreak",
+        "problem": None,
+        "pending": 0,
+        "conflicts": 1,
+        "peers": [
+            {"name": "old desk", "age_s": 3 * 86400.0, "skew_s": 0.0, "bad_lines": 1},
+            {"name": "laptop", "age_s": 4.0, "skew_s": 420.0, "bad_lines": 0},
+            {"name": "tablet", "age_s": None, "skew_s": 0.0, "bad_lines": 0},
+        ],
+    }
+    line = sync.sync_sentence(status, now, ZoneInfo("Europe/Berlin"))
+    assert line == (
+        "Sync: 3 other computers through /home/me/Sync/sitbreak: "
+        "laptop, last record just now, its clock is 7 minutes ahead (its times are taken as now); "
+        "old desk, last record 3 days ago (Sat 31 Oct 17:00 CET), 1 bad line skipped; "
+        "tablet, nothing written yet. 1 Syncthing conflict copy ignored."
+    )
+    one = {**status, "conflicts": 0, "peers": [{"name": "laptop", "age_s": 2.0 * 3600}]}
+    assert sync.sync_sentence(one, now, ZoneInfo("Europe/Berlin")) == (
+        "Sync: 1 other computer through /home/me/Sync/sitbreak: "
+        "laptop, last record 2 hours ago (15:00 CET)."
+    )
+    trouble = {**status, "problem": "the folder is missing (not mounted?)", "pending": 1}
+    assert sync.sync_sentence(trouble, now, ZoneInfo("Europe/Berlin")) == (
+        "Sync: trouble with /home/me/Sync/sitbreak: the folder is missing (not mounted?); "
+        "1 record waits to be written."
+    )
+
+
+def test_stopping_with_the_folder_gone_says_what_is_not_written(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    link = SyncLink(tmp_path / "Sync", DESK, "desk")
+    (tmp_path / "Sync").mkdir()
+    link.tick(T0)
+    shutil.rmtree(tmp_path / "Sync")  # unmounted
+    caplog.clear()
+    link.writer.activity(T0 + 10)
+    link.close(T0 + 11)
+    (message,) = [r.getMessage() for r in caplog.records]
+    assert message == (
+        f"stopping with 1 record for the other computers not written to {tmp_path / 'Sync'}: "
+        "the folder is missing (not mounted?); this computer's own record is complete"
+    )
+    assert "keeping" not in message  # nothing is kept: the daemon is stopping
+    assert link.reader.poll(T0 + 12) == []
+    assert link.reader.problem == "the folder is missing (not mounted?)"

@@ -322,6 +322,15 @@ class Daemon:
             duration(self.config.engine.break_locked),
             duration(self.config.engine.move_after),
         )
+        if self.w.sync is not None:
+            log.info(
+                "sharing with the other computers through %s as %s (id %s); "
+                "this computer's files there are kept %s",
+                self.w.sync.folder,
+                self.w.sync.name,
+                self.w.sync.host,
+                count(round(self.config.sync_keep / 86400), "day"),
+            )
         for warning in self.config.warnings:
             log.warning("%s", warning)
         self.w.service_notify("READY=1", f"STATUS={self._status_line(self.w.clock.now())}")

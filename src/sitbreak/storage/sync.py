@@ -78,6 +78,7 @@ SKEW_TOLERANCE_S = 5.0
 #: A closed segment further back than this is not looked at again once read.
 _SETTLED_DAYS = 2
 _ONE_DAY = dt.timedelta(days=1)
+_MISSING = "the folder is missing (not mounted?)"
 
 KINDS = {
     "a": ("a", "b"),
@@ -173,6 +174,7 @@ class SyncWriter:
         self._torn: set[str] = set()  # files whose last write stopped mid-line
         self._had_folder = False
         self.bytes_written = 0
+        self.closing = False  # the daemon is stopping: nothing is kept for later
 
     # -- what happened here
 
@@ -245,7 +247,7 @@ class SyncWriter:
             if not self._had_folder and self.folder.parent.is_dir() and not self.folder.exists():
                 self.folder.mkdir(mode=0o700)
             else:
-                raise FileNotFoundError(2, "the folder is missing (not mounted?)", str(self.folder))
+                raise FileNotFoundError(2, _MISSING, str(self.folder))
         self._had_folder = True
         if not self.dir.is_dir():
             self.dir.mkdir(mode=0o700)
@@ -361,7 +363,7 @@ class SyncWriter:
 
     def _failed(self, exc: OSError) -> None:
         why = exc.strerror or str(exc)
-        if self.problem is None:
+        if self.problem is None and not self.closing:
             log.warning(
                 "cannot write to the sync folder %s: %s; keeping %s to write later "
                 "(the local record is not affected)",
@@ -468,7 +470,9 @@ class SyncReader:
         try:
             hosts = [e for e in os.scandir(self.folder) if e.is_dir(follow_symlinks=False)]
         except OSError as exc:
-            self._problem(f"cannot read the sync folder: {exc.strerror or exc}")
+            missing = isinstance(exc, FileNotFoundError)
+            why = _MISSING if missing else f"the folder cannot be read: {exc.strerror or exc}"
+            self._problem(why)
             return out
         if self.problem is not None:
             log.warning("the sync folder %s can be read again", self.folder)
@@ -577,7 +581,7 @@ class SyncReader:
 
     def _problem(self, why: str) -> None:
         if self.problem is None:
-            log.warning("%s (%s); trying again", why, self.folder)
+            log.warning("cannot read the sync folder %s: %s; trying again", self.folder, why)
         self.problem = why
 
     def latest_elsewhere(self) -> Peer | None:
@@ -628,8 +632,18 @@ class SyncLink:
         return self.reader.poll(now)
 
     def close(self, now: float) -> None:
-        self.writer.tick(now + SPAN_GAP + 1)  # the open span, written whole
-        self.writer.flush(now)
+        w = self.writer
+        w.closing = True
+        w.tick(now + SPAN_GAP + 1)  # the open span, written whole
+        w.flush(now)
+        if w.pending:
+            log.warning(
+                "stopping with %s for the other computers not written to %s: %s; "
+                "this computer's own record is complete",
+                count(w.pending, "record"),
+                self.folder,
+                w.problem,
+            )
 
     @property
     def problem(self) -> str | None:
@@ -770,23 +784,23 @@ def peer_state(peer: Mapping[str, Any], now: float, tz: dt.tzinfo) -> str:
     """How another computer is, without its name: how fresh, what is wrong."""
     age = peer.get("age_s")
     if not isinstance(age, int | float):
-        text = "nothing written yet"
+        parts = ["nothing written yet"]
     else:
-        text = f"last record {_ago(age)}"
+        parts = [f"last record {_ago(age)}"]
         if age >= 3600:  # long enough ago for the time itself to matter
-            text += f" ({_when(now - age, now, tz)})"
+            parts[0] += f" ({_when(now - age, now, tz)})"
     skew = peer.get("skew_s")
     if isinstance(skew, int | float) and skew > SKEW_TOLERANCE_S:
-        text += f"; its clock is {_skew(skew)} ahead (its times are taken as now)"
+        parts.append(f"its clock is {_skew(skew)} ahead (its times are taken as now)")
     bad = peer.get("bad_lines")
     if isinstance(bad, int) and bad:
-        text += f"; {count(bad, 'bad line')} skipped"
-    return text
+        parts.append(f"{count(bad, 'bad line')} skipped")
+    return ", ".join(parts)
 
 
 def peer_sentence(peer: Mapping[str, Any], now: float, tz: dt.tzinfo) -> str:
     """One other computer, in words: its name, how fresh, what is wrong."""
-    return f"{peer.get('name')}: {peer_state(peer, now, tz)}"
+    return f"{peer.get('name')}, {peer_state(peer, now, tz)}"
 
 
 def computers_named(names: Sequence[str]) -> str:
@@ -812,11 +826,11 @@ def sync_sentence(status: Mapping[str, Any], now: float, tz: dt.tzinfo) -> str:
     peers = [p for p in status.get("peers") or () if isinstance(p, Mapping)]
     if not peers:
         return f"Sync: through {folder}; no other computer has written there yet."
+    peers.sort(key=lambda p: str(p.get("name")))
     listed = "; ".join(peer_sentence(p, now, tz) for p in peers)
     extra = ""
     conflicts = status.get("conflicts")
     if isinstance(conflicts, int) and conflicts:
-        extra = (
-            f" ({count(conflicts, 'Syncthing conflict copy', 'Syncthing conflict copies')} ignored)"
-        )
-    return f"Sync: {count(len(peers), 'other computer')} through {folder} ({listed}){extra}."
+        copies = count(conflicts, "Syncthing conflict copy", "Syncthing conflict copies")
+        extra = f" {copies} ignored."
+    return f"Sync: {count(len(peers), 'other computer')} through {folder}: {listed}.{extra}"
