@@ -82,13 +82,16 @@ def source_label(hosts: Sequence[HostHistory]) -> str:
     return computers_named([h.name for h in hosts])
 
 
-def shares(hosts: Sequence[HostHistory], first: float, last: float) -> tuple[Share, ...]:
-    """Each host's input time and prompts shown in [first, last)."""
+def shares(
+    hosts: Sequence[HostHistory], first: float, last: float, names: Sequence[str] | None = None
+) -> tuple[Share, ...]:
+    """Each host's input time and prompts shown in [first, last), under `names`
+    (default: the hosts' own)."""
     out = []
-    for h in hosts:
+    for i, h in enumerate(hosts):
         spent = sum(max(0.0, min(b, last) - max(a, first)) for a, b in h.spans)
         shown = sum(1 for p in h.prompts if first <= float(p["t"]) < last)
-        out.append(Share(h.name, h.id, spent, shown))
+        out.append(Share(h.name if names is None else names[i], h.id, spent, shown))
     return tuple(out)
 
 
@@ -96,18 +99,11 @@ def breakdown(
     hosts: Sequence[HostHistory], days: Sequence[Day], now: float, keep_s: float, tz: dt.tzinfo
 ) -> Computers:
     """Each computer's part of each day and of the whole period (its days added
-    up), and from which day the folder still holds everything ([sync] keep)."""
-    by_day = {d.date: shares(hosts, d.start, d.end) for d in days}
+    up), and from which day the folder still holds everything ([sync] keep).
+    Two computers of one name are told apart by their ids."""
     names = [h.name for h in hosts]
-    if len(set(names)) < len(names):  # two computers of one name: told apart by their ids
-        named = [f"{h.name} ({h.id[:6]})" if names.count(h.name) > 1 else h.name for h in hosts]
-        by_day = {
-            d: tuple(
-                Share(n, p.id, p.input_s, p.prompts) for n, p in zip(named, parts, strict=True)
-            )
-            for d, parts in by_day.items()
-        }
-        names = named
+    names = [f"{h.name} ({h.id[:6]})" if names.count(h.name) > 1 else h.name for h in hosts]
+    by_day = {d.date: shares(hosts, d.start, d.end, names) for d in days}
     period = tuple(
         Share(
             names[i],
