@@ -52,11 +52,11 @@ import os
 import socket
 import stat
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from sitbreak.errors import SitbreakError
-from sitbreak.storage.sync import sync_sentence
+from sitbreak.storage.sync import across, sync_sentence
 from sitbreak.text import breaks_sentence, count, duration
 from sitbreak.timezones import resolve_tz
 
@@ -607,13 +607,15 @@ def format_status(
         lines.append(notifications)
     today = status.get("today")
     if isinstance(today, Mapping):
-        lines.append(_today_line(today))
+        computers = status.get("computers_today")
+        names = [str(c) for c in computers] if isinstance(computers, list) else []
+        lines.append(_today_line(today, names))
     breaks = status.get("breaks")
     if isinstance(breaks, Mapping):
         lines.append(breaks_sentence(breaks))
     shared = status.get("sync")
     if isinstance(shared, Mapping):
-        lines.append(sync_sentence(shared))
+        lines.append(sync_sentence(shared, clock.now, clock.tz))
     reloads = status.get("config_reloads_today") or []
     if reloads:
         times = " and ".join(clock.at(t) for t in reloads)
@@ -714,7 +716,8 @@ def _stillness_sentence(status: Mapping[str, Any]) -> str:
     return ""
 
 
-def _today_line(today: Mapping[str, Any]) -> str:
+def _today_line(today: Mapping[str, Any], computers: Sequence[str] = ()) -> str:
+    """Today's figures; with a sync folder, how many computers' input they cover."""
     sessions = int(today.get("sessions", 0))
     if sessions == 0:
         return "Today: no sitting yet."
@@ -725,5 +728,5 @@ def _today_line(today: Mapping[str, Any]) -> str:
     breaks = count(int(today.get("breaks", 0)), "break")
     return (
         f"Today: {sitting} sitting in {count(sessions, 'session')}, longest {longest}, "
-        f"{breaks}, {count(prompts, 'prompt')}{heeded}."
+        f"{breaks}, {count(prompts, 'prompt')}{heeded}{across(computers)}."
     )
