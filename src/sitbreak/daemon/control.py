@@ -54,7 +54,7 @@ import time
 from collections.abc import Mapping
 
 from sitbreak.errors import SitbreakError
-from sitbreak.storage.sync_words import sync_sentence
+from sitbreak.storage.sync_words import across, sync_sentence
 from sitbreak.text import breaks_sentence, count, duration
 from sitbreak.timezones import resolve_tz
 
@@ -69,7 +69,7 @@ if TYPE_CHECKING:
     import logging
     import socket
     import threading
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from pathlib import Path
     from typing import Any, Final
 
@@ -636,13 +636,15 @@ def format_status(
         lines.append(notifications)
     today = status.get("today")
     if isinstance(today, Mapping):
-        lines.append(_today_line(today))
+        computers = status.get("computers_today")
+        names = [str(c) for c in computers] if isinstance(computers, list) else []
+        lines.append(_today_line(today, names))
     breaks = status.get("breaks")
     if isinstance(breaks, Mapping):
         lines.append(breaks_sentence(breaks))
     shared = status.get("sync")
     if isinstance(shared, Mapping):
-        lines.append(sync_sentence(shared))
+        lines.append(sync_sentence(shared, clock.now, clock.tz))
     reloads = status.get("config_reloads_today") or []
     if reloads:
         times = " and ".join(clock.at(t) for t in reloads)
@@ -743,7 +745,8 @@ def _stillness_sentence(status: Mapping[str, Any]) -> str:
     return ""
 
 
-def _today_line(today: Mapping[str, Any]) -> str:
+def _today_line(today: Mapping[str, Any], computers: Sequence[str] = ()) -> str:
+    """Today's figures; with a sync folder, how many computers' input they cover."""
     sessions = int(today.get("sessions", 0))
     if sessions == 0:
         return "Today: no sitting yet."
@@ -754,5 +757,5 @@ def _today_line(today: Mapping[str, Any]) -> str:
     breaks = count(int(today.get("breaks", 0)), "break")
     return (
         f"Today: {sitting} sitting in {count(sessions, 'session')}, longest {longest}, "
-        f"{breaks}, {count(prompts, 'prompt')}{heeded}."
+        f"{breaks}, {count(prompts, 'prompt')}{heeded}{across(computers)}."
     )

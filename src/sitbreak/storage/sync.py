@@ -54,7 +54,8 @@ from typing import Any
 
 from sitbreak import paths
 from sitbreak.config import Config
-from sitbreak.storage.sync_words import SKEW_TOLERANCE_S
+from sitbreak.storage.sync_words import SKEW_TOLERANCE_S, _days_words
+from sitbreak.text import count
 
 log = logging.getLogger("sitbreak.sync")
 
@@ -74,6 +75,8 @@ READ_EVERY_S = 5.0
 QUEUE_MAX = 5000
 #: A closed segment further back than this is not looked at again once read.
 _SETTLED_DAYS = 2
+_ONE_DAY = dt.timedelta(days=1)
+_MISSING = "the folder is missing (not mounted?)"
 
 KINDS = {
     "a": ("a", "b"),
@@ -169,6 +172,7 @@ class SyncWriter:
         self._torn: set[str] = set()  # files whose last write stopped mid-line
         self._had_folder = False
         self.bytes_written = 0
+        self.closing = False  # the daemon is stopping: nothing is kept for later
 
     # -- what happened here
 
@@ -241,17 +245,74 @@ class SyncWriter:
             if not self._had_folder and self.folder.parent.is_dir() and not self.folder.exists():
                 self.folder.mkdir(mode=0o700)
             else:
-                raise FileNotFoundError(2, "the folder is missing (not mounted?)", str(self.folder))
+                raise FileNotFoundError(2, _MISSING, str(self.folder))
         self._had_folder = True
         if not self.dir.is_dir():
             self.dir.mkdir(mode=0o700)
             self._manifest_day = ""  # a folder made again: the manifest too
         if day != self._manifest_day:
+            if not self._manifest_day:  # first write here: the days already on disk too
+                self._segments.update(dict.fromkeys(self._days_on_disk(), True))
             for old in self._segments:
                 self._segments[old] = old < day
             self._segments[day] = False
             self._write_manifest(now)
             self._manifest_day = day
+
+    def _days_on_disk(self) -> list[str]:
+        """The days of this host's own segments in the folder (never a conflict copy)."""
+        days = []
+        with contextlib.suppress(OSError):
+            for e in os.scandir(self.dir):
+                m = _SEGMENT.match(e.name)
+                if m and e.is_file(follow_symlinks=False):
+                    days.append(m.group(1))
+        return sorted(days)
+
+    def prune(self, now: float, keep_s: float) -> list[str]:
+        """Delete this host's own segments whose UTC day ended more than
+        `keep_s` ago ([sync] keep); the days deleted.
+
+        Only files named like a segment in this host's own directory: never
+        another host's, never a conflict copy or a file Syncthing is
+        receiving, never today's or yesterday's. Syncthing passes the
+        deletion on, so the old days go from every computer's copy of the
+        folder; each computer's own database keeps them. Failing is logged,
+        never raised.
+        """
+        today = utc_day(now)
+        gone: list[str] = []
+        for day in self._days_on_disk():
+            ended = dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc) + _ONE_DAY
+            if ended.timestamp() > now - keep_s or _days_between(day, today) < 2:
+                continue
+            try:
+                (self.dir / f"{day}.jsonl").unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                log.warning(
+                    "cannot delete an old file of the sync folder, %s: %s",
+                    exc.filename,
+                    exc.strerror or exc,
+                )
+                break
+            gone.append(day)
+        if gone:
+            for day in gone:
+                self._segments.pop(day, None)
+            span = gone[0] if len(gone) == 1 else f"{gone[0]} to {gone[-1]}"
+            log.info(
+                "deleted this computer's files of %s (%s) from the sync folder: "
+                "older than [sync] keep (%s)",
+                count(len(gone), "day"),
+                span,
+                _days_words(keep_s),
+            )
+            if self._manifest_day:  # the manifest is rewritten now; else at the next write
+                with contextlib.suppress(OSError):
+                    self._write_manifest(now)
+        return gone
 
     def _append(self, day: str) -> None:
         path = self.dir / f"{day}.jsonl"
@@ -300,13 +361,13 @@ class SyncWriter:
 
     def _failed(self, exc: OSError) -> None:
         why = exc.strerror or str(exc)
-        if self.problem is None:
+        if self.problem is None and not self.closing:
             log.warning(
-                "cannot write to the sync folder %s: %s; keeping %d records to write later "
+                "cannot write to the sync folder %s: %s; keeping %s to write later "
                 "(the local record is not affected)",
                 self.folder,
                 why,
-                len(self._queue),
+                count(len(self._queue), "record"),
             )
         self.problem = why
 
@@ -407,7 +468,9 @@ class SyncReader:
         try:
             hosts = [e for e in os.scandir(self.folder) if e.is_dir(follow_symlinks=False)]
         except OSError as exc:
-            self._problem(f"cannot read the sync folder: {exc.strerror or exc}")
+            missing = isinstance(exc, FileNotFoundError)
+            why = _MISSING if missing else f"the folder cannot be read: {exc.strerror or exc}"
+            self._problem(why)
             return out
         if self.problem is not None:
             log.warning("the sync folder %s can be read again", self.folder)
@@ -516,7 +579,7 @@ class SyncReader:
 
     def _problem(self, why: str) -> None:
         if self.problem is None:
-            log.warning("%s (%s); trying again", why, self.folder)
+            log.warning("cannot read the sync folder %s: %s; trying again", self.folder, why)
         self.problem = why
 
     def latest_elsewhere(self) -> Peer | None:
@@ -567,8 +630,18 @@ class SyncLink:
         return self.reader.poll(now)
 
     def close(self, now: float) -> None:
-        self.writer.tick(now + SPAN_GAP + 1)  # the open span, written whole
-        self.writer.flush(now)
+        w = self.writer
+        w.closing = True
+        w.tick(now + SPAN_GAP + 1)  # the open span, written whole
+        w.flush(now)
+        if w.pending:
+            log.warning(
+                "stopping with %s for the other computers not written to %s: %s; "
+                "this computer's own record is complete",
+                count(w.pending, "record"),
+                self.folder,
+                w.problem,
+            )
 
     @property
     def problem(self) -> str | None:
