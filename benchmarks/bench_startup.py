@@ -45,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the desktop fixtures live with the tests
 
-from desktop import dbus_bus, desktop, wait_for  # noqa: E402
+from desktop import dbus_bus, desktop, wait_for, xdg_login  # noqa: E402
 
 TARGET_MS = 35.0
 FORMATS = ("waybar", "i3blocks", "i3status-rs", "polybar")
@@ -65,23 +65,6 @@ def time_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
     return wall, cpu
-
-
-def login_env(base: dict[str, str], home: Path) -> dict[str, str]:
-    """The XDG directories of a login under `home`, the runtime one private (0700)."""
-    env = dict(base)
-    for name in ("SITBREAK_HOME", "SITBREAK_CONFIG", "PYTHONDONTWRITEBYTECODE"):
-        env.pop(name, None)
-    for var, sub in (
-        ("XDG_CONFIG_HOME", "config"),
-        ("XDG_DATA_HOME", "data"),
-        ("XDG_STATE_HOME", "state"),
-        ("XDG_CACHE_HOME", "cache"),
-        ("XDG_RUNTIME_DIR", "run"),
-    ):
-        (home / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
-        env[var] = str(home / sub)
-    return env
 
 
 def quartiles(values: list[float]) -> tuple[float, float, float]:
@@ -105,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     ):
         tmp = Path(tmp_name)
         (tmp / "config.toml").touch()
-        env = login_env(dict(base, **d.env), tmp / "home")
+        env = xdg_login(tmp / "home", dict(base, **d.env))
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         daemon = subprocess.Popen(
             [*sitbreak, "run", "--config", str(tmp / "config.toml"), "--notify", "log"],
             env=env,
@@ -114,10 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         try:
             # The bus cases find no socket: only the bus can answer them.
-            on_bus = dict(env, XDG_RUNTIME_DIR=login_env(env, tmp / "elsewhere")["XDG_RUNTIME_DIR"])
+            on_bus = xdg_login(tmp / "elsewhere", env)
             no_bus = {k: v for k, v in env.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
-            nobody = login_env(
-                dict(env, DBUS_SESSION_BUS_ADDRESS=empty_bus.address), tmp / "nobody"
+            nobody = xdg_login(
+                tmp / "nobody", dict(env, DBUS_SESSION_BUS_ADDRESS=empty_bus.address)
             )
             nobody_no_bus = {k: v for k, v in nobody.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
             for ready_env in (on_bus, no_bus):

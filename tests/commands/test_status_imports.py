@@ -15,11 +15,10 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from desktop import FAST_DAEMON_CONFIG, Desktop, dbus_bus, desktop, wait_for
+from desktop import FAST_DAEMON_CONFIG, Desktop, dbus_bus, desktop, wait_for, xdg_login
 
 pytestmark = pytest.mark.desktop
 
@@ -95,21 +94,6 @@ def imported(
     )
 
 
-def login(home: Path, base: dict[str, str]) -> dict[str, str]:
-    """A login's XDG directories under `home` (the runtime one private), no SITBREAK_HOME."""
-    env = {k: v for k, v in base.items() if not k.startswith("SITBREAK_")}
-    for var, sub in (
-        ("XDG_CONFIG_HOME", "config"),
-        ("XDG_DATA_HOME", "data"),
-        ("XDG_STATE_HOME", "state"),
-        ("XDG_RUNTIME_DIR", "run"),
-    ):
-        (home / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
-        (home / sub).chmod(0o700)
-        env[var] = str(home / sub)
-    return env
-
-
 def without_bus(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
 
@@ -124,7 +108,7 @@ def situations(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, d
     config.write_text(FAST_DAEMON_CONFIG)
     d: Desktop
     with desktop(with_dunst=False) as d, dbus_bus() as empty:
-        env = login(tmp / "home", d.env)
+        env = xdg_login(tmp / "home", d.env)
         proc = subprocess.Popen(
             [sys.executable, "-m", "sitbreak", "run", "--config", str(config), "--notify", "log"],
             env=env,
@@ -137,9 +121,9 @@ def situations(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, d
                 timeout=20,
                 what="the daemon's control socket",
             )
-            nobody = login(tmp / "nobody", dict(env, DBUS_SESSION_BUS_ADDRESS=empty.address))
+            nobody = xdg_login(tmp / "nobody", dict(env, DBUS_SESSION_BUS_ADDRESS=empty.address))
             yield {
-                "over the bus": login(tmp / "client", env),
+                "over the bus": xdg_login(tmp / "client", env),
                 "over the socket": without_bus(env),
                 # A bus with no sitbreak on it: the bus says so, then the socket answers.
                 "over the socket, on a bus": dict(env, DBUS_SESSION_BUS_ADDRESS=empty.address),

@@ -29,7 +29,15 @@ from typing import Any
 
 import pytest
 
-from desktop import FAST_DAEMON_CONFIG, Desktop, desktop, require_tool, someone_working, wait_for
+from desktop import (
+    FAST_DAEMON_CONFIG,
+    Desktop,
+    desktop,
+    require_tool,
+    someone_working,
+    wait_for,
+    xdg_login,
+)
 from screenshot import xwd_colours, xwd_root
 
 pytestmark = pytest.mark.desktop
@@ -105,27 +113,12 @@ class Bar:
         self._reader.join(10)
 
 
-def login(home: Path, base: dict[str, str]) -> dict[str, str]:
-    """A login's XDG directories under `home`, no SITBREAK_HOME, times in UTC."""
-    env = {k: v for k, v in base.items() if not k.startswith("SITBREAK_")}
-    for var, sub in (
-        ("XDG_CONFIG_HOME", "config"),
-        ("XDG_DATA_HOME", "data"),
-        ("XDG_RUNTIME_DIR", "run"),
-    ):
-        (home / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
-        (home / sub).chmod(0o700)
-        env[var] = str(home / sub)
-    env["TZ"] = "UTC"
-    return env
-
-
 @pytest.fixture
 def daemon(tmp_path: Path) -> Iterator[tuple[Desktop, dict[str, str], subprocess.Popen[bytes]]]:
     config = tmp_path / "config.toml"
     config.write_text(FAST_DAEMON_CONFIG)
     with desktop(with_dunst=False) as d:
-        env = login(tmp_path / "home", d.env)
+        env = dict(xdg_login(tmp_path / "home", d.env), TZ="UTC")
         proc = subprocess.Popen(
             [sys.executable, "-m", "sitbreak", "run", "--config", str(config), "--notify", "log"],
             env=env,
