@@ -101,6 +101,8 @@ def running(tmp_path: Path) -> Iterator[Running]:
         env.pop("SITBREAK_CONFIG", None)
         # busctl --user finds the bus through this variable, as gdbus does.
         proc = start_daemon(d, home, config)
+        # A test may restart the daemon (`r.proc = ...`): the finally stops both.
+        r = Running(d, proc, home, env)
         try:
             wait_for(
                 lambda: owns_name(env) or proc.poll() is not None,
@@ -108,15 +110,16 @@ def running(tmp_path: Path) -> Iterator[Running]:
                 what=f"the daemon to own {BUS_NAME}",
             )
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            yield Running(d, proc, home, env)
+            yield r
         finally:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            for p in (proc, r.proc):
+                if p.poll() is None:
+                    p.terminate()
+                    try:
+                        p.wait(10)
+                    except subprocess.TimeoutExpired:
+                        p.kill()
+                        p.wait()
 
 
 def test_the_introspection_in_docs_is_what_the_daemon_serves(running: Running) -> None:
