@@ -81,6 +81,7 @@ def _status(state: str, seated: float, n: int, **more: Any) -> dict[str, Any]:
             "breaks": n,
             "prompts": n,
             "prompts_heeded": n,
+            "prompts_by_kind": {"move": n},
         },
         "in_call": False,
         "watching": False,
@@ -111,7 +112,8 @@ def test_status_shows_80_seconds_as_1_min_20_s_like_config_show() -> None:
     text = format_status(_status("sitting", 80, 1), now=NOW, tz=dt.timezone.utc)
     assert text.startswith("Sitting for 1 min 20 s (since 10:52).")
     assert text.splitlines()[1] == (
-        "Today: 1 min 20 s sitting in 1 session, longest 1 min 20 s, 1 break, 1 prompt (1 heeded)."
+        "Today: 1 min 20 s sitting in 1 session, longest 1 min 20 s, 1 break, "
+        "1 prompt (got up after 1 of 1 movement reminder)."
     )
 
 
@@ -127,8 +129,10 @@ def test_the_daily_log_line_counts_right(n: int) -> None:
         longest_session_s=80.0 if n else 0.0,
         sessions_over_limit=n,
         breaks=n,
-        prompts=n,
+        prompts=4 * n,
+        prompts_by_kind={"move": 4 * n},
         prompts_heeded=n,
+        prompts_acted=n,
         prompts_snoozed=n,
         prompts_skipped=n,
         prompts_ignored=n,
@@ -137,7 +141,10 @@ def test_the_daily_log_line_counts_right(n: int) -> None:
     _clean(line)
     if n == 1:
         assert line.startswith("2026-11-02: sat 1 min 20 s in 1 session (longest 1 min 20 s, ")
-        assert ", 1 break, 1 prompt (" in line
+        assert line.endswith(
+            ", 1 break, 4 prompts (got up after 1 of 4 movement reminders; "
+            "on screen: 1 marked done, 1 snoozed, 1 skipped, 1 unanswered)"
+        )
 
 
 def test_a_day_of_the_daemon_logs_nothing_wrongly_worded(

@@ -488,6 +488,7 @@ def _status(**changes: Any) -> dict[str, Any]:
             "breaks": 5,
             "prompts": 7,
             "prompts_heeded": 3,
+            "prompts_by_kind": {"move": 5, "posture": 2},
         },
         "in_call": False,
         "watching": False,
@@ -502,7 +503,8 @@ def test_format_status_sitting() -> None:
     assert format_status(_status(), now=NOW, tz=dt.timezone.utc) == (
         "Sitting for 42 min 30 s (since 10:12). "
         "Next: stand up and move at 11:24 (30 min of continuous sitting).\n"
-        "Today: 3 h 10 sitting in 6 sessions, longest 55 min, 5 breaks, 7 prompts (3 heeded)."
+        "Today: 3 h 10 sitting in 6 sessions, longest 55 min, 5 breaks, 7 prompts "
+        "(got up after 3 of 5 movement reminders)."
     )
 
 

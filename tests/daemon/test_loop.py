@@ -32,7 +32,12 @@ from sitbreak.daemon.loop import (
     summary_line,
 )
 from sitbreak.desktop.edges import EdgeWatcher
-from sitbreak.desktop.notify import PromptResponse, RecordingNotifier, ResilientNotifier
+from sitbreak.desktop.notify import (
+    PromptResponse,
+    RecordingNotifier,
+    ResilientNotifier,
+    ResponseAction,
+)
 from sitbreak.errors import StorageError
 from sitbreak.prompts import PromptWriter, load_library
 from sitbreak.storage.store import Store
@@ -113,6 +118,10 @@ class Office:
 
     def ask(self, cmd: str, seconds: float | None = None) -> dict:
         return self.daemon._answer(Request(cmd, seconds))
+
+    def answer(self, action: ResponseAction) -> None:
+        """The person does `action` with the latest notification, now."""
+        self.daemon.inbox.put(PromptResponse.to(self.recorder.sent[-1], action, self.clock.now()))
 
     def sessions(self) -> list:
         return self.store.sessions_between(0, 4e9)
@@ -366,11 +375,62 @@ def test_the_summary_line_reads_like_a_sentence() -> None:
     fig = DayFigures(
         dt.date(2026, 11, 2), sitting_s=5 * 3600 + 50 * 60, sessions=7, longest_session_s=72 * 60
     )
-    fig = dataclasses.replace(fig, breaks=6, prompts=29, prompts_heeded=7, sessions_over_limit=5)
+    fig = dataclasses.replace(
+        fig,
+        breaks=6,
+        prompts=29,
+        prompts_heeded=7,
+        prompts_by_kind={"move": 20, "posture": 9},
+        sessions_over_limit=5,
+    )
     assert summary_line(fig) == (
         "2026-11-02: sat 5 h 50 in 7 sessions (longest 1 h 12, 5 over the limit), "
-        "6 breaks, 29 prompts (7 heeded)"
+        "6 breaks, 29 prompts (got up after 7 of 20 movement reminders)"
     )
+
+
+def test_the_summary_line_does_not_add_up_getting_up_and_unanswered_notifications(
+    tmp_path: Path,
+) -> None:
+    """A posture and a move notification both time out on screen, and the
+    person stands up a minute after the move one: they heeded it without a
+    click. The line used to read "2 prompts (1 heeded, 2 ignored)": three
+    outcomes for two prompts."""
+    office = Office(tmp_path)
+    office.sit(20 * MIN + 5)
+    office.answer("expired")
+    office.sit(10 * MIN)
+    office.answer("expired")
+    office.sit(MIN)
+    office.away(15 * MIN)  # up and away: a break
+    office.sit(MIN)  # back: the break is over, and counted
+    assert [m.kind for m in office.recorder.sent] == ["posture", "move"]
+    line = summary_line(office.daemon.figures(dt.date(2026, 11, 2)))
+    assert line.endswith(
+        "1 break, 2 prompts (got up after 1 of 1 movement reminder; on screen: 2 unanswered)"
+    )
+
+
+def test_the_summary_line_lists_each_answer_given_on_screen(tmp_path: Path) -> None:
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
+    office.sit(30 * MIN + 5)
+    office.answer("snooze")
+    office.sit(10 * MIN + 5)  # "Snooze 10 min": the next one comes 10 minutes later
+    office.answer("break")
+    office.sit(3)
+    office.away(MIN)
+    assert [m.kind for m in office.recorder.sent] == ["move", "move"]
+    line = summary_line(office.daemon.figures(dt.date(2026, 11, 2)))
+    assert line.endswith(
+        "2 prompts (got up after 1 of 2 movement reminders; on screen: 1 marked done, 1 snoozed)"
+    )
+
+
+def test_a_day_without_prompts_says_no_more_about_them() -> None:
+    from sitbreak.core import DayFigures
+
+    line = summary_line(DayFigures(dt.date(2026, 11, 2), sitting_s=600, sessions=1))
+    assert line.endswith(", 0 breaks, 0 prompts")
 
 
 def test_the_loop_pings_the_watchdog_and_reports_its_status(tmp_path: Path) -> None:

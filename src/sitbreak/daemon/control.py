@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from sitbreak.errors import SitbreakError
 from sitbreak.storage.sync import sync_sentence
-from sitbreak.text import breaks_sentence, count, duration
+from sitbreak.text import breaks_sentence, count, duration, got_up_phrase
 from sitbreak.timezones import resolve_tz
 
 # The server's modules (logging, threading, selectors, paths) are imported
@@ -719,7 +719,9 @@ def _today_line(today: Mapping[str, Any]) -> str:
     if sessions == 0:
         return "Today: no sitting yet."
     prompts = int(today.get("prompts", 0))
-    heeded = f" ({int(today.get('prompts_heeded', 0))} heeded)" if prompts else ""
+    by_kind = today.get("prompts_by_kind")
+    moves = int(by_kind.get("move", 0)) if isinstance(by_kind, Mapping) else 0
+    heeded = f" ({got_up_phrase(int(today.get('prompts_heeded', 0)), moves)})" if prompts else ""
     sitting = duration(today.get("sitting_s", 0.0))
     longest = duration(today.get("longest_session_s", 0.0))
     breaks = count(int(today.get("breaks", 0)), "break")

@@ -63,7 +63,7 @@ from sitbreak.prompts import Message, PromptWriter
 from sitbreak.storage.store import Store, append_summary, tz_label
 from sitbreak.storage.sync import SPAN_GAP, PeerRecord, SyncLink
 from sitbreak.storage.timeline import RELOADED, STARTED, STOPPED, Recorder
-from sitbreak.text import count, duration
+from sitbreak.text import count, duration, got_up_phrase
 from sitbreak.timezones import resolve_tz
 
 log = logging.getLogger("sitbreak.daemon")
@@ -1098,14 +1098,34 @@ _OPEN = Cause.SHUTDOWN
 
 
 def summary_line(fig: DayFigures) -> str:
-    """The day in one readable line, for the journal."""
+    """The day in one readable line, for the journal.
+
+    Two different counts of the prompts, said apart: whether the person got
+    up after the movement reminders (the engine's reading of their input), and
+    what was done with the notifications on screen (the desktop's answers). A
+    notification that timed out can still have been heeded: the person read
+    it and stood up without pressing anything.
+    """
+    prompts = count(fig.prompts, "prompt")
+    if fig.prompts:
+        moves = fig.prompts_by_kind.get(PromptKind.MOVE.value, 0)
+        said = [got_up_phrase(fig.prompts_heeded, moves)]
+        answers = [
+            f"{n} {what}"
+            for n, what in (
+                (fig.prompts_acted, "marked done"),
+                (fig.prompts_snoozed, "snoozed"),
+                (fig.prompts_skipped, "skipped"),
+                (fig.prompts_ignored, "unanswered"),
+            )
+            if n
+        ]
+        if answers:
+            said.append("on screen: " + ", ".join(answers))
+        prompts += f" ({'; '.join(said)})"
     return (
         f"{fig.date.isoformat()}: sat {duration(fig.sitting_s)} "
         f"in {count(fig.sessions, 'session')} "
         f"(longest {duration(fig.longest_session_s)}, {fig.sessions_over_limit} over the limit), "
-        f"{count(fig.breaks, 'break')}, {count(fig.prompts, 'prompt')} ({fig.prompts_heeded} heeded"
-        + (f", {fig.prompts_snoozed} snoozed" if fig.prompts_snoozed else "")
-        + (f", {fig.prompts_skipped} skipped" if fig.prompts_skipped else "")
-        + (f", {fig.prompts_ignored} ignored" if fig.prompts_ignored else "")
-        + ")"
+        f"{count(fig.breaks, 'break')}, {prompts}"
     )

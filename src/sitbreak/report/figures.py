@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from sitbreak.core import DayFigures, EngineSettings, PromptDue, PromptKind, SessionEnded
 from sitbreak.errors import SitbreakError
-from sitbreak.text import count, duration, signed_duration
+from sitbreak.text import count, duration, got_up_phrase, signed_duration
 
 if TYPE_CHECKING:
     from sitbreak.storage.store import Store
@@ -638,11 +638,7 @@ def tz_name(tz: dt.tzinfo) -> str:
 
 def key_figures(t: Totals, limit_s: float) -> list[tuple[str, str]]:
     """(label, value) of the key figures, for text and Markdown (HTML has its own cards)."""
-    heeded = (
-        f"got up after {t.prompts_heeded} of {count(t.move_prompts, 'movement reminder')}"
-        if t.move_prompts
-        else "no movement reminders"
-    )
+    heeded = got_up_phrase(t.prompts_heeded, t.move_prompts)
     return [
         ("sitting", f"{duration(t.sitting_s)} in {count(t.sessions, 'session')}"),
         ("longest session", duration(t.longest_session_s)),
