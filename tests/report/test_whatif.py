@@ -133,3 +133,22 @@ def test_no_recorded_days_is_said_plainly(
     )
     assert main(["replay", "--days", "someday"]) == 2
     assert "bad date 'someday'" in capsys.readouterr().err
+
+
+def test_the_table_keeps_its_columns_for_durations_and_counts() -> None:
+    """Durations used to end two and three characters short of the counts
+    under the same headings."""
+    from sitbreak.report.whatif import Figures, table
+
+    happened = Figures(sitting_s=3 * 3600 + 5 * 60, sessions=4, longest_session_s=52 * MIN)
+    trial = Figures(sitting_s=3 * 3600 + 5 * 60, sessions=5, longest_session_s=41 * MIN + 20)
+    lines = table(happened, trial, "try.toml")
+    heading, sitting, sessions, longest = lines[:4]
+    assert sitting.split() == ["sitting", "3", "h", "05", "3", "h", "05", "±0", "s"]
+    assert longest.endswith("52 min  41 min 20 s −10 min 40 s")
+    # Every column ends where its heading ends.
+    for row in (sitting, sessions, longest):
+        assert len(row) == len(heading)
+        for word in ("happened", "try.toml", "change"):
+            end = heading.index(word) + len(word)
+            assert row[end - 1] != " ", (word, row)
