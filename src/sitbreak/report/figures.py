@@ -146,6 +146,10 @@ def session_class(length_s: float, limit_s: float) -> str:
     return "over" if length_s > limit_s else "ok"
 
 
+#: A session's cause while it has not ended yet (the engine's causes are for ended ones).
+OPEN = "open"
+
+
 @dataclass(frozen=True)
 class Piece:
     """A session or break as seen within one day: cut at the day's midnights."""
@@ -153,13 +157,22 @@ class Piece:
     start: float
     end: float
     cls: str  # "ok" | "over" | "long" | "break"
-    cause: str
+    cause: str  # a Cause's value, or OPEN
     cut_before: bool = False  # began the day before
     cut_after: bool = False  # goes on into the next day
 
     @property
     def length(self) -> float:
         return self.end - self.start
+
+    @property
+    def ended_by(self) -> str:
+        """Why this part ended: the cause, 'midnight' for a part cut there, or 'open'."""
+        return "midnight" if self.cut_after else self.cause
+
+    def ended_words(self) -> str:
+        """'ended by lock', 'ended by midnight'; 'still going' for the open session."""
+        return "still going" if self.ended_by == OPEN else f"ended by {self.ended_by}"
 
 
 @dataclass
@@ -304,12 +317,17 @@ def _day(
     day = Day(date, lo, hi, figures, recorded)
     if detail:
         stored = store.sessions_between(lo, hi, source)
+        still_open = store.open_session_starts(source)
         if live is not None:  # the open session as the daemon sees it, not its last checkpoint
             stored = [s for s in stored if s.start != live.start]
+            still_open.add(live.start)
             if live.start < hi and live.end >= lo:
                 stored.append(live)
         day.sessions = _pieces(
-            [(s.start, s.end, s.cause.value) for s in sorted(stored, key=lambda s: s.start)],
+            [
+                (s.start, s.end, OPEN if s.start in still_open else s.cause.value)
+                for s in sorted(stored, key=lambda s: s.start)
+            ],
             lo,
             hi,
             settings.move_after,

@@ -60,7 +60,7 @@ def render_markdown(report: Report, *, sessions: bool = False) -> str:
                 lines.append(
                     f"| {day.date.isoformat()} | {local_time(p.start, report.tz):%H:%M} | "
                     f"{local_time(p.end, report.tz):%H:%M} | {duration(p.length)} | "
-                    f"{'midnight' if p.cut_after else p.cause} |"
+                    f"{p.ended_words().removeprefix('ended by ')} |"
                 )
         lines.append("")
     if (advice := report.advice()) is not None:
