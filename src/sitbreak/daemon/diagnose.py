@@ -661,6 +661,22 @@ def _service_environment(ctl: Any, session: str) -> list[Check]:
 #: Report lines are wrapped to this many columns.
 WIDTH = 100
 
+#: The text report's sections, in order: (area, title). Every area a check has is here.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("activity", "Activity"),  # the title names the source setting and the order tried
+    ("lock", "Screen lock"),
+    ("suspend", "Suspend"),
+    ("calls", "Calls"),
+    ("videos", "Videos and presentations"),
+    ("notifications", "Notifications"),
+    ("tray", "Tray icon and D-Bus API ([tray] show)"),
+    ("config", "Config"),
+    ("activitywatch", "ActivityWatch ([activitywatch] server)"),
+    ("data", "Data"),
+    ("sync", "Other computers ([sync] folder)"),
+    ("service", "Service"),
+)
+
 
 def render(report: Report) -> str:
     lines = ["sitbreak doctor: this machine, this session", ""]
@@ -672,20 +688,11 @@ def render(report: Report) -> str:
             "Session: none: no DISPLAY, WAYLAND_DISPLAY or XDG_SESSION_TYPE in this environment"
         )
     order = ", ".join(report.order)
-    sections = [
-        ("activity", f'Activity ([activity] source = "{report.preference}"; tried: {order})'),
-        ("lock", "Screen lock"),
-        ("suspend", "Suspend"),
-        ("calls", "Calls"),
-        ("videos", "Videos and presentations"),
-        ("notifications", "Notifications"),
-        ("tray", "Tray icon and D-Bus API ([tray] show)"),
-        ("config", "Config"),
-        ("data", "Data"),
-        ("sync", "Other computers ([sync] folder)"),
-        ("service", "Service"),
-    ]
-    for area, title in sections:
+    titles = dict(
+        SECTIONS,
+        activity=f'Activity ([activity] source = "{report.preference}"; tried: {order})',
+    )
+    for area, title in titles.items():
         checks = [c for c in report.checks if c.area == area]
         if checks:
             lines += ["", title, *_rows(checks)]
