@@ -472,6 +472,11 @@ def test_break_locked_may_not_exceed_break_idle(tmp_path: Path) -> None:
         f'{path}: [session] break_locked = "1h" is longer than '
         f'[session] break_idle = "{_default("break_idle")}" (the default)'
     )
+    assert message.endswith(
+        "a locked screen is a surer sign of a break than idle input, so it should not take "
+        f'longer to count as one; set break_locked to "{_default("break_idle")}" or less, '
+        "or raise break_idle"
+    )
     same = load_config(write(tmp_path, f'[session]\nbreak_locked = "{_default("break_idle")}"\n'))
     assert same.engine.break_locked == same.engine.break_idle
 
@@ -604,7 +609,7 @@ def test_parse_duration_accepts(value: object, seconds: float) -> None:
         "m",
         "1h30",
         "30m1h",
-        "-5",
+        "--5m",
         "1e3",
         "8M",
         True,
@@ -626,6 +631,22 @@ def test_parse_duration_rejects(value: object) -> None:
 def test_parse_duration_rejects_negative_numbers() -> None:
     with pytest.raises(ConfigError, match=r"^here: expected a duration of zero or more, found -1$"):
         parse_duration(-1, "here")
+
+
+@pytest.mark.parametrize("value", ["-5m", "-1h30m", " -30s", "-5"])
+def test_a_negative_duration_is_called_negative_not_misspelt(value: str) -> None:
+    """'-5m' was answered 'expected a duration like "90s", "8m" or "1h30m"', as
+    if the person had written it wrong rather than below zero."""
+    with pytest.raises(ConfigError) as caught:
+        parse_duration(value, "here")
+    assert str(caught.value) == f'here: expected a duration of zero or more, found "{value}"'
+
+
+def test_a_negative_duration_in_the_file_names_the_key(tmp_path: Path) -> None:
+    path, message = error_for(tmp_path, '[prompts]\nmove_after = "-5m"\n')
+    assert (
+        message == f'{path}: [prompts] move_after: expected a duration of zero or more, found "-5m"'
+    )
 
 
 @pytest.mark.parametrize(

@@ -170,6 +170,13 @@ def parse_duration(value: object, where: str) -> float:
             seconds = None
     elif isinstance(value, str):
         seconds = _duration_seconds(value)
+        unsigned = value.strip().removeprefix("-")
+        if (
+            seconds is None
+            and unsigned != value.strip()
+            and _duration_seconds(unsigned) is not None
+        ):
+            seconds = -1.0  # "-5m": a duration, but a negative one; said as such below
     if seconds is None or not math.isfinite(seconds):
         raise ConfigError(f"{where}: expected {DURATION_HINT}, found {_describe(value)}")
     if seconds < 0:
@@ -602,8 +609,9 @@ def _consistency_errors(
     locked, idle = ("session", "break_locked"), ("session", "break_idle")
     if usable(locked, idle) and _seconds(values[locked]) > _seconds(values[idle]):
         errors.append(
-            f"{label}: {shown(locked)} is longer than {shown(idle)}: a locked screen is surer "
-            "sign of a break than idle input, so it should not take longer to count as one"
+            f"{label}: {shown(locked)} is longer than {shown(idle)}: a locked screen is a "
+            "surer sign of a break than idle input, so it should not take longer to count "
+            f"as one; set break_locked to {_render(values[idle])} or less, or raise break_idle"
         )
     call = ("session", "call_idle_max")
     if usable(call, idle) and _seconds(values[call]) < _seconds(values[idle]):
