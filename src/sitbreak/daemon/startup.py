@@ -64,12 +64,19 @@ class _JournalFormatter(logging.Formatter):
         return f"<{_PRIORITY.get(record.levelno, 6)}>{super().format(record)}"
 
 
+#: Outside the journal, each line's own date, time and UTC offset: the log that an
+#: autostarted sitbreak appends to (~/.local/share/sitbreak/sitbreak.log) spans days.
+LOG_TIME_FORMAT = "%Y-%m-%d %H:%M:%S%z"
+
+
 def setup_logging(level: str = "INFO", stream: IO[str] | None = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
     if os.environ.get("JOURNAL_STREAM"):
         handler.setFormatter(_JournalFormatter("%(message)s"))
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(message)s", LOG_TIME_FORMAT)
+        )
     root = logging.getLogger("sitbreak")
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
