@@ -250,6 +250,30 @@ def test_a_shorter_snooze_replaces_a_longer_one_and_the_log_says_so(
     assert [m.kind for m in office.recorder.sent] == ["move", "move"]  # at 30 and 40
 
 
+def test_a_snooze_into_another_day_names_the_day_in_the_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`sitbreak snooze 3d` on Monday at 09:05 logged 'until 09:05 (for 72 h)'."""
+    office = Office(tmp_path)
+    office.sit(5 * MIN)
+    with caplog.at_level(logging.INFO, logger="sitbreak"):
+        office.ask("snooze", 3 * 24 * 60 * MIN)
+        office.ask("snooze", 15 * 60 * MIN)
+    assert "prompts snoozed until Thu 5 Nov 09:05 (for 72 h)" in caplog.text
+    assert "prompts snoozed until tomorrow 00:05 (for 15 h)" in caplog.text
+
+
+def test_what_status_says_of_a_repeat_every_minute(tmp_path: Path) -> None:
+    office = Office(
+        tmp_path,
+        config_text='[prompts]\nposture_after = "1m"\nmove_after = "2m"\nmove_repeat = "1m"\n'
+        "[prompts.enabled]\nposture = false\n",
+    )
+    office.sit(30)
+    why = office.ask("status")["next_prompt"]["why"]
+    assert why == "2 min of continuous sitting, then every minute"
+
+
 def test_a_snooze_while_away_holds_the_coming_session_until_it_ends(tmp_path: Path) -> None:
     office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
     answer = office.ask("snooze", 40 * MIN)

@@ -584,6 +584,12 @@ class _Clock(NamedTuple):
         return f"{when:%a} {when.day} {when:%b} {hhmm}"
 
 
+def clock_at(t: float, now: float, tz: dt.tzinfo) -> str:
+    """`t` as a wall-clock time that names its day unless it is today's:
+    '11:05', 'tomorrow 09:00', 'Fri 4 Dec 17:44'."""
+    return _Clock(now, tz).at(t)
+
+
 def format_status(
     status: Mapping[str, Any], *, now: float | None = None, tz: dt.tzinfo | None = None
 ) -> str:

@@ -53,7 +53,13 @@ from sitbreak.core import (
 from sitbreak.core.days import next_midnight
 from sitbreak.core.pauses import PauseModel, break_rule
 from sitbreak.core.run import pause_model_for
-from sitbreak.daemon.control import ControlServer, ProtocolError, Request, request_from_json
+from sitbreak.daemon.control import (
+    ControlServer,
+    ProtocolError,
+    Request,
+    clock_at,
+    request_from_json,
+)
 from sitbreak.desktop.edges import EdgeWatcher
 from sitbreak.desktop.notify import SNOOZE_S, PromptResponse, ResilientNotifier
 from sitbreak.desktop.source import ActivitySource, SourceLost
@@ -928,7 +934,7 @@ class Daemon:
             # means prompts again in a minute.
             log.info(
                 "prompts snoozed until %s (for %s)",
-                self._clock_time(now + seconds),
+                clock_at(now + seconds, now, self.tz),
                 duration(seconds),
             )
         elif cmd == "break":
@@ -1019,7 +1025,7 @@ class Daemon:
     def _why(self, kind: PromptKind) -> str:
         s = self.config.engine
         if kind is PromptKind.MOVE:
-            every = duration(s.move_repeat)
+            every = "minute" if round(s.move_repeat) == 60 else duration(s.move_repeat)
             return f"{duration(s.move_after)} of continuous sitting, then every {every}"
         if kind is PromptKind.POSTURE:
             return f"a posture reset {duration(s.posture_after)} into a session"
