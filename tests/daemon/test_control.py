@@ -26,6 +26,7 @@ from sitbreak.daemon.control import (
     DaemonNotRunning,
     ProtocolError,
     Request,
+    counted_today,
     format_status,
     parse_request,
 )
@@ -506,6 +507,35 @@ def test_format_status_sitting() -> None:
         "Today: 3 h 10 sitting in 6 sessions, longest 55 min, 5 breaks, 7 prompts "
         "(got up after 3 of 5 movement reminders)."
     )
+
+
+def test_todays_sitting_goes_on_while_one_sits_still_as_the_first_line_does() -> None:
+    """Reading for three minutes after the last keystroke: "Sitting for 42 min
+    30 s", and the day's figures (stored up to that keystroke) must not say
+    three minutes less."""
+    session = {"start": NOW - 42 * MIN - 30, "seated_s": 42 * MIN + 30, "last_seen": NOW - 3 * MIN}
+    today = {
+        "sitting_s": 100 * MIN + 39 * MIN + 30,  # two earlier sessions and this one so far
+        "sessions": 3,
+        "longest_session_s": 39 * MIN + 30,
+        "breaks": 2,
+        "prompts": 0,
+    }
+    text = format_status(_status(session=session, today=today), now=NOW, tz=dt.timezone.utc)
+    assert text.splitlines()[1] == (
+        "Today: 2 h 22 sitting in 3 sessions, longest 42 min 30 s, 2 breaks, 0 prompts."
+    )
+
+
+def test_the_open_session_counts_today_only_from_midnight() -> None:
+    midnight = dt.datetime(2024, 6, 3, 0, 0, tzinfo=dt.timezone.utc).timestamp()
+    start = midnight - 20 * MIN  # a late night
+    now = midnight + 15 * MIN
+    status = {
+        "session": {"start": start, "seated_s": now - start, "last_seen": now - 5 * MIN},
+        "today": {"sitting_s": 10 * MIN, "longest_session_s": 10 * MIN, "sessions": 1},
+    }
+    assert counted_today(status, dt.timezone.utc) == (15 * MIN, 15 * MIN)
 
 
 def test_format_status_says_first_when_no_activity_can_be_seen() -> None:

@@ -133,3 +133,13 @@ def test_sitbreak_status_builds_only_its_own_parser() -> None:
     loaded = json.loads(out)
     assert "sitbreak.config" not in loaded and "sitbreak.core" not in loaded, loaded
     assert "sitbreak.commands.report" not in loaded
+
+
+def test_the_tooltips_day_counts_the_session_up_to_now_as_the_bar_does() -> None:
+    """Reading for four minutes without touching anything: the bar says
+    "Sitting 34 min", and the day must not stop counting four minutes ago."""
+    status = sitting(34)
+    status["session"]["last_seen"] = TEN_TO_ELEVEN - 4 * MIN
+    status["today"]["sitting_s"] = 95 * MIN - 4 * MIN  # stored up to the last input
+    tooltip = json.loads(render("waybar", status))["tooltip"]
+    assert tooltip.endswith("\nToday: 1 h 35 sitting, 1 break")

@@ -613,7 +613,8 @@ def format_status(
         lines.append(notifications)
     today = status.get("today")
     if isinstance(today, Mapping):
-        lines.append(_today_line(today))
+        sitting, longest = counted_today(status, clock.tz)
+        lines.append(_today_line({**today, "sitting_s": sitting, "longest_session_s": longest}))
     breaks = status.get("breaks")
     if isinstance(breaks, Mapping):
         lines.append(breaks_sentence(breaks))
@@ -628,6 +629,34 @@ def format_status(
             "before and after."
         )
     return "\n".join(lines)
+
+
+def counted_today(status: Mapping[str, Any], tz: dt.tzinfo) -> tuple[float, float]:
+    """Today's sitting and longest session, with the open session counted as
+    the "Sitting for" line counts it: up to now.
+
+    The day's figures count the open session up to the last input, where a
+    break would cut it (what a report adds for it); read under "Sitting for
+    35 s", "Today: 6 s sitting" would contradict it while one sits still.
+    """
+    today = status.get("today")
+    if not isinstance(today, Mapping):
+        return 0.0, 0.0
+    sitting = float(today.get("sitting_s", 0.0))
+    longest = float(today.get("longest_session_s", 0.0))
+    session = status.get("session")
+    if not isinstance(session, Mapping):
+        return sitting, longest
+    start, seated, seen = (session.get(k) for k in ("start", "seated_s", "last_seen"))
+    if not all(isinstance(v, int | float) for v in (start, seated, seen)):
+        return sitting, longest
+    now = float(start) + float(seated)  # the daemon's now, when it answered
+    day = dt.datetime.fromtimestamp(now, tz).date()
+    midnight = dt.datetime.combine(day, dt.time(0), tz).timestamp()
+    still = now - max(float(seen), float(start), midnight)
+    if still <= 0:
+        return sitting, longest
+    return sitting + still, max(longest, now - max(float(start), midnight))
 
 
 def _blind_sentence(status: Mapping[str, Any]) -> str:

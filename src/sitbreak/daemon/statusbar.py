@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, Final, NamedTuple
 
+from sitbreak.daemon.control import counted_today
 from sitbreak.text import duration
 
 FORMATS: Final = ("waybar", "i3blocks", "i3status-rs", "polybar")
@@ -97,7 +98,7 @@ def view(status: Mapping[str, Any] | None, *, now: float, tz: dt.tzinfo) -> BarV
     if isinstance(today, Mapping) and today.get("sessions"):
         breaks = int(today.get("breaks", 0))
         tooltip += (
-            f"\nToday: {_seated(float(today.get('sitting_s', 0.0)))} sitting, "
+            f"\nToday: {_seated(counted_today(status, tz)[0])} sitting, "
             f"{breaks} break{'' if breaks == 1 else 's'}"
         )
     return BarView(text, short, tooltip, css_class, percentage)
