@@ -225,3 +225,45 @@ def test_status_and_the_journal_say_the_same_time(tmp_path: Path) -> None:
     assert seated in ("1 min 19 s", "1 min 20 s")  # the first input came a moment after 09:00
     assert text.startswith(f"Sitting for {seated} (since 09:00).")
     assert line == f"STATUS=sitting for {seated} (since 09:00)"
+
+
+# ---------------------------------------------------------------- --help
+
+
+def _parsers() -> list[tuple[str, Any]]:
+    """Every (command line, parser): sitbreak, each command, each action of one."""
+    import argparse
+
+    from sitbreak.cli import build_parser
+
+    found: list[tuple[str, Any]] = []
+
+    def walk(name: str, parser: argparse.ArgumentParser) -> None:
+        found.append((name, parser))
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub, child in action.choices.items():
+                    walk(f"{name} {sub}", child)
+
+    walk("sitbreak", build_parser())
+    return found
+
+
+def test_every_help_fits_an_80_column_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sitbreak tune --help` and `trace export --help` printed their
+    description as one line of 150 characters and more."""
+    monkeypatch.setenv("COLUMNS", "80")
+    for name, parser in _parsers():
+        for line in parser.format_help().splitlines():
+            assert len(line) <= 80, f"{name} --help: {line!r}"
+
+
+def test_every_option_and_argument_says_what_it_is_for() -> None:
+    """`sitbreak config check --help` listed a bare "file", `run --help` a bare --log-level."""
+    import argparse
+
+    for name, parser in _parsers():
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction | argparse._HelpAction):
+                continue
+            assert action.help, f"{name}: {action.option_strings or action.dest} has no help"

@@ -535,6 +535,11 @@ def _default_source() -> tuple[str, str]:
         ) from None
 
 
+def default_config_path() -> str:
+    """Where the shipped default config is, every key commented: for people to read."""
+    return _default_source()[0]
+
+
 def default_config_text() -> str:
     """The shipped default config file, comments and all."""
     return _default_source()[1]

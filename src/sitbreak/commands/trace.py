@@ -39,9 +39,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     e = actions.add_parser(
         "export",
         help="write the recorded days as a trace (.jsonl, or .jsonl.gz)",
-        description="Write the recorded timeline of your days as an activity trace that "
-        "`sitbreak replay` reads: when input came, locks, suspends, calls, videos, pauses "
-        "and snoozes; times and kinds only.",
+        description="Write the recorded timeline of your days as an activity trace that\n"
+        "`sitbreak replay` reads: when input came, locks, suspends, calls, videos,\n"
+        "pauses and snoozes; times and kinds only.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

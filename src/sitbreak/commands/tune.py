@@ -18,9 +18,9 @@ EXIT_NO_DATA = 1
 
 _EPILOG = """\
 examples:
-  sitbreak tune                 the last 4 weeks: proposals and what they would change
-  sitbreak tune --days 90       the last 90 days
-  sitbreak tune --write         write the proposals into your config and reload sitbreak
+  sitbreak tune             the last 4 weeks: proposals, and what each changes
+  sitbreak tune --days 90   the last 90 days
+  sitbreak tune --write     set the proposals in your config and reload sitbreak
 """
 
 
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "tune",
         help="propose break_idle, move_after and hold_after_idle from your recorded days",
-        description="Read your recorded days and propose values for the thresholds that "
+        description="Read your recorded days and propose values for the thresholds that\n"
         "matter, each with what it would have changed, beside what happened.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
