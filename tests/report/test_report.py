@@ -507,6 +507,7 @@ def test_a_half_recorded_day_marks_what_was_not_recorded(config: Path) -> None:
         (["--week", "next"], "bad date 'next'"),
         (["--from", "2025-11-05", "--to", "2025-11-01"], "--from 2025-11-05 is after --to"),
         (["--to", "2025-11-01"], "--to needs --from"),
+        (["--from", "2099-01-01"], "--from 2099-01-01 is after today ("),
         (["--source", "elsewhere"], "unknown source 'elsewhere'"),
     ],
 )

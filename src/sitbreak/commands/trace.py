@@ -85,7 +85,9 @@ def _export(args: argparse.Namespace) -> int:
         first = parse_date(args.first, today) if args.first else first_recorded
         last = parse_date(args.last, today) if args.last else today
         if last < first:
-            raise SitbreakError(f"--to {last} is before --from {first}")
+            start = f"--from {first}" if args.first else f"the first recorded day ({first})"
+            end = f"--to {last}" if args.last else f"today ({last})"
+            raise SitbreakError(f"{start} is after {end}: there are no days to export")
         lo, hi = day_bounds_ms(first, last, tz)
         rows = store.timeline_rows(lo, hi)
     events = events_from_rows(rows, replay_step_ms(config.engine))

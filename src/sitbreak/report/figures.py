@@ -111,7 +111,10 @@ def choose_period(
         a = parse_date(first, today)
         b = parse_date(last, today) if last is not None else today
         if b < a:
-            raise SitbreakError(f"--from {a} is after --to {b}")
+            to = (
+                f"--to {b}" if last is not None else f"today ({b}), where a range ends without --to"
+            )
+            raise SitbreakError(f"--from {a} is after {to}")
         if (b - a).days > 3660:
             raise SitbreakError("a report covers at most ten years; choose a shorter range")
         return Period("range", a, b)
