@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,3 +147,16 @@ def test_the_journal_gets_no_time_of_ours(
     setup_logging("INFO", out)
     sitbreak_logger.warning("notifications cannot be shown")
     assert out.getvalue() == "<4>notifications cannot be shown\n"
+
+
+def test_the_running_daemons_pid_is_read_only_while_its_lock_is_held(tmp_path: Path) -> None:
+    from sitbreak.daemon.startup import InstanceLock, running_daemon_pid
+
+    path = tmp_path / "run" / "sitbreak.lock"
+    assert running_daemon_pid(path) is None  # no file
+    lock = InstanceLock(path)
+    lock.acquire()
+    assert running_daemon_pid(path) == os.getpid()
+    lock.release()
+    assert path.read_text() == str(os.getpid())  # left behind by a daemon that ended
+    assert running_daemon_pid(path) is None  # and not to be trusted

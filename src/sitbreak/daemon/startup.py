@@ -138,7 +138,19 @@ def lock_path() -> Path:
 
 
 def reload_running_daemon(path: Path | None = None) -> int | None:
-    """Ask the running daemon to reload its config (SIGHUP); its pid, or None if none runs.
+    """Ask the running daemon to reload its config (SIGHUP); its pid, or None if none runs."""
+    pid = running_daemon_pid(path)
+    if pid is None:
+        return None
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except OSError:
+        return None
+    return pid
+
+
+def running_daemon_pid(path: Path | None = None) -> int | None:
+    """The running daemon's pid from its lock file; None if none runs.
 
     The pid in the lock file is only trusted while the lock is held: a stale
     file left by a daemon that died names a pid that may be someone else's.
@@ -156,14 +168,9 @@ def reload_running_daemon(path: Path | None = None) -> int | None:
         else:
             return None  # nobody holds it: no daemon
         try:
-            pid = int(f.read().strip())
+            return int(f.read().strip())
         except ValueError:
             return None
-    try:
-        os.kill(pid, signal.SIGHUP)
-    except OSError:
-        return None
-    return pid
 
 
 def build_wiring(
