@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
+from sitbreak.core.model import Cause
 from sitbreak.core.pauses import break_rule
 from sitbreak.core.run import ReplayResult, replay_events
 from sitbreak.errors import StorageError, TraceError
@@ -67,8 +68,9 @@ def format_table(result: ReplayResult, limit_s: float) -> str:
     lines.append(breaks_sentence(break_rule(result.pauses, result.break_idle)))
     if result.sessions:
         lines.append("")
-        lines.append("sessions (local time):")
+        lines.append(f"sessions ({zone_name(tz)} time):")
         day = None
+        last = result.sessions[-1]
         for s in result.sessions:
             start = dt.datetime.fromtimestamp(s.start, tz)
             end = dt.datetime.fromtimestamp(s.end, tz)
@@ -78,10 +80,23 @@ def format_table(result: ReplayResult, limit_s: float) -> str:
             kinds = [p for p in result.prompts if s.start <= p.t <= s.end + 60]
             marks = " ".join(f"{p.kind.value}@{duration(p.seated_s)}" for p in kinds)
             length = duration(s.end - s.start)
+            # The engine ends what is open when the events do: a stop, or just the trace's end.
+            ended = (
+                "ended with the trace"
+                if s is last and s.cause is Cause.SHUTDOWN
+                else f"ended by {s.cause.value}"
+            )
             lines.append(
-                f"    {start:%H:%M}-{end:%H:%M}  {length:>11}  ended by {s.cause.value:<9} {marks}"
+                f"    {start:%H:%M}-{end:%H:%M}  {length:>11}  {ended:<20} {marks}".rstrip()
             )
     return "\n".join(lines)
+
+
+def zone_name(tz: dt.tzinfo) -> str:
+    """The zone the replay's days are cut and its times shown in: 'Europe/Berlin'."""
+    from sitbreak.storage.store import tz_label
+
+    return tz_label(tz)
 
 
 def source_name(path: Path) -> str:
