@@ -527,6 +527,31 @@ def test_todays_sitting_goes_on_while_one_sits_still_as_the_first_line_does() ->
     )
 
 
+def test_the_break_going_on_is_counted_while_it_lasts() -> None:
+    """Up and away after two movement reminders: status said "Away since
+    10:39. Today: ... 0 breaks, 3 prompts (2 heeded)", a break being counted
+    only once it is over."""
+    today = {
+        "sitting_s": 42 * MIN,
+        "sessions": 1,
+        "longest_session_s": 42 * MIN,
+        "breaks": 0,
+        "prompts": 3,
+        "prompts_heeded": 2,
+        "prompts_by_kind": {"move": 2, "posture": 1},
+    }
+    status = _status(state="away", session=None, next_prompt=None, since=NOW - 15 * MIN)
+    text = format_status({**status, "today": today}, now=NOW, tz=dt.timezone.utc)
+    assert text.splitlines() == [
+        "Away since 10:39.",
+        "Today: 42 min sitting in 1 session, longest 42 min, 1 break (the one now included), "
+        "3 prompts (got up after 2 of 2 movement reminders).",
+    ]
+    # Back at the desk, the break is over and in the day's own count.
+    back = _status(today={**today, "breaks": 1})
+    assert ", 1 break, 3 prompts" in format_status(back, now=NOW, tz=dt.timezone.utc)
+
+
 def test_the_open_session_counts_today_only_from_midnight() -> None:
     midnight = dt.datetime(2024, 6, 3, 0, 0, tzinfo=dt.timezone.utc).timestamp()
     start = midnight - 20 * MIN  # a late night

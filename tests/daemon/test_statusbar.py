@@ -143,3 +143,10 @@ def test_the_tooltips_day_counts_the_session_up_to_now_as_the_bar_does() -> None
     status["today"]["sitting_s"] = 95 * MIN - 4 * MIN  # stored up to the last input
     tooltip = json.loads(render("waybar", status))["tooltip"]
     assert tooltip.endswith("\nToday: 1 h 35 sitting, 1 break")
+
+
+def test_the_tooltip_counts_the_break_going_on() -> None:
+    away = sitting(0, state="away", session=None, next_prompt=None, since=TEN_TO_ELEVEN - 5 * MIN)
+    away["today"]["breaks"] = 0
+    tooltip = json.loads(render("waybar", away))["tooltip"]
+    assert tooltip == "Away\nToday: 1 h 35 sitting, 1 break"

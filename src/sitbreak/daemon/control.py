@@ -614,7 +614,8 @@ def format_status(
     today = status.get("today")
     if isinstance(today, Mapping):
         sitting, longest = counted_today(status, clock.tz)
-        lines.append(_today_line({**today, "sitting_s": sitting, "longest_session_s": longest}))
+        counted = {**today, "sitting_s": sitting, "longest_session_s": longest}
+        lines.append(_today_line(counted, on_break=on_a_break(status)))
     breaks = status.get("breaks")
     if isinstance(breaks, Mapping):
         lines.append(breaks_sentence(breaks))
@@ -749,7 +750,20 @@ def _stillness_sentence(status: Mapping[str, Any]) -> str:
     return ""
 
 
-def _today_line(today: Mapping[str, Any]) -> str:
+def on_a_break(status: Mapping[str, Any]) -> bool:
+    """Whether a break is going on now: a session ended and none has begun.
+
+    The day's figures count a break once it is over (its length is known
+    then): while it lasts, "0 breaks" beside "got up after 2 of 2 movement
+    reminders" would read as a contradiction."""
+    return (
+        status.get("state") in ("away", "locked", "suspended")
+        and status.get("session") is None
+        and status.get("since") is not None
+    )
+
+
+def _today_line(today: Mapping[str, Any], *, on_break: bool = False) -> str:
     sessions = int(today.get("sessions", 0))
     if sessions == 0:
         return "Today: no sitting yet."
@@ -759,7 +773,9 @@ def _today_line(today: Mapping[str, Any]) -> str:
     heeded = f" ({got_up_phrase(int(today.get('prompts_heeded', 0)), moves)})" if prompts else ""
     sitting = duration(today.get("sitting_s", 0.0))
     longest = duration(today.get("longest_session_s", 0.0))
-    breaks = count(int(today.get("breaks", 0)), "break")
+    breaks = count(int(today.get("breaks", 0)) + on_break, "break")
+    if on_break:
+        breaks += " (the one now included)"
     return (
         f"Today: {sitting} sitting in {count(sessions, 'session')}, longest {longest}, "
         f"{breaks}, {count(prompts, 'prompt')}{heeded}."

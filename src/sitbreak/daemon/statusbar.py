@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, Final, NamedTuple
 
-from sitbreak.daemon.control import counted_today
+from sitbreak.daemon.control import counted_today, on_a_break
 from sitbreak.text import duration
 
 FORMATS: Final = ("waybar", "i3blocks", "i3status-rs", "polybar")
@@ -96,7 +96,7 @@ def view(status: Mapping[str, Any] | None, *, now: float, tz: dt.tzinfo) -> BarV
     tooltip = " · ".join(parts)
     today = status.get("today")
     if isinstance(today, Mapping) and today.get("sessions"):
-        breaks = int(today.get("breaks", 0))
+        breaks = int(today.get("breaks", 0)) + on_a_break(status)
         tooltip += (
             f"\nToday: {_seated(counted_today(status, tz)[0])} sitting, "
             f"{breaks} break{'' if breaks == 1 else 's'}"
