@@ -382,6 +382,36 @@ def test_a_reload_with_a_broken_config_keeps_the_old_one(
     assert any("keeping the old config" in r.message for r in caplog.records)
 
 
+def test_status_says_the_edited_config_was_refused_until_a_good_one_is_loaded(
+    tmp_path: Path,
+) -> None:
+    """One edits the config, reloads, and the file is refused: only the log
+    said so, and `sitbreak status` read as if the edit had taken."""
+    office = Office(tmp_path, config_text='[prompts]\nmove_after = "40m"\n')
+    office.sit(MIN)
+    config = tmp_path / "config.toml"
+    config.write_text('[prompts]\nmove_after = 45\nposture_after = "-5m"\n')
+    office.daemon.reload()
+    office.sit(2)
+    now = office.clock.now()
+    text = format_status(office.ask("status"), now=now, tz=BERLIN)
+    refused = next(line for line in text.splitlines() if "refused" in line)
+    assert refused.startswith(
+        f"Your config file was refused at 09:01, so the config before it is still in use: "
+        f"{config}: [prompts] move_after: expected a duration between"
+    )
+    assert refused.endswith(
+        "(and 1 more problem). Fix it (`sitbreak config check` lists every problem), "
+        "then reload again."
+    )
+    config.write_text('[general]\ntimezone = "Europe/Berlin"\n[prompts]\nmove_after = "45m"\n')
+    office.daemon.reload()
+    office.sit(2)
+    assert office.daemon.config.engine.move_after == 45 * MIN
+    assert office.ask("status")["config_refused"] is None
+    assert "refused" not in format_status(office.ask("status"), now=now, tz=BERLIN)
+
+
 def test_a_reload_with_a_good_config_applies_to_the_open_session(tmp_path: Path) -> None:
     office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
     office.sit(5 * MIN)

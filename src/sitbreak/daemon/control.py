@@ -622,6 +622,9 @@ def format_status(
     shared = status.get("sync")
     if isinstance(shared, Mapping):
         lines.append(sync_sentence(shared))
+    refused = status.get("config_refused")
+    if isinstance(refused, Mapping):
+        lines.append(_refused_sentence(refused, clock))
     reloads = status.get("config_reloads_today") or []
     if reloads:
         times = " and ".join(clock.at(t) for t in reloads)
@@ -658,6 +661,19 @@ def counted_today(status: Mapping[str, Any], tz: dt.tzinfo) -> tuple[float, floa
     if still <= 0:
         return sitting, longest
     return sitting + still, max(longest, now - max(float(start), midnight))
+
+
+def _refused_sentence(refused: Mapping[str, Any], clock: _Clock) -> str:
+    """An edited config that a reload refused: the running monitor goes on with the one before."""
+    problems = [str(p) for p in refused.get("problems") or []]
+    at = refused.get("at")
+    when = f" at {clock.at(at)}" if isinstance(at, int | float) else ""
+    first = f": {problems[0]}" if problems else ""
+    more = f" (and {count(len(problems) - 1, 'more problem')})" if len(problems) > 1 else ""
+    return (
+        f"Your config file was refused{when}, so the config before it is still in use{first}"
+        f"{more}. Fix it (`sitbreak config check` lists every problem), then reload again."
+    )
 
 
 def _blind_sentence(status: Mapping[str, Any]) -> str:

@@ -298,6 +298,8 @@ class Daemon:
         self._engine_busy = False
         #: When the config was reloaded today (status names them: the figures moved).
         self._reloads: list[float] = []
+        #: The last reload refused, while the file is still refused: (when, the problems).
+        self._refused: tuple[float, str] | None = None
         #: What the engine put out since the publishers last heard, and the
         #: figures they were last shown (read again on a change, or each minute).
         self._unpublished: list[Output] = []
@@ -987,6 +989,10 @@ class Daemon:
             "since": e.state_since,
             "running_since": self._started,
             "config_reloads_today": [t for t in self._reloads if self._date(t) == self._date(now)],
+            # A reload that refused the file: the config before it is still in use.
+            "config_refused": None
+            if self._refused is None
+            else {"at": self._refused[0], "problems": self._refused[1].splitlines()},
             "notifications": "working"
             if self.w.notifier.healthy
             else "failing: prompts are logged",
@@ -1036,7 +1042,9 @@ class Daemon:
             config = load_config(self.config.path)
         except ConfigError as exc:
             log.error("config reload failed, keeping the old config: %s", exc)
+            self._refused = (self.w.clock.now(), str(exc))
             return
+        self._refused = None
         restart = [
             key
             for key, before, after in (
