@@ -398,7 +398,7 @@ def test_status_says_the_edited_config_was_refused_until_a_good_one_is_loaded(
     refused = next(line for line in text.splitlines() if "refused" in line)
     assert refused.startswith(
         f"Your config file was refused at 09:01, so the config before it is still in use: "
-        f"{config}: [prompts] move_after: expected a duration between"
+        f"{config}:2: [prompts] move_after: expected a duration between"
     )
     assert refused.endswith(
         "(and 1 more problem). Fix it (`sitbreak config check` lists every problem), "

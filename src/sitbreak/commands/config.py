@@ -76,7 +76,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "check",
         help="validate a config file (default: your own)",
         description="Read a config file as `sitbreak run` would and list every problem, "
-        "each with the file, the key, what was expected and what was found. Exits 0 when "
+        "each with the file and line, the key, what was expected and what was found. Exits 0 when "
         "it is valid, 2 when it is not.",
     )
     c.add_argument(
