@@ -94,6 +94,21 @@ def test_the_wheel_metadata_is_what_an_index_page_needs(dist: Dist) -> None:
     assert 'tomli>=1.1; python_version < "3.11"' in requires
     assert message.get_content_type() == "text/plain"  # the metadata; the README is the body
     assert message["Description-Content-Type"] == "text/markdown"
+    urls = dict(u.split(", ", 1) for u in message.get_all("Project-URL") or [])
+    assert set(urls) >= {"Homepage", "Documentation", "Issues", "Changelog"}
+
+
+def test_the_project_home_is_where_its_dbus_name_says(dist: Dist) -> None:
+    # io.github.ORG.Monitor1 claims the GitHub organisation ORG; the index page's links
+    # must point at the same place, or one of the two names is a promise nobody keeps.
+    from sitbreak.desktop.dbus_api import BUS_NAME
+
+    org = BUS_NAME.split(".")[2]
+    with zipfile.ZipFile(dist.wheel) as wheel:
+        (meta,) = (n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
+        message = email.message_from_bytes(wheel.read(meta))
+    for url in message.get_all("Project-URL") or []:
+        assert url.split(", ", 1)[1].startswith(f"https://github.com/{org}/sitbreak"), url
 
 
 def test_the_sdist_has_what_install_sh_and_the_tests_need(dist: Dist) -> None:
