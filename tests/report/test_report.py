@@ -700,3 +700,15 @@ def test_the_session_still_going_is_not_said_to_have_ended(
     assert [row["cause"] for row in csv.DictReader(io.StringIO(out))] == ["lock", "open"]
     code, out, err = run(capsys, "2026-11-02", "--sessions", "-f", "markdown", "--config", config)
     assert "| 2026-11-02 | 09:47 | 09:49 | 2 min 59 s | still going |" in out
+
+
+def test_todays_markdown_says_so_far_as_the_text_does(capsys: pytest.CaptureFixture[str]) -> None:
+    with Store.open():
+        pass
+    code, text, _ = run(capsys, "--format", "text")
+    code, markdown, _ = run(capsys, "--format", "markdown")
+    assert code == 0
+    assert " (so far) · daemon · " in text.splitlines()[0]
+    assert markdown.splitlines()[0].endswith(" (so far)")
+    code, markdown, _ = run(capsys, "yesterday", "--format", "markdown")
+    assert "(so far)" not in markdown

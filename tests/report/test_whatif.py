@@ -128,9 +128,12 @@ def test_no_recorded_days_is_said_plainly(
     office.sit(5 * MIN)
     office.stop()
     assert main(["replay", "--days", "2026-10-01"]) == 1
-    assert (
-        capsys.readouterr().err == "sitbreak: no activity recorded from 2026-10-01 to 2026-10-01\n"
+    assert capsys.readouterr().err == (
+        "sitbreak: no activity recorded on 2026-10-01: sitbreak records while `sitbreak run` "
+        "runs (`sitbreak status` says whether it does)\n"
     )
+    assert main(["replay", "--days", "2026-10-01..2026-10-07"]) == 1
+    assert "no activity recorded from 2026-10-01 to 2026-10-07: " in capsys.readouterr().err
     assert main(["replay", "--days", "someday"]) == 2
     assert "bad date 'someday'" in capsys.readouterr().err
 

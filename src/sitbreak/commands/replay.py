@@ -273,7 +273,7 @@ def run_days(
     from sitbreak.config import load_config
     from sitbreak.report import whatif
     from sitbreak.storage.store import Store, default_db_path
-    from sitbreak.storage.timeline import nothing_recorded
+    from sitbreak.storage.timeline import no_activity_on, nothing_recorded
     from sitbreak.timezones import resolve_tz
 
     current = load_config(None)
@@ -289,7 +289,7 @@ def run_days(
             store, first=first, last=last, tz=tz, current=current.engine, trial=trial.engine
         )
     if comparison.recorded_days == 0:
-        print(f"sitbreak: no activity recorded from {first} to {last}", file=err)
+        print(f"sitbreak: {no_activity_on(first, last)}", file=err)
         return EXIT_NO_DATA
     label = str(config_path) if config_path is not None else "your config"
     if as_json:

@@ -73,7 +73,7 @@ def _run(args: argparse.Namespace) -> int:
     from sitbreak.config import format_duration, load_config, write_durations
     from sitbreak.report.tune import tune
     from sitbreak.storage.store import Store, default_db_path
-    from sitbreak.storage.timeline import nothing_recorded
+    from sitbreak.storage.timeline import no_activity_on, nothing_recorded
     from sitbreak.timezones import resolve_tz
 
     config = load_config(args.config)
@@ -87,7 +87,7 @@ def _run(args: argparse.Namespace) -> int:
     with Store.open(db, recover=False) as store:
         result = tune(store, first=first, last=today, tz=tz, settings=config.engine)
     if result.days_recorded == 0:
-        print(f"sitbreak: no activity recorded from {first} to {today}", file=sys.stderr)
+        print(f"sitbreak: {no_activity_on(first, today)}", file=sys.stderr)
         return EXIT_NO_DATA
     target = args.config or config.path or paths.user_config_path()
     changes = {

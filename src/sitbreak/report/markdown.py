@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
 def render_markdown(report: Report, *, sessions: bool = False) -> str:
     t = report.totals()
+    so_far = " (so far)" if report.days[0].start <= report.now < report.days[-1].end else ""
     lines = [
-        f"# {report.period.title()}",
+        f"# {report.period.title()}{so_far}",
         "",
         f"Source `{report.source}`, time zone {tz_name(report.tz)}.",
         "",
