@@ -121,6 +121,17 @@ def test_the_table_names_the_zone_its_times_are_in_and_how_the_trace_ends(
     assert all(line == line.rstrip() for line in lines)
 
 
+def test_the_table_says_heeded_counts_the_move_reminders_alone(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """ "prompts 31, heeded 7" read as 7 of 31 prompts; heeded is of the move reminders."""
+    assert main(["replay", "--sample"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[3] == (
+        "heeded: move reminders (37 of the 55 prompts) followed by getting up within 10 min"
+    )
+
+
 def test_a_malformed_line_is_an_error_naming_the_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -43,8 +43,9 @@ def report_dict(result: ReplayResult) -> dict[str, object]:
     }
 
 
-def format_table(result: ReplayResult, limit_s: float) -> str:
-    """The replay for people; `limit_s` is the move_after the sessions were judged by."""
+def format_table(result: ReplayResult, limit_s: float, heeded_within_s: float = 600.0) -> str:
+    """The replay for people; `limit_s` is the move_after the sessions were judged by,
+    `heeded_within_s` how soon after a move prompt getting up counts as heeding it."""
     over = f"over {duration(limit_s)}"
     w = max(8, len(over))
     lines = [
@@ -59,6 +60,12 @@ def format_table(result: ReplayResult, limit_s: float) -> str:
         )
     if not result.days:
         lines.append("(no sitting found in this trace)")
+    else:  # "heeded" is of the movement reminders alone, not of every prompt: say so
+        moves = sum(d.prompts_by_kind.get("move", 0) for d in result.days)
+        lines.append(
+            f"heeded: move reminders ({moves} of the {count(len(result.prompts), 'prompt')}) "
+            f"followed by getting up within {duration(heeded_within_s)}"
+        )
     tz = result.tz
     lines.append("")
     lines.append(
@@ -162,7 +169,8 @@ def run_cli(
         json.dump(report_dict(result), out)
         out.write("\n")
     else:
-        out.write(format_table(result, config.engine.move_after) + "\n")
+        engine = config.engine
+        out.write(format_table(result, engine.move_after, engine.heeded_within) + "\n")
     return 0
 
 
