@@ -357,6 +357,9 @@ def test_an_activitywatch_server_that_does_not_answer_is_shown_beside_its_fix(
     section = text.split("\nActivityWatch ([activitywatch] server)\n", 1)[1].split("\n\n")[0]
     assert section.lstrip().startswith("warn  server  ")
     assert f"127.0.0.1:{port}" in section
+    assert "?;" not in aw.detail and aw.detail.endswith(
+        "is this its address? Sessions wait in memory (at most 1000) until it answers"
+    )
     # Whatever "To fix" lists is shown in a section above it.
     above, fixes = text.split("\nTo fix\n", 1)
     for problem in report.problems:

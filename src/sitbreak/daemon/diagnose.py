@@ -461,12 +461,17 @@ def _activitywatch(server: str) -> list[Check]:
     try:
         info = request_json(f"{server}/api/0/info", timeout_s=3.0)
     except ActivityWatchError as exc:
+        reason = str(exc)  # may end in a question ("is this its address?")
+        waiting = "sessions wait in memory (at most 1000) until it answers"
+        said = (
+            f"{reason} {waiting.capitalize()}" if reason.endswith("?") else f"{reason}; {waiting}"
+        )
         return [
             Check(
                 "activitywatch",
                 "server",
                 WARN,
-                f"{exc}; sessions wait in memory (at most 1000) until it answers",
+                said,
                 "start ActivityWatch (aw-qt, aw-server or aw-server-rust), or set "
                 '[activitywatch] server = "" to post nowhere',
             )
