@@ -652,15 +652,19 @@ def counted_today(status: Mapping[str, Any], tz: dt.tzinfo) -> tuple[float, floa
     if not isinstance(session, Mapping):
         return sitting, longest
     start, seated, seen = (session.get(k) for k in ("start", "seated_s", "last_seen"))
-    if not all(isinstance(v, int | float) for v in (start, seated, seen)):
+    if not (
+        isinstance(start, int | float)
+        and isinstance(seated, int | float)
+        and isinstance(seen, int | float)
+    ):
         return sitting, longest
-    now = float(start) + float(seated)  # the daemon's now, when it answered
+    now = start + seated  # the daemon's now, when it answered
     day = dt.datetime.fromtimestamp(now, tz).date()
     midnight = dt.datetime.combine(day, dt.time(0), tz).timestamp()
-    still = now - max(float(seen), float(start), midnight)
+    still = now - max(seen, start, midnight)
     if still <= 0:
         return sitting, longest
-    return sitting + still, max(longest, now - max(float(start), midnight))
+    return sitting + still, max(longest, now - max(start, midnight))
 
 
 def _refused_sentence(refused: Mapping[str, Any], clock: _Clock) -> str:
