@@ -49,8 +49,14 @@ def test_export_writes_the_days_asked_for_as_a_private_gzip_trace(
     assert (
         main(["trace", "export", "--from", "2026-11-02", "--to", "2026-11-02", "-o", str(out)]) == 0
     )
+    assert capsys.readouterr().err == f"wrote {out}: 1 day (2026-11-02, Europe/Berlin)\n"
+    both = tmp_path / "both.jsonl"
+    assert (
+        main(["trace", "export", "--from", "2026-11-02", "--to", "2026-11-03", "-o", str(both)])
+        == 0
+    )
     assert capsys.readouterr().err == (
-        f"wrote {out}: 1 day (2026-11-02 to 2026-11-02, Europe/Berlin)\n"
+        f"wrote {both}: 2 days (2026-11-02 to 2026-11-03, Europe/Berlin)\n"
     )
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     header, *events = lines(gzip.decompress(out.read_bytes()).decode())

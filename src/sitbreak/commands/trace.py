@@ -100,9 +100,10 @@ def _export(args: argparse.Namespace) -> int:
     except StorageError as exc:
         raise SitbreakError(str(exc)) from exc
     days = (last - first).days + 1
+    span = f"{first}" if days == 1 else f"{first} to {last}"
     print(
         f"wrote {args.output}: {days} {'day' if days == 1 else 'days'} "
-        f"({first} to {last}, {zone or 'the local time zone'})",
+        f"({span}, {zone or 'the local time zone'})",
         file=sys.stderr,
     )
     return 0
