@@ -712,3 +712,21 @@ def test_todays_markdown_says_so_far_as_the_text_does(capsys: pytest.CaptureFixt
     assert markdown.splitlines()[0].endswith(" (so far)")
     code, markdown, _ = run(capsys, "yesterday", "--format", "markdown")
     assert "(so far)" not in markdown
+
+
+def test_a_session_of_no_length_is_listed_as_it_is_counted(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    """One keystroke, then sitbreak stopped: the day said "in 2 sessions" and
+    listed one."""
+    with Store.open() as store:
+        sit(store, at(MONDAY, 9), at(MONDAY, 9, 40))
+        store.session_ended(
+            SessionEnded(at(MONDAY, 10), at(MONDAY, 10), at(MONDAY, 10), Cause.SHUTDOWN)
+        )
+    code, out, err = run(capsys, "2025-11-03", "--sessions", "--config", str(config))
+    assert code == 0, err
+    assert "40 min in 2 sessions" in out
+    lines = out.splitlines()
+    at_ = lines.index("  sessions")
+    assert [line.split()[0] for line in lines[at_ + 1 : at_ + 3]] == ["09:00–09:40", "10:00–10:00"]

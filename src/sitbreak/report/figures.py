@@ -294,7 +294,10 @@ def _pieces(
     out = []
     for start, end, cause in items:
         s, e = max(start, lo), min(end, hi)
-        if e <= s:
+        if start == end:  # no length (one keystroke, then a stop): it still counts as a session
+            if not lo <= start < hi:
+                continue
+        elif e <= s:
             continue
         cls = cls_of if isinstance(cls_of, str) else session_class(e - s, cls_of)
         out.append(Piece(s, e, cls, cause, start < lo, end > hi))
