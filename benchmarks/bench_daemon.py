@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What the running daemon costs: CPU, wake-ups and memory, under a private desktop.
 
-    PYTHONPATH=src python benchmarks/bench_daemon.py [--seconds 60] [--json FILE]
+    PYTHONPATH=src python benchmarks/bench_daemon.py [--seconds 60] [--sync-peers N] [--json FILE]
 
 Starts Xvfb, a private D-Bus session bus and dunst (tests/desktop.py), then,
 side by side in the same run and under the same input:
@@ -13,6 +13,15 @@ side by side in the same run and under the same input:
   x11 daemon's D-Bus API, which that daemon serves: it owns the name),
 
 each with the default config (an empty config file) and its own SITBREAK_HOME.
+
+With --sync-peers N (issue 18), also `sitbreak run --source x11` with a
+[sync] folder that N other computers write to while it runs (a working
+morning each, already there, then input every 5 s through the real
+SyncWriter, so each appends its span records live), and its own status-bar
+follower. It runs on a second Xvfb, session bus and dunst of its own, so
+that it and the first x11 daemon are alike but for the folder: each owns
+the D-Bus API on its bus, serves a follower and gets the same pointer
+moves; the first one's rows are the figures without sync.
 After a warm-up it measures two phases of --seconds each:
 
 - idle: no input at all;
@@ -67,7 +76,8 @@ from desktop import Desktop, desktop, wait_for  # noqa: E402
 TOOLS = ("Xvfb", "xdotool", "dbus-daemon", "dbus-send", "dunst", "dunstctl")
 
 #: The rows of the table, in order.
-PROCESSES = ("sitbreak x11", "sitbreak pynput", "bare pynput")
+PROCESSES = ("sitbreak x11", "sitbreak x11 sync", "sitbreak pynput", "bare pynput")
+SYNCED = "sitbreak x11 sync"
 
 TARGET_CORE_PCT = 0.05  # of one core, on average while the person works
 TARGET_WAKEUPS_PER_S = 1.0  # idle, x11 source
@@ -287,12 +297,19 @@ def start_listener(
 
 
 def start_daemon(
-    stack: contextlib.ExitStack, source: str, env: dict[str, str], tmp: Path
+    stack: contextlib.ExitStack,
+    source: str,
+    env: dict[str, str],
+    tmp: Path,
+    *,
+    label: str | None = None,
+    config_text: str = "",
 ) -> subprocess.Popen[bytes]:
-    home = tmp / f"home-{source}"  # its own SITBREAK_HOME: its own lock, socket, database
-    config = tmp / "config.toml"
-    config.touch()  # empty: the default thresholds
-    log_path = tmp / f"daemon-{source}.log"
+    label = label or source
+    home = tmp / f"home-{label}"  # its own SITBREAK_HOME: its own lock, socket, database
+    config = tmp / f"config-{label}.toml"
+    config.write_text(config_text)  # empty: the default thresholds
+    log_path = tmp / f"daemon-{label}.log"
     daemon_env = dict(env, SITBREAK_HOME=str(home))
     daemon_env.pop("SITBREAK_CONFIG", None)
     with open(log_path, "wb") as log_file:  # the child keeps its own copy of the descriptor
@@ -321,14 +338,14 @@ def start_daemon(
 
 
 def start_follower(
-    stack: contextlib.ExitStack, env: dict[str, str], tmp: Path
+    stack: contextlib.ExitStack, env: dict[str, str], tmp: Path, label: str = "x11"
 ) -> subprocess.Popen[bytes]:
     """`sitbreak status --follow --format waybar`, as a waybar module runs it."""
-    out = tmp / "follower.out"
+    out = tmp / f"follower-{label}.out"
     with open(out, "wb") as out_file:
         proc = subprocess.Popen(
             [sys.executable, "-m", "sitbreak", "status", "--follow", "--format", "waybar"],
-            env=dict(env, SITBREAK_HOME=str(tmp / "home-x11")),
+            env=dict(env, SITBREAK_HOME=str(tmp / f"home-{label}")),
             stdout=out_file,
             stderr=subprocess.STDOUT,
         )
@@ -410,6 +427,55 @@ class EventCounter:
         return int(read_line(self._proc, 5.0, "the event counter"))
 
 
+class Peers:
+    """Other computers writing to the sync folder as the daemon runs: each
+    one's working morning already there, then input every 5 s (the daemon's
+    own poll), appended through the real SyncWriter."""
+
+    EVERY_S = 5.0
+
+    def __init__(self, folder: Path, n: int) -> None:
+        from sitbreak.storage.sync import SyncWriter
+
+        self.folder = folder
+        self.writers = [SyncWriter(folder, f"{k + 1:016x}", f"peer {k + 1}") for k in range(n)]
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def seed(self, now: float) -> None:
+        """Four hours of input each, ending an hour ago: read once when the daemon starts."""
+        for w in self.writers:
+            t = now - 5 * 3600
+            while t < now - 3600:
+                w.activity(t)
+                w.tick(t)
+                t += self.EVERY_S
+            w.tick(now - 3600 + 60)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="sync-peers", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.EVERY_S):
+            now = time.time()
+            for w in self.writers:
+                w.activity(now)
+                w.tick(now)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5.0)
+
+    def folder_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.folder.rglob("*.jsonl"))
+
+
+def sync_config(folder: Path) -> str:
+    return f'[sync]\nfolder = "{folder}"\nname = "bench"\n'
+
+
 # --------------------------------------------------------------------------- the run
 
 
@@ -478,6 +544,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # A status bar attached to the x11 daemon (which owns the D-Bus API's
         # name: it started first): its follower, and what the daemon pays for it.
         procs["waybar follower"] = start_follower(stack, env, tmp)
+        env2: dict[str, str] | None = None
+        peers: Peers | None = None
+        if args.sync_peers:
+            # The synced daemon's own desktop: its own bus, so it owns the
+            # D-Bus API there and serves its own follower, as the first does.
+            d2: Desktop = stack.enter_context(desktop())
+            env2 = dict(env_base, **{k: d2.env[k] for k in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS")})
+            folder = tmp / "Sync" / "sitbreak"
+            folder.mkdir(parents=True)
+            peers = Peers(folder, args.sync_peers)
+            peers.seed(time.time())
+            stack.callback(peers.stop)
+            peers.start()
+            say(f"a second desktop on DISPLAY={d2.display}, {args.sync_peers} peers writing")
+            procs[SYNCED] = start_daemon(
+                stack, "x11", env2, tmp, label="x11-sync", config_text=sync_config(folder)
+            )
+            procs["sync follower"] = start_follower(stack, env2, tmp, label="x11-sync")
         pids = {name: proc.pid for name, proc in procs.items()}
         counter = None
         if not args.no_count:
@@ -492,6 +576,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         feeder = MouseFeeder(env, args.rate)
         stack.callback(feeder.stop)
         feeder.start()
+        feeder2 = None
+        if env2 is not None:
+            feeder2 = MouseFeeder(env2, args.rate)  # the same input on the synced desktop
+            stack.callback(feeder2.stop)
+            feeder2.start()
         # The first second of movement starts a session (a database write):
         # real but one-off, so it is part of the warm-up, not the steady rate.
         say(f"moving the pointer at {args.rate:g}/s: ramp 3 s, then {args.seconds:g} s")
@@ -502,7 +591,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         sent1, seen1 = feeder.sent, counter.count() if counter else None
         wall = time.monotonic() - t0
         feeder.stop()
+        if feeder2 is not None:
+            feeder2.stop()
         check_alive(procs)
+        folder_info = None
+        if peers is not None:
+            peers.stop()
+            folder_info = {
+                "peers": args.sync_peers,
+                "folder_bytes": peers.folder_bytes(),
+            }
         rates = MoveRates(
             asked_per_s=(sent1 - sent0) / wall,
             delivered_per_s=None if seen0 is None or seen1 is None else (seen1 - seen0) / wall,
@@ -526,6 +624,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "peak_rss_mb": TARGET_RSS_MB,
         },
         "rows": [asdict(r) for r in idle_rows + move_rows],
+        "sync": folder_info,
         "daemon_logs": logs,
     }
 
@@ -597,6 +696,19 @@ def print_report(result: dict[str, Any]) -> None:
         f"  (pynput source while working: {pyn.core_pct:.3f} % of a core, "
         f"{pyn.core_pct / TARGET_CORE_PCT:.0f}x the target)"
     )
+    sync = result.get("sync")
+    if sync:
+        n = sync["peers"]
+        print(f"\nwith a sync folder and {n} peers writing (sitbreak x11 sync vs sitbreak x11):")
+        for phase in ("idle", "move"):
+            a, b = by[("sitbreak x11", phase)], by[(SYNCED, phase)]
+            print(
+                f"  {phase:<5} CPU {b.core_pct:.4f} vs {a.core_pct:.4f} % of a core "
+                f"({b.core_pct - a.core_pct:+.4f}); wake-ups {b.wakeups_per_s:.2f} vs "
+                f"{a.wakeups_per_s:.2f} a second; peak RSS {b.peak_rss_mb:.1f} vs "
+                f"{a.peak_rss_mb:.1f} MB"
+            )
+        print(f"  the folder at the end: {sync['folder_bytes'] / 1024:.1f} KiB")
 
 
 # --------------------------------------------------------------------------- main
@@ -629,9 +741,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=100.0, help="pointer moves a second")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
     parser.add_argument("--no-count", action="store_true", help="do not count the delivered events")
+    parser.add_argument(
+        "--sync-peers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also an x11 daemon with a [sync] folder that N other computers write to (issue 18)",
+    )
     args = parser.parse_args(argv)
     if args.seconds <= 0 or args.warmup < 0 or args.rate <= 0:
         parser.error("--seconds and --rate must be positive, --warmup not negative")
+    if not 0 <= args.sync_peers <= 9:
+        parser.error("--sync-peers takes 0 to 9 other computers")
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if missing:
         print(

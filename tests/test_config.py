@@ -154,6 +154,7 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
         [sync]
         folder = "~/Sync/sitbreak"
         name = "desk at home"
+        keep = "120d"
         [activitywatch]
         server = "http://localhost:5600/"
         [history]
@@ -165,6 +166,7 @@ def test_every_key_can_be_set(tmp_path: Path) -> None:
     assert (cfg.sync_folder, cfg.sync_name) == ("~/Sync/sitbreak", "desk at home")
     assert cfg.activitywatch_server == "http://localhost:5600"
     assert cfg.history_keep == 30 * 86400
+    assert cfg.sync_keep == 120 * 86400
     assert (cfg.activity_source, cfg.notify_backend) == ("pynput", "log")
     assert cfg.tray_show == "false"
     assert cfg.engine == EngineSettings(
@@ -930,3 +932,23 @@ def test_each_problem_names_the_line_it_is_on_whatever_the_layout(tmp_path: Path
 def test_a_key_in_an_inline_table_is_named_by_the_line_of_its_table(tmp_path: Path) -> None:
     path, message = error_for(tmp_path, "\n[prompts]\nenabled = { posture = 2 }\n")
     assert message.startswith(f"{path}:3: [prompts.enabled] posture: expected true or false")
+
+
+def test_sync_keep_is_days_and_checked(tmp_path: Path) -> None:
+    assert load_config().sync_keep == 60 * 86400
+    path = tmp_path / "config.toml"
+    path.write_text('[sync]\nkeep = "3d"\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert f'{path}:2: [sync] keep: expected a duration between 7d and 3650d, found "3d"' in str(
+        err.value
+    )
+    path.write_text("[sync]\nkeep = 60\n")  # sixty seconds, not days
+    with pytest.raises(ConfigError, match=r"\[sync\] keep: expected a duration between 7d"):
+        load_config(path)
+    path.write_text("[sync]\nkeep_days = 60\n")
+    with pytest.raises(ConfigError, match=r'\[sync\] keep_days: unknown key; did you mean "keep"'):
+        load_config(path)
+    path.write_text('[sync]\nkeep = "90d"\n')
+    assert load_config(path).sync_keep == 90 * 86400
+    assert 'keep = "90d"' in config.render_config(load_config(path))

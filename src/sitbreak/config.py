@@ -106,7 +106,12 @@ _SCHEMA: dict[str, dict[str, _Spec]] = {
     },
     "prompts.enabled": {kind.value: _Spec(_Kind.BOOL) for kind in PromptKind},
     # high: the longest text allowed
-    "sync": {"folder": _Spec(_Kind.TEXT, high=4096), "name": _Spec(_Kind.TEXT, high=64)},
+    "sync": {
+        "folder": _Spec(_Kind.TEXT, high=4096),
+        "name": _Spec(_Kind.TEXT, high=64),
+        # How long this computer's own files stay in the folder.
+        "keep": _duration(7 * DAY, 3650 * DAY),
+    },
     "activitywatch": {"server": _Spec(_Kind.URL)},
     # How long the activity timeline (what replay and tune read) is kept.
     "history": {"keep": _duration(1 * DAY, 3650 * DAY)},
@@ -616,6 +621,8 @@ class Config:
     #: `~` expanded; and the name this computer goes by there ("": its hostname).
     sync_folder: str = ""
     sync_name: str = ""
+    #: How long this computer's own files stay in the sync folder ([sync] keep), seconds.
+    sync_keep: float = 60 * DAY
     #: Valid, but probably not what was meant (`config check` prints them).
     warnings: tuple[str, ...] = ()
     tray_show: str = "auto"  # "auto", "true" or "false"
@@ -743,7 +750,7 @@ def load_config(path: Path | None = None) -> Config:
         **{
             name: value
             for (section, name), value in values.items()
-            if isinstance(value, float) and section != "history"
+            if isinstance(value, float) and section not in ("history", "sync")
         },
         # Only a break_idle the person wrote down wins over the learned one.
         break_idle_set=sources[_dotted(("session", "break_idle"))] != DEFAULT_SOURCE,
@@ -765,6 +772,7 @@ def load_config(path: Path | None = None) -> Config:
         notify_backend=str(values[("notify", "backend")]),
         sync_folder=str(values[("sync", "folder")]),
         sync_name=str(values[("sync", "name")]),
+        sync_keep=_seconds(values[("sync", "keep")]),
         warnings=tuple(_consistency_warnings(values, sources, user.label)),
         tray_show=str(values[("tray", "show")]),
         activitywatch_server=str(values[("activitywatch", "server")]),
@@ -784,6 +792,8 @@ def _effective(config: Config, key: _Key) -> _Value:
         return config.sync_folder
     if key == ("sync", "name"):
         return config.sync_name
+    if key == ("sync", "keep"):
+        return config.sync_keep
     if section == "tray":
         return {"true": True, "false": False}.get(config.tray_show, config.tray_show)
     if section == "activitywatch":

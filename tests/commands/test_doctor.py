@@ -326,14 +326,20 @@ def test_doctor_shows_the_sync_folder_and_every_other_computer(tmp_path: Path) -
     good.write_text(f'[sync]\nfolder = "{folder}"\nname = "desk"\n')
     report = doctor.diagnose(quiet_env(), good)
     checks = {c.name: c for c in report.checks if c.area == "sync"}
-    assert (checks["folder"].status, checks["folder"].detail) == (doctor.OK, f"{folder} (writable)")
+    assert (checks["folder"].status, checks["folder"].detail) == (
+        doctor.OK,
+        f"{folder} (writable); this computer's files there are kept 60 days ([sync] keep)",
+    )
     assert checks["this computer"].detail.startswith("desk (")
     assert checks["laptop"].status == doctor.OK
-    assert checks["laptop"].detail.startswith("laptop: heard from 4")  # 40-odd seconds ago
+    # The name is the check's own column: the detail does not say it again.
+    assert checks["laptop"].detail.startswith("last record 4")  # 40-odd seconds ago
     assert checks["old pc"].status == doctor.WARN
     assert "its clock is 10 minutes ahead" in checks["old pc"].detail
     assert "1 bad line skipped" in checks["old pc"].detail
+    assert checks["old pc"].fix.endswith(": 1 line is not a record")
     assert checks["conflict copies"].status == doctor.WARN
+    assert checks["conflict copies"].detail.startswith("1 Syncthing conflict copy (")
     text = doctor.render(report)
     assert "Other computers ([sync] folder)" in text
 
@@ -371,6 +377,36 @@ def test_every_area_doctor_looks_at_has_its_section_in_the_text() -> None:
     areas = {c.area for c in doctor.diagnose(quiet_env()).checks}
     shown = {area for area, _title in doctor.SECTIONS}
     assert areas <= shown, areas - shown
+
+
+def test_doctor_gives_the_time_and_zone_of_a_computer_silent_for_days(tmp_path: Path) -> None:
+    import datetime as dt
+    import time
+    from zoneinfo import ZoneInfo
+
+    from sitbreak.storage.sync import SyncWriter
+
+    folder = tmp_path / "Sync"
+    folder.mkdir()
+    then = time.time() - 3 * 86400
+    old = SyncWriter(folder, "b" * 16, "old laptop")
+    old.activity(then)
+    old.tick(then)
+    (folder / ("b" * 16) / ".syncthing.2026-11-30.jsonl.tmp").write_text("")
+    good = tmp_path / "config.toml"
+    good.write_text(
+        f'[general]\ntimezone = "Asia/Tokyo"\n[sync]\nfolder = "{folder}"\nkeep = "30d"\n'
+    )
+    report = doctor.diagnose(quiet_env(), good)
+    checks = {c.name: c for c in report.checks if c.area == "sync"}
+    when = dt.datetime.fromtimestamp(then, ZoneInfo("Asia/Tokyo"))
+    assert checks["old laptop"].detail.startswith(
+        f"last record 3 days ago ({when:%a} {when.day} {when:%b} {when:%H:%M} JST)"
+    )
+    assert "kept 30 days ([sync] keep)" in checks["folder"].detail
+    assert checks["being received"].detail == (
+        "1 file Syncthing is still receiving (ignored until whole)"
+    )
 
 
 def test_doctor_says_when_the_sync_folder_is_missing(tmp_path: Path) -> None:

@@ -125,10 +125,14 @@ def test_the_table_says_heeded_counts_the_move_reminders_alone(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """ "prompts 31, heeded 7" read as 7 of 31 prompts; heeded is of the move reminders."""
+    report = replay_json(capsys, "--sample")
+    moves = sum(p["kind"] == "move" for p in report["prompts"])
+    assert 0 < moves < len(report["prompts"])
     assert main(["replay", "--sample"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[3] == (
-        "heeded: move reminders (37 of the 55 prompts) followed by getting up within 10 min"
+        f"heeded: move reminders ({moves} of the {len(report['prompts'])} prompts) "
+        "followed by getting up within 10 min"
     )
 
 

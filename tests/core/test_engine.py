@@ -150,6 +150,58 @@ def test_typing_the_password_on_the_lock_screen_is_when_they_came_back() -> None
     assert desk.of(SessionStarted)[-1].t == first_key
 
 
+def test_an_unlock_with_nobody_at_the_desk_after_it_is_not_a_return() -> None:
+    # The end of the day: locked, then unlocked (a fingerprint reader, a
+    # phone, a remote tool) and no input ever follows. No session, no break.
+    desk = Desk()
+    desk.work(10 * MIN)
+    desk.send(Lock)
+    desk.wait(12 * MIN)
+    desk.send(Unlock)
+    desk.wait(60 * MIN)
+    assert len(desk.of(SessionStarted)) == 1
+    assert desk.of(BreakTaken) == []
+    assert desk.engine.state is State.AWAY
+    # When they do come back, the break lasts from the lock to then.
+    locked = MONDAY_9AM + 10 * MIN
+    back = desk.now
+    desk.work(MIN)
+    (brk,) = desk.of(BreakTaken)
+    assert (brk.start, brk.end, brk.cause) == (locked, back, Cause.LOCK)
+
+
+def test_after_an_unlock_without_a_password_the_session_starts_at_the_unlock() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(10 * MIN)
+    desk.send(Lock)
+    desk.wait(12 * MIN)
+    unlocked = desk.now
+    desk.send(Unlock)
+    assert desk.engine.state is State.AWAY  # nobody seen yet
+    desk.wait(3 * MIN)  # reading what was on screen
+    desk.work(30 * MIN)
+    assert desk.of(SessionStarted)[-1].t == unlocked
+    (move,) = desk.prompts(PromptKind.MOVE)
+    assert move.t == unlocked + 30 * MIN
+
+
+def test_an_unlock_then_a_lock_again_is_one_break() -> None:
+    desk = Desk()
+    desk.work(10 * MIN)
+    locked = desk.now
+    desk.send(Lock)
+    desk.wait(12 * MIN)
+    desk.send(Unlock)
+    desk.wait(MIN)
+    desk.send(Lock)
+    desk.wait(20 * MIN)
+    desk.send(Unlock)
+    back = desk.now
+    desk.work(MIN)
+    (brk,) = desk.of(BreakTaken)
+    assert (brk.start, brk.end) == (locked, back)
+
+
 def test_input_on_the_lock_screen_without_an_unlock_is_not_a_return() -> None:
     desk = Desk()
     desk.work(10 * MIN)

@@ -164,6 +164,40 @@ def test_an_unsure_break_keeps_the_movement_clock_running() -> None:
     assert desk.minutes(desk.prompts(PromptKind.MOVE)[0].t, since=start) == 44
 
 
+def test_after_a_possible_walk_the_next_repeat_waits_ten_minutes() -> None:
+    desk = learning_desk()
+    start = desk.now
+    desk.work(36 * MIN)  # the first prompt at 30; its repeat is due at 40
+    desk.wait(5 * MIN)  # a short walk, unlocked: no break recorded
+    desk.work(20 * MIN)  # back at 41
+    moves = [desk.minutes(p.t, since=start) for p in desk.prompts(PromptKind.MOVE)]
+    # Not at 41, as they come back from walking: 10 minutes after it.
+    assert moves == [30, 51]
+
+
+def test_the_first_movement_prompt_is_never_put_off() -> None:
+    desk = learning_desk()
+    start = desk.now
+    desk.work(25 * MIN)
+    desk.wait(4.5 * MIN)  # a walk, or reading: back at 29.5
+    desk.work(5 * MIN)
+    assert desk.minutes(desk.prompts(PromptKind.MOVE)[0].t, since=start) == 30
+
+
+def test_a_repeat_is_put_off_no_later_than_a_possible_sitting_is_due_its_prompt() -> None:
+    desk = learning_desk()
+    start = desk.now
+    desk.work(33 * MIN)  # the first prompt at 30
+    desk.wait(3.5 * MIN)  # too short to put anything off, but they may have sat down at 36.5
+    desk.work(22.5 * MIN)  # repeats at 40 and 50; the next is due at 60
+    desk.wait(5 * MIN)  # a walk across it: the prompt waits for them
+    desk.work(20 * MIN)  # back at 64
+    moves = [desk.minutes(p.t, since=start) for p in desk.prompts(PromptKind.MOVE)]
+    # 10 minutes after the return would be 74; a sitting begun at 36.5 is
+    # due its prompt at 66.5, so it comes then.
+    assert moves[:4] == [30, 40, 50, 66.5]
+
+
 def test_a_locked_break_restarts_the_movement_clock() -> None:
     desk = learning_desk()
     desk.work(25 * MIN)

@@ -160,6 +160,12 @@ def test_two_computers_one_session_one_prompt_and_a_syncthing_outage(
     assert start - started < 6
     assert last_input - end < 35  # as far as the laptop's last record reached
     assert len(laptop.notifications()) == 1
+    # The day's summary, in each daemon's log: the person's day across both.
+    for c in (desk, laptop):
+        log = c.log.read_text()
+        assert "this computer's files there are kept 60 days" in log
+        (summary,) = [line for line in log.splitlines() if ": sat " in line]
+        assert summary.endswith(", across 2 computers (desk, laptop)"), summary
 
     # The merged report: one session across both, each computer's share.
     out = subprocess.run(

@@ -347,6 +347,7 @@ def test_at_midnight_the_day_is_summarised_in_the_database_the_log_and_the_journ
         office.sit(50 * MIN)  # across midnight
     (line,) = [json.loads(x) for x in office.summaries.read_text().splitlines()]
     assert line["date"] == "2026-11-02"
+    assert "computers" not in line  # no sync folder: this computer alone, nothing to say
     assert line["sitting_s"] == pytest.approx(40 * MIN - 1, abs=2)
     saved = office.store.saved_days()
     assert [d["date"] for d in saved] == ["2026-11-02"]
@@ -441,6 +442,14 @@ def test_the_summary_line_reads_like_a_sentence() -> None:
         "2026-11-02: sat 5 h 50 in 7 sessions (longest 1 h 12, 5 over the limit), "
         "6 breaks, 29 prompts (got up after 7 of 20 movement reminders)"
     )
+    # With a sync folder: how many computers' input the day covers, when more than one.
+    assert summary_line(fig, ["desk"]) == summary_line(fig)
+    assert summary_line(fig, ["desk", "laptop"]) == (
+        "2026-11-02: sat 5 h 50 in 7 sessions (longest 1 h 12, 5 over the limit), "
+        "6 breaks, 29 prompts (got up after 7 of 20 movement reminders), "
+        "across 2 computers (desk, laptop)"
+    )
+    assert summary_line(fig, ["a", "b", "c"]).endswith(", across 3 computers (a, b, c)")
 
 
 def test_the_summary_line_does_not_add_up_getting_up_and_unanswered_notifications(

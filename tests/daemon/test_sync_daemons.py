@@ -9,11 +9,15 @@ late, Syncthing).
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
 import queue
 import shutil
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from desk import ScriptedSource
 from sitbreak.clock import ManualClock
@@ -24,11 +28,12 @@ from sitbreak.daemon.loop import Daemon, Wiring
 from sitbreak.desktop.notify import PromptResponse, RecordingNotifier, ResilientNotifier
 from sitbreak.prompts import PromptWriter, load_library
 from sitbreak.storage.store import Store
-from sitbreak.storage.sync import SyncLink
+from sitbreak.storage.sync import SyncLink, utc_day
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MIN = 60.0
 NINE = dt.datetime(2026, 11, 2, 9, 0, tzinfo=BERLIN).timestamp()
+NINE_DATE = dt.date(2026, 11, 2)
 
 
 class Computer:
@@ -38,6 +43,7 @@ class Computer:
         config_file = home / "config.toml"
         config_file.write_text('[general]\ntimezone = "Europe/Berlin"\n')
         self.name = name
+        self.home = home
         self.clock = clock
         self.source = ScriptedSource()
         self.recorder = RecordingNotifier()
@@ -53,7 +59,7 @@ class Computer:
             monitors=(),
             periodic=(),
             control_path=None,
-            summaries_path=None,
+            summaries_path=home / "summaries.jsonl",
             service_notify=lambda *_lines: None,
             watchdog_s=None,
             sinks=(),
@@ -61,6 +67,10 @@ class Computer:
             sync=self.link,
         )
         self.daemon = Daemon(load_config(config_file), wiring, BERLIN, PromptWriter(load_library()))
+
+    def summaries(self) -> list[dict[str, Any]]:
+        path = self.home / "summaries.jsonl"
+        return [json.loads(line) for line in path.read_text().splitlines()]
 
     def kinds(self) -> list[str]:
         return [m.kind for m in self.recorder.sent]
@@ -190,7 +200,7 @@ def test_an_unmounted_folder_loses_nothing_and_status_says_so(tmp_path: Path) ->
     me.at(me.desk, 1 * MIN)
     line = format_status(me.desk.daemon.status(me.clock.now()), now=me.clock.now(), tz=BERLIN)
     assert "Sync: 1 other computer through" in line
-    assert "laptop: heard from" in line
+    assert f"through {me.folder}: laptop, last record" in line
     me.stop()
     me.desk.store.flush()
     # The desk's whole day is in its own store whatever the folder did.
@@ -205,7 +215,7 @@ def test_status_names_the_other_computer_and_how_fresh(tmp_path: Path) -> None:
     text = format_status(me.desk.daemon.status(me.clock.now()), now=me.clock.now(), tz=BERLIN)
     sync_line = text.splitlines()[-1]
     assert sync_line.startswith("Sync: 1 other computer through")
-    assert "laptop: heard from" in sync_line and "seconds ago" in sync_line
+    assert sync_line.endswith(": laptop, last record 60 seconds ago.")
     me.stop()
 
 
@@ -245,4 +255,88 @@ def test_a_laptop_clock_minutes_ahead_still_keeps_the_session(tmp_path: Path) ->
     text = format_status(me.desk.daemon.status(me.clock.now()), now=me.clock.now(), tz=BERLIN)
     assert "its clock is 5 minutes ahead (its times are taken as now)" in text
     laptop.daemon._shutdown()
+    me.stop()
+
+
+def summary_lines(caplog: pytest.LogCaptureFixture, date: str) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.getMessage().startswith(f"{date}: sat ")]
+
+
+def test_the_days_summary_says_it_covers_both_computers(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="sitbreak")
+    me = Person(tmp_path)
+    me.at(me.desk, 20 * MIN)
+    me.at(me.laptop, 15 * MIN)
+    status = me.desk.daemon.status(me.clock.now())
+    today = format_status(status, now=me.clock.now(), tz=BERLIN).splitlines()
+    assert any(
+        line.startswith("Today: ") and line.endswith(", across 2 computers (desk, laptop).")
+        for line in today
+    )
+    me.stop()
+    (desk_line, laptop_line) = summary_lines(caplog, "2026-11-02")
+    assert desk_line.endswith("), across 2 computers (desk, laptop)")
+    assert laptop_line.endswith(", across 2 computers (desk, laptop)")
+    (desk_day,) = me.desk.summaries()
+    assert desk_day["computers"] == ["desk", "laptop"]
+
+
+def test_one_computer_in_use_says_nothing_extra(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="sitbreak")
+    me = Person(tmp_path)
+    me.at(me.desk, 10 * MIN)  # the laptop is on, but never used
+    me.stop()
+    lines = summary_lines(caplog, "2026-11-02")
+    assert len(lines) == 2
+    assert not any("across" in line or "computer" in line for line in lines)
+    assert me.desk.summaries()[0]["computers"] == ["desk"]
+    assert me.laptop.summaries()[0]["computers"] == ["desk"]  # its figures are the desk's input
+
+
+def test_a_restart_keeps_the_mornings_computers(tmp_path: Path) -> None:
+    me = Person(tmp_path)
+    me.at(me.laptop, 5 * MIN)
+    me.at(me.desk, 2 * MIN)  # a checkpoint a minute keeps them in the store
+    me.desk.store.flush()
+    again = Daemon(
+        me.desk.daemon.config, me.desk.daemon.w, BERLIN, PromptWriter(load_library())
+    )  # the desk's daemon started again
+    assert again.computers(NINE_DATE) == ["desk", "laptop"]
+    me.stop()
+
+
+def test_the_desk_deletes_only_its_own_files_past_keep_at_start(tmp_path: Path) -> None:
+    me = Person(tmp_path)
+    desk_dir, laptop_dir = me.folder / ("d" * 16), me.folder / ("e" * 16)
+    for d in (desk_dir, laptop_dir):
+        d.mkdir()
+        for back in (1, 30, 59, 61, 90):
+            (d / f"{utc_day(NINE - back * 86400)}.jsonl").write_text("{}\n")
+    conflict = desk_dir / f"{utc_day(NINE - 90 * 86400)}.sync-conflict-20260801-1-ABCDEFG.jsonl"
+    conflict.write_text("{}\n")
+    me.desk.daemon.begin()
+    kept = sorted(p.name for p in desk_dir.iterdir())
+    assert f"{utc_day(NINE - 61 * 86400)}.jsonl" not in kept
+    assert f"{utc_day(NINE - 90 * 86400)}.jsonl" not in kept
+    assert f"{utc_day(NINE - 59 * 86400)}.jsonl" in kept and conflict.name in kept
+    assert len(list(laptop_dir.glob("*.jsonl"))) == 5  # the laptop's are the laptop's to delete
+    me.stop()
+
+
+def test_a_new_day_deletes_the_day_that_went_past_keep(tmp_path: Path) -> None:
+    me = Person(tmp_path)
+    desk_dir = me.folder / ("d" * 16)
+    desk_dir.mkdir()
+    # Its UTC day ends 60 days before tomorrow morning, not before this one.
+    edge = desk_dir / f"{utc_day(NINE - 60 * 86400)}.jsonl"
+    edge.write_text("{}\n")
+    me.desk.daemon.begin()
+    assert edge.exists()
+    me.clock.advance(24 * 3600)
+    me.at(me.desk, 2)
+    assert not edge.exists()
     me.stop()

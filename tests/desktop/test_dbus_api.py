@@ -485,7 +485,10 @@ def test_serving_the_api_costs_no_wake_up_while_nothing_happens(running: Running
     others = sum(after[t] - before.get(t, 0) for t in after if t != pid)
     loop = after[pid] - before[pid]
     assert others <= 2, (others, before, after)  # threads blocked on their sockets
-    assert loop <= 20 / 5 * 2 + 2, loop  # a turn every 5 s, and a little slack
+    # A turn every 5 s: 4 or 5 in 20 s. Each blocks on its timer, and on the X server's
+    # reply and the store's write when they are not there at once, which on a busy machine
+    # they often are not (11 were seen under load). A loop the API woke would make dozens.
+    assert loop <= (20 / 5 + 1) * 3, loop
 
 
 def _bar_colours(env: dict[str, str]) -> set[tuple[int, int, int]]:

@@ -142,3 +142,99 @@ def test_a_lock_on_the_computer_left_is_no_break_but_a_lock_at_the_end_is(
     assert day["sessions"] == 2  # the morning across both is still one
     assert [s["cause"] for s in doc["sessions"]] == ["idle", "lock"]
     assert doc["sessions"][1]["end"] == "2026-11-02T14:10:05+01:00"
+
+
+def test_the_csv_has_each_computers_input_and_prompts_for_each_day(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    import csv
+    import io
+
+    code, out, err = report(capsys, "--config", str(config), "--format", "csv")
+    assert code == 0, err
+    (row,) = list(csv.DictReader(io.StringIO(out)))
+    assert out.splitlines()[0].endswith(",input_s:desk,prompts:desk,input_s:laptop,prompts:laptop")
+    assert float(row["input_s:desk"]) == pytest.approx(30 * MIN, abs=5)
+    assert float(row["input_s:laptop"]) == pytest.approx(30 * MIN - 20, abs=5)
+    assert (row["prompts:desk"], row["prompts:laptop"]) == ("0", "1")
+    assert float(row["sitting_s"]) == pytest.approx(60 * MIN, abs=10)  # the person's, once
+
+
+def test_a_weeks_csv_and_json_split_each_day_by_computer(
+    capsys: pytest.CaptureFixture[str], config: Path, folder: Path
+) -> None:
+    import csv
+    import io
+
+    laptop = SyncWriter(folder, "e" * 16, "laptop")
+    tuesday = at(10) + 86400
+    typing(laptop, tuesday, tuesday + 10 * MIN)  # Tuesday on the laptop alone
+    code = main(["report", "--week", "2026-11-02", "--config", str(config), "-f", "csv"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    rows = {r["date"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert float(rows["2026-11-03"]["input_s:laptop"]) == pytest.approx(10 * MIN, abs=5)
+    assert float(rows["2026-11-03"]["input_s:desk"]) == 0.0
+    assert float(rows["2026-11-04"]["input_s:laptop"]) == 0.0
+    code = main(["report", "--week", "2026-11-02", "--config", str(config), "-f", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    by_day = {d["date"]: {c["name"]: c for c in d["computers"]} for d in doc["computers_by_day"]}
+    assert by_day["2026-11-03"]["laptop"]["input_s"] == pytest.approx(10 * MIN, abs=5)
+    week = {c["name"]: c for c in doc["computers"]}
+    # The week's figure is its days' added up.
+    assert week["laptop"]["input_s"] == pytest.approx(
+        sum(d["laptop"]["input_s"] for d in by_day.values()), abs=0.5
+    )
+    assert week["laptop"]["prompts"] == 1
+
+
+def test_markdown_and_html_have_the_breakdown_too(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    code, out, err = report(capsys, "--config", str(config), "--format", "markdown")
+    assert code == 0, err
+    assert "| computer | with input | prompts shown |" in out
+    assert "| desk | 30 min | 0 |" in out
+    assert "| laptop | 29 min 40 s | 1 |" in out
+    code, out, err = report(capsys, "--config", str(config), "--format", "html")
+    assert code == 0, err
+    assert "<h2>By computer</h2>" in out
+    assert 'aria-label="laptop: 29 min 40 s with input, 1 prompt shown"' in out
+    assert "Prompts shown: desk 0, laptop 1." in out
+
+
+def test_one_computer_from_the_folder_has_its_own_columns(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    code, out, err = report(capsys, "--config", str(config), "--host", "laptop", "-f", "csv")
+    assert code == 0, err
+    assert out.splitlines()[0].endswith(
+        ",input_s:laptop,prompts:laptop"
+    )  # the one, from the folder
+
+
+def test_two_computers_of_one_name_are_told_apart(
+    capsys: pytest.CaptureFixture[str], config: Path, folder: Path
+) -> None:
+    twin = SyncWriter(folder, "f" * 16, "laptop")
+    typing(twin, at(16), at(16, 5))
+    doc = report_json(capsys, "--config", str(config))
+    assert [c["name"] for c in doc["computers"]] == ["desk", "laptop (eeeeee)", "laptop (ffffff)"]
+
+
+def test_a_report_reaching_past_the_folders_keep_says_where_the_old_days_are(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    # 2026-11-02 is kept with the default 60 days only until early January 2027.
+    code, out, err = report(capsys, "--config", str(config))
+    assert code == 0, err
+    if dt.date.today() < MONDAY + dt.timedelta(days=59):
+        assert "[sync] keep" not in out
+    config.write_text(config.read_text() + 'keep = "7d"\n')
+    code, out, err = report(capsys, "--config", str(config))
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "The synced folder keeps each computer's last 7 days ([sync] keep): days before" in text
+    assert "`sitbreak report --host NAME` on each computer reports its own days in full." in text
+    doc = report_json(capsys, "--config", str(config))
+    assert doc["computers_kept_from"] > "2026-11-02"

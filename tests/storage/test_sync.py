@@ -25,7 +25,7 @@ from sitbreak.storage.sync import (
     utc_day,
 )
 
-# 2026-11-02 08:00 UTC
+# 2026-11-03 16:00 UTC
 T0 = 1_793_606_400.0 + 86400.0 + 8 * 3600.0
 DESK = "aaaaaaaaaaaaaaaa"
 LAPTOP = "bbbbbbbbbbbbbbbb"
@@ -290,3 +290,130 @@ def test_the_whole_folder_read_for_a_report(tmp_path: Path) -> None:
 
 def test_merge_spans() -> None:
     assert merge_spans([(5, 9), (0, 1), (0, 3), (2, 4), (10, 11)]) == [(0, 4), (5, 9), (10, 11)]
+
+
+def _old_days(folder: Path, host: str, now: float, days: range) -> list[str]:
+    """Segments of `host` for each of `days` days before `now`, one line each."""
+    names = []
+    for back in days:
+        day = utc_day(now - back * 86400)
+        (folder / host).mkdir(mode=0o700, exist_ok=True)
+        (folder / host / f"{day}.jsonl").write_text(f'{{"k":"hb","t":{now - back * 86400}}}\n')
+        names.append(day)
+    return names
+
+
+def test_retention_deletes_only_this_hosts_own_old_segments(tmp_path: Path) -> None:
+    now = T0 + 100 * 86400
+    mine = _old_days(tmp_path, DESK, now, range(1, 100))
+    theirs = _old_days(tmp_path, LAPTOP, now, range(1, 100))
+    conflict = tmp_path / DESK / f"{mine[-1]}.sync-conflict-20260101-120000-ABCDEFG.jsonl"
+    conflict.write_text("{}\n")
+    receiving = tmp_path / DESK / f".syncthing.{mine[-1]}.jsonl.tmp"
+    receiving.write_text("")
+    notes = tmp_path / DESK / "notes.txt"  # not sitbreak's: never touched
+    notes.write_text("mine\n")
+    w = SyncWriter(tmp_path, DESK, "desk")
+    w.record("ss", t=now)
+    w.tick(now)
+    gone = w.prune(now, 60 * 86400)
+    # A UTC day's file goes once the whole day is 60 days past.
+    assert gone == sorted(d for d in mine if d < utc_day(now - 60 * 86400))
+    assert len(gone) == 99 - 60
+    left = sorted(p.name for p in (tmp_path / DESK).iterdir())
+    assert conflict.name in left and receiving.name in left and notes.name in left
+    assert f"{utc_day(now)}.jsonl" in left and f"{utc_day(now - 60 * 86400)}.jsonl" in left
+    assert sorted(p.stem for p in (tmp_path / LAPTOP).glob("*.jsonl")) == sorted(theirs)
+    manifest = json.loads((tmp_path / DESK / "manifest.json").read_text())
+    assert min(manifest["segments"]) == utc_day(now - 60 * 86400)
+    assert manifest["segments"][utc_day(now)] is False
+    assert w.prune(now, 60 * 86400) == []  # nothing more to do
+
+
+def test_retention_never_deletes_today_or_yesterday(tmp_path: Path) -> None:
+    now = T0
+    _old_days(tmp_path, DESK, now, range(0, 5))
+    w = SyncWriter(tmp_path, DESK, "desk")
+    assert w.prune(now, 0.0) == [
+        utc_day(now - 4 * 86400),
+        utc_day(now - 3 * 86400),
+        utc_day(now - 2 * 86400),
+    ]
+    assert sorted(p.stem for p in (tmp_path / DESK).glob("*.jsonl")) == [
+        utc_day(now - 86400),
+        utc_day(now),
+    ]
+
+
+def test_retention_of_a_missing_folder_does_nothing(tmp_path: Path) -> None:
+    w = SyncWriter(tmp_path / "usb" / "Sync", DESK, "desk")
+    assert w.prune(T0, 60 * 86400) == []
+    assert not (tmp_path / "usb").exists()
+
+
+def test_the_manifest_lists_the_days_already_on_disk_after_a_restart(tmp_path: Path) -> None:
+    _old_days(tmp_path, DESK, T0, range(1, 4))
+    w = SyncWriter(tmp_path, DESK, "desk")  # a daemon started again
+    w.record("ss", t=T0)
+    w.tick(T0)
+    manifest = json.loads((tmp_path / DESK / "manifest.json").read_text())
+    assert manifest["segments"] == {
+        utc_day(T0 - 3 * 86400): True,
+        utc_day(T0 - 2 * 86400): True,
+        utc_day(T0 - 86400): True,
+        utc_day(T0): False,
+    }
+
+
+def test_the_status_line_reads_right_for_several_computers() -> None:
+    from zoneinfo import ZoneInfo
+
+    now = T0
+    status = {
+        "folder": "/home/me/Sync/sitbreak",
+        "problem": None,
+        "pending": 0,
+        "conflicts": 1,
+        "peers": [
+            {"name": "old desk", "age_s": 3 * 86400.0, "skew_s": 0.0, "bad_lines": 1},
+            {"name": "laptop", "age_s": 4.0, "skew_s": 420.0, "bad_lines": 0},
+            {"name": "tablet", "age_s": None, "skew_s": 0.0, "bad_lines": 0},
+        ],
+    }
+    line = sync.sync_sentence(status, now, ZoneInfo("Europe/Berlin"))
+    assert line == (
+        "Sync: 3 other computers through /home/me/Sync/sitbreak: "
+        "laptop, last record just now, its clock is 7 minutes ahead (its times are taken as now); "
+        "old desk, last record 3 days ago (Sat 31 Oct 17:00 CET), 1 bad line skipped; "
+        "tablet, nothing written yet. 1 Syncthing conflict copy ignored."
+    )
+    one = {**status, "conflicts": 0, "peers": [{"name": "laptop", "age_s": 2.0 * 3600}]}
+    assert sync.sync_sentence(one, now, ZoneInfo("Europe/Berlin")) == (
+        "Sync: 1 other computer through /home/me/Sync/sitbreak: "
+        "laptop, last record 2 hours ago (15:00 CET)."
+    )
+    trouble = {**status, "problem": "the folder is missing (not mounted?)", "pending": 1}
+    assert sync.sync_sentence(trouble, now, ZoneInfo("Europe/Berlin")) == (
+        "Sync: trouble with /home/me/Sync/sitbreak: the folder is missing (not mounted?); "
+        "1 record waits to be written."
+    )
+
+
+def test_stopping_with_the_folder_gone_says_what_is_not_written(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    link = SyncLink(tmp_path / "Sync", DESK, "desk")
+    (tmp_path / "Sync").mkdir()
+    link.tick(T0)
+    shutil.rmtree(tmp_path / "Sync")  # unmounted
+    caplog.clear()
+    link.writer.activity(T0 + 10)
+    link.close(T0 + 11)
+    (message,) = [r.getMessage() for r in caplog.records]
+    assert message == (
+        f"stopping with 1 record for the other computers not written to {tmp_path / 'Sync'}: "
+        "the folder is missing (not mounted?); this computer's own record is complete"
+    )
+    assert "keeping" not in message  # nothing is kept: the daemon is stopping
+    assert link.reader.poll(T0 + 12) == []
+    assert link.reader.problem == "the folder is missing (not mounted?)"

@@ -223,7 +223,6 @@ def _report(
     hosts: list[HostHistory] | None = None,
 ) -> int:
     import datetime as dt
-    import json
 
     from sitbreak.report import figures as report
     from sitbreak.report import merged, render
@@ -266,15 +265,9 @@ def _report(
     )
     out = sys.stdout if args.output is None else None
     color = out is not None and render.wants_color(out, dict(os.environ))
-    text = render.render(rep, args.format, color=color, sessions=args.sessions)
     if hosts is not None:
-        parts = merged.shares(hosts, rep.days[0].start, rep.days[-1].end)
-        if args.format in ("text", "markdown"):
-            text += "\n" + "\n".join(merged.share_lines(parts)) + "\n"
-        elif args.format == "json":
-            data = json.loads(text)
-            data["computers"] = [p.as_dict() for p in parts]
-            text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        rep.computers = merged.breakdown(hosts, rep.days, now, config.sync_keep, tz)
+    text = render.render(rep, args.format, color=color, sessions=args.sessions)
     if out is not None:
         out.write(text)
         out.flush()

@@ -52,7 +52,7 @@ from sitbreak.core.model import (
     WatchEnd,
     WatchStart,
 )
-from sitbreak.core.pauses import GAP_MIN, PauseModel
+from sitbreak.core.pauses import BREAK_MIN, GAP_MIN, PauseModel
 from sitbreak.core.settings import EXTRA_KINDS, EngineSettings, QuietRange
 
 INF = math.inf
@@ -75,6 +75,15 @@ MISSED_UNLOCK_AFTER = 60.0
 #: break (docs/inference.md: it helps on v2 and changes nothing on v1).
 EARLY_SESSION = 5 * 60.0
 EARLY_SESSION_FACTOR = 1.5
+#: With a learned threshold, an unlocked idle gap this long inside a session
+#: may have been a short walk: the next repeat of the movement prompt comes
+#: no sooner than `heeded_within` after the return (docs/inference.md).
+WALK_MIN = 4 * 60.0
+#: A movement prompt this much before its time still counts as the prompt of
+#: a sitting (the scorer's window opens at minute 28 of 30).
+PROMPT_EARLY = 2 * 60.0
+#: The most places a sitting may have begun that the engine keeps in mind.
+_MAX_SAT_FROM = 16
 #: Work time when no work hours are given: the whole of a work day.
 _WHOLE_DAY = QuietRange(0, 24 * 60)
 #: The least a deadline moves on when it is put off: every deadline the
@@ -134,6 +143,12 @@ class Engine:
         self._left_at = INF  # when they left, if this absence becomes a break
         self._typed_first: float | None = None  # input seen on the lock screen
         self._typed_last = -INF
+        # An unlock after a break, with no one seen since: the person is back
+        # only if a sign of them follows (see `_on_unlock`).
+        self._unlocked_at: float | None = None
+        # Where the open session's sitting may have begun (its start, returns
+        # from possible walks) and no movement prompt has come since.
+        self._sat_from: list[float] = []
         # The last break, reported when the next session starts.
         self._break_start: float | None = None
         self._break_cause = Cause.IDLE
@@ -318,6 +333,7 @@ class Engine:
             value = getattr(self, name)
             if value is not None and math.isfinite(value):
                 setattr(self, name, value + offset)
+        self._sat_from = [c + offset for c in self._sat_from]
         self._off_hours = None  # found on the old timeline
         self._refresh()
 
@@ -357,6 +373,7 @@ class Engine:
     def _on_lock(self, ev: Lock, out: list[Output]) -> None:
         t = self._clock(ev.t)
         self._tainted = True
+        self._unlocked_at = None
         if self._locked_at is None:
             self._locked_at = t
             self._typed_first = None
@@ -373,6 +390,15 @@ class Engine:
         if self._suspended_at is None:
             self._absence_ends()
             back = typed if typed is not None and t - typed <= LOCK_SCREEN_RETURN else t
+            if back == t and self._start is None:
+                # Unlocked with no password typed here (a fingerprint, a
+                # phone, a remote tool, a screen that unlocks itself): after a
+                # break, that alone is not someone at the desk. The session
+                # starts at the unlock once input or a call follows within
+                # the idle limit; if none does, the break goes on (a session
+                # of nothing but an unlock would end back-dated to it anyway).
+                self._unlocked_at = t
+                return
             self._present(back, out)
             if back < t:
                 self._present(t, out)
@@ -380,6 +406,7 @@ class Engine:
     def _on_suspend(self, ev: Suspend, out: list[Output]) -> None:
         t = self._clock(ev.t)
         self._tainted = True
+        self._unlocked_at = None
         if self._suspended_at is None:
             self._suspended_at = t
             self._absence_begins(t, Cause.SUSPEND)
@@ -502,9 +529,14 @@ class Engine:
     def _present(self, t: float, out: list[Output]) -> None:
         """A sign of a person at `t`: start a session or keep one going."""
         if self._start is None:
-            self._start_session(t, out)
+            unlocked, self._unlocked_at = self._unlocked_at, None
+            if unlocked is not None and t - unlocked <= self._usual_idle():
+                self._start_session(unlocked, out)  # back since the unlock
+            else:
+                self._start_session(t, out)
         elif t - self._seen >= self._gap_watch and not self._tainted and not self._in_call:
             self._pause_ended(t - self._seen)
+            self._after_walk(t, t - self._seen)
         self._tainted = False
         self._seen = max(self._seen, t)
         if self._held is not None:
@@ -521,6 +553,7 @@ class Engine:
         self._break_start = None
         self._start = t
         self._seen = t
+        self._sat_from = [t]
         self._break_idle = self._usual_idle()
         self._end_cause = Cause.IDLE
         self._break_cause = Cause.IDLE
@@ -559,6 +592,39 @@ class Engine:
     def _usual_idle(self) -> float:
         """How long unlocked idle makes a break: learned, or as configured."""
         return self.pauses.threshold if self.pauses is not None else self.settings.break_idle
+
+    def _after_walk(self, back: float, gap: float) -> None:
+        """Input again at `back` after an unlocked idle `gap` inside a session
+        (only watched with a learned threshold).
+
+        A gap of BREAK_MIN or more may have been a short walk: the person may
+        have sat down afresh at `back`, so the sitting may have begun there.
+        After a gap of WALK_MIN or more, once the session has had its first
+        movement prompt, the next one (or one that waited for them) comes no
+        sooner than `heeded_within` after `back`, so someone who just walked
+        is not told to get up; yet no later than the first prompt's time of
+        any sitting that may have begun and has had no prompt yet, so someone
+        who sat on through the gap still gets theirs."""
+        s = self.settings
+        if gap < BREAK_MIN or PromptKind.MOVE not in s.enabled:
+            return
+        held = self._held
+        if gap >= WALK_MIN and self._move_level > 0 and held in (None, PromptKind.MOVE):
+            due = back if held is PromptKind.MOVE else self._move_at
+            by = min((c + s.move_after for c in self._sat_from), default=INF)
+            later = min(max(due, back + s.heeded_within), max(due, by))
+            if later > due:
+                self._held = None
+                self._move_at = later
+        self._sat_from.append(back)
+        if len(self._sat_from) > _MAX_SAT_FROM:
+            del self._sat_from[0]
+
+    def _prompted(self, t: float) -> None:
+        """A movement prompt at `t`: every sitting that may have begun early
+        enough has had its prompt."""
+        since = t - (self.settings.move_after - PROMPT_EARLY)
+        self._sat_from = [c for c in self._sat_from if c > since]
 
     def _pause_ended(self, gap: float) -> None:
         """Input again after an unlocked idle `gap` inside a session: learn from it."""
@@ -659,6 +725,7 @@ class Engine:
             self._extra_at = now + s.extra_every
         else:
             if kind is PromptKind.MOVE:
+                self._prompted(now)
                 self._move_level += 1
                 self._move_at = now + s.move_repeat
                 self._posture_at = INF
@@ -849,6 +916,7 @@ _TIME_FIELDS = (
     "_left_at",
     "_typed_first",
     "_typed_last",
+    "_unlocked_at",
     "_break_start",
     "_posture_at",
     "_move_at",

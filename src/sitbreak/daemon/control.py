@@ -52,11 +52,11 @@ import os
 import socket
 import stat
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from sitbreak.errors import SitbreakError
-from sitbreak.storage.sync import sync_sentence
+from sitbreak.storage.sync import across, sync_sentence
 from sitbreak.text import breaks_sentence, count, duration, got_up_phrase
 from sitbreak.timezones import resolve_tz
 
@@ -613,15 +613,17 @@ def format_status(
         lines.append(notifications)
     today = status.get("today")
     if isinstance(today, Mapping):
+        computers = status.get("computers_today")
+        names = [str(c) for c in computers] if isinstance(computers, list) else []
         sitting, longest = counted_today(status, clock.tz)
         counted = {**today, "sitting_s": sitting, "longest_session_s": longest}
-        lines.append(_today_line(counted, on_break=on_a_break(status)))
+        lines.append(_today_line(counted, names, on_break=on_a_break(status)))
     breaks = status.get("breaks")
     if isinstance(breaks, Mapping):
         lines.append(breaks_sentence(breaks))
     shared = status.get("sync")
     if isinstance(shared, Mapping):
-        lines.append(sync_sentence(shared))
+        lines.append(sync_sentence(shared, clock.now, clock.tz))
     refused = status.get("config_refused")
     if isinstance(refused, Mapping):
         lines.append(_refused_sentence(refused, clock))
@@ -783,7 +785,10 @@ def on_a_break(status: Mapping[str, Any]) -> bool:
     )
 
 
-def _today_line(today: Mapping[str, Any], *, on_break: bool = False) -> str:
+def _today_line(
+    today: Mapping[str, Any], computers: Sequence[str] = (), *, on_break: bool = False
+) -> str:
+    """Today's figures; with a sync folder, how many computers' input they cover."""
     sessions = int(today.get("sessions", 0))
     if sessions == 0:
         return "Today: no sitting yet."
@@ -798,5 +803,5 @@ def _today_line(today: Mapping[str, Any], *, on_break: bool = False) -> str:
         breaks += " (the one now included)"
     return (
         f"Today: {sitting} sitting in {count(sessions, 'session')}, longest {longest}, "
-        f"{breaks}, {count(prompts, 'prompt')}{heeded}."
+        f"{breaks}, {count(prompts, 'prompt')}{heeded}{across(computers)}."
     )

@@ -523,6 +523,8 @@ def _sync(config: Any) -> list[Check]:
     import time
 
     from sitbreak.storage import sync
+    from sitbreak.text import count
+    from sitbreak.timezones import resolve_tz
 
     folder = sync.folder_of(config)
     if folder is None:
@@ -540,7 +542,15 @@ def _sync(config: Any) -> list[Check]:
         ]
     checks = []
     if os.access(folder, os.W_OK | os.X_OK):
-        checks.append(Check("sync", "folder", OK, f"{folder} (writable)"))
+        kept = count(round(config.sync_keep / 86400), "day")
+        checks.append(
+            Check(
+                "sync",
+                "folder",
+                OK,
+                f"{folder} (writable); this computer's files there are kept {kept} ([sync] keep)",
+            )
+        )
     else:
         checks.append(
             Check("sync", "folder", WARN, f"{folder} is not writable", f"chmod u+rwx {folder}")
@@ -550,28 +560,30 @@ def _sync(config: Any) -> list[Check]:
     ident = f"id {me}" if me else "no id yet: `sitbreak run` makes one"
     checks.append(Check("sync", "this computer", INFO, f"{name} ({ident})"))
     now = time.time()
+    tz = resolve_tz(config.timezone)
     reader = sync.SyncReader(folder, me or "")
     reader.poll(now)
     if not reader.peers:
         checks.append(Check("sync", "others", INFO, "no other computer has written here yet"))
     for peer in reader.peers.values():
         d = peer.as_dict(now)
-        detail = f"{sync.peer_sentence(d)} (id {peer.id})"
-        status = OK
-        fix = ""
+        detail = f"{sync.peer_state(d, now, tz)} (id {peer.id})"
+        fixes = []
         if peer.skew_s > sync.SKEW_TOLERANCE_S:
-            status, fix = WARN, f"set the clock of {peer.name} right (timedatectl set-ntp true)"
-        elif peer.bad_lines:
-            status = WARN
-            fix = f"look at the files in {folder / peer.id}: {peer.bad_lines} lines are not records"
-        checks.append(Check("sync", peer.name, status, detail, fix))
+            fixes.append(f"set the clock of {peer.name} right (timedatectl set-ntp true)")
+        if peer.bad_lines:
+            bad = count(peer.bad_lines, "line is not a record", "lines are not records")
+            fixes.append(f"look at the files in {folder / peer.id}: {bad}")
+        status = WARN if fixes else OK
+        checks.append(Check("sync", peer.name, status, detail, "; ".join(fixes)))
     if reader.conflicts:
         checks.append(
             Check(
                 "sync",
                 "conflict copies",
                 WARN,
-                f"{reader.conflicts} Syncthing conflict copies (*.sync-conflict-*), ignored",
+                f"{count(reader.conflicts, 'Syncthing conflict copy', 'Syncthing conflict copies')}"
+                " (*.sync-conflict-*), ignored",
                 f"delete them: find {folder} -name '*.sync-conflict-*' -delete",
             )
         )
@@ -581,7 +593,8 @@ def _sync(config: Any) -> list[Check]:
                 "sync",
                 "being received",
                 INFO,
-                f"{reader.temporary} files Syncthing is still receiving (ignored until whole)",
+                f"{count(reader.temporary, 'file')} Syncthing is still receiving "
+                "(ignored until whole)",
             )
         )
     return checks

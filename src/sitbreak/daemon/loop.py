@@ -67,7 +67,7 @@ from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_FAILURE, EXIT_OK
 from sitbreak.prompts import Message, PromptWriter
 from sitbreak.storage.store import Store, append_summary, tz_label
-from sitbreak.storage.sync import SPAN_GAP, PeerRecord, SyncLink
+from sitbreak.storage.sync import SPAN_GAP, PeerRecord, SyncLink, across
 from sitbreak.storage.timeline import RELOADED, STARTED, STOPPED, Recorder
 from sitbreak.text import count, duration, got_up_phrase
 from sitbreak.timezones import resolve_tz
@@ -83,6 +83,8 @@ log = logging.getLogger("sitbreak.daemon")
 POLL_S = 5.0
 #: The store's name for the pause model (core/pauses.py).
 PAUSES_KEY = "pauses"
+#: The store's name for the computers whose input made today's figures.
+COMPUTERS_KEY = "sync_computers"
 CHECKPOINT_S = 60.0
 CALL_POLL_S = 5.0
 RECONNECT_S = 5.0
@@ -292,6 +294,11 @@ class Daemon:
         self._locked_at: float | None = None
         #: Per peer, the latest activity already given to the engine.
         self._peer_fed: dict[str, float] = {}
+        #: Per local date, the computers whose input reached the engine (id ->
+        #: name): the day's summary says how many it covers. Kept in the store
+        #: at each checkpoint, so a restart keeps the morning's.
+        self._computers: dict[dt.date, dict[str, str]] = self._load_computers()
+        self._computers_saved = {d: dict(c) for d, c in self._computers.items()}
         #: The prompt shown last, while it may still be on screen: (message, until).
         self._on_screen: tuple[Message, float] | None = None
         #: True while the engine is working on an event (see `stop_now`).
@@ -323,6 +330,15 @@ class Daemon:
             duration(self.config.engine.break_locked),
             duration(self.config.engine.move_after),
         )
+        if self.w.sync is not None:
+            log.info(
+                "sharing with the other computers through %s as %s (id %s); "
+                "this computer's files there are kept %s",
+                self.w.sync.folder,
+                self.w.sync.name,
+                self.w.sync.host,
+                count(round(self.config.sync_keep / 86400), "day"),
+            )
         for warning in self.config.warnings:
             log.warning("%s", warning)
         self.w.service_notify("READY=1", f"STATUS={self._status_line(self.w.clock.now())}")
@@ -346,7 +362,8 @@ class Daemon:
 
     def begin(self) -> None:
         """Mark the start in the timeline, with what the pause model knows, and
-        forget the history older than `[history] keep` (before the loop)."""
+        forget the history older than `[history] keep` and this computer's
+        files in the sync folder older than `[sync] keep` (before the loop)."""
         self._keep_state(self.timeline.marker(STARTED, self.w.clock.now()))
         self._prune_history(self.w.clock.now())
 
@@ -556,6 +573,7 @@ class Daemon:
                 self._local_input = t
                 if self.w.sync is not None:
                     self.w.sync.writer.activity(t)
+                    self._input_from(t, self.w.sync.host, self.w.sync.name)
             self._feed(Activity(t))
 
     def _try_reconnect(self) -> None:
@@ -659,6 +677,8 @@ class Daemon:
             self._locked_at = None
             self._feed(Unlock(b))
         t = max(a, fed, oldest)
+        self._input_from(t, pr.host, self._peer_name(pr.host))
+        self._input_from(b, pr.host, self._peer_name(pr.host))
         while t < b:
             self._feed(Activity(t))
             t += SPAN_GAP
@@ -801,12 +821,54 @@ class Daemon:
             log.warning("the saved pause model is unusable (%s): starting from the defaults", exc)
             return PauseModel(default)
 
+    def _load_computers(self) -> dict[dt.date, dict[str, str]]:
+        """Today's computers as kept at the last checkpoint (none: a new day)."""
+        if self.w.sync is None:
+            return {}
+        try:
+            saved = self.w.store.learned(COMPUTERS_KEY)
+        except SitbreakError:
+            return {}
+        today = self._date(self.w.clock.now()).isoformat()
+        if saved is None or saved.get("date") != today or not isinstance(saved.get("hosts"), dict):
+            return {}
+        hosts = {str(k): str(v) for k, v in saved["hosts"].items() if isinstance(v, str)}
+        return {dt.date.fromisoformat(today): hosts}
+
+    def _save_computers(self) -> None:
+        if self.w.sync is None or self._computers == self._computers_saved:
+            return
+        today = self._date(self.w.clock.now())
+        hosts = self._computers.get(today, {})
+        self.w.store.save_learned(COMPUTERS_KEY, {"date": today.isoformat(), "hosts": hosts})
+        self._computers_saved = {d: dict(c) for d, c in self._computers.items()}
+
+    def _input_from(self, t: float, host: str, name: str) -> None:
+        """Input at `t` from `host` reached the engine: that day covers it."""
+        self._computers.setdefault(self._date(t), {})[host] = name
+
+    def computers(self, date: dt.date) -> list[str] | None:
+        """The names of the computers whose input made `date`'s figures, in
+        order (None: no sync folder, this computer alone)."""
+        link = self.w.sync
+        if link is None:
+            return None
+        hosts = dict(self._computers.get(date, {}))
+        for host in hosts:
+            peer = link.reader.peers.get(host)
+            if peer is not None:  # its name as its manifest gives it now
+                hosts[host] = peer.name
+        if link.host in hosts:
+            hosts[link.host] = link.name
+        return sorted(hosts.values())
+
     def _save_pauses(self) -> None:
         if self.engine.pauses is not None:
             self.w.store.save_learned(PAUSES_KEY, self.pauses.to_dict())
 
     def _checkpoint(self) -> None:
         self._save_pauses()
+        self._save_computers()
         start = self.engine.session_start
         if start is not None:
             self.w.store.checkpoint(start, max(start, self.engine.last_seen))
@@ -822,8 +884,11 @@ class Daemon:
             )
 
     def _prune_history(self, now: float) -> None:
-        """Forget the timeline older than `[history] keep`."""
+        """Forget the timeline older than `[history] keep`, and this computer's
+        own files in the sync folder older than `[sync] keep`."""
         self.w.store.prune_timeline(now - self.config.history_keep)
+        if self.w.sync is not None:
+            self.w.sync.writer.prune(now, self.config.sync_keep)
 
     def _maybe_reanchor(self) -> None:
         """Follow an NTP or manual step of the wall clock, between sessions only,
@@ -876,6 +941,7 @@ class Daemon:
         self._keep_state(now)
         self._today = self._date(now)
         self._midnight = next_midnight(now, self.tz)
+        self._computers = {d: c for d, c in self._computers.items() if d >= self._today}
 
     def figures(self, date: dt.date) -> DayFigures:
         """The day's figures from what is stored, with the open session up to now."""
@@ -896,9 +962,10 @@ class Daemon:
             return
         self.w.store.save_day(fig, tz_label(self.tz))
         self.w.store.flush()
+        computers = self.computers(date)
         if self.w.summaries_path is not None:
-            append_summary(fig, tz_label(self.tz), self.w.summaries_path)
-        log.info("%s", summary_line(fig))
+            append_summary(fig, tz_label(self.tz), self.w.summaries_path, computers=computers)
+        log.info("%s", summary_line(fig, computers or ()))
 
     # ---------------------------------------------------------- control
 
@@ -1003,6 +1070,8 @@ class Daemon:
             else f"failing: {self.w.store.pending_count} writes pending",
             "breaks": self._breaks_status(),
             "sync": None if self.w.sync is None else self.w.sync.status(now),
+            # Whose input made today's figures (None: no sync folder).
+            "computers_today": self.computers(self._date(now)),
         }
 
     def _today_figures(self, now: float) -> dict[str, object] | None:
@@ -1111,8 +1180,9 @@ _AWAY = (State.LOCKED, State.SUSPENDED)
 _OPEN = Cause.SHUTDOWN
 
 
-def summary_line(fig: DayFigures) -> str:
-    """The day in one readable line, for the journal.
+def summary_line(fig: DayFigures, computers: Sequence[str] = ()) -> str:
+    """The day in one readable line, for the journal; with a sync folder, how
+    many computers' input it covers, when more than one.
 
     Two different counts of the prompts, said apart: whether the person got
     up after the movement reminders (the engine's reading of their input), and
@@ -1141,5 +1211,5 @@ def summary_line(fig: DayFigures) -> str:
         f"{fig.date.isoformat()}: sat {duration(fig.sitting_s)} "
         f"in {count(fig.sessions, 'session')} "
         f"(longest {duration(fig.longest_session_s)}, {fig.sessions_over_limit} over the limit), "
-        f"{count(fig.breaks, 'break')}, {prompts}"
+        f"{count(fig.breaks, 'break')}, {prompts}" + across(computers)
     )

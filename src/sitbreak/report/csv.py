@@ -20,10 +20,18 @@ def render_csv(report: Report, *, sessions: bool = False) -> str:
         w.writeheader()
         w.writerows(session_rows(report))
         return buf.getvalue()
-    w = csv.DictWriter(buf, DAY_COLUMNS, lineterminator="\n")
+    c = report.computers
+    # With a sync folder: two columns per computer, its input time and its prompts.
+    names = c.names() if c is not None else []
+    extra = [f"{what}:{name}" for name in names for what in ("input_s", "prompts")]
+    w = csv.DictWriter(buf, DAY_COLUMNS + extra, lineterminator="\n")
     w.writeheader()
     for day in report.days:
         row = day.figures.as_dict()
+        if c is not None:
+            for part in c.days.get(day.date, ()):
+                row[f"input_s:{part.name}"] = round(part.input_s, 1)
+                row[f"prompts:{part.name}"] = part.prompts
         by_kind = row.pop("prompts_by_kind")
         assert isinstance(by_kind, dict)
         row.update({f"prompts_{k}": by_kind.get(k, 0) for k in _KINDS})

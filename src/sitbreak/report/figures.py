@@ -235,6 +235,52 @@ class Totals:
         return {k: round(v, 1) if isinstance(v, float) else v for k, v in vars(self).items()}
 
 
+@dataclass(frozen=True)
+class Share:
+    """One computer's part of a day or a period, from the synced folder."""
+
+    name: str
+    id: str
+    input_s: float  # time with input on it
+    prompts: int  # prompts it showed
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "id": self.id,
+            "input_s": round(self.input_s, 1),
+            "prompts": self.prompts,
+        }
+
+
+@dataclass(frozen=True)
+class Computers:
+    """With a [sync] folder, the person's day across computers: each one's part.
+
+    `kept_from`: the first day the folder still holds whole ([sync] keep);
+    a period that begins before it has only what is left of the days before.
+    """
+
+    period: tuple[Share, ...]
+    days: dict[dt.date, tuple[Share, ...]]
+    keep_days: int
+    kept_from: dt.date
+
+    def names(self) -> list[str]:
+        return [s.name for s in self.period]
+
+    def retention_note(self, first: dt.date) -> str | None:
+        """Said when the period reaches back past what the folder keeps."""
+        if first >= self.kept_from:
+            return None
+        return (
+            f"the synced folder keeps each computer's last {count(self.keep_days, 'day')} "
+            f"([sync] keep): days before {self.kept_from.day} {self.kept_from:%B %Y} have only "
+            "what is left of them there; `sitbreak report --host NAME` on each computer "
+            "reports its own days in full"
+        )
+
+
 @dataclass
 class Report:
     period: Period
@@ -250,6 +296,8 @@ class Report:
     week: list[DayFigures]
     #: A move prompt counts as heeded when a break begins this soon after it.
     heeded_within_s: float = 600.0
+    #: With a [sync] folder (`--host all`): each computer's part; None: one computer.
+    computers: Computers | None = None
 
     def elapsed(self) -> list[Day]:
         """The days of the period that have begun (a week report on Tuesday: Mon and Tue)."""

@@ -88,6 +88,7 @@ color:var(--muted);font-size:.85rem}
 .strip{display:grid;grid-template-columns:5.5rem 1fr 3.5rem;align-items:center;gap:.5rem;
 margin:.3rem 0;font-size:.85rem;font-variant-numeric:tabular-nums}
 .strip .d{color:var(--muted)}.strip .s{text-align:right}
+.strip.wide{grid-template-columns:5.5rem 1fr 6rem}.input{fill:var(--muted)}
 footer{margin-top:1.5rem;color:var(--muted);font-size:.8rem}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 """
@@ -498,9 +499,41 @@ def _time_with_zone(when: dt.datetime) -> str:
     return f"{when:%Y-%m-%d %H:%M} " + (f"{abbr} ({utc})" if abbr and abbr != utc else utc)
 
 
+def _computers_card(report: Report) -> list[str]:
+    """With a sync folder: each computer's input time, as a bar, and its prompts."""
+    c = report.computers
+    if c is None:
+        return []
+    top = max([60.0, *(p.input_s for p in c.period)])
+    rows = []
+    for p in c.period:
+        width = 100.0 * p.input_s / top
+        label = f"{p.name}: {duration(p.input_s)} with input, {count(p.prompts, 'prompt')} shown"
+        bar = (
+            f'<svg class="chart share" height="12" role="img" aria-label="{_e(label)}">'
+            '<rect x="0" y="0" width="100%" height="12" rx="4" class="track"/>'
+            f'<rect x="0" y="0" width="{_pct(width)}" height="12" rx="4" class="input"/></svg>'
+        )
+        rows.append(
+            f'<div class="strip wide"><span class="d">{_e(p.name)}</span>{bar}'
+            f'<span class="s">{_e(duration(p.input_s))}</span></div>'
+        )
+    shown = ", ".join(f"{p.name} {p.prompts}" for p in c.period)
+    note = c.retention_note(report.period.first)
+    return [
+        '<section class="card"><h2>By computer</h2>'
+        + "".join(rows)
+        + '<p class="note">Time with keyboard or mouse input on each computer. '
+        + f"Prompts shown: {_e(shown)}.</p>"
+        + (f'<p class="note">{_e(note[0].upper() + note[1:])}.</p>' if note else "")
+        + "</section>"
+    ]
+
+
 def render_html(report: Report) -> str:
     title = report.period.title()
     body = _day_body(report) if report.period.kind == "day" else _period_body(report)
+    body += _computers_card(report)
     generated = _time_with_zone(dt.datetime.fromtimestamp(report.now, report.tz))
     kicker = "Daily summary" if report.period.kind == "day" else "Summary"
     if report.days[0].start <= report.now < report.days[-1].end:

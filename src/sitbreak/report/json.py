@@ -59,6 +59,13 @@ def as_json(report: Report, *, sessions: bool = False) -> dict[str, object]:
     }
     if sessions:
         doc["sessions"] = session_rows(report)
+    if (c := report.computers) is not None:
+        doc["computers"] = [p.as_dict() for p in c.period]
+        doc["computers_by_day"] = [
+            {"date": d.isoformat(), "computers": [p.as_dict() for p in parts]}
+            for d, parts in c.days.items()
+        ]
+        doc["computers_kept_from"] = c.kept_from.isoformat()
     return doc
 
 

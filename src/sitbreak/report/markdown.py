@@ -64,6 +64,17 @@ def render_markdown(report: Report, *, sessions: bool = False) -> str:
                     f"{p.ended_words().removeprefix('ended by ')} |"
                 )
         lines.append("")
+    if (c := report.computers) is not None:
+        lines += ["| computer | with input | prompts shown |", "|---|--:|--:|"]
+        lines += [f"| {_cell(p.name)} | {duration(p.input_s)} | {p.prompts} |" for p in c.period]
+        lines.append("")
+        if note := c.retention_note(report.period.first):
+            lines += [note[0].upper() + note[1:] + ".", ""]
     if (advice := report.advice()) is not None:
         lines += [f"> **Tip:** {advice.text}", ""]
     return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    """Text in a table cell: a '|' would end it."""
+    return text.replace("|", "\\|")

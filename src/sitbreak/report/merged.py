@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sitbreak.core import Activity, EngineSettings, Event, Lock, Resume, Suspend, Tick, Unlock
 from sitbreak.core.run import ReplayResult, replay_events
-from sitbreak.storage.sync import SPAN_GAP, HostHistory
-from sitbreak.text import count, duration
+from sitbreak.report.figures import Computers, Day, Share
+from sitbreak.storage.sync import SPAN_GAP, HostHistory, computers_named
 
 
 def events_of(hosts: Sequence[HostHistory]) -> list[Event]:
@@ -80,38 +79,39 @@ def replay_hosts(
 
 def source_label(hosts: Sequence[HostHistory]) -> str:
     """How the report's header names what it covers: how many computers, which."""
-    names = ", ".join(h.name for h in hosts)
-    return f"{count(len(hosts), 'computer')} ({names})"
+    return computers_named([h.name for h in hosts])
 
 
-@dataclass(frozen=True)
-class Share:
-    """One computer's part of a period."""
-
-    name: str
-    id: str
-    input_s: float
-    prompts: int
-
-    def as_dict(self) -> dict[str, object]:
-        return {"name": self.name, "id": self.id, "input_s": self.input_s, "prompts": self.prompts}
-
-
-def shares(hosts: Sequence[HostHistory], first: float, last: float) -> list[Share]:
-    """Each host's input time and prompts shown in [first, last)."""
+def shares(
+    hosts: Sequence[HostHistory], first: float, last: float, names: Sequence[str] | None = None
+) -> tuple[Share, ...]:
+    """Each host's input time and prompts shown in [first, last), under `names`
+    (default: the hosts' own)."""
     out = []
-    for h in hosts:
+    for i, h in enumerate(hosts):
         spent = sum(max(0.0, min(b, last) - max(a, first)) for a, b in h.spans)
         shown = sum(1 for p in h.prompts if first <= float(p["t"]) < last)
-        out.append(Share(h.name, h.id, spent, shown))
-    return out
+        out.append(Share(h.name if names is None else names[i], h.id, spent, shown))
+    return tuple(out)
 
 
-def share_lines(parts: Sequence[Share]) -> list[str]:
-    """The per-computer breakdown, for the text and Markdown reports."""
-    lines = ["  by computer"]
-    width = max((len(p.name) for p in parts), default=0)
-    for p in parts:
-        prompts = count(p.prompts, "prompt") + " shown"
-        lines.append(f"    {p.name:<{width}}  {duration(p.input_s)} with input, {prompts}")
-    return lines
+def breakdown(
+    hosts: Sequence[HostHistory], days: Sequence[Day], now: float, keep_s: float, tz: dt.tzinfo
+) -> Computers:
+    """Each computer's part of each day and of the whole period (its days added
+    up), and from which day the folder still holds everything ([sync] keep).
+    Two computers of one name are told apart by their ids."""
+    names = [h.name for h in hosts]
+    names = [f"{h.name} ({h.id[:6]})" if names.count(h.name) > 1 else h.name for h in hosts]
+    by_day = {d.date: shares(hosts, d.start, d.end, names) for d in days}
+    period = tuple(
+        Share(
+            names[i],
+            h.id,
+            sum(by_day[d.date][i].input_s for d in days),
+            sum(by_day[d.date][i].prompts for d in days),
+        )
+        for i, h in enumerate(hosts)
+    )
+    kept_from = dt.datetime.fromtimestamp(now - keep_s, tz).date() + dt.timedelta(days=1)
+    return Computers(period, by_day, round(keep_s / 86400), kept_from)

@@ -175,7 +175,7 @@ def _text_day(report: Report, ink: _Ink, sessions: bool) -> list[str]:
         lines.append(f"  {reloaded}")
     if sessions and day.sessions:
         lines += ["", "  sessions", *_session_lines(day, report.tz)]
-    return lines + _tip_lines(report)
+    return lines + _computer_lines(report) + _tip_lines(report)
 
 
 _COLUMNS = (
@@ -243,7 +243,24 @@ def _text_period(report: Report, ink: _Ink, sessions: bool) -> list[str]:
     trend = report.trend()
     if trend:
         lines += ["", f"  {trend.text()}"]
-    return lines + _tip_lines(report)
+    return lines + _computer_lines(report) + _tip_lines(report)
+
+
+def _computer_lines(report: Report) -> list[str]:
+    """With a sync folder: each computer's input time and prompts over the report."""
+    c = report.computers
+    if c is None:
+        return []
+    lines = ["", "  by computer"]
+    width = max((len(p.name) for p in c.period), default=0)
+    for p in c.period:
+        prompts = count(p.prompts, "prompt") + " shown"
+        lines.append(f"    {p.name:<{width}}  {duration(p.input_s)} with input, {prompts}")
+    if note := c.retention_note(report.period.first):
+        lines += textwrap.wrap(
+            note[0].upper() + note[1:] + ".", 78, initial_indent="  ", subsequent_indent="  "
+        )
+    return lines
 
 
 def _runs(report: Report) -> list[list[Day]]:

@@ -47,7 +47,7 @@ import re
 import secrets
 import socket
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,8 @@ QUEUE_MAX = 5000
 SKEW_TOLERANCE_S = 5.0
 #: A closed segment further back than this is not looked at again once read.
 _SETTLED_DAYS = 2
+_ONE_DAY = dt.timedelta(days=1)
+_MISSING = "the folder is missing (not mounted?)"
 
 KINDS = {
     "a": ("a", "b"),
@@ -172,6 +174,7 @@ class SyncWriter:
         self._torn: set[str] = set()  # files whose last write stopped mid-line
         self._had_folder = False
         self.bytes_written = 0
+        self.closing = False  # the daemon is stopping: nothing is kept for later
 
     # -- what happened here
 
@@ -244,17 +247,74 @@ class SyncWriter:
             if not self._had_folder and self.folder.parent.is_dir() and not self.folder.exists():
                 self.folder.mkdir(mode=0o700)
             else:
-                raise FileNotFoundError(2, "the folder is missing (not mounted?)", str(self.folder))
+                raise FileNotFoundError(2, _MISSING, str(self.folder))
         self._had_folder = True
         if not self.dir.is_dir():
             self.dir.mkdir(mode=0o700)
             self._manifest_day = ""  # a folder made again: the manifest too
         if day != self._manifest_day:
+            if not self._manifest_day:  # first write here: the days already on disk too
+                self._segments.update(dict.fromkeys(self._days_on_disk(), True))
             for old in self._segments:
                 self._segments[old] = old < day
             self._segments[day] = False
             self._write_manifest(now)
             self._manifest_day = day
+
+    def _days_on_disk(self) -> list[str]:
+        """The days of this host's own segments in the folder (never a conflict copy)."""
+        days = []
+        with contextlib.suppress(OSError):
+            for e in os.scandir(self.dir):
+                m = _SEGMENT.match(e.name)
+                if m and e.is_file(follow_symlinks=False):
+                    days.append(m.group(1))
+        return sorted(days)
+
+    def prune(self, now: float, keep_s: float) -> list[str]:
+        """Delete this host's own segments whose UTC day ended more than
+        `keep_s` ago ([sync] keep); the days deleted.
+
+        Only files named like a segment in this host's own directory: never
+        another host's, never a conflict copy or a file Syncthing is
+        receiving, never today's or yesterday's. Syncthing passes the
+        deletion on, so the old days go from every computer's copy of the
+        folder; each computer's own database keeps them. Failing is logged,
+        never raised.
+        """
+        today = utc_day(now)
+        gone: list[str] = []
+        for day in self._days_on_disk():
+            ended = dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc) + _ONE_DAY
+            if ended.timestamp() > now - keep_s or _days_between(day, today) < 2:
+                continue
+            try:
+                (self.dir / f"{day}.jsonl").unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                log.warning(
+                    "cannot delete an old file of the sync folder, %s: %s",
+                    exc.filename,
+                    exc.strerror or exc,
+                )
+                break
+            gone.append(day)
+        if gone:
+            for day in gone:
+                self._segments.pop(day, None)
+            span = gone[0] if len(gone) == 1 else f"{gone[0]} to {gone[-1]}"
+            log.info(
+                "deleted this computer's files of %s (%s) from the sync folder: "
+                "older than [sync] keep (%s)",
+                count(len(gone), "day"),
+                span,
+                _days_words(keep_s),
+            )
+            if self._manifest_day:  # the manifest is rewritten now; else at the next write
+                with contextlib.suppress(OSError):
+                    self._write_manifest(now)
+        return gone
 
     def _append(self, day: str) -> None:
         path = self.dir / f"{day}.jsonl"
@@ -303,13 +363,13 @@ class SyncWriter:
 
     def _failed(self, exc: OSError) -> None:
         why = exc.strerror or str(exc)
-        if self.problem is None:
+        if self.problem is None and not self.closing:
             log.warning(
-                "cannot write to the sync folder %s: %s; keeping %d records to write later "
+                "cannot write to the sync folder %s: %s; keeping %s to write later "
                 "(the local record is not affected)",
                 self.folder,
                 why,
-                len(self._queue),
+                count(len(self._queue), "record"),
             )
         self.problem = why
 
@@ -410,7 +470,9 @@ class SyncReader:
         try:
             hosts = [e for e in os.scandir(self.folder) if e.is_dir(follow_symlinks=False)]
         except OSError as exc:
-            self._problem(f"cannot read the sync folder: {exc.strerror or exc}")
+            missing = isinstance(exc, FileNotFoundError)
+            why = _MISSING if missing else f"the folder cannot be read: {exc.strerror or exc}"
+            self._problem(why)
             return out
         if self.problem is not None:
             log.warning("the sync folder %s can be read again", self.folder)
@@ -519,7 +581,7 @@ class SyncReader:
 
     def _problem(self, why: str) -> None:
         if self.problem is None:
-            log.warning("%s (%s); trying again", why, self.folder)
+            log.warning("cannot read the sync folder %s: %s; trying again", self.folder, why)
         self.problem = why
 
     def latest_elsewhere(self) -> Peer | None:
@@ -570,8 +632,18 @@ class SyncLink:
         return self.reader.poll(now)
 
     def close(self, now: float) -> None:
-        self.writer.tick(now + SPAN_GAP + 1)  # the open span, written whole
-        self.writer.flush(now)
+        w = self.writer
+        w.closing = True
+        w.tick(now + SPAN_GAP + 1)  # the open span, written whole
+        w.flush(now)
+        if w.pending:
+            log.warning(
+                "stopping with %s for the other computers not written to %s: %s; "
+                "this computer's own record is complete",
+                count(w.pending, "record"),
+                self.folder,
+                w.problem,
+            )
 
     @property
     def problem(self) -> str | None:
@@ -678,6 +750,8 @@ def merge_spans(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float
 
 
 def _ago(seconds: float) -> str:
+    if seconds < 10:
+        return "just now"
     if seconds < 90:
         return count(round(seconds), "second") + " ago"
     if seconds < 90 * 60:
@@ -687,43 +761,76 @@ def _ago(seconds: float) -> str:
     return count(round(seconds / 86400), "day") + " ago"
 
 
+def _days_words(seconds: float) -> str:
+    return count(round(seconds / 86400), "day")
+
+
 def _skew(seconds: float) -> str:
     if seconds < 120:
         return count(round(seconds), "second")
     return count(round(seconds / 60), "minute")
 
 
-def peer_sentence(peer: Mapping[str, Any]) -> str:
-    """One other computer, in words: its name, how fresh, what is wrong."""
+def _when(t: float, now: float, tz: dt.tzinfo) -> str:
+    """'14:02 CET' today, 'Sat 28 Nov 14:02 CET' before: a time with its zone."""
+    when = dt.datetime.fromtimestamp(t, tz)
+    zone = when.tzname() or "UTC"
+    if when.date() == dt.datetime.fromtimestamp(now, tz).date():
+        return f"{when:%H:%M} {zone}"
+    return f"{when:%a} {when.day} {when:%b} {when:%H:%M} {zone}"
+
+
+def peer_state(peer: Mapping[str, Any], now: float, tz: dt.tzinfo) -> str:
+    """How another computer is, without its name: how fresh, what is wrong."""
     age = peer.get("age_s")
-    text = f"{peer.get('name')}: " + (
-        "nothing heard yet" if not isinstance(age, int | float) else f"heard from {_ago(age)}"
-    )
+    if not isinstance(age, int | float):
+        parts = ["nothing written yet"]
+    else:
+        parts = [f"last record {_ago(age)}"]
+        if age >= 3600:  # long enough ago for the time itself to matter
+            parts[0] += f" ({_when(now - age, now, tz)})"
     skew = peer.get("skew_s")
     if isinstance(skew, int | float) and skew > SKEW_TOLERANCE_S:
-        text += f"; its clock is {_skew(skew)} ahead (its times are taken as now)"
+        parts.append(f"its clock is {_skew(skew)} ahead (its times are taken as now)")
     bad = peer.get("bad_lines")
     if isinstance(bad, int) and bad:
-        text += f"; {count(bad, 'bad line')} skipped"
-    return text
+        parts.append(f"{count(bad, 'bad line')} skipped")
+    return ", ".join(parts)
 
 
-def sync_sentence(status: Mapping[str, Any]) -> str:
+def peer_sentence(peer: Mapping[str, Any], now: float, tz: dt.tzinfo) -> str:
+    """One other computer, in words: its name, how fresh, what is wrong."""
+    return f"{peer.get('name')}, {peer_state(peer, now, tz)}"
+
+
+def computers_named(names: Sequence[str]) -> str:
+    """'2 computers (desk, laptop)'."""
+    return f"{count(len(names), 'computer')} ({', '.join(names)})"
+
+
+def across(names: Sequence[str]) -> str:
+    """', across 2 computers (desk, laptop)' for a day's summary; '' for one computer."""
+    return f", across {computers_named(names)}" if len(names) > 1 else ""
+
+
+def sync_sentence(status: Mapping[str, Any], now: float, tz: dt.tzinfo) -> str:
     """The sync link in one line, for `sitbreak status`."""
     folder = status.get("folder")
     problem = status.get("problem")
     pending = status.get("pending")
     if problem:
-        waiting = f"; {pending} records wait to be written" if pending else ""
+        waiting = ""
+        if isinstance(pending, int) and pending:
+            waiting = f"; {count(pending, 'record waits', 'records wait')} to be written"
         return f"Sync: trouble with {folder}: {problem}{waiting}."
     peers = [p for p in status.get("peers") or () if isinstance(p, Mapping)]
     if not peers:
         return f"Sync: through {folder}; no other computer has written there yet."
-    listed = "; ".join(peer_sentence(p) for p in peers)
+    peers.sort(key=lambda p: str(p.get("name")))
+    listed = "; ".join(peer_sentence(p, now, tz) for p in peers)
     extra = ""
     conflicts = status.get("conflicts")
     if isinstance(conflicts, int) and conflicts:
-        extra = (
-            f" ({count(conflicts, 'Syncthing conflict copy', 'Syncthing conflict copies')} ignored)"
-        )
-    return f"Sync: {count(len(peers), 'other computer')} through {folder} ({listed}){extra}."
+        copies = count(conflicts, "Syncthing conflict copy", "Syncthing conflict copies")
+        extra = f" {copies} ignored."
+    return f"Sync: {count(len(peers), 'other computer')} through {folder}: {listed}.{extra}"
