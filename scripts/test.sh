@@ -21,8 +21,9 @@ APT_PACKAGES=(
     # install on a fresh machine; gjs is not pulled in by --no-install-recommends
     # and without it GNOME Shell has no notification server).
     gnome-shell mutter gjs python3-dbusmock mako-notifier kwin-wayland xfce4-notifyd
-    # The tray's and the status bars' tests (tests/desktop/test_tray.py, test_dbus_api.py).
-    xfce4-panel waybar grim
+    # The tray's and the status bars' tests (tests/desktop/test_tray.py, test_dbus_api.py,
+    # test_real_bars.py).
+    xfce4-panel waybar grim i3blocks polybar x11-apps
     syncthing
 )
 

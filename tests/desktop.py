@@ -112,6 +112,24 @@ move_repeat = "5s"
 """
 
 
+def xdg_login(home: Path, base: dict[str, str]) -> dict[str, str]:
+    """`base` as a login has it, with its XDG directories under `home` (each 0700,
+    as the runtime one must be) and no SITBREAK_HOME or SITBREAK_CONFIG: files are
+    found the way an installed sitbreak finds them."""
+    env = {k: v for k, v in base.items() if not k.startswith("SITBREAK_")}
+    for var, sub in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_STATE_HOME", "state"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_RUNTIME_DIR", "run"),
+    ):
+        (home / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+        (home / sub).chmod(0o700)
+        env[var] = str(home / sub)
+    return env
+
+
 @dataclass
 class Bus:
     address: str

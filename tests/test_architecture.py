@@ -2,7 +2,7 @@
 
 core <- storage / desktop / report <- daemon <- commands <- cli, with the
 foundation modules (config, paths, clock, prompts, text, errors, exits,
-timezones, autostart) below everything but core. No module imports one that
+timezones, autostart, argparsing) below everything but core. No module imports one that
 imports it back, directly or around a longer circle.
 """
 

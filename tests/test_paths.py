@@ -148,3 +148,79 @@ def test_no_warning_on_any_command_without_xdg_runtime_dir(tmp_path: Path) -> No
     assert done.returncode == 2
     assert "Warning" not in done.stderr
     assert done.stderr.startswith("sitbreak: the monitor is not running")
+
+
+def _platformdirs_runtime_dir() -> str:
+    import warnings
+
+    import platformdirs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return platformdirs.user_runtime_dir("sitbreak")
+
+
+@pytest.mark.parametrize(
+    ("make", "plain"),
+    [
+        ("a private directory", True),
+        ("one others may read", False),
+        ("a symlink to a private one", False),
+        ("a missing one", False),
+        ("a file", False),
+        ("written with a trailing slash", False),
+        ("relative", False),
+    ],
+)
+def test_the_runtime_dir_is_found_without_platformdirs_only_where_its_answer_is_known(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: str, plain: bool
+) -> None:
+    # `sitbreak status` looks the socket's directory up at every start; where
+    # $XDG_RUNTIME_DIR plainly is ours it skips platformdirs (10 ms of imports),
+    # and must then say what platformdirs would. Anywhere else platformdirs says it.
+    private = tmp_path / "run"
+    private.mkdir(mode=0o700)
+    private.chmod(0o700)
+    value = str(private)
+    if make == "one others may read":
+        private.chmod(0o755)
+    elif make == "a symlink to a private one":
+        (tmp_path / "link").symlink_to(private)
+        value = str(tmp_path / "link")
+    elif make == "a missing one":
+        value = str(tmp_path / "gone")
+    elif make == "a file":
+        (tmp_path / "file").write_text("")
+        value = str(tmp_path / "file")
+    elif make == "written with a trailing slash":
+        value += "/"
+    elif make == "relative":
+        monkeypatch.chdir(tmp_path)
+        value = "run"
+    monkeypatch.delenv("SITBREAK_HOME")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", value)
+    assert paths._plainly_private(value) is plain
+    assert paths.runtime_dir_name() == _platformdirs_runtime_dir()
+    assert paths.runtime_dir() == Path(_platformdirs_runtime_dir())
+
+
+def test_a_runtime_dir_below_a_directory_others_may_write_is_left_to_platformdirs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # not sticky: anyone could swap the directory below
+    private = shared / "run"
+    private.mkdir(mode=0o700)
+    private.chmod(0o700)
+    monkeypatch.delenv("SITBREAK_HOME")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(private))
+    assert not paths._plainly_private(str(private))
+    assert paths.runtime_dir_name() == _platformdirs_runtime_dir()
+    shared.chmod(0o1777)  # sticky, as /tmp is: nobody can swap another's entry
+    assert paths._plainly_private(str(private))
+    assert paths.runtime_dir_name() == _platformdirs_runtime_dir() == str(private / "sitbreak")
+
+
+def test_the_runtime_dir_name_is_the_runtime_dir(sitbreak_home: Path) -> None:
+    assert paths.runtime_dir_name() == str(paths.runtime_dir()) == str(sitbreak_home / "run")

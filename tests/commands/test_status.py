@@ -60,3 +60,59 @@ def test_plain_status_without_a_daemon_says_so_on_stderr(
     code, out, err = run(capsys, "status")
     assert code == 2 and out == ""
     assert err.startswith("sitbreak: the monitor is not running")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["status"],
+        ["status", "--json"],
+        ["status", "--format", "waybar"],
+        ["status", "--format=i3blocks"],
+        ["status", "--format", "i3status-rs", "--json"],
+        ["status", "--follow", "--format", "polybar"],
+        ["status", "--format", "waybar", "--format", "text"],  # the last one counts
+        ["status", "--json", "--json"],
+    ],
+)
+def test_a_bars_status_line_is_read_as_argparse_reads_it(argv: list[str]) -> None:
+    # Bars run these every few seconds: they are read without building the
+    # parser (start-up time), and must mean exactly what the parser makes of them.
+    from sitbreak.cli import build_parser
+    from sitbreak.commands import quick_args
+
+    quick = quick_args(argv)
+    assert quick is not None
+    assert vars(quick) == vars(build_parser(argv).parse_args(argv))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--version"],
+        ["status", "--help"],
+        ["status", "-h"],
+        ["status", "--form", "waybar"],  # argparse's abbreviation: left to argparse
+        ["status", "--format"],
+        ["status", "--format", "xmobar"],
+        ["status", "--format", "--json"],
+        ["status", "--format=", "waybar"],
+        ["status", "--json=yes"],
+        ["status", "now"],
+        ["status", "--"],
+        ["pause", "30m"],
+        ["report"],
+    ],
+)
+def test_anything_else_goes_to_argparse(argv: list[str]) -> None:
+    from sitbreak.commands import quick_args
+
+    assert quick_args(argv) is None
+
+
+def test_a_wrong_format_is_refused_in_argparses_words(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "status", "--format", "xmobar")
+    assert code == 2 and out == ""
+    assert err.startswith("usage: sitbreak status ")
+    assert "argument --format: invalid choice: 'xmobar'" in err

@@ -161,7 +161,7 @@ def test_the_socket_appears_only_once_it_listens(
             seen_at_listen.append(path.exists())
             super().listen(*args)
 
-    monkeypatch.setattr(control.socket, "socket", Watched)
+    monkeypatch.setattr(socket, "socket", Watched)
     with ControlServer(path, recorder):
         assert seen_at_listen == [False]
         assert stat.S_ISSOCK(path.lstat().st_mode)
@@ -685,4 +685,19 @@ def test_format_status_says_how_long_idle_makes_a_break_and_why() -> None:
     one = {"after_s": 510.0, "source": "default", "pauses": 1, "known_breaks": 0}
     assert format_status(_status(breaks=one), now=NOW, tz=dt.timezone.utc).splitlines()[-1] == (
         "Breaks: after 8 min 30 s idle (still learning your pauses: 1 so far)."
+    )
+
+
+def test_the_client_looks_for_the_socket_where_the_server_makes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The client finds the path without pathlib (start-up time): the same path.
+    assert control._socket_name() == str(control.socket_path())
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    runtime.chmod(0o700)
+    monkeypatch.delenv("SITBREAK_HOME")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    assert (
+        control._socket_name() == str(control.socket_path()) == f"{runtime}/sitbreak/control.sock"
     )

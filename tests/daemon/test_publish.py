@@ -30,6 +30,7 @@ from sitbreak.desktop.dbus_client import (
     INTERFACE,
     OBJECT_PATH,
     BusClient,
+    request,
     status_from_properties,
 )
 from sitbreak.desktop.notify import RecordingNotifier, ResilientNotifier
@@ -186,8 +187,7 @@ def test_pause_and_a_break_over_the_bus_reach_the_engine(office: tuple[Office, L
     result: dict[str, Any] = {}
 
     def call() -> None:
-        with BusClient(desk.api._address) as client:
-            result["paused"] = client.request("pause", 1800)
+        result["paused"] = request("pause", 1800, address=desk.api._address)
 
     caller = threading.Thread(target=call)
     caller.start()
@@ -201,8 +201,7 @@ def test_pause_and_a_break_over_the_bus_reach_the_engine(office: tuple[Office, L
     assert 0 < result["paused"]["paused_until"] - desk.clock.now() <= 1800
 
     def take_break() -> None:
-        with BusClient(desk.api._address) as client:
-            client.request("break")
+        request("break", address=desk.api._address)
 
     caller = threading.Thread(target=take_break)
     caller.start()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sitbreak.storage import sync
+from sitbreak.storage import sync, sync_words
 from sitbreak.storage.sync import (
     HEARTBEAT_S,
     QUEUE_MAX,
@@ -380,7 +380,7 @@ def test_the_status_line_reads_right_for_several_computers() -> None:
             {"name": "tablet", "age_s": None, "skew_s": 0.0, "bad_lines": 0},
         ],
     }
-    line = sync.sync_sentence(status, now, ZoneInfo("Europe/Berlin"))
+    line = sync_words.sync_sentence(status, now, ZoneInfo("Europe/Berlin"))
     assert line == (
         "Sync: 3 other computers through /home/me/Sync/sitbreak: "
         "laptop, last record just now, its clock is 7 minutes ahead (its times are taken as now); "
@@ -388,12 +388,12 @@ def test_the_status_line_reads_right_for_several_computers() -> None:
         "tablet, nothing written yet. 1 Syncthing conflict copy ignored."
     )
     one = {**status, "conflicts": 0, "peers": [{"name": "laptop", "age_s": 2.0 * 3600}]}
-    assert sync.sync_sentence(one, now, ZoneInfo("Europe/Berlin")) == (
+    assert sync_words.sync_sentence(one, now, ZoneInfo("Europe/Berlin")) == (
         "Sync: 1 other computer through /home/me/Sync/sitbreak: "
         "laptop, last record 2 hours ago (15:00 CET)."
     )
     trouble = {**status, "problem": "the folder is missing (not mounted?)", "pending": 1}
-    assert sync.sync_sentence(trouble, now, ZoneInfo("Europe/Berlin")) == (
+    assert sync_words.sync_sentence(trouble, now, ZoneInfo("Europe/Berlin")) == (
         "Sync: trouble with /home/me/Sync/sitbreak: the folder is missing (not mounted?); "
         "1 record waits to be written."
     )

@@ -6,24 +6,57 @@ what a status bar reads; `--follow` prints a line on every change, driven by
 the D-Bus API's signals (`sitbreak.desktop.dbus_api.follow`).
 
 Kept cheap to import: `sitbreak status`, run by bars every few seconds,
-imports nothing it does not use (benchmarks/bench_startup.py).
+imports nothing it does not use (benchmarks/bench_startup.py), and reads its
+plain runs itself (`quick_args`) rather than through argparse.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import Any
+from types import SimpleNamespace
+
+TYPE_CHECKING = False  # not typing's: `sitbreak status` does not import typing
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
 
 #: Mirrors sitbreak.daemon.statusbar.FORMATS (a test keeps them equal), so that
 #: building the parser imports nothing.
 BAR_FORMATS = ("waybar", "i3blocks", "i3status-rs", "polybar")
 
 
-def _cmd_control(args: argparse.Namespace) -> int:
+#: `status`'s options that take no value, and the attribute each sets.
+_STATUS_FLAGS = {"--json": "json", "--follow": "follow"}
+
+
+def quick_args(argv: list[str]) -> SimpleNamespace | None:
+    """`status`'s arguments as argparse would read them (`register`), for the runs a
+    status bar makes: only the options spelt out in full, each value one of the
+    choices. None for anything else (help, an abbreviation, a bad or missing
+    value, another command), which argparse then reads and answers as always."""
+    if argv[:1] != ["status"]:
+        return None
+    args = SimpleNamespace(command="status", json=False, format="text", follow=False)
+    rest = iter(argv[1:])
+    for arg in rest:
+        name, is_pair, value = arg.partition("=")
+        if arg in _STATUS_FLAGS:
+            setattr(args, _STATUS_FLAGS[arg], True)
+        elif name == "--format":
+            chosen = value if is_pair else next(rest, None)
+            if chosen not in ("text", *BAR_FORMATS):
+                return None
+            args.format = chosen
+        else:
+            return None
+    args.func = _cmd_control
+    return args
+
+
+def _cmd_control(args: argparse.Namespace | SimpleNamespace) -> int:
     import json
 
-    from sitbreak.daemon import client, control
+    from sitbreak.daemon import client
     from sitbreak.errors import SitbreakError
     from sitbreak.exits import EXIT_USAGE
 
@@ -34,18 +67,18 @@ def _cmd_control(args: argparse.Namespace) -> int:
     seconds = getattr(args, "duration", None)
     try:
         response: dict[str, Any] | None = client.ask(args.command, seconds=seconds)
-    except control.DaemonNotRunning as exc:
-        if fmt == "text" and not as_json:
+    except SitbreakError as exc:
+        # The control module raised it, so importing it here costs nothing; a
+        # bar's answer over the bus does without it.
+        from sitbreak.daemon.control import DaemonNotRunning
+
+        off = isinstance(exc, DaemonNotRunning)
+        if not as_json and (fmt == "text" or not off):
             raise
         if as_json:  # a program asked for JSON: give it JSON it can read
-            print(json.dumps({"ok": False, "running": False, "error": str(exc)}))
+            print(json.dumps({"ok": False, "running": not off, "error": str(exc)}))
             return EXIT_USAGE
         response = None  # a bar shows "not running" rather than losing its module
-    except SitbreakError as exc:
-        if not as_json:
-            raise
-        print(json.dumps({"ok": False, "running": True, "error": str(exc)}))
-        return EXIT_USAGE
     if response is not None and not response.get("ok"):
         if as_json:
             print(json.dumps(response))
@@ -56,8 +89,10 @@ def _cmd_control(args: argparse.Namespace) -> int:
     elif as_json:
         print(json.dumps(response))
     else:
+        from sitbreak.daemon.control import format_status
+
         assert response is not None
-        print(control.format_status(response))
+        print(format_status(response))
     return 0
 
 
@@ -107,6 +142,8 @@ def _duration(text: str) -> float:
     Checked here, in the words of the command line, so that the daemon's
     protocol ('seconds' must be ...) never reaches the person.
     """
+    import argparse
+
     from sitbreak.config import parse_duration
     from sitbreak.daemon.control import MAX_SECONDS
     from sitbreak.errors import ConfigError

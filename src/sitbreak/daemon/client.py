@@ -14,18 +14,19 @@ status bars every few seconds.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sitbreak.errors import SitbreakError
+
+TYPE_CHECKING = False  # not typing's: `sitbreak status` does not import typing
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def ask(cmd: str, seconds: float | None = None) -> dict[str, Any]:
     """The daemon's answer to one request (``{"ok": false, ...}`` included: callers check)."""
-    from sitbreak.desktop.dbus_client import BusClient, NotOnBus
+    from sitbreak.desktop.dbus_client import NotOnBus, request
 
     try:
-        with BusClient() as bus:
-            return bus.request(cmd, seconds)
+        return request(cmd, seconds)
     except TimeoutError:  # before OSError, which it is
         raise SitbreakError(
             "sitbreak did not answer on the session bus in time; it may be busy or stuck"

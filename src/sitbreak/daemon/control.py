@@ -43,30 +43,35 @@ traceback; the server keeps serving.
 
 from __future__ import annotations
 
+import _socket
 import collections
-import contextlib
 import datetime as dt
 import json
 import math
 import os
-import socket
 import stat
 import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from collections.abc import Mapping
 
 from sitbreak.errors import SitbreakError
-from sitbreak.storage.sync import across, sync_sentence
+from sitbreak.storage.sync_words import across, sync_sentence
 from sitbreak.text import breaks_sentence, count, duration, got_up_phrase
 from sitbreak.timezones import resolve_tz
 
-# The server's modules (logging, threading, selectors, paths) are imported
-# where the server needs them: clients (`sitbreak status`, run by status bars
-# every few seconds) import this module too, and pay only for what they use.
+# The server's modules (socket, logging, threading, selectors, contextlib,
+# paths) are imported where the server needs them, and typing only for the
+# type checker: clients (`sitbreak status`, run by status bars every few
+# seconds) import this module too, and pay only for what they use. The client
+# connects with _socket, the socket module's C half: its Python half builds
+# enums at import, 3 ms of every start.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import logging
+    import socket
     import threading
+    from collections.abc import Callable, Sequence
     from pathlib import Path
+    from typing import Any, Final
 
 
 def _log() -> logging.Logger:
@@ -116,6 +121,16 @@ def socket_path() -> Path:
     from sitbreak import paths
 
     return paths.runtime_dir() / SOCKET_NAME
+
+
+def _socket_name() -> str:
+    """`socket_path()` as a string, for a client: found without pathlib (`sitbreak
+    status` is run by status bars every few seconds)."""
+    import os.path
+
+    from sitbreak import paths
+
+    return os.path.join(paths.runtime_dir_name(), SOCKET_NAME)
 
 
 # ---------------------------------------------------------------- requests
@@ -215,7 +230,8 @@ def _json_type(value: object) -> str:
 
 # ---------------------------------------------------------------- server
 
-Handler = Callable[[Request], dict[str, Any]]
+if TYPE_CHECKING:
+    Handler = Callable[[Request], dict[str, Any]]
 
 
 class ControlServer:
@@ -242,6 +258,7 @@ class ControlServer:
 
     def start(self) -> None:
         """Bind the socket (replacing a stale one) and serve in a daemon thread."""
+        import socket
         import threading
 
         from sitbreak import paths
@@ -331,6 +348,8 @@ class ControlServer:
 
     def serve_connection(self, conn: socket.socket) -> None:
         """Read one request from `conn` and answer it. Never raises for a bad client."""
+        import contextlib
+
         try:
             deadline = time.monotonic() + self._read_timeout
             raw = _read_line(conn, MAX_REQUEST_BYTES, deadline, "request")
@@ -364,6 +383,8 @@ def _listen_private(path: Path) -> tuple[socket.socket, tuple[int, int]]:
     it would be refused, and `sitbreak status` right after a start would say
     sitbreak is not running).
     """
+    import socket
+
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     # Never longer than the final name: a socket path has a short limit (108 bytes).
     staging = path.with_name(f".s{os.getpid():x}"[: max(2, len(path.name))])
@@ -410,6 +431,8 @@ def _clear_stale_socket(path: Path) -> None:
 
 def _answers(path: Path) -> bool:
     """Whether something accepts connections on the socket at `path`."""
+    import socket
+
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
         probe.settimeout(1.0)
         try:
@@ -437,7 +460,7 @@ def _encode(message: Mapping[str, Any]) -> bytes:
     return json.dumps(message, allow_nan=False).encode("utf-8") + b"\n"
 
 
-def _read_line(conn: socket.socket, limit: int, deadline: float, what: str) -> bytes:
+def _read_line(conn: _socket.socket, limit: int, deadline: float, what: str) -> bytes:
     """Read up to the first newline, at most `limit` bytes before it, by `deadline`.
 
     One deadline for the whole line rather than a timeout per recv, so a client
@@ -474,7 +497,7 @@ class _Timeout(ProtocolError):
 
 
 def request(
-    cmd: str, seconds: float | None = None, path: Path | None = None, timeout: float = 5.0
+    cmd: str, seconds: float | None = None, path: Path | str | None = None, timeout: float = 5.0
 ) -> dict[str, Any]:
     """Send one command to the running daemon and return its answer.
 
@@ -484,31 +507,33 @@ def request(
     when the daemon does not answer within `timeout` seconds or answers nonsense.
     """
     body = Request(cmd, seconds)
-    sock_path = socket_path() if path is None else path
+    sock_path = _socket_name() if path is None else path
     deadline = time.monotonic() + timeout
-    with _connect(sock_path, timeout) as conn:
-        try:
-            conn.sendall(_encode(body.to_json()))
-            raw = _read_line(conn, MAX_RESPONSE_BYTES, deadline, "answer")
-        except (_Timeout, TimeoutError) as exc:
-            raise _no_answer(sock_path, timeout) from exc
-        except ProtocolError as exc:
-            raise SitbreakError(f"bad answer from sitbreak on {sock_path}: {exc}") from exc
-        except OSError as exc:
-            raise SitbreakError(
-                f"lost the connection to sitbreak on {sock_path}: {exc.strerror or exc}"
-            ) from exc
+    conn = _connect(sock_path, timeout)
+    try:
+        conn.sendall(_encode(body.to_json()))
+        raw = _read_line(conn, MAX_RESPONSE_BYTES, deadline, "answer")
+    except (_Timeout, TimeoutError) as exc:
+        raise _no_answer(sock_path, timeout) from exc
+    except ProtocolError as exc:
+        raise SitbreakError(f"bad answer from sitbreak on {sock_path}: {exc}") from exc
+    except OSError as exc:
+        raise SitbreakError(
+            f"lost the connection to sitbreak on {sock_path}: {exc.strerror or exc}"
+        ) from exc
+    finally:
+        conn.close()
     return _decode_response(raw, sock_path)
 
 
-def _no_answer(path: Path, timeout: float) -> SitbreakError:
+def _no_answer(path: Path | str, timeout: float) -> SitbreakError:
     return SitbreakError(
         f"sitbreak did not answer within {timeout:g} s on {path}; it may be busy or stuck"
     )
 
 
-def _connect(path: Path, timeout: float) -> socket.socket:
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+def _connect(path: Path | str, timeout: float) -> _socket.socket:
+    conn = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     conn.settimeout(timeout)
     try:
         conn.connect(str(path))
@@ -521,7 +546,7 @@ def _connect(path: Path, timeout: float) -> socket.socket:
     return conn
 
 
-def _connect_error(path: Path, exc: OSError, timeout: float) -> SitbreakError:
+def _connect_error(path: Path | str, exc: OSError, timeout: float) -> SitbreakError:
     if isinstance(exc, FileNotFoundError):
         return DaemonNotRunning(
             f"the monitor is not running (no control socket at {path}). {_START_HINT}"
@@ -537,7 +562,7 @@ def _connect_error(path: Path, exc: OSError, timeout: float) -> SitbreakError:
     return SitbreakError(f"cannot connect to sitbreak at {path}: {exc.strerror or exc}")
 
 
-def _decode_response(raw: bytes, path: Path) -> dict[str, Any]:
+def _decode_response(raw: bytes, path: Path | str) -> dict[str, Any]:
     try:
         response = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
@@ -565,9 +590,13 @@ _STATE_WORDS: Final = {
 }
 
 
-class _Clock(NamedTuple):
-    """Renders epoch times as local wall-clock times relative to today."""
+class _Clock(collections.namedtuple("_Clock", ("now", "tz"))):
+    """Renders epoch times as local wall-clock times relative to today.
 
+    A plain named tuple rather than typing's: `sitbreak status` does not import typing.
+    """
+
+    __slots__ = ()
     now: float
     tz: dt.tzinfo
 

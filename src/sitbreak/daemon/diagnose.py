@@ -522,7 +522,7 @@ def _sync(config: Any) -> list[Check]:
     every other computer seen, how fresh, with a clock that is off or bad lines."""
     import time
 
-    from sitbreak.storage import sync
+    from sitbreak.storage import sync, sync_words
     from sitbreak.text import count
     from sitbreak.timezones import resolve_tz
 
@@ -567,9 +567,9 @@ def _sync(config: Any) -> list[Check]:
         checks.append(Check("sync", "others", INFO, "no other computer has written here yet"))
     for peer in reader.peers.values():
         d = peer.as_dict(now)
-        detail = f"{sync.peer_state(d, now, tz)} (id {peer.id})"
+        detail = f"{sync_words.peer_state(d, now, tz)} (id {peer.id})"
         fixes = []
-        if peer.skew_s > sync.SKEW_TOLERANCE_S:
+        if peer.skew_s > sync_words.SKEW_TOLERANCE_S:
             fixes.append(f"set the clock of {peer.name} right (timedatectl set-ntp true)")
         if peer.bad_lines:
             bad = count(peer.bad_lines, "line is not a record", "lines are not records")

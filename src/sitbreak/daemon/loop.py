@@ -67,7 +67,8 @@ from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_FAILURE, EXIT_OK
 from sitbreak.prompts import Message, PromptWriter
 from sitbreak.storage.store import Store, append_summary, tz_label
-from sitbreak.storage.sync import SPAN_GAP, PeerRecord, SyncLink, across
+from sitbreak.storage.sync import SPAN_GAP, PeerRecord, SyncLink
+from sitbreak.storage.sync_words import across
 from sitbreak.storage.timeline import RELOADED, STARTED, STOPPED, Recorder
 from sitbreak.text import count, duration, got_up_phrase
 from sitbreak.timezones import resolve_tz

@@ -11,13 +11,18 @@ not running, which is shown, not an error: a bar must keep a module.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
-from typing import Any, Final, NamedTuple
+from collections.abc import Mapping
 
 from sitbreak.daemon.control import counted_today, on_a_break
 from sitbreak.text import duration
+
+TYPE_CHECKING = False  # not typing's: `sitbreak status --format` does not import typing
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, Final
 
 FORMATS: Final = ("waybar", "i3blocks", "i3status-rs", "polybar")
 
@@ -42,9 +47,16 @@ _OVER_COLOUR: Final = "#E06C75"
 _QUIET_COLOUR: Final = "#888888"
 
 
-class BarView(NamedTuple):
-    """The status as a bar shows it, whatever the bar."""
+class BarView(
+    collections.namedtuple("BarView", ("text", "short", "tooltip", "css_class", "percentage"))
+):
+    """The status as a bar shows it, whatever the bar.
 
+    A plain named tuple rather than typing's: bars run `sitbreak status` every
+    few seconds, and typing costs each start milliseconds.
+    """
+
+    __slots__ = ()
     text: str
     short: str
     tooltip: str

@@ -1,18 +1,21 @@
 """The client half of sitbreak's D-Bus API, and its names (docs/dbus-api.md).
 
-What `sitbreak status|pause|resume|snooze` (`BusClient`) and `status
---follow` (`follow`) use. Kept light: status bars run `sitbreak status` every
-few seconds, so this imports jeepney and little else (no logging, no
-dataclasses; benchmarks/bench_startup.py). The service is
-`sitbreak.desktop.dbus_api`.
+What `sitbreak status|pause|resume|snooze` (`request`) and `status --follow`
+(`follow`, with jeepney's `BusClient`) use. Kept light: status bars run
+`sitbreak status` every few seconds, so a request imports neither jeepney nor
+typing (`sitbreak.desktop.dbus_wire` makes its calls; benchmarks/bench_startup.py).
+The service is `sitbreak.desktop.dbus_api`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping
-from typing import Any, Final
+
+TYPE_CHECKING = False  # not typing's: `sitbreak status` does not import typing
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+    from typing import Any, Final
 
 BUS_NAME: Final = "io.github.sitbreak.Monitor1"
 INTERFACE: Final = BUS_NAME
@@ -80,8 +83,60 @@ class NotOnBus(Exception):
     """No session bus, or no sitbreak on it: the caller falls back or says so."""
 
 
+def request(cmd: str, seconds: float | None = None, address: str | None = None) -> dict[str, Any]:
+    """The control protocol's request, over the bus; answers as `control.request` does.
+
+    NotOnBus when there is no session bus or no sitbreak on it (the caller
+    falls back to the socket), TimeoutError when sitbreak does not answer in
+    time; a refused call is ``{"ok": false, "error": ...}``, as the socket's is.
+    """
+    address = os.environ.get("DBUS_SESSION_BUS_ADDRESS") if address is None else address
+    if not address:
+        raise NotOnBus("no session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+    from sitbreak.desktop.dbus_wire import NO_AUTO_START, Connection
+
+    try:
+        conn = Connection(address, AUTH_TIMEOUT_S)
+    except Exception as exc:  # a missing bus shows up as many exception types
+        raise NotOnBus(f"cannot reach the session bus ({type(exc).__name__}: {exc})") from None
+    with conn:
+        member = {v: k for k, v in METHODS.items()}.get(cmd)
+        calls: list[tuple[str, str, tuple[float, ...]]] = []
+        if member in ("Pause", "Snooze"):
+            calls.append((member, "d", (0.0 if seconds is None else float(seconds),)))
+        elif member is not None:
+            calls.append((member, "", ()))
+        calls.append(("GetStatus", "", ()))
+        for name, signature, body in calls:
+            reply = conn.call(
+                name,
+                signature,
+                body,
+                destination=BUS_NAME,
+                path=OBJECT_PATH,
+                interface=INTERFACE,
+                flags=NO_AUTO_START,
+                timeout=CLIENT_TIMEOUT_S,
+            )
+            if reply.error_name in _NOT_THERE:
+                raise NotOnBus(f"{BUS_NAME} is not on the session bus")
+            if reply.error_name is not None:
+                said = reply.body[0] if reply.body and isinstance(reply.body[0], str) else None
+                return {"ok": False, "error": reply.error_name if said is None else said}
+    try:
+        (text,) = reply.body
+        status = json.loads(str(text))
+    except ValueError:  # no string, or not JSON
+        status = None
+    if not isinstance(status, dict) or not isinstance(status.get("ok"), bool):
+        from sitbreak.errors import SitbreakError
+
+        raise SitbreakError("sitbreak answered GetStatus with something other than a status")
+    return status
+
+
 class BusClient:
-    """A blocking connection to the session bus, for sitbreak's own commands."""
+    """A blocking connection to the session bus with jeepney, for `status --follow`."""
 
     def __init__(self, address: str | None = None) -> None:
         address = os.environ.get("DBUS_SESSION_BUS_ADDRESS") if address is None else address
@@ -136,23 +191,6 @@ class BusClient:
             raise DBusErrorResponse(reply)
         body_: tuple[Any, ...] = reply.body
         return body_
-
-    def request(self, cmd: str, seconds: float | None = None) -> dict[str, Any]:
-        """The control protocol's request, over the bus; answers as `control.request` does."""
-        from jeepney import DBusErrorResponse
-
-        member = {v: k for k, v in METHODS.items()}.get(cmd)
-        try:
-            if member in ("Pause", "Snooze"):
-                self.call(member, "d", (0.0 if seconds is None else float(seconds),))
-            elif member is not None:
-                self.call(member)
-            (text,) = self.call("GetStatus")
-        except DBusErrorResponse as exc:
-            message = exc.data[0] if exc.data and isinstance(exc.data[0], str) else exc.name
-            return {"ok": False, "error": message}
-        status: dict[str, Any] = json.loads(text)
-        return status
 
     def get_all(self) -> dict[str, Any]:
         (values,) = self.call("GetAll", "s", (INTERFACE,), interface=PROPERTIES)

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from sitbreak.core import Activity, EngineSettings, Event, Lock, Resume, Suspend, Tick, Unlock
 from sitbreak.core.run import ReplayResult, replay_events
 from sitbreak.report.figures import Computers, Day, Share
-from sitbreak.storage.sync import SPAN_GAP, HostHistory, computers_named
+from sitbreak.storage.sync import SPAN_GAP, HostHistory
+from sitbreak.storage.sync_words import computers_named
 
 
 def events_of(hosts: Sequence[HostHistory]) -> list[Event]:
