@@ -26,7 +26,6 @@ from sitbreak.daemon.control import (
     DaemonNotRunning,
     ProtocolError,
     Request,
-    counted_today,
     format_status,
     parse_request,
 )
@@ -550,17 +549,6 @@ def test_the_break_going_on_is_counted_while_it_lasts() -> None:
     # Back at the desk, the break is over and in the day's own count.
     back = _status(today={**today, "breaks": 1})
     assert ", 1 break, 3 prompts" in format_status(back, now=NOW, tz=dt.timezone.utc)
-
-
-def test_the_open_session_counts_today_only_from_midnight() -> None:
-    midnight = dt.datetime(2024, 6, 3, 0, 0, tzinfo=dt.timezone.utc).timestamp()
-    start = midnight - 20 * MIN  # a late night
-    now = midnight + 15 * MIN
-    status = {
-        "session": {"start": start, "seated_s": now - start, "last_seen": now - 5 * MIN},
-        "today": {"sitting_s": 10 * MIN, "longest_session_s": 10 * MIN, "sessions": 1},
-    }
-    assert counted_today(status, dt.timezone.utc) == (15 * MIN, 15 * MIN)
 
 
 def test_format_status_says_first_when_no_activity_can_be_seen() -> None:

@@ -150,3 +150,14 @@ def test_the_tooltip_counts_the_break_going_on() -> None:
     away["today"]["breaks"] = 0
     tooltip = json.loads(render("waybar", away))["tooltip"]
     assert tooltip == "Away\nToday: 1 h 35 sitting, 1 break"
+
+
+def test_the_open_session_counts_today_only_from_midnight() -> None:
+    midnight = dt.datetime(2024, 6, 3, 0, 0, tzinfo=dt.timezone.utc).timestamp()
+    start = midnight - 20 * MIN  # a late night
+    now = midnight + 15 * MIN
+    status = {
+        "session": {"start": start, "seated_s": now - start, "last_seen": now - 5 * MIN},
+        "today": {"sitting_s": 10 * MIN, "longest_session_s": 10 * MIN, "sessions": 1},
+    }
+    assert statusbar.counted_today(status, dt.timezone.utc) == (15 * MIN, 15 * MIN)

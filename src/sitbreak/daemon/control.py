@@ -53,6 +53,7 @@ import stat
 import time
 from collections.abc import Mapping
 
+from sitbreak.daemon.statusbar import counted_today, on_a_break
 from sitbreak.errors import SitbreakError
 from sitbreak.storage.sync_words import across, sync_sentence
 from sitbreak.text import breaks_sentence, count, duration, got_up_phrase
@@ -666,38 +667,6 @@ def format_status(
     return "\n".join(lines)
 
 
-def counted_today(status: Mapping[str, Any], tz: dt.tzinfo) -> tuple[float, float]:
-    """Today's sitting and longest session, with the open session counted as
-    the "Sitting for" line counts it: up to now.
-
-    The day's figures count the open session up to the last input, where a
-    break would cut it (what a report adds for it); read under "Sitting for
-    35 s", "Today: 6 s sitting" would contradict it while one sits still.
-    """
-    today = status.get("today")
-    if not isinstance(today, Mapping):
-        return 0.0, 0.0
-    sitting = float(today.get("sitting_s", 0.0))
-    longest = float(today.get("longest_session_s", 0.0))
-    session = status.get("session")
-    if not isinstance(session, Mapping):
-        return sitting, longest
-    start, seated, seen = (session.get(k) for k in ("start", "seated_s", "last_seen"))
-    if not (
-        isinstance(start, int | float)
-        and isinstance(seated, int | float)
-        and isinstance(seen, int | float)
-    ):
-        return sitting, longest
-    now = start + seated  # the daemon's now, when it answered
-    day = dt.datetime.fromtimestamp(now, tz).date()
-    midnight = dt.datetime.combine(day, dt.time(0), tz).timestamp()
-    still = now - max(seen, start, midnight)
-    if still <= 0:
-        return sitting, longest
-    return sitting + still, max(longest, now - max(start, midnight))
-
-
 def _refused_sentence(refused: Mapping[str, Any], clock: _Clock) -> str:
     """An edited config that a reload refused: the running monitor goes on with the one before."""
     problems = [str(p) for p in refused.get("problems") or []]
@@ -799,19 +768,6 @@ def _stillness_sentence(status: Mapping[str, Any]) -> str:
     if status.get("watching"):
         return "Watching a video, so stillness counts as sitting."
     return ""
-
-
-def on_a_break(status: Mapping[str, Any]) -> bool:
-    """Whether a break is going on now: a session ended and none has begun.
-
-    The day's figures count a break once it is over (its length is known
-    then): while it lasts, "0 breaks" beside "got up after 2 of 2 movement
-    reminders" would read as a contradiction."""
-    return (
-        status.get("state") in ("away", "locked", "suspended")
-        and status.get("session") is None
-        and status.get("since") is not None
-    )
 
 
 def _today_line(
