@@ -377,6 +377,37 @@ def test_autostart_entry_is_written_reported_and_removed(
     assert f"removed {entry}" in out
 
 
+def test_without_systemd_the_monitor_running_now_is_named_not_started_again(
+    no_systemd: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """install.sh has started sitbreak; the person then runs `service install
+    --autostart` and later `service uninstall`. They were told "to start it
+    now: `sitbreak run &`" (which would fail: it runs) and, on uninstall,
+    nothing of the monitor that goes on running."""
+    from sitbreak.daemon.startup import InstanceLock, lock_path
+
+    lock = InstanceLock(lock_path())
+    lock.acquire()  # a monitor runs: this process, as far as the lock says
+    try:
+        code, out = run_cli(capsys, "install", "--autostart")
+        assert code == 0, out
+        assert "`sitbreak run &`" not in out
+        assert out.splitlines()[-1] == (
+            f"sitbreak is running now (pid {os.getpid()}), and starts with your desktop "
+            "login from now on."
+        )
+        code, out = run_cli(capsys, "uninstall")
+        assert code == 0, out
+        assert out.splitlines()[-1] == (
+            f"sitbreak is still running (pid {os.getpid()}) until you log out; "
+            f"`kill {os.getpid()}` stops it now."
+        )
+    finally:
+        lock.release()
+    code, out = run_cli(capsys, "install", "--autostart")  # nothing runs now
+    assert "to start it now: `sitbreak run &`" in out
+
+
 def test_advice_for_macos_and_windows() -> None:
     mac = unit.advice(unit.Host("darwin", None), ["/opt/py & co/bin/python3", "-m"])
     assert "<string>/opt/py &amp; co/bin/python3</string>" in mac

@@ -216,14 +216,14 @@ def test_work_days_take_full_names_any_case_and_order(tmp_path: Path) -> None:
 )
 def test_bad_work_days_name_the_item(tmp_path: Path, value: str, expected: str) -> None:
     path, message = error_for(tmp_path, f"[prompts]\nwork_days = {value}\n")
-    assert message.startswith(f"{path}: [prompts] work_days: ")
+    assert message.startswith(f"{path}:2: [prompts] work_days: ")
     assert expected in message
 
 
 def test_bad_work_hours_name_the_item(tmp_path: Path) -> None:
     path, message = error_for(tmp_path, '[prompts]\nwork_hours = ["09:00-17:00", "9-5"]\n')
     assert message == (
-        f'{path}: [prompts] work_hours: item 2: expected a range like "12:00-13:30", found "9-5"'
+        f'{path}:2: [prompts] work_hours: item 2: expected a range like "12:00-13:30", found "9-5"'
     )
 
 
@@ -242,7 +242,7 @@ def test_show_writes_work_days_and_hours_back_as_a_person_would(
 def test_a_choice_outside_its_list_is_named_with_the_options(tmp_path: Path) -> None:
     path, message = error_for(tmp_path, '[activity]\nsource = "x12"\n')
     assert message == (
-        f'{path}: [activity] source: expected one of "auto", "x11", "pynput", "gnome", '
+        f'{path}:2: [activity] source: expected one of "auto", "x11", "pynput", "gnome", '
         '"freedesktop", "swayidle", "logind", found "x12"; did you mean "x11"?'
     )
 
@@ -298,18 +298,18 @@ def test_an_empty_user_file_means_all_defaults(tmp_path: Path) -> None:
 
 def test_unknown_key_suggests_the_nearest_one(tmp_path: Path) -> None:
     path, message = error_for(tmp_path, '[session]\nbreak_idel = "8m"\n')
-    assert message == (f'{path}: [session] break_idel: unknown key; did you mean "break_idle"?')
+    assert message == (f'{path}:2: [session] break_idel: unknown key; did you mean "break_idle"?')
 
 
 def test_a_key_in_the_wrong_section_points_to_the_right_one(tmp_path: Path) -> None:
     path, message = error_for(tmp_path, '[prompts]\nbreak_idle = "8m"\n')
-    assert message.startswith(f"{path}: [prompts] break_idle: unknown key")
+    assert message.startswith(f"{path}:2: [prompts] break_idle: unknown key")
     assert "did you mean [session] break_idle?" in message
 
 
 def test_a_top_level_key_points_to_its_section(tmp_path: Path) -> None:
     path, message = error_for(tmp_path, 'timezone = "UTC"\n')
-    assert message.startswith(f"{path}: top-level key timezone: unknown key")
+    assert message.startswith(f"{path}:1: top-level key timezone: unknown key")
     assert "did you mean [general] timezone?" in message
 
 
@@ -321,39 +321,45 @@ def test_a_hopeless_unknown_key_lists_the_known_ones(tmp_path: Path) -> None:
 
 def test_unknown_section_suggests_the_nearest_one(tmp_path: Path) -> None:
     path, message = error_for(tmp_path, '[sesion]\nbreak_idle = "8m"\n')
-    assert message == f"{path}: [sesion]: unknown section; did you mean [session]?"
+    assert message == f"{path}:1: [sesion]: unknown section; did you mean [session]?"
 
 
 def test_unknown_subsection(tmp_path: Path) -> None:
     path, message = error_for(tmp_path, "[prompts.enable]\nmove = false\n")
-    assert message == f"{path}: [prompts.enable]: unknown section; did you mean [prompts.enabled]?"
+    assert (
+        message == f"{path}:1: [prompts.enable]: unknown section; did you mean [prompts.enabled]?"
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "key", "expected"),
     [
-        ('[prompts.enabled]\nposture = "yes"\n', "[prompts.enabled] posture", 'found "yes"'),
-        ("[prompts.enabled]\nmove = 1\n", "[prompts.enabled] move", "expected true or false"),
-        ("[session.break_idle]\nminutes = 8\n", "[session] break_idle", "found a table"),
-        ("[session]\nbreak_locked = true\n", "[session] break_locked", "found true"),
-        ("[general]\ntimezone = 1\n", "[general] timezone", "found 1"),
-        ('session = "8m"\n', "top-level key session", "expected a table [session]"),
-        ("[prompts]\nenabled = false\n", "[prompts] enabled", "expected a table [prompts.enabled]"),
-        ("[prompts]\nquiet_hours = 5\n", "[prompts] quiet_hours", 'expected a list of "HH:MM'),
+        ('[prompts.enabled]\nposture = "yes"\n', "2: [prompts.enabled] posture", 'found "yes"'),
+        ("[prompts.enabled]\nmove = 1\n", "2: [prompts.enabled] move", "expected true or false"),
+        ("[session.break_idle]\nminutes = 8\n", "1: [session] break_idle", "found a table"),
+        ("[session]\nbreak_locked = true\n", "2: [session] break_locked", "found true"),
+        ("[general]\ntimezone = 1\n", "2: [general] timezone", "found 1"),
+        ('session = "8m"\n', "1: top-level key session", "expected a table [session]"),
+        (
+            "[prompts]\nenabled = false\n",
+            "2: [prompts] enabled",
+            "expected a table [prompts.enabled]",
+        ),
+        ("[prompts]\nquiet_hours = 5\n", "2: [prompts] quiet_hours", 'expected a list of "HH:MM'),
     ],
 )
 def test_wrong_types_name_the_file_key_and_what_was_found(
     tmp_path: Path, text: str, key: str, expected: str
 ) -> None:
     path, message = error_for(tmp_path, text)
-    assert message.startswith(f"{path}: {key}: ")
+    assert message.startswith(f"{path}:{key}: ")  # the file, the line and the key
     assert expected in message
 
 
 def test_bad_duration(tmp_path: Path) -> None:
     path, message = error_for(tmp_path, '[session]\nbreak_idle = "8 minutes"\n')
     assert message == (
-        f'{path}: [session] break_idle: expected a duration like "90s", "8m" or "1h30m", '
+        f'{path}:2: [session] break_idle: expected a duration like "90s", "8m" or "1h30m", '
         'found "8 minutes"'
     )
 
@@ -415,9 +421,11 @@ def test_durations_out_of_range_are_rejected(tmp_path: Path, bound: Bound) -> No
         expected = f"between {bound.low} and {bound.high}"
     for value in (bound.below, bound.above):
         if value is not None:
-            path, message = error_for(tmp_path, _file_with(bound.section, bound.key, value))
+            text = _file_with(bound.section, bound.key, value)
+            line = next(n for n, t in enumerate(text.splitlines(), 1) if t.startswith(bound.key))
+            path, message = error_for(tmp_path, text)
             assert message == (
-                f"{path}: [{bound.section}] {bound.key}: expected a duration {expected}, "
+                f"{path}:{line}: [{bound.section}] {bound.key}: expected a duration {expected}, "
                 f'found "{value}"'
             )
 
@@ -474,6 +482,11 @@ def test_break_locked_may_not_exceed_break_idle(tmp_path: Path) -> None:
         f'{path}: [session] break_locked = "1h" is longer than '
         f'[session] break_idle = "{_default("break_idle")}" (the default)'
     )
+    assert message.endswith(
+        "a locked screen is a surer sign of a break than idle input, so it should not take "
+        f'longer to count as one; set break_locked to "{_default("break_idle")}" or less, '
+        "or raise break_idle"
+    )
     same = load_config(write(tmp_path, f'[session]\nbreak_locked = "{_default("break_idle")}"\n'))
     assert same.engine.break_locked == same.engine.break_idle
 
@@ -483,13 +496,13 @@ def test_a_rejected_value_does_not_cause_a_misleading_contradiction(tmp_path: Pa
     # add a bogus second complaint.
     path, message = error_for(tmp_path, '[prompts]\nposture_after = "40m"\nmove_after = "5h"\n')
     assert message == (
-        f'{path}: [prompts] move_after: expected a duration between 5s and 4h, found "5h"'
+        f'{path}:3: [prompts] move_after: expected a duration between 5s and 4h, found "5h"'
     )
 
 
 def test_bad_timezone_suggests_the_nearest_zone(tmp_path: Path) -> None:
     path, message = error_for(tmp_path, '[general]\ntimezone = "Europe/Berln"\n')
-    assert message.startswith(f"{path}: [general] timezone: expected an IANA time zone name")
+    assert message.startswith(f"{path}:2: [general] timezone: expected an IANA time zone name")
     assert 'found unknown time zone "Europe/Berln"; did you mean "Europe/Berlin"?' in message
 
 
@@ -514,7 +527,7 @@ def test_strange_timezones_are_config_errors(tmp_path: Path, zone: str) -> None:
 )
 def test_bad_quiet_hours_name_the_item(tmp_path: Path, item: str) -> None:
     path, message = error_for(tmp_path, f'[prompts]\nquiet_hours = ["12:00-13:00", "{item}"]\n')
-    assert message.startswith(f"{path}: [prompts] quiet_hours: item 2: ")
+    assert message.startswith(f"{path}:2: [prompts] quiet_hours: item 2: ")
     assert message.endswith(f'found "{item}"')
 
 
@@ -566,7 +579,8 @@ def test_all_problems_of_a_file_are_reported_at_once_in_file_order(tmp_path: Pat
         "[prompts] quiet_hours",
         "[prompts.enabled] stretch",
     ]
-    assert all(line.startswith(f"{path}: ") for line in lines)
+    # Each with its line in the file (the text starts with a newline: line 1 is empty).
+    assert [line.split(": ")[0] for line in lines] == [f"{path}:{n}" for n in (3, 4, 6, 7, 7, 9)]
 
 
 # ------------------------------------------------------ duration parsing
@@ -606,7 +620,7 @@ def test_parse_duration_accepts(value: object, seconds: float) -> None:
         "m",
         "1h30",
         "30m1h",
-        "-5",
+        "--5m",
         "1e3",
         "8M",
         True,
@@ -628,6 +642,23 @@ def test_parse_duration_rejects(value: object) -> None:
 def test_parse_duration_rejects_negative_numbers() -> None:
     with pytest.raises(ConfigError, match=r"^here: expected a duration of zero or more, found -1$"):
         parse_duration(-1, "here")
+
+
+@pytest.mark.parametrize("value", ["-5m", "-1h30m", " -30s", "-5"])
+def test_a_negative_duration_is_called_negative_not_misspelt(value: str) -> None:
+    """'-5m' was answered 'expected a duration like "90s", "8m" or "1h30m"', as
+    if the person had written it wrong rather than below zero."""
+    with pytest.raises(ConfigError) as caught:
+        parse_duration(value, "here")
+    assert str(caught.value) == f'here: expected a duration of zero or more, found "{value}"'
+
+
+def test_a_negative_duration_in_the_file_names_the_key(tmp_path: Path) -> None:
+    path, message = error_for(tmp_path, '[prompts]\nmove_after = "-5m"\n')
+    assert (
+        message
+        == f'{path}:2: [prompts] move_after: expected a duration of zero or more, found "-5m"'
+    )
 
 
 @pytest.mark.parametrize(
@@ -716,7 +747,7 @@ def test_check_validates_the_users_own_file(
     path = write(sitbreak_home / "config", '[session]\nbreak_idle = "8 minutes"\n')
     assert main(["config", "check"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"sitbreak: config error: {path}: [session] break_idle: ")
+    assert err.startswith(f"sitbreak: config error: {path}:2: [session] break_idle: ")
 
 
 def test_check_an_invalid_file_exits_2_with_every_problem(
@@ -726,8 +757,8 @@ def test_check_an_invalid_file_exits_2_with_every_problem(
     assert main(["config", "check", str(path)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.startswith(f"sitbreak: config error: {path}: [session] break_idle")
-    assert f"{path}: [sesion]: unknown section" in captured.err
+    assert captured.err.startswith(f"sitbreak: config error: {path}:2: [session] break_idle")
+    assert f"{path}:3: [sesion]: unknown section" in captured.err
 
 
 def test_check_a_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -800,7 +831,7 @@ def test_show_output_is_itself_a_config_giving_the_same_settings(
 def test_show_with_a_bad_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, "[general]\ntimezone = 'Mars/Olympus'\n")
     assert main(["config", "show", "--config", str(path)]) == 2
-    assert f"{path}: [general] timezone" in capsys.readouterr().err
+    assert f"{path}:2: [general] timezone" in capsys.readouterr().err
 
 
 def test_config_is_a_frozen_value() -> None:
@@ -829,7 +860,7 @@ def test_sync_keys_are_checked(tmp_path: Path, text: str, message: str) -> None:
     path.write_text("[sync]\n" + text + "\n")
     with pytest.raises(ConfigError) as err:
         load_config(path)
-    assert f"{path}: {message}" in str(err.value)
+    assert f"{path}:2: {message}" in str(err.value)
 
 
 @pytest.mark.parametrize(
@@ -847,7 +878,7 @@ def test_history_keep_is_days_and_checked(tmp_path: Path) -> None:
     path.write_text('[history]\nkeep = "12h"\n')
     with pytest.raises(ConfigError) as err:
         load_config(path)
-    assert f"{path}: [history] keep: expected a duration between 1d and 3650d" in str(err.value)
+    assert f"{path}:2: [history] keep: expected a duration between 1d and 3650d" in str(err.value)
     path.write_text('[history]\nkeep = "a while"\n')
     with pytest.raises(ConfigError, match=r"\[history\] keep: expected a duration"):
         load_config(path)
@@ -873,13 +904,43 @@ def test_a_tray_setting_that_is_none_of_them_says_what_is_expected(
         load_config(write(tmp_path, f"[tray]\nshow = {written}\n"))
 
 
+def test_each_problem_names_the_line_it_is_on_whatever_the_layout(tmp_path: Path) -> None:
+    """The message said the file and the key but not the line: in a long,
+    commented file one had to search for it."""
+    path, message = error_for(
+        tmp_path,
+        "# my settings\n"
+        "\n"
+        "  [ prompts ]   # indented, with a comment\n"
+        'posture_after = "10m"\n'
+        '"move_after" = "ten"\n'
+        "enabled.stretch = 3\n"
+        "\n"
+        "[session]\n"
+        "break_idle = [1]\n"
+        "[tray]\n"
+        "shown = true\n",
+    )
+    assert [line.split(": ", 2)[:2] for line in message.splitlines()] == [
+        [f"{path}:5", "[prompts] move_after"],
+        [f"{path}:6", "[prompts.enabled] stretch"],
+        [f"{path}:9", "[session] break_idle"],
+        [f"{path}:11", "[tray] shown"],
+    ]
+
+
+def test_a_key_in_an_inline_table_is_named_by_the_line_of_its_table(tmp_path: Path) -> None:
+    path, message = error_for(tmp_path, "\n[prompts]\nenabled = { posture = 2 }\n")
+    assert message.startswith(f"{path}:3: [prompts.enabled] posture: expected true or false")
+
+
 def test_sync_keep_is_days_and_checked(tmp_path: Path) -> None:
     assert load_config().sync_keep == 60 * 86400
     path = tmp_path / "config.toml"
     path.write_text('[sync]\nkeep = "3d"\n')
     with pytest.raises(ConfigError) as err:
         load_config(path)
-    assert f'{path}: [sync] keep: expected a duration between 7d and 3650d, found "3d"' in str(
+    assert f'{path}:2: [sync] keep: expected a duration between 7d and 3650d, found "3d"' in str(
         err.value
     )
     path.write_text("[sync]\nkeep = 60\n")  # sixty seconds, not days

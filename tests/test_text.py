@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sitbreak.text import count, duration, signed_duration
+from sitbreak.text import count, duration, got_up_phrase, signed_duration
 
 MIN = 60
 
@@ -68,3 +68,9 @@ def test_count() -> None:
     assert [count(n, "session") for n in (0, 1, 2)] == ["0 sessions", "1 session", "2 sessions"]
     assert count(1, "day", "days") == "1 day"
     assert count(3, "body", "bodies") == "3 bodies"
+
+
+def test_getting_up_is_counted_against_the_movement_reminders_only() -> None:
+    assert got_up_phrase(2, 3) == "got up after 2 of 3 movement reminders"
+    assert got_up_phrase(1, 1) == "got up after 1 of 1 movement reminder"
+    assert got_up_phrase(0, 0) == "no movement reminders"

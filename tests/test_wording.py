@@ -81,6 +81,7 @@ def _status(state: str, seated: float, n: int, **more: Any) -> dict[str, Any]:
             "breaks": n,
             "prompts": n,
             "prompts_heeded": n,
+            "prompts_by_kind": {"move": n},
         },
         "in_call": False,
         "watching": False,
@@ -111,7 +112,8 @@ def test_status_shows_80_seconds_as_1_min_20_s_like_config_show() -> None:
     text = format_status(_status("sitting", 80, 1), now=NOW, tz=dt.timezone.utc)
     assert text.startswith("Sitting for 1 min 20 s (since 10:52).")
     assert text.splitlines()[1] == (
-        "Today: 1 min 20 s sitting in 1 session, longest 1 min 20 s, 1 break, 1 prompt (1 heeded)."
+        "Today: 1 min 20 s sitting in 1 session, longest 1 min 20 s, 1 break, "
+        "1 prompt (got up after 1 of 1 movement reminder)."
     )
 
 
@@ -127,8 +129,10 @@ def test_the_daily_log_line_counts_right(n: int) -> None:
         longest_session_s=80.0 if n else 0.0,
         sessions_over_limit=n,
         breaks=n,
-        prompts=n,
+        prompts=4 * n,
+        prompts_by_kind={"move": 4 * n},
         prompts_heeded=n,
+        prompts_acted=n,
         prompts_snoozed=n,
         prompts_skipped=n,
         prompts_ignored=n,
@@ -137,7 +141,10 @@ def test_the_daily_log_line_counts_right(n: int) -> None:
     _clean(line)
     if n == 1:
         assert line.startswith("2026-11-02: sat 1 min 20 s in 1 session (longest 1 min 20 s, ")
-        assert ", 1 break, 1 prompt (" in line
+        assert line.endswith(
+            ", 1 break, 4 prompts (got up after 1 of 4 movement reminders; "
+            "on screen: 1 marked done, 1 snoozed, 1 skipped, 1 unanswered)"
+        )
 
 
 def test_a_day_of_the_daemon_logs_nothing_wrongly_worded(
@@ -218,3 +225,45 @@ def test_status_and_the_journal_say_the_same_time(tmp_path: Path) -> None:
     assert seated in ("1 min 19 s", "1 min 20 s")  # the first input came a moment after 09:00
     assert text.startswith(f"Sitting for {seated} (since 09:00).")
     assert line == f"STATUS=sitting for {seated} (since 09:00)"
+
+
+# ---------------------------------------------------------------- --help
+
+
+def _parsers() -> list[tuple[str, Any]]:
+    """Every (command line, parser): sitbreak, each command, each action of one."""
+    import argparse
+
+    from sitbreak.cli import build_parser
+
+    found: list[tuple[str, Any]] = []
+
+    def walk(name: str, parser: argparse.ArgumentParser) -> None:
+        found.append((name, parser))
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub, child in action.choices.items():
+                    walk(f"{name} {sub}", child)
+
+    walk("sitbreak", build_parser())
+    return found
+
+
+def test_every_help_fits_an_80_column_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sitbreak tune --help` and `trace export --help` printed their
+    description as one line of 150 characters and more."""
+    monkeypatch.setenv("COLUMNS", "80")
+    for name, parser in _parsers():
+        for line in parser.format_help().splitlines():
+            assert len(line) <= 80, f"{name} --help: {line!r}"
+
+
+def test_every_option_and_argument_says_what_it_is_for() -> None:
+    """`sitbreak config check --help` listed a bare "file", `run --help` a bare --log-level."""
+    import argparse
+
+    for name, parser in _parsers():
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction | argparse._HelpAction):
+                continue
+            assert action.help, f"{name}: {action.option_strings or action.dest} has no help"

@@ -359,13 +359,23 @@ def uninstall(
     out: TextIO,
     err: TextIO | None = None,
     unit_dir: Path | None = None,
+    running_pid: int | None = None,
 ) -> int:
-    """Stop and disable the service, remove the unit (and our autostart entry, if any)."""
+    """Stop and disable the service, remove the unit (and our autostart entry, if any).
+
+    Without systemd nothing here stops the monitor: `running_pid`, the one
+    running now, is named with the command that stops it."""
     target = (unit_dir or user_unit_dir()) / UNIT_NAME
     removed_any = _remove_autostart(out)
     if ctl is None:
         if not removed_any:
             print("nothing to remove: no systemd here and no autostart entry", file=out)
+        if running_pid is not None:
+            print(
+                f"sitbreak is still running (pid {running_pid}) until you log out; "
+                f"`kill {running_pid}` stops it now.",
+                file=out,
+            )
         return 0
     if not target.exists():
         if not removed_any:
@@ -633,10 +643,20 @@ def advice(host: Host, argv: Sequence[str] | None = None) -> str:
     )
 
 
-def install_autostart(out: TextIO, argv: Sequence[str] | None = None) -> int:
+def install_autostart(
+    out: TextIO, argv: Sequence[str] | None = None, running_pid: int | None = None
+) -> int:
+    """Write the autostart entry; `running_pid` is the monitor running now, if any."""
     target = autostart_path()
     changed = write_file(target, autostart_entry(argv))
     print(f"{'wrote' if changed else 'kept (unchanged)'} {target}", file=out)
+    if running_pid is not None:
+        print(
+            f"sitbreak is running now (pid {running_pid}), and starts with your desktop "
+            "login from now on.",
+            file=out,
+        )
+        return 0
     print(
         "sitbreak starts with your next desktop login; to start it now: "
         "`sitbreak run &` (logs go to the terminal, or your session's log).",

@@ -175,6 +175,13 @@ def parse_duration(value: object, where: str) -> float:
             seconds = None
     elif isinstance(value, str):
         seconds = _duration_seconds(value)
+        unsigned = value.strip().removeprefix("-")
+        if (
+            seconds is None
+            and unsigned != value.strip()
+            and _duration_seconds(unsigned) is not None
+        ):
+            seconds = -1.0  # "-5m": a duration, but a negative one; said as such below
     if seconds is None or not math.isfinite(seconds):
         raise ConfigError(f"{where}: expected {DURATION_HINT}, found {_describe(value)}")
     if seconds < 0:
@@ -468,13 +475,50 @@ class _Parsed:
     values: dict[_Key, _Value] = field(default_factory=dict)
     broken: set[_Key] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
+    #: The line each table and key is on ("prompts", "prompts.move_after"), for messages.
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def at(self, dotted: str) -> str:
+        """'FILE:12' for the line `dotted` (or the table holding it) is on; 'FILE' if unknown."""
+        while dotted:
+            line = self.lines.get(dotted)
+            if line is not None:
+                return f"{self.label}:{line}"
+            dotted = dotted.rpartition(".")[0]
+        return self.label
+
+
+_TABLE_LINE_RE = re.compile(r"\s*\[\s*([^\[\]#]+?)\s*\]\s*(?:#.*)?")
+_KEY_LINE_RE = re.compile(
+    r"\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\")(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"))*)\s*="
+)
+
+
+def _line_numbers(text: str) -> dict[str, int]:
+    """Where each table header and key is, by dotted name: a plain reading of
+    the usual layout (tables and `key = value` lines), which only names lines
+    in messages; tomllib has already judged the file valid."""
+
+    def dotted(name: str) -> str:
+        return ".".join(part.strip().strip('"') for part in name.split("."))
+
+    lines: dict[str, int] = {}
+    table = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if match := _TABLE_LINE_RE.fullmatch(line):
+            table = dotted(match.group(1))
+            lines.setdefault(table, number)
+        elif match := _KEY_LINE_RE.match(line):
+            key = dotted(match.group(1))
+            lines.setdefault(f"{table}.{key}" if table else key, number)
+    return lines
 
 
 def _read_table(table: Mapping[str, object], section: str, out: _Parsed) -> None:
     """Walk one TOML table in file order, converting known keys and reporting the rest."""
     for name, value in table.items():
         dotted = f"{section}.{name}" if section else name
-        where = f"{out.label}: {_where(section, name)}"
+        where = f"{out.at(dotted)}: {_where(section, name)}"
         if dotted in _SCHEMA:
             if isinstance(value, dict):
                 _read_table(value, dotted, out)
@@ -487,14 +531,18 @@ def _read_table(table: Mapping[str, object], section: str, out: _Parsed) -> None
                 out.broken.add((section, name))
                 out.errors.extend(str(exc).splitlines())
         elif isinstance(value, dict):
-            out.errors.append(f"{out.label}: [{dotted}]: unknown section{_suggest_section(dotted)}")
+            out.errors.append(
+                f"{out.at(dotted)}: [{dotted}]: unknown section{_suggest_section(dotted)}"
+            )
         else:
             out.errors.append(f"{where}: unknown key{_suggest_key(section, name)}")
 
 
 def _parse_file(text: str, label: str) -> _Parsed:
     parsed = _Parsed(label)
-    _read_table(_parse_toml(text, label), "", parsed)
+    table = _parse_toml(text, label)
+    parsed.lines = _line_numbers(text)
+    _read_table(table, "", parsed)
     return parsed
 
 
@@ -531,6 +579,11 @@ def _default_source() -> tuple[str, str]:
             f"the default config is missing: neither {packaged} nor {checkout} exists; "
             "sitbreak is not installed properly"
         ) from None
+
+
+def default_config_path() -> str:
+    """Where the shipped default config is, every key commented: for people to read."""
+    return _default_source()[0]
 
 
 def default_config_text() -> str:
@@ -609,8 +662,9 @@ def _consistency_errors(
     locked, idle = ("session", "break_locked"), ("session", "break_idle")
     if usable(locked, idle) and _seconds(values[locked]) > _seconds(values[idle]):
         errors.append(
-            f"{label}: {shown(locked)} is longer than {shown(idle)}: a locked screen is surer "
-            "sign of a break than idle input, so it should not take longer to count as one"
+            f"{label}: {shown(locked)} is longer than {shown(idle)}: a locked screen is a "
+            "surer sign of a break than idle input, so it should not take longer to count "
+            f"as one; set break_locked to {_render(values[idle])} or less, or raise break_idle"
         )
     call = ("session", "call_idle_max")
     if usable(call, idle) and _seconds(values[call]) < _seconds(values[idle]):

@@ -54,6 +54,18 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
 
 
+def got_up_phrase(heeded: int, move_prompts: int) -> str:
+    """What became of the movement reminders: 'got up after 2 of 3 movement reminders'.
+
+    `heeded` counts the move prompts a break followed (core.days.DayLedger),
+    whatever was done with the notification itself; the other kinds of prompt
+    are never counted as heeded, so they are left out of the sentence.
+    """
+    if not move_prompts:
+        return "no movement reminders"
+    return f"got up after {heeded} of {count(move_prompts, 'movement reminder')}"
+
+
 def idle_text(seconds: float) -> str:
     """A break threshold to the half minute: '6 min', '8 min 30 s'."""
     return duration(round(seconds / 30.0) * 30)

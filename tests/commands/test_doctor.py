@@ -344,6 +344,41 @@ def test_doctor_shows_the_sync_folder_and_every_other_computer(tmp_path: Path) -
     assert "Other computers ([sync] folder)" in text
 
 
+def test_an_activitywatch_server_that_does_not_answer_is_shown_beside_its_fix(
+    tmp_path: Path,
+) -> None:
+    """The text report had no ActivityWatch section: its warning was missing,
+    and "To fix" named a problem the report above it never showed."""
+    import socket
+
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    good = tmp_path / "config.toml"
+    good.write_text(f'[activitywatch]\nserver = "http://127.0.0.1:{port}"\n')
+    report = doctor.diagnose(quiet_env(), good)
+    (aw,) = [c for c in report.checks if c.area == "activitywatch"]
+    assert aw.status == doctor.WARN and aw.fix
+    text = doctor.render(report)
+    section = text.split("\nActivityWatch ([activitywatch] server)\n", 1)[1].split("\n\n")[0]
+    assert section.lstrip().startswith("warn  server  ")
+    assert f"127.0.0.1:{port}" in section
+    assert "?;" not in aw.detail and aw.detail.endswith(
+        "is this its address? Sessions wait in memory (at most 1000) until it answers"
+    )
+    # Whatever "To fix" lists is shown in a section above it.
+    above, fixes = text.split("\nTo fix\n", 1)
+    for problem in report.problems:
+        assert f"  {problem.area} / {problem.name}:" in fixes
+        assert " ".join(problem.detail.split()) in " ".join(above.split()), problem
+
+
+def test_every_area_doctor_looks_at_has_its_section_in_the_text() -> None:
+    areas = {c.area for c in doctor.diagnose(quiet_env()).checks}
+    shown = {area for area, _title in doctor.SECTIONS}
+    assert areas <= shown, areas - shown
+
+
 def test_doctor_gives_the_time_and_zone_of_a_computer_silent_for_days(tmp_path: Path) -> None:
     import datetime as dt
     import time

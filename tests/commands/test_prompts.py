@@ -209,6 +209,19 @@ def test_sitbreak_prompts_lists_every_prompt_and_where_your_own_go(
     assert "not medical advice" in out
 
 
+def test_the_toml_to_drop_a_prompt_is_never_cut_across_lines() -> None:
+    """With a config path of 34 to 44 characters (/tmp/nu-home/.config/sitbreak/
+    prompts.toml is 41) the hint wrapped as "enabled" / "= false drops it"."""
+    from sitbreak.commands.prompts import _overrides_line
+
+    for length in range(2, 160):  # /h, /hh, ...: files that do not exist
+        path = Path("/" + "h" * (length - 1))
+        lines = _overrides_line(path, {}).splitlines()
+        assert any("enabled = false" in line for line in lines), (length, lines)
+        assert all(len(line) <= 88 or str(path) in line for line in lines), lines
+        assert "\0" not in "".join(lines)
+
+
 def test_sitbreak_prompts_kind_shows_only_that_kind_with_its_cautions(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -104,6 +104,38 @@ def test_the_readable_table_shows_each_day_and_session(
     assert "3 sessions, 2 breaks, 3 prompts" in out
 
 
+def test_the_table_names_the_zone_its_times_are_in_and_how_the_trace_ends(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Berlin trace replayed on a machine in UTC: "sessions (local time)"
+    showed Berlin's 09:00 as if it were the reader's; and the session the
+    trace stops in read "ended by shutdown" though nothing shut down."""
+    monkeypatch.setenv("TZ", "UTC")
+    assert main(["replay", str(write_trace(tmp_path / "m.jsonl", a_morning()))]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "sessions (Europe/Berlin time):" in lines
+    sessions = lines[lines.index("sessions (Europe/Berlin time):") + 2 :]
+    assert sessions[0].startswith("    09:00-09:38  ")
+    assert "ended by idle" in sessions[0]
+    assert sessions[-1].split("  ")[-1].startswith("ended with the trace")
+    assert all(line == line.rstrip() for line in lines)
+
+
+def test_the_table_says_heeded_counts_the_move_reminders_alone(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """ "prompts 31, heeded 7" read as 7 of 31 prompts; heeded is of the move reminders."""
+    report = replay_json(capsys, "--sample")
+    moves = sum(p["kind"] == "move" for p in report["prompts"])
+    assert 0 < moves < len(report["prompts"])
+    assert main(["replay", "--sample"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[3] == (
+        f"heeded: move reminders ({moves} of the {len(report['prompts'])} prompts) "
+        "followed by getting up within 10 min"
+    )
+
+
 def test_a_malformed_line_is_an_error_naming_the_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import itertools
 import json
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from office import MIN, Office
+from office import BERLIN, MIN, Office
 from sitbreak.cli import main
 from sitbreak.core import Lock, Unlock
 
@@ -48,8 +49,14 @@ def test_export_writes_the_days_asked_for_as_a_private_gzip_trace(
     assert (
         main(["trace", "export", "--from", "2026-11-02", "--to", "2026-11-02", "-o", str(out)]) == 0
     )
+    assert capsys.readouterr().err == f"wrote {out}: 1 day (2026-11-02, Europe/Berlin)\n"
+    both = tmp_path / "both.jsonl"
+    assert (
+        main(["trace", "export", "--from", "2026-11-02", "--to", "2026-11-03", "-o", str(both)])
+        == 0
+    )
     assert capsys.readouterr().err == (
-        f"wrote {out}: 1 day (2026-11-02 to 2026-11-02, Europe/Berlin)\n"
+        f"wrote {both}: 2 days (2026-11-02 to 2026-11-03, Europe/Berlin)\n"
     )
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     header, *events = lines(gzip.decompress(out.read_bytes()).decode())
@@ -76,7 +83,20 @@ def test_export_says_plainly_when_there_is_nothing_or_the_range_is_wrong(
 ) -> None:
     two_days(office)
     assert main(["trace", "export", "--from", "2026-11-03", "--to", "2026-11-02"]) == 2
-    assert capsys.readouterr().err == "sitbreak: --to 2026-11-02 is before --from 2026-11-03\n"
+    assert capsys.readouterr().err == (
+        "sitbreak: --from 2026-11-03 is after --to 2026-11-02: there are no days to export\n"
+    )
+    # Without --to the range ends today: said, as the person did not write it.
+    assert main(["trace", "export", "--from", "2099-01-01"]) == 2
+    today = dt.datetime.now(BERLIN).date().isoformat()  # the office is in Berlin
+    assert capsys.readouterr().err == (
+        f"sitbreak: --from 2099-01-01 is after today ({today}): there are no days to export\n"
+    )
+    assert main(["trace", "export", "--to", "2026-11-01"]) == 2
+    assert capsys.readouterr().err == (
+        "sitbreak: the first recorded day (2026-11-02) is after --to 2026-11-01: "
+        "there are no days to export\n"
+    )
     assert main(["trace", "export", "--from", "Monday"]) == 2
     assert "bad date 'Monday'" in capsys.readouterr().err
     assert main(["trace", "export", "-o", str(tmp_path / "no" / "such" / "dir.jsonl")]) == 2

@@ -160,8 +160,13 @@ def test_tune_write_without_a_daemon_says_when_the_values_apply(
 def test_too_little_recorded_keeps_todays_values() -> None:
     assert propose_break_idle([150.0] * 5, 510.0) == (
         510.0,
-        "only 5 pauses of 2 minutes or more recorded: too few to judge",
+        "5 pauses of 2 minutes or more recorded; it takes 30 to judge",
     )
+    assert propose_move_after([1800.0], 1800.0) == (
+        1800.0,
+        "1 sitting recorded; it takes 10 to judge",
+    )
+    assert propose_hold([], 510.0, 30.0) == (30.0, "0 short pauses recorded; it takes 30 to judge")
     assert propose_move_after([1800.0] * 3, 1800.0)[0] == 1800.0
     assert propose_hold([20.0] * 3, 510.0, 30.0)[0] == 30.0
 

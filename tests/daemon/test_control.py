@@ -488,6 +488,7 @@ def _status(**changes: Any) -> dict[str, Any]:
             "breaks": 5,
             "prompts": 7,
             "prompts_heeded": 3,
+            "prompts_by_kind": {"move": 5, "posture": 2},
         },
         "in_call": False,
         "watching": False,
@@ -502,8 +503,52 @@ def test_format_status_sitting() -> None:
     assert format_status(_status(), now=NOW, tz=dt.timezone.utc) == (
         "Sitting for 42 min 30 s (since 10:12). "
         "Next: stand up and move at 11:24 (30 min of continuous sitting).\n"
-        "Today: 3 h 10 sitting in 6 sessions, longest 55 min, 5 breaks, 7 prompts (3 heeded)."
+        "Today: 3 h 10 sitting in 6 sessions, longest 55 min, 5 breaks, 7 prompts "
+        "(got up after 3 of 5 movement reminders)."
     )
+
+
+def test_todays_sitting_goes_on_while_one_sits_still_as_the_first_line_does() -> None:
+    """Reading for three minutes after the last keystroke: "Sitting for 42 min
+    30 s", and the day's figures (stored up to that keystroke) must not say
+    three minutes less."""
+    session = {"start": NOW - 42 * MIN - 30, "seated_s": 42 * MIN + 30, "last_seen": NOW - 3 * MIN}
+    today = {
+        "sitting_s": 100 * MIN + 39 * MIN + 30,  # two earlier sessions and this one so far
+        "sessions": 3,
+        "longest_session_s": 39 * MIN + 30,
+        "breaks": 2,
+        "prompts": 0,
+    }
+    text = format_status(_status(session=session, today=today), now=NOW, tz=dt.timezone.utc)
+    assert text.splitlines()[1] == (
+        "Today: 2 h 22 sitting in 3 sessions, longest 42 min 30 s, 2 breaks, 0 prompts."
+    )
+
+
+def test_the_break_going_on_is_counted_while_it_lasts() -> None:
+    """Up and away after two movement reminders: status said "Away since
+    10:39. Today: ... 0 breaks, 3 prompts (2 heeded)", a break being counted
+    only once it is over."""
+    today = {
+        "sitting_s": 42 * MIN,
+        "sessions": 1,
+        "longest_session_s": 42 * MIN,
+        "breaks": 0,
+        "prompts": 3,
+        "prompts_heeded": 2,
+        "prompts_by_kind": {"move": 2, "posture": 1},
+    }
+    status = _status(state="away", session=None, next_prompt=None, since=NOW - 15 * MIN)
+    text = format_status({**status, "today": today}, now=NOW, tz=dt.timezone.utc)
+    assert text.splitlines() == [
+        "Away since 10:39.",
+        "Today: 42 min sitting in 1 session, longest 42 min, 1 break (the one now included), "
+        "3 prompts (got up after 2 of 2 movement reminders).",
+    ]
+    # Back at the desk, the break is over and in the day's own count.
+    back = _status(today={**today, "breaks": 1})
+    assert ", 1 break, 3 prompts" in format_status(back, now=NOW, tz=dt.timezone.utc)
 
 
 def test_format_status_says_first_when_no_activity_can_be_seen() -> None:

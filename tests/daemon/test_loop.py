@@ -32,7 +32,12 @@ from sitbreak.daemon.loop import (
     summary_line,
 )
 from sitbreak.desktop.edges import EdgeWatcher
-from sitbreak.desktop.notify import PromptResponse, RecordingNotifier, ResilientNotifier
+from sitbreak.desktop.notify import (
+    PromptResponse,
+    RecordingNotifier,
+    ResilientNotifier,
+    ResponseAction,
+)
 from sitbreak.errors import StorageError
 from sitbreak.prompts import PromptWriter, load_library
 from sitbreak.storage.store import Store
@@ -113,6 +118,10 @@ class Office:
 
     def ask(self, cmd: str, seconds: float | None = None) -> dict:
         return self.daemon._answer(Request(cmd, seconds))
+
+    def answer(self, action: ResponseAction) -> None:
+        """The person does `action` with the latest notification, now."""
+        self.daemon.inbox.put(PromptResponse.to(self.recorder.sent[-1], action, self.clock.now()))
 
     def sessions(self) -> list:
         return self.store.sessions_between(0, 4e9)
@@ -241,6 +250,30 @@ def test_a_shorter_snooze_replaces_a_longer_one_and_the_log_says_so(
     assert [m.kind for m in office.recorder.sent] == ["move", "move"]  # at 30 and 40
 
 
+def test_a_snooze_into_another_day_names_the_day_in_the_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`sitbreak snooze 3d` on Monday at 09:05 logged 'until 09:05 (for 72 h)'."""
+    office = Office(tmp_path)
+    office.sit(5 * MIN)
+    with caplog.at_level(logging.INFO, logger="sitbreak"):
+        office.ask("snooze", 3 * 24 * 60 * MIN)
+        office.ask("snooze", 15 * 60 * MIN)
+    assert "prompts snoozed until Thu 5 Nov 09:05 (for 72 h)" in caplog.text
+    assert "prompts snoozed until tomorrow 00:05 (for 15 h)" in caplog.text
+
+
+def test_what_status_says_of_a_repeat_every_minute(tmp_path: Path) -> None:
+    office = Office(
+        tmp_path,
+        config_text='[prompts]\nposture_after = "1m"\nmove_after = "2m"\nmove_repeat = "1m"\n'
+        "[prompts.enabled]\nposture = false\n",
+    )
+    office.sit(30)
+    why = office.ask("status")["next_prompt"]["why"]
+    assert why == "2 min of continuous sitting, then every minute"
+
+
 def test_a_snooze_while_away_holds_the_coming_session_until_it_ends(tmp_path: Path) -> None:
     office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
     answer = office.ask("snooze", 40 * MIN)
@@ -350,6 +383,36 @@ def test_a_reload_with_a_broken_config_keeps_the_old_one(
     assert any("keeping the old config" in r.message for r in caplog.records)
 
 
+def test_status_says_the_edited_config_was_refused_until_a_good_one_is_loaded(
+    tmp_path: Path,
+) -> None:
+    """One edits the config, reloads, and the file is refused: only the log
+    said so, and `sitbreak status` read as if the edit had taken."""
+    office = Office(tmp_path, config_text='[prompts]\nmove_after = "40m"\n')
+    office.sit(MIN)
+    config = tmp_path / "config.toml"
+    config.write_text('[prompts]\nmove_after = 45\nposture_after = "-5m"\n')
+    office.daemon.reload()
+    office.sit(2)
+    now = office.clock.now()
+    text = format_status(office.ask("status"), now=now, tz=BERLIN)
+    refused = next(line for line in text.splitlines() if "refused" in line)
+    assert refused.startswith(
+        f"Your config file was refused at 09:01, so the config before it is still in use: "
+        f"{config}:2: [prompts] move_after: expected a duration between"
+    )
+    assert refused.endswith(
+        "(and 1 more problem). Fix it (`sitbreak config check` lists every problem), "
+        "then reload again."
+    )
+    config.write_text('[general]\ntimezone = "Europe/Berlin"\n[prompts]\nmove_after = "45m"\n')
+    office.daemon.reload()
+    office.sit(2)
+    assert office.daemon.config.engine.move_after == 45 * MIN
+    assert office.ask("status")["config_refused"] is None
+    assert "refused" not in format_status(office.ask("status"), now=now, tz=BERLIN)
+
+
 def test_a_reload_with_a_good_config_applies_to_the_open_session(tmp_path: Path) -> None:
     office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
     office.sit(5 * MIN)
@@ -367,18 +430,70 @@ def test_the_summary_line_reads_like_a_sentence() -> None:
     fig = DayFigures(
         dt.date(2026, 11, 2), sitting_s=5 * 3600 + 50 * 60, sessions=7, longest_session_s=72 * 60
     )
-    fig = dataclasses.replace(fig, breaks=6, prompts=29, prompts_heeded=7, sessions_over_limit=5)
+    fig = dataclasses.replace(
+        fig,
+        breaks=6,
+        prompts=29,
+        prompts_heeded=7,
+        prompts_by_kind={"move": 20, "posture": 9},
+        sessions_over_limit=5,
+    )
     assert summary_line(fig) == (
         "2026-11-02: sat 5 h 50 in 7 sessions (longest 1 h 12, 5 over the limit), "
-        "6 breaks, 29 prompts (7 heeded)"
+        "6 breaks, 29 prompts (got up after 7 of 20 movement reminders)"
     )
     # With a sync folder: how many computers' input the day covers, when more than one.
     assert summary_line(fig, ["desk"]) == summary_line(fig)
     assert summary_line(fig, ["desk", "laptop"]) == (
         "2026-11-02: sat 5 h 50 in 7 sessions (longest 1 h 12, 5 over the limit), "
-        "6 breaks, 29 prompts (7 heeded), across 2 computers (desk, laptop)"
+        "6 breaks, 29 prompts (got up after 7 of 20 movement reminders), "
+        "across 2 computers (desk, laptop)"
     )
     assert summary_line(fig, ["a", "b", "c"]).endswith(", across 3 computers (a, b, c)")
+
+
+def test_the_summary_line_does_not_add_up_getting_up_and_unanswered_notifications(
+    tmp_path: Path,
+) -> None:
+    """A posture and a move notification both time out on screen, and the
+    person stands up a minute after the move one: they heeded it without a
+    click. The line used to read "2 prompts (1 heeded, 2 ignored)": three
+    outcomes for two prompts."""
+    office = Office(tmp_path)
+    office.sit(20 * MIN + 5)
+    office.answer("expired")
+    office.sit(10 * MIN)
+    office.answer("expired")
+    office.sit(MIN)
+    office.away(15 * MIN)  # up and away: a break
+    office.sit(MIN)  # back: the break is over, and counted
+    assert [m.kind for m in office.recorder.sent] == ["posture", "move"]
+    line = summary_line(office.daemon.figures(dt.date(2026, 11, 2)))
+    assert line.endswith(
+        "1 break, 2 prompts (got up after 1 of 1 movement reminder; on screen: 2 unanswered)"
+    )
+
+
+def test_the_summary_line_lists_each_answer_given_on_screen(tmp_path: Path) -> None:
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
+    office.sit(30 * MIN + 5)
+    office.answer("snooze")
+    office.sit(10 * MIN + 5)  # "Snooze 10 min": the next one comes 10 minutes later
+    office.answer("break")
+    office.sit(3)
+    office.away(MIN)
+    assert [m.kind for m in office.recorder.sent] == ["move", "move"]
+    line = summary_line(office.daemon.figures(dt.date(2026, 11, 2)))
+    assert line.endswith(
+        "2 prompts (got up after 1 of 2 movement reminders; on screen: 1 marked done, 1 snoozed)"
+    )
+
+
+def test_a_day_without_prompts_says_no_more_about_them() -> None:
+    from sitbreak.core import DayFigures
+
+    line = summary_line(DayFigures(dt.date(2026, 11, 2), sitting_s=600, sessions=1))
+    assert line.endswith(", 0 breaks, 0 prompts")
 
 
 def test_the_loop_pings_the_watchdog_and_reports_its_status(tmp_path: Path) -> None:

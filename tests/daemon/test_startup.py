@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import io
+import logging
+import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +16,7 @@ from sitbreak.clock import SystemClock
 from sitbreak.config import load_config
 from sitbreak.daemon.loop import DESKTOP_BUSY, Periodic, Wiring, WiringError
 from sitbreak.daemon.sdnotify import SdNotifier
-from sitbreak.daemon.startup import build_wiring
+from sitbreak.daemon.startup import build_wiring, setup_logging
 from sitbreak.desktop.lock_sleep import DBusContextMonitor
 from sitbreak.storage.store import Store
 
@@ -109,3 +113,50 @@ def test_a_sync_folder_in_the_config_links_the_daemon_to_it(
     assert made.sync.folder == tmp_path / "Sync" / "sitbreak"
     assert made.sync.name == "desk"
     assert (tmp_path / "sb" / "data" / "host-id").read_text().strip() == made.sync.host
+
+
+@pytest.fixture
+def sitbreak_logger() -> Iterator[logging.Logger]:
+    """The "sitbreak" logger, put back as it was after the test."""
+    logger = logging.getLogger("sitbreak")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    yield logger
+    logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]
+
+
+def test_a_log_line_outside_the_journal_says_its_day_and_zone(
+    sitbreak_logger: logging.Logger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started from an autostart entry, sitbreak appends to one log file for
+    days on end: '17:51:10 INFO session started' could be any day's."""
+    monkeypatch.delenv("JOURNAL_STREAM", raising=False)
+    out = io.StringIO()
+    setup_logging("INFO", out)
+    sitbreak_logger.info("session started at 09:00")
+    line = out.getvalue().rstrip("\n")
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d{4} INFO session started at 09:00", line
+    ), line
+
+
+def test_the_journal_gets_no_time_of_ours(
+    sitbreak_logger: logging.Logger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JOURNAL_STREAM", "8:1234")  # journald stamps each line itself
+    out = io.StringIO()
+    setup_logging("INFO", out)
+    sitbreak_logger.warning("notifications cannot be shown")
+    assert out.getvalue() == "<4>notifications cannot be shown\n"
+
+
+def test_the_running_daemons_pid_is_read_only_while_its_lock_is_held(tmp_path: Path) -> None:
+    from sitbreak.daemon.startup import InstanceLock, running_daemon_pid
+
+    path = tmp_path / "run" / "sitbreak.lock"
+    assert running_daemon_pid(path) is None  # no file
+    lock = InstanceLock(path)
+    lock.acquire()
+    assert running_daemon_pid(path) == os.getpid()
+    lock.release()
+    assert path.read_text() == str(os.getpid())  # left behind by a daemon that ended
+    assert running_daemon_pid(path) is None  # and not to be trusted

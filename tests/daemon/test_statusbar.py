@@ -133,3 +133,31 @@ def test_sitbreak_status_builds_only_its_own_parser() -> None:
     loaded = json.loads(out)
     assert "sitbreak.config" not in loaded and "sitbreak.core" not in loaded, loaded
     assert "sitbreak.commands.report" not in loaded
+
+
+def test_the_tooltips_day_counts_the_session_up_to_now_as_the_bar_does() -> None:
+    """Reading for four minutes without touching anything: the bar says
+    "Sitting 34 min", and the day must not stop counting four minutes ago."""
+    status = sitting(34)
+    status["session"]["last_seen"] = TEN_TO_ELEVEN - 4 * MIN
+    status["today"]["sitting_s"] = 95 * MIN - 4 * MIN  # stored up to the last input
+    tooltip = json.loads(render("waybar", status))["tooltip"]
+    assert tooltip.endswith("\nToday: 1 h 35 sitting, 1 break")
+
+
+def test_the_tooltip_counts_the_break_going_on() -> None:
+    away = sitting(0, state="away", session=None, next_prompt=None, since=TEN_TO_ELEVEN - 5 * MIN)
+    away["today"]["breaks"] = 0
+    tooltip = json.loads(render("waybar", away))["tooltip"]
+    assert tooltip == "Away\nToday: 1 h 35 sitting, 1 break"
+
+
+def test_the_open_session_counts_today_only_from_midnight() -> None:
+    midnight = dt.datetime(2024, 6, 3, 0, 0, tzinfo=dt.timezone.utc).timestamp()
+    start = midnight - 20 * MIN  # a late night
+    now = midnight + 15 * MIN
+    status = {
+        "session": {"start": start, "seated_s": now - start, "last_seen": now - 5 * MIN},
+        "today": {"sitting_s": 10 * MIN, "longest_session_s": 10 * MIN, "sessions": 1},
+    }
+    assert statusbar.counted_today(status, dt.timezone.utc) == (15 * MIN, 15 * MIN)

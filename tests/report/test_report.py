@@ -183,7 +183,7 @@ def test_text_figures_and_timeline(capsys: pytest.CaptureFixture[str], config: P
     assert rows["12:00"] == "█" * 5 + "·" * 55
     assert "  13:00–24:00  no sitting" in out  # the evening folds into one line
     assert "  00:00–09:00  not recorded" in out  # before the first stored session
-    assert "10:35–12:05    1 h 30  ended by idle" in out
+    assert "10:35–12:05       1 h 30  ended by idle" in out
     assert "\x1b[" not in out  # captured output is no terminal: no colour
 
 
@@ -460,7 +460,7 @@ def test_a_session_across_midnight_counts_in_both_days(
         ("2025-11-08", "00:00:00", "00:45:00", "idle", "True"),
     ]
     _, text, _ = run(capsys, "2025-11-08", "--sessions", "--config", str(config))
-    assert "…00:00–00:45    45 min  ended by idle" in text
+    assert "…00:00–00:45       45 min  ended by idle" in text
     assert "  00:00  " + "▓" * 45 + "·" * 15 in text
 
 
@@ -507,6 +507,7 @@ def test_a_half_recorded_day_marks_what_was_not_recorded(config: Path) -> None:
         (["--week", "next"], "bad date 'next'"),
         (["--from", "2025-11-05", "--to", "2025-11-01"], "--from 2025-11-05 is after --to"),
         (["--to", "2025-11-01"], "--to needs --from"),
+        (["--from", "2099-01-01"], "--from 2099-01-01 is after today ("),
         (["--source", "elsewhere"], "unknown source 'elsewhere'"),
     ],
 )
@@ -664,3 +665,68 @@ def test_a_report_of_today_counts_the_open_session_as_status_does(
     # Without the daemon the report is what is stored: up to the checkpoint.
     doc = report_json(capsys, "2026-11-02", "--config", str(data / "config.toml"))
     assert doc["days"][0]["sitting_s"] < 70
+
+
+def test_the_session_still_going_is_not_said_to_have_ended(
+    capsys: pytest.CaptureFixture[str], sitbreak_home: Path
+) -> None:
+    """A morning: one session ended by a lock, the next one still open (the
+    daemon running, or stopped by a crash nobody has restarted from yet). The
+    list used to say "ended by shutdown" for it, and its columns slipped."""
+    from test_loop import Office
+
+    from sitbreak.core import Lock, Unlock
+
+    data = sitbreak_home / "data"
+    data.mkdir(mode=0o700, parents=True)
+    office = Office(data)
+    office.sit(42 * MIN)
+    office.daemon.inbox.put(Lock(office.clock.now()))
+    office.away(5 * MIN)
+    office.daemon.inbox.put(Unlock(office.clock.now()))
+    office.sit(3 * MIN)
+    office.daemon._checkpoint()
+    office.store.close()  # no daemon answers: the report reads the store alone
+    config = str(data / "config.toml")
+    code, out, err = run(capsys, "2026-11-02", "--sessions", "--config", config)
+    assert code == 0, err
+    lines = out.splitlines()
+    at = lines.index("  sessions")
+    assert lines[at + 1 : at + 3] == [
+        "     09:00–09:42  41 min 59 s  ended by lock",
+        "     09:47–09:49   2 min 59 s  still going",
+    ]
+    code, out, err = run(capsys, "2026-11-02", "--sessions", "-f", "csv", "--config", config)
+    assert [row["cause"] for row in csv.DictReader(io.StringIO(out))] == ["lock", "open"]
+    code, out, err = run(capsys, "2026-11-02", "--sessions", "-f", "markdown", "--config", config)
+    assert "| 2026-11-02 | 09:47 | 09:49 | 2 min 59 s | still going |" in out
+
+
+def test_todays_markdown_says_so_far_as_the_text_does(capsys: pytest.CaptureFixture[str]) -> None:
+    with Store.open():
+        pass
+    code, text, _ = run(capsys, "--format", "text")
+    code, markdown, _ = run(capsys, "--format", "markdown")
+    assert code == 0
+    assert " (so far) · daemon · " in text.splitlines()[0]
+    assert markdown.splitlines()[0].endswith(" (so far)")
+    code, markdown, _ = run(capsys, "yesterday", "--format", "markdown")
+    assert "(so far)" not in markdown
+
+
+def test_a_session_of_no_length_is_listed_as_it_is_counted(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    """One keystroke, then sitbreak stopped: the day said "in 2 sessions" and
+    listed one."""
+    with Store.open() as store:
+        sit(store, at(MONDAY, 9), at(MONDAY, 9, 40))
+        store.session_ended(
+            SessionEnded(at(MONDAY, 10), at(MONDAY, 10), at(MONDAY, 10), Cause.SHUTDOWN)
+        )
+    code, out, err = run(capsys, "2025-11-03", "--sessions", "--config", str(config))
+    assert code == 0, err
+    assert "40 min in 2 sessions" in out
+    lines = out.splitlines()
+    at_ = lines.index("  sessions")
+    assert [line.split()[0] for line in lines[at_ + 1 : at_ + 3]] == ["09:00–09:40", "10:00–10:00"]

@@ -128,8 +128,30 @@ def test_no_recorded_days_is_said_plainly(
     office.sit(5 * MIN)
     office.stop()
     assert main(["replay", "--days", "2026-10-01"]) == 1
-    assert (
-        capsys.readouterr().err == "sitbreak: no activity recorded from 2026-10-01 to 2026-10-01\n"
+    assert capsys.readouterr().err == (
+        "sitbreak: no activity recorded on 2026-10-01: sitbreak records while `sitbreak run` "
+        "runs (`sitbreak status` says whether it does)\n"
     )
+    assert main(["replay", "--days", "2026-10-01..2026-10-07"]) == 1
+    assert "no activity recorded from 2026-10-01 to 2026-10-07: " in capsys.readouterr().err
     assert main(["replay", "--days", "someday"]) == 2
     assert "bad date 'someday'" in capsys.readouterr().err
+
+
+def test_the_table_keeps_its_columns_for_durations_and_counts() -> None:
+    """Durations used to end two and three characters short of the counts
+    under the same headings."""
+    from sitbreak.report.whatif import Figures, table
+
+    happened = Figures(sitting_s=3 * 3600 + 5 * 60, sessions=4, longest_session_s=52 * MIN)
+    trial = Figures(sitting_s=3 * 3600 + 5 * 60, sessions=5, longest_session_s=41 * MIN + 20)
+    lines = table(happened, trial, "try.toml")
+    heading, sitting, sessions, longest = lines[:4]
+    assert sitting.split() == ["sitting", "3", "h", "05", "3", "h", "05", "±0", "s"]
+    assert longest.endswith("52 min  41 min 20 s −10 min 40 s")
+    # Every column ends where its heading ends.
+    for row in (sitting, sessions, longest):
+        assert len(row) == len(heading)
+        for word in ("happened", "try.toml", "change"):
+            end = heading.index(word) + len(word)
+            assert row[end - 1] != " ", (word, row)

@@ -355,6 +355,21 @@ def test_a_crashed_session_keeps_its_checkpointed_time_in_the_day() -> None:
     assert (fig.sessions, fig.sitting_s) == (1, 1200.0)
 
 
+def test_only_the_session_going_on_is_open() -> None:
+    """What a report needs to say "still going" rather than an end it never had."""
+    nine = at(DAY, "09:00")
+    with Store.open() as s:
+        s.session_started(nine)
+        s.session_ended(SessionEnded(nine + 3000, nine, nine + 2500, Cause.LOCK))
+        s.session_started(nine + 3100)
+        s.checkpoint(nine + 3100, nine + 3160)
+        s.flush()
+        assert s.open_session_starts() == {nine + 3100}
+        assert s.open_session_starts("replay:sample") == set()
+    with Store.open() as s:  # the daemon restarted after a crash: nothing is going on
+        assert s.open_session_starts() == set()
+
+
 # ------------------------------------------------------- daily figures
 
 

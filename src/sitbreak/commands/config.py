@@ -13,14 +13,15 @@ from typing import TextIO
 
 
 def cli_check(file: Path | None, out: TextIO) -> int:
+    """`sitbreak config check [FILE]`: 0 if valid; a ConfigError otherwise (cli.py reports it)."""
     from sitbreak import paths
     from sitbreak.config import load_config
 
-    """`sitbreak config check [FILE]`: 0 if valid; a ConfigError otherwise (cli.py reports it)."""
     config = load_config(file)
     if config.path is None:
         print(
-            f"No config file at {paths.user_config_path()}: the defaults are in use.",
+            f"No config file at {paths.user_config_path()}: the defaults are in use.\n"
+            f"To change a value, write only that key there; {_where_keys_are()}.",
             file=out,
         )
     else:
@@ -31,11 +32,25 @@ def cli_check(file: Path | None, out: TextIO) -> int:
 
 
 def cli_show(config_path: Path | None, out: TextIO) -> int:
+    """`sitbreak config show`: every effective value and where it came from."""
+    from sitbreak import paths
     from sitbreak.config import load_config, render_config
 
-    """`sitbreak config show`: every effective value and where it came from."""
-    out.write(render_config(load_config(config_path)))
+    config = load_config(config_path)
+    out.write(render_config(config))
+    if config.path is None:
+        out.write(
+            f"\n# To change a value, write only that key in {paths.user_config_path()};\n"
+            f"# {_where_keys_are()}.\n"
+        )
     return 0
+
+
+def _where_keys_are() -> str:
+    """Where a person reads what each key does: the shipped file, comments and all."""
+    from sitbreak.config import default_config_path
+
+    return f"every key, its default and why is described in {default_config_path()}"
 
 
 def _cmd_config_check(args: argparse.Namespace) -> int:
@@ -47,12 +62,36 @@ def _cmd_config_show(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("config", help="check or show the configuration")
+    p = sub.add_parser(
+        "config",
+        help="check or show the configuration",
+        description="Your config is ~/.config/sitbreak/config.toml ($XDG_CONFIG_HOME moves "
+        "it): only the keys you change. `check` validates it, `show` prints every value in "
+        "effect; after editing, `systemctl --user reload sitbreak` (or kill -HUP) applies it "
+        "without a restart.",
+    )
     csub = p.add_subparsers(dest="config_command", metavar="ACTION")
     csub.required = True
-    c = csub.add_parser("check", help="validate a config file (default: your own)")
-    c.add_argument("file", nargs="?", type=Path)
+    c = csub.add_parser(
+        "check",
+        help="validate a config file (default: your own)",
+        description="Read a config file as `sitbreak run` would and list every problem, "
+        "each with the file and line, the key, what was expected and what was found. Exits 0 when "
+        "it is valid, 2 when it is not.",
+    )
+    c.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        metavar="FILE",
+        help="the file to check (default: your own config file)",
+    )
     c.set_defaults(func=_cmd_config_check)
-    c = csub.add_parser("show", help="print the effective config and where each value came from")
+    c = csub.add_parser(
+        "show",
+        help="print the effective config and where each value came from",
+        description="Print every key as sitbreak uses it, as TOML, each marked with where "
+        "its value came from: the default, or your file.",
+    )
     c.add_argument("--config", type=Path, help="config file to use instead of your own")
     c.set_defaults(func=_cmd_config_show)

@@ -120,13 +120,15 @@ def list_prompts(kind: str | None, user_file: Path, out: TextIO) -> int:
 
 def _overrides_line(user_file: Path, own: Mapping[str, object]) -> str:
     if not user_file.exists():
+        # A TOML line is kept on one line, to copy: wrapped as one word, then spaced again.
+        toml = "enabled = false".replace(" ", "\0")
         return textwrap.fill(
             f"Your own prompts go in {user_file} (there is none yet): [[prompt]] entries as in "
-            "the shipped library; one with a shipped id replaces it, enabled = false drops it.",
+            f"the shipped library; one with a shipped id replaces it, {toml} drops it.",
             _WIDTH,
             break_long_words=False,  # keep the path whole, to copy and paste
             break_on_hyphens=False,
-        )
+        ).replace("\0", " ")
     return f"Your own prompts: {user_file} ({len(own)} entr{'y' if len(own) == 1 else 'ies'})"
 
 

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
+from sitbreak.core.model import Cause
 from sitbreak.core.pauses import break_rule
 from sitbreak.core.run import ReplayResult, replay_events
 from sitbreak.errors import StorageError, TraceError
@@ -42,8 +43,9 @@ def report_dict(result: ReplayResult) -> dict[str, object]:
     }
 
 
-def format_table(result: ReplayResult, limit_s: float) -> str:
-    """The replay for people; `limit_s` is the move_after the sessions were judged by."""
+def format_table(result: ReplayResult, limit_s: float, heeded_within_s: float = 600.0) -> str:
+    """The replay for people; `limit_s` is the move_after the sessions were judged by,
+    `heeded_within_s` how soon after a move prompt getting up counts as heeding it."""
     over = f"over {duration(limit_s)}"
     w = max(8, len(over))
     lines = [
@@ -58,6 +60,12 @@ def format_table(result: ReplayResult, limit_s: float) -> str:
         )
     if not result.days:
         lines.append("(no sitting found in this trace)")
+    else:  # "heeded" is of the movement reminders alone, not of every prompt: say so
+        moves = sum(d.prompts_by_kind.get("move", 0) for d in result.days)
+        lines.append(
+            f"heeded: move reminders ({moves} of the {count(len(result.prompts), 'prompt')}) "
+            f"followed by getting up within {duration(heeded_within_s)}"
+        )
     tz = result.tz
     lines.append("")
     lines.append(
@@ -67,8 +75,9 @@ def format_table(result: ReplayResult, limit_s: float) -> str:
     lines.append(breaks_sentence(break_rule(result.pauses, result.break_idle)))
     if result.sessions:
         lines.append("")
-        lines.append("sessions (local time):")
+        lines.append(f"sessions ({zone_name(tz)} time):")
         day = None
+        last = result.sessions[-1]
         for s in result.sessions:
             start = dt.datetime.fromtimestamp(s.start, tz)
             end = dt.datetime.fromtimestamp(s.end, tz)
@@ -78,10 +87,23 @@ def format_table(result: ReplayResult, limit_s: float) -> str:
             kinds = [p for p in result.prompts if s.start <= p.t <= s.end + 60]
             marks = " ".join(f"{p.kind.value}@{duration(p.seated_s)}" for p in kinds)
             length = duration(s.end - s.start)
+            # The engine ends what is open when the events do: a stop, or just the trace's end.
+            ended = (
+                "ended with the trace"
+                if s is last and s.cause is Cause.SHUTDOWN
+                else f"ended by {s.cause.value}"
+            )
             lines.append(
-                f"    {start:%H:%M}-{end:%H:%M}  {length:>11}  ended by {s.cause.value:<9} {marks}"
+                f"    {start:%H:%M}-{end:%H:%M}  {length:>11}  {ended:<20} {marks}".rstrip()
             )
     return "\n".join(lines)
+
+
+def zone_name(tz: dt.tzinfo) -> str:
+    """The zone the replay's days are cut and its times shown in: 'Europe/Berlin'."""
+    from sitbreak.storage.store import tz_label
+
+    return tz_label(tz)
 
 
 def source_name(path: Path) -> str:
@@ -147,7 +169,8 @@ def run_cli(
         json.dump(report_dict(result), out)
         out.write("\n")
     else:
-        out.write(format_table(result, config.engine.move_after) + "\n")
+        engine = config.engine
+        out.write(format_table(result, engine.move_after, engine.heeded_within) + "\n")
     return 0
 
 
@@ -258,7 +281,7 @@ def run_days(
     from sitbreak.config import load_config
     from sitbreak.report import whatif
     from sitbreak.storage.store import Store, default_db_path
-    from sitbreak.storage.timeline import nothing_recorded
+    from sitbreak.storage.timeline import no_activity_on, nothing_recorded
     from sitbreak.timezones import resolve_tz
 
     current = load_config(None)
@@ -274,7 +297,7 @@ def run_days(
             store, first=first, last=last, tz=tz, current=current.engine, trial=trial.engine
         )
     if comparison.recorded_days == 0:
-        print(f"sitbreak: no activity recorded from {first} to {last}", file=err)
+        print(f"sitbreak: {no_activity_on(first, last)}", file=err)
         return EXIT_NO_DATA
     label = str(config_path) if config_path is not None else "your config"
     if as_json:

@@ -41,7 +41,7 @@ examples:
   sitbreak report --month 2026-10-01   October 2026 (any date in it will do)
   sitbreak report --from 2026-01-01 --to 2026-12-31 --format csv -o 2026.csv
   sitbreak report --format html -o today.html
-  sitbreak report --host laptop        one computer of those sharing [sync] folder
+  sitbreak report --host laptop        the computer named laptop alone ([sync])
 
 With a [sync] folder, the report is the person's day across every computer
 writing there (--host all, the default), replayed from their input by the

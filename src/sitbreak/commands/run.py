@@ -30,12 +30,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--source",
         choices=list(ACTIVITY_SOURCES),
-        help='where activity comes from (default: [activity] source in the config, "auto")',
+        metavar="SOURCE",
+        help=f"where activity comes from: {', '.join(ACTIVITY_SOURCES)} (default: [activity] "
+        'source in the config, "auto"; `sitbreak doctor` shows which work here)',
     )
     p.add_argument(
         "--notify",
         choices=list(NOTIFY_BACKENDS),
-        help='how prompts are shown (default: [notify] backend in the config, "auto")',
+        metavar="BACKEND",
+        help=f"how prompts are shown: {', '.join(NOTIFY_BACKENDS)} (default: [notify] backend "
+        'in the config, "auto")',
     )
-    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        metavar="LEVEL",
+        help="the least a log line must be to be written: DEBUG, INFO (the default), WARNING "
+        "or ERROR",
+    )
     p.set_defaults(func=_cmd_run)

@@ -20,7 +20,7 @@ def _cmd_install(args: argparse.Namespace) -> int:
                 print(unit.autostart_entry(), end="")
                 return 0
             unit.install_dbus_service(sys.stdout)
-            return unit.install_autostart(sys.stdout)
+            return unit.install_autostart(sys.stdout, running_pid=_running_pid())
         print(unit.advice(host), file=sys.stdout)
         return 1
     if args.print:
@@ -45,7 +45,14 @@ def _cmd_uninstall(_args: argparse.Namespace) -> int:
     host = unit.detect()
     ctl = unit.Systemctl(host.systemctl) if host.systemctl else None
     unit.remove_dbus_service(sys.stdout)
-    return unit.uninstall(ctl, sys.stdout)
+    return unit.uninstall(ctl, sys.stdout, running_pid=None if ctl else _running_pid())
+
+
+def _running_pid() -> int | None:
+    """The monitor running now, whichever way it was started (its lock's pid)."""
+    from sitbreak.daemon.startup import running_daemon_pid
+
+    return running_daemon_pid()
 
 
 def _cmd_status(_args: argparse.Namespace) -> int:

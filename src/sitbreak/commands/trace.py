@@ -39,9 +39,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     e = actions.add_parser(
         "export",
         help="write the recorded days as a trace (.jsonl, or .jsonl.gz)",
-        description="Write the recorded timeline of your days as an activity trace that "
-        "`sitbreak replay` reads: when input came, locks, suspends, calls, videos, pauses "
-        "and snoozes; times and kinds only.",
+        description="Write the recorded timeline of your days as an activity trace that\n"
+        "`sitbreak replay` reads: when input came, locks, suspends, calls, videos,\n"
+        "pauses and snoozes; times and kinds only.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -85,7 +85,9 @@ def _export(args: argparse.Namespace) -> int:
         first = parse_date(args.first, today) if args.first else first_recorded
         last = parse_date(args.last, today) if args.last else today
         if last < first:
-            raise SitbreakError(f"--to {last} is before --from {first}")
+            start = f"--from {first}" if args.first else f"the first recorded day ({first})"
+            end = f"--to {last}" if args.last else f"today ({last})"
+            raise SitbreakError(f"{start} is after {end}: there are no days to export")
         lo, hi = day_bounds_ms(first, last, tz)
         rows = store.timeline_rows(lo, hi)
     events = events_from_rows(rows, replay_step_ms(config.engine))
@@ -98,9 +100,10 @@ def _export(args: argparse.Namespace) -> int:
     except StorageError as exc:
         raise SitbreakError(str(exc)) from exc
     days = (last - first).days + 1
+    span = f"{first}" if days == 1 else f"{first} to {last}"
     print(
         f"wrote {args.output}: {days} {'day' if days == 1 else 'days'} "
-        f"({first} to {last}, {zone or 'the local time zone'})",
+        f"({span}, {zone or 'the local time zone'})",
         file=sys.stderr,
     )
     return 0

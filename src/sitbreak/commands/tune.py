@@ -18,9 +18,9 @@ EXIT_NO_DATA = 1
 
 _EPILOG = """\
 examples:
-  sitbreak tune                 the last 4 weeks: proposals and what they would change
-  sitbreak tune --days 90       the last 90 days
-  sitbreak tune --write         write the proposals into your config and reload sitbreak
+  sitbreak tune             the last 4 weeks: proposals, and what each changes
+  sitbreak tune --days 90   the last 90 days
+  sitbreak tune --write     set the proposals in your config and reload sitbreak
 """
 
 
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "tune",
         help="propose break_idle, move_after and hold_after_idle from your recorded days",
-        description="Read your recorded days and propose values for the thresholds that "
+        description="Read your recorded days and propose values for the thresholds that\n"
         "matter, each with what it would have changed, beside what happened.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -73,7 +73,7 @@ def _run(args: argparse.Namespace) -> int:
     from sitbreak.config import format_duration, load_config, write_durations
     from sitbreak.report.tune import tune
     from sitbreak.storage.store import Store, default_db_path
-    from sitbreak.storage.timeline import nothing_recorded
+    from sitbreak.storage.timeline import no_activity_on, nothing_recorded
     from sitbreak.timezones import resolve_tz
 
     config = load_config(args.config)
@@ -87,7 +87,7 @@ def _run(args: argparse.Namespace) -> int:
     with Store.open(db, recover=False) as store:
         result = tune(store, first=first, last=today, tz=tz, settings=config.engine)
     if result.days_recorded == 0:
-        print(f"sitbreak: no activity recorded from {first} to {today}", file=sys.stderr)
+        print(f"sitbreak: {no_activity_on(first, today)}", file=sys.stderr)
         return EXIT_NO_DATA
     target = args.config or config.path or paths.user_config_path()
     changes = {

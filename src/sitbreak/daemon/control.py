@@ -53,9 +53,10 @@ import stat
 import time
 from collections.abc import Mapping
 
+from sitbreak.daemon.statusbar import counted_today, on_a_break
 from sitbreak.errors import SitbreakError
 from sitbreak.storage.sync_words import across, sync_sentence
-from sitbreak.text import breaks_sentence, count, duration
+from sitbreak.text import breaks_sentence, count, duration, got_up_phrase
 from sitbreak.timezones import resolve_tz
 
 # The server's modules (socket, logging, threading, selectors, contextlib,
@@ -613,6 +614,12 @@ class _Clock(collections.namedtuple("_Clock", ("now", "tz"))):
         return f"{when:%a} {when.day} {when:%b} {hhmm}"
 
 
+def clock_at(t: float, now: float, tz: dt.tzinfo) -> str:
+    """`t` as a wall-clock time that names its day unless it is today's:
+    '11:05', 'tomorrow 09:00', 'Fri 4 Dec 17:44'."""
+    return _Clock(now, tz).at(t)
+
+
 def format_status(
     status: Mapping[str, Any], *, now: float | None = None, tz: dt.tzinfo | None = None
 ) -> str:
@@ -638,13 +645,18 @@ def format_status(
     if isinstance(today, Mapping):
         computers = status.get("computers_today")
         names = [str(c) for c in computers] if isinstance(computers, list) else []
-        lines.append(_today_line(today, names))
+        sitting, longest = counted_today(status, clock.tz)
+        counted = {**today, "sitting_s": sitting, "longest_session_s": longest}
+        lines.append(_today_line(counted, names, on_break=on_a_break(status)))
     breaks = status.get("breaks")
     if isinstance(breaks, Mapping):
         lines.append(breaks_sentence(breaks))
     shared = status.get("sync")
     if isinstance(shared, Mapping):
         lines.append(sync_sentence(shared, clock.now, clock.tz))
+    refused = status.get("config_refused")
+    if isinstance(refused, Mapping):
+        lines.append(_refused_sentence(refused, clock))
     reloads = status.get("config_reloads_today") or []
     if reloads:
         times = " and ".join(clock.at(t) for t in reloads)
@@ -653,6 +665,19 @@ def format_status(
             "before and after."
         )
     return "\n".join(lines)
+
+
+def _refused_sentence(refused: Mapping[str, Any], clock: _Clock) -> str:
+    """An edited config that a reload refused: the running monitor goes on with the one before."""
+    problems = [str(p) for p in refused.get("problems") or []]
+    at = refused.get("at")
+    when = f" at {clock.at(at)}" if isinstance(at, int | float) else ""
+    first = f": {problems[0]}" if problems else ""
+    more = f" (and {count(len(problems) - 1, 'more problem')})" if len(problems) > 1 else ""
+    return (
+        f"Your config file was refused{when}, so the config before it is still in use{first}"
+        f"{more}. Fix it (`sitbreak config check` lists every problem), then reload again."
+    )
 
 
 def _blind_sentence(status: Mapping[str, Any]) -> str:
@@ -745,16 +770,22 @@ def _stillness_sentence(status: Mapping[str, Any]) -> str:
     return ""
 
 
-def _today_line(today: Mapping[str, Any], computers: Sequence[str] = ()) -> str:
+def _today_line(
+    today: Mapping[str, Any], computers: Sequence[str] = (), *, on_break: bool = False
+) -> str:
     """Today's figures; with a sync folder, how many computers' input they cover."""
     sessions = int(today.get("sessions", 0))
     if sessions == 0:
         return "Today: no sitting yet."
     prompts = int(today.get("prompts", 0))
-    heeded = f" ({int(today.get('prompts_heeded', 0))} heeded)" if prompts else ""
+    by_kind = today.get("prompts_by_kind")
+    moves = int(by_kind.get("move", 0)) if isinstance(by_kind, Mapping) else 0
+    heeded = f" ({got_up_phrase(int(today.get('prompts_heeded', 0)), moves)})" if prompts else ""
     sitting = duration(today.get("sitting_s", 0.0))
     longest = duration(today.get("longest_session_s", 0.0))
-    breaks = count(int(today.get("breaks", 0)), "break")
+    breaks = count(int(today.get("breaks", 0)) + on_break, "break")
+    if on_break:
+        breaks += " (the one now included)"
     return (
         f"Today: {sitting} sitting in {count(sessions, 'session')}, longest {longest}, "
         f"{breaks}, {count(prompts, 'prompt')}{heeded}{across(computers)}."

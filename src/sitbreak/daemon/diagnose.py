@@ -461,12 +461,17 @@ def _activitywatch(server: str) -> list[Check]:
     try:
         info = request_json(f"{server}/api/0/info", timeout_s=3.0)
     except ActivityWatchError as exc:
+        reason = str(exc)  # may end in a question ("is this its address?")
+        waiting = "sessions wait in memory (at most 1000) until it answers"
+        said = (
+            f"{reason} {waiting.capitalize()}" if reason.endswith("?") else f"{reason}; {waiting}"
+        )
         return [
             Check(
                 "activitywatch",
                 "server",
                 WARN,
-                f"{exc}; sessions wait in memory (at most 1000) until it answers",
+                said,
                 "start ActivityWatch (aw-qt, aw-server or aw-server-rust), or set "
                 '[activitywatch] server = "" to post nowhere',
             )
@@ -674,6 +679,22 @@ def _service_environment(ctl: Any, session: str) -> list[Check]:
 #: Report lines are wrapped to this many columns.
 WIDTH = 100
 
+#: The text report's sections, in order: (area, title). Every area a check has is here.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("activity", "Activity"),  # the title names the source setting and the order tried
+    ("lock", "Screen lock"),
+    ("suspend", "Suspend"),
+    ("calls", "Calls"),
+    ("videos", "Videos and presentations"),
+    ("notifications", "Notifications"),
+    ("tray", "Tray icon and D-Bus API ([tray] show)"),
+    ("config", "Config"),
+    ("activitywatch", "ActivityWatch ([activitywatch] server)"),
+    ("data", "Data"),
+    ("sync", "Other computers ([sync] folder)"),
+    ("service", "Service"),
+)
+
 
 def render(report: Report) -> str:
     lines = ["sitbreak doctor: this machine, this session", ""]
@@ -685,20 +706,11 @@ def render(report: Report) -> str:
             "Session: none: no DISPLAY, WAYLAND_DISPLAY or XDG_SESSION_TYPE in this environment"
         )
     order = ", ".join(report.order)
-    sections = [
-        ("activity", f'Activity ([activity] source = "{report.preference}"; tried: {order})'),
-        ("lock", "Screen lock"),
-        ("suspend", "Suspend"),
-        ("calls", "Calls"),
-        ("videos", "Videos and presentations"),
-        ("notifications", "Notifications"),
-        ("tray", "Tray icon and D-Bus API ([tray] show)"),
-        ("config", "Config"),
-        ("data", "Data"),
-        ("sync", "Other computers ([sync] folder)"),
-        ("service", "Service"),
-    ]
-    for area, title in sections:
+    titles = dict(
+        SECTIONS,
+        activity=f'Activity ([activity] source = "{report.preference}"; tried: {order})',
+    )
+    for area, title in titles.items():
         checks = [c for c in report.checks if c.area == area]
         if checks:
             lines += ["", title, *_rows(checks)]

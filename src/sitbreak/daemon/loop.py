@@ -53,7 +53,13 @@ from sitbreak.core import (
 from sitbreak.core.days import next_midnight
 from sitbreak.core.pauses import PauseModel, break_rule
 from sitbreak.core.run import pause_model_for
-from sitbreak.daemon.control import ControlServer, ProtocolError, Request, request_from_json
+from sitbreak.daemon.control import (
+    ControlServer,
+    ProtocolError,
+    Request,
+    clock_at,
+    request_from_json,
+)
 from sitbreak.desktop.edges import EdgeWatcher
 from sitbreak.desktop.notify import SNOOZE_S, PromptResponse, ResilientNotifier
 from sitbreak.desktop.source import ActivitySource, SourceLost
@@ -64,7 +70,7 @@ from sitbreak.storage.store import Store, append_summary, tz_label
 from sitbreak.storage.sync import SPAN_GAP, PeerRecord, SyncLink
 from sitbreak.storage.sync_words import across
 from sitbreak.storage.timeline import RELOADED, STARTED, STOPPED, Recorder
-from sitbreak.text import count, duration
+from sitbreak.text import count, duration, got_up_phrase
 from sitbreak.timezones import resolve_tz
 
 log = logging.getLogger("sitbreak.daemon")
@@ -300,6 +306,8 @@ class Daemon:
         self._engine_busy = False
         #: When the config was reloaded today (status names them: the figures moved).
         self._reloads: list[float] = []
+        #: The last reload refused, while the file is still refused: (when, the problems).
+        self._refused: tuple[float, str] | None = None
         #: What the engine put out since the publishers last heard, and the
         #: figures they were last shown (read again on a change, or each minute).
         self._unpublished: list[Output] = []
@@ -996,7 +1004,7 @@ class Daemon:
             # means prompts again in a minute.
             log.info(
                 "prompts snoozed until %s (for %s)",
-                self._clock_time(now + seconds),
+                clock_at(now + seconds, now, self.tz),
                 duration(seconds),
             )
         elif cmd == "break":
@@ -1049,6 +1057,10 @@ class Daemon:
             "since": e.state_since,
             "running_since": self._started,
             "config_reloads_today": [t for t in self._reloads if self._date(t) == self._date(now)],
+            # A reload that refused the file: the config before it is still in use.
+            "config_refused": None
+            if self._refused is None
+            else {"at": self._refused[0], "problems": self._refused[1].splitlines()},
             "notifications": "working"
             if self.w.notifier.healthy
             else "failing: prompts are logged",
@@ -1089,7 +1101,7 @@ class Daemon:
     def _why(self, kind: PromptKind) -> str:
         s = self.config.engine
         if kind is PromptKind.MOVE:
-            every = duration(s.move_repeat)
+            every = "minute" if round(s.move_repeat) == 60 else duration(s.move_repeat)
             return f"{duration(s.move_after)} of continuous sitting, then every {every}"
         if kind is PromptKind.POSTURE:
             return f"a posture reset {duration(s.posture_after)} into a session"
@@ -1100,7 +1112,9 @@ class Daemon:
             config = load_config(self.config.path)
         except ConfigError as exc:
             log.error("config reload failed, keeping the old config: %s", exc)
+            self._refused = (self.w.clock.now(), str(exc))
             return
+        self._refused = None
         restart = [
             key
             for key, before, after in (
@@ -1169,15 +1183,34 @@ _OPEN = Cause.SHUTDOWN
 
 def summary_line(fig: DayFigures, computers: Sequence[str] = ()) -> str:
     """The day in one readable line, for the journal; with a sync folder, how
-    many computers' input it covers, when more than one."""
+    many computers' input it covers, when more than one.
+
+    Two different counts of the prompts, said apart: whether the person got
+    up after the movement reminders (the engine's reading of their input), and
+    what was done with the notifications on screen (the desktop's answers). A
+    notification that timed out can still have been heeded: the person read
+    it and stood up without pressing anything.
+    """
+    prompts = count(fig.prompts, "prompt")
+    if fig.prompts:
+        moves = fig.prompts_by_kind.get(PromptKind.MOVE.value, 0)
+        said = [got_up_phrase(fig.prompts_heeded, moves)]
+        answers = [
+            f"{n} {what}"
+            for n, what in (
+                (fig.prompts_acted, "marked done"),
+                (fig.prompts_snoozed, "snoozed"),
+                (fig.prompts_skipped, "skipped"),
+                (fig.prompts_ignored, "unanswered"),
+            )
+            if n
+        ]
+        if answers:
+            said.append("on screen: " + ", ".join(answers))
+        prompts += f" ({'; '.join(said)})"
     return (
         f"{fig.date.isoformat()}: sat {duration(fig.sitting_s)} "
         f"in {count(fig.sessions, 'session')} "
         f"(longest {duration(fig.longest_session_s)}, {fig.sessions_over_limit} over the limit), "
-        f"{count(fig.breaks, 'break')}, {count(fig.prompts, 'prompt')} ({fig.prompts_heeded} heeded"
-        + (f", {fig.prompts_snoozed} snoozed" if fig.prompts_snoozed else "")
-        + (f", {fig.prompts_skipped} skipped" if fig.prompts_skipped else "")
-        + (f", {fig.prompts_ignored} ignored" if fig.prompts_ignored else "")
-        + ")"
-        + across(computers)
+        f"{count(fig.breaks, 'break')}, {prompts}" + across(computers)
     )

@@ -64,12 +64,19 @@ class _JournalFormatter(logging.Formatter):
         return f"<{_PRIORITY.get(record.levelno, 6)}>{super().format(record)}"
 
 
+#: Outside the journal, each line's own date, time and UTC offset: the log that an
+#: autostarted sitbreak appends to (~/.local/share/sitbreak/sitbreak.log) spans days.
+LOG_TIME_FORMAT = "%Y-%m-%d %H:%M:%S%z"
+
+
 def setup_logging(level: str = "INFO", stream: IO[str] | None = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
     if os.environ.get("JOURNAL_STREAM"):
         handler.setFormatter(_JournalFormatter("%(message)s"))
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(message)s", LOG_TIME_FORMAT)
+        )
     root = logging.getLogger("sitbreak")
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -131,7 +138,19 @@ def lock_path() -> Path:
 
 
 def reload_running_daemon(path: Path | None = None) -> int | None:
-    """Ask the running daemon to reload its config (SIGHUP); its pid, or None if none runs.
+    """Ask the running daemon to reload its config (SIGHUP); its pid, or None if none runs."""
+    pid = running_daemon_pid(path)
+    if pid is None:
+        return None
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except OSError:
+        return None
+    return pid
+
+
+def running_daemon_pid(path: Path | None = None) -> int | None:
+    """The running daemon's pid from its lock file; None if none runs.
 
     The pid in the lock file is only trusted while the lock is held: a stale
     file left by a daemon that died names a pid that may be someone else's.
@@ -149,14 +168,9 @@ def reload_running_daemon(path: Path | None = None) -> int | None:
         else:
             return None  # nobody holds it: no daemon
         try:
-            pid = int(f.read().strip())
+            return int(f.read().strip())
         except ValueError:
             return None
-    try:
-        os.kill(pid, signal.SIGHUP)
-    except OSError:
-        return None
-    return pid
 
 
 def build_wiring(

@@ -72,6 +72,54 @@ def _seated(seconds: float) -> str:
     return duration(60 * (seconds // 60))
 
 
+# ------------------------------------------------ today, as status's first line counts it
+
+
+def counted_today(status: Mapping[str, Any], tz: dt.tzinfo) -> tuple[float, float]:
+    """Today's sitting and longest session, with the open session counted as
+    the "Sitting for" line counts it: up to now.
+
+    The day's figures count the open session up to the last input, where a
+    break would cut it (what a report adds for it); read under "Sitting for
+    35 s", "Today: 6 s sitting" would contradict it while one sits still.
+    """
+    today = status.get("today")
+    if not isinstance(today, Mapping):
+        return 0.0, 0.0
+    sitting = float(today.get("sitting_s", 0.0))
+    longest = float(today.get("longest_session_s", 0.0))
+    session = status.get("session")
+    if not isinstance(session, Mapping):
+        return sitting, longest
+    start, seated, seen = (session.get(k) for k in ("start", "seated_s", "last_seen"))
+    if not (
+        isinstance(start, int | float)
+        and isinstance(seated, int | float)
+        and isinstance(seen, int | float)
+    ):
+        return sitting, longest
+    now = start + seated  # the daemon's now, when it answered
+    day = dt.datetime.fromtimestamp(now, tz).date()
+    midnight = dt.datetime.combine(day, dt.time(0), tz).timestamp()
+    still = now - max(seen, start, midnight)
+    if still <= 0:
+        return sitting, longest
+    return sitting + still, max(longest, now - max(start, midnight))
+
+
+def on_a_break(status: Mapping[str, Any]) -> bool:
+    """Whether a break is going on now: a session ended and none has begun.
+
+    The day's figures count a break once it is over (its length is known
+    then): while it lasts, "0 breaks" beside "got up after 2 of 2 movement
+    reminders" would read as a contradiction."""
+    return (
+        status.get("state") in ("away", "locked", "suspended")
+        and status.get("session") is None
+        and status.get("since") is not None
+    )
+
+
 def view(status: Mapping[str, Any] | None, *, now: float, tz: dt.tzinfo) -> BarView:
     """The bar's view of `status` (None: sitbreak is not running)."""
     if status is None:
@@ -107,9 +155,9 @@ def view(status: Mapping[str, Any] | None, *, now: float, tz: dt.tzinfo) -> BarV
     tooltip = " · ".join(parts)
     today = status.get("today")
     if isinstance(today, Mapping) and today.get("sessions"):
-        breaks = int(today.get("breaks", 0))
+        breaks = int(today.get("breaks", 0)) + on_a_break(status)
         tooltip += (
-            f"\nToday: {_seated(float(today.get('sitting_s', 0.0)))} sitting, "
+            f"\nToday: {_seated(counted_today(status, tz)[0])} sitting, "
             f"{breaks} break{'' if breaks == 1 else 's'}"
         )
     return BarView(text, short, tooltip, css_class, percentage)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from sitbreak.core import DayFigures, EngineSettings, PromptDue, PromptKind, SessionEnded
 from sitbreak.errors import SitbreakError
-from sitbreak.text import count, duration, signed_duration
+from sitbreak.text import count, duration, got_up_phrase, signed_duration
 
 if TYPE_CHECKING:
     from sitbreak.storage.store import Store
@@ -111,7 +111,10 @@ def choose_period(
         a = parse_date(first, today)
         b = parse_date(last, today) if last is not None else today
         if b < a:
-            raise SitbreakError(f"--from {a} is after --to {b}")
+            to = (
+                f"--to {b}" if last is not None else f"today ({b}), where a range ends without --to"
+            )
+            raise SitbreakError(f"--from {a} is after {to}")
         if (b - a).days > 3660:
             raise SitbreakError("a report covers at most ten years; choose a shorter range")
         return Period("range", a, b)
@@ -146,6 +149,10 @@ def session_class(length_s: float, limit_s: float) -> str:
     return "over" if length_s > limit_s else "ok"
 
 
+#: A session's cause while it has not ended yet (the engine's causes are for ended ones).
+OPEN = "open"
+
+
 @dataclass(frozen=True)
 class Piece:
     """A session or break as seen within one day: cut at the day's midnights."""
@@ -153,13 +160,22 @@ class Piece:
     start: float
     end: float
     cls: str  # "ok" | "over" | "long" | "break"
-    cause: str
+    cause: str  # a Cause's value, or OPEN
     cut_before: bool = False  # began the day before
     cut_after: bool = False  # goes on into the next day
 
     @property
     def length(self) -> float:
         return self.end - self.start
+
+    @property
+    def ended_by(self) -> str:
+        """Why this part ended: the cause, 'midnight' for a part cut there, or 'open'."""
+        return "midnight" if self.cut_after else self.cause
+
+    def ended_words(self) -> str:
+        """'ended by lock', 'ended by midnight'; 'still going' for the open session."""
+        return "still going" if self.ended_by == OPEN else f"ended by {self.ended_by}"
 
 
 @dataclass
@@ -326,7 +342,10 @@ def _pieces(
     out = []
     for start, end, cause in items:
         s, e = max(start, lo), min(end, hi)
-        if e <= s:
+        if start == end:  # no length (one keystroke, then a stop): it still counts as a session
+            if not lo <= start < hi:
+                continue
+        elif e <= s:
             continue
         cls = cls_of if isinstance(cls_of, str) else session_class(e - s, cls_of)
         out.append(Piece(s, e, cls, cause, start < lo, end > hi))
@@ -352,12 +371,17 @@ def _day(
     day = Day(date, lo, hi, figures, recorded)
     if detail:
         stored = store.sessions_between(lo, hi, source)
+        still_open = store.open_session_starts(source)
         if live is not None:  # the open session as the daemon sees it, not its last checkpoint
             stored = [s for s in stored if s.start != live.start]
+            still_open.add(live.start)
             if live.start < hi and live.end >= lo:
                 stored.append(live)
         day.sessions = _pieces(
-            [(s.start, s.end, s.cause.value) for s in sorted(stored, key=lambda s: s.start)],
+            [
+                (s.start, s.end, OPEN if s.start in still_open else s.cause.value)
+                for s in sorted(stored, key=lambda s: s.start)
+            ],
             lo,
             hi,
             settings.move_after,
@@ -686,11 +710,7 @@ def tz_name(tz: dt.tzinfo) -> str:
 
 def key_figures(t: Totals, limit_s: float) -> list[tuple[str, str]]:
     """(label, value) of the key figures, for text and Markdown (HTML has its own cards)."""
-    heeded = (
-        f"got up after {t.prompts_heeded} of {count(t.move_prompts, 'movement reminder')}"
-        if t.move_prompts
-        else "no movement reminders"
-    )
+    heeded = got_up_phrase(t.prompts_heeded, t.move_prompts)
     return [
         ("sitting", f"{duration(t.sitting_s)} in {count(t.sessions, 'session')}"),
         ("longest session", duration(t.longest_session_s)),

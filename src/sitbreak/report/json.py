@@ -25,7 +25,7 @@ def session_rows(report: Report) -> list[dict[str, object]]:
                     "start": local_time(p.start, report.tz).isoformat(timespec="seconds"),
                     "end": local_time(p.end, report.tz).isoformat(timespec="seconds"),
                     "length_s": round(p.length, 1),
-                    "cause": "midnight" if p.cut_after else p.cause,
+                    "cause": p.ended_by,
                     "over_limit": p.length > report.limit_s,
                     "continued": p.cut_before,
                 }

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
 def render_markdown(report: Report, *, sessions: bool = False) -> str:
     t = report.totals()
+    so_far = " (so far)" if report.days[0].start <= report.now < report.days[-1].end else ""
     lines = [
-        f"# {report.period.title()}",
+        f"# {report.period.title()}{so_far}",
         "",
         f"Source `{report.source}`, time zone {tz_name(report.tz)}.",
         "",
@@ -60,7 +61,7 @@ def render_markdown(report: Report, *, sessions: bool = False) -> str:
                 lines.append(
                     f"| {day.date.isoformat()} | {local_time(p.start, report.tz):%H:%M} | "
                     f"{local_time(p.end, report.tz):%H:%M} | {duration(p.length)} | "
-                    f"{'midnight' if p.cut_after else p.cause} |"
+                    f"{p.ended_words().removeprefix('ended by ')} |"
                 )
         lines.append("")
     if (c := report.computers) is not None:

@@ -142,7 +142,7 @@ def _session_lines(day: Day, tz: dt.tzinfo) -> list[str]:
         b = "…" if p.cut_after else " "
         out.append(
             f"    {a}{local_time(p.start, tz):%H:%M}–{local_time(p.end, tz):%H:%M}{b} "
-            f"{duration(p.length):>8}  ended by {p.cause if not p.cut_after else 'midnight'}"
+            f"{duration(p.length):>11}  {p.ended_words()}"
         )
     return out
 

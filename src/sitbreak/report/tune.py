@@ -51,7 +51,7 @@ from sitbreak.storage.timeline import (
     recorded_states,
     replay_step_ms,
 )
-from sitbreak.text import idle_text
+from sitbreak.text import count, idle_text
 
 MINUTE = 60.0
 #: The store's name for the daemon's pause model (daemon/loop.py PAUSES_KEY).
@@ -119,10 +119,16 @@ def pauses(rows: Sequence[Row]) -> list[float]:
     return out
 
 
+def _too_few(n: int, what: str, needed: int) -> str:
+    """'1 sitting recorded; it takes 10 to judge': what there is, and how much it needs."""
+    plural = what.replace("pause", "pauses", 1) if "pause" in what else what + "s"
+    return f"{count(n, what, plural)} recorded; it takes {needed} to judge"
+
+
 def propose_break_idle(gaps: Sequence[float], today: float) -> tuple[float, str]:
     long = [g for g in gaps if g >= 2 * MINUTE]
     if len(long) < MIN_PAUSES:
-        return today, f"only {len(long)} pauses of 2 minutes or more recorded: too few to judge"
+        return today, _too_few(len(long), "pause of 2 minutes or more", MIN_PAUSES)
     lo, hi = BREAK_IDLE_RANGE
     candidates = [lo + i * BREAK_IDLE_STEP for i in range(int((hi - lo) / BREAK_IDLE_STEP) + 1)]
 
@@ -141,7 +147,7 @@ def propose_break_idle(gaps: Sequence[float], today: float) -> tuple[float, str]
 
 def propose_move_after(lengths: Sequence[float], today: float) -> tuple[float, str]:
     if len(lengths) < MIN_SESSIONS:
-        return today, f"only {len(lengths)} sittings recorded: too few to judge"
+        return today, _too_few(len(lengths), "sitting", MIN_SESSIONS)
     lo, hi = MOVE_AFTER_RANGE
     candidates = [lo + i * MOVE_AFTER_STEP for i in range(int((hi - lo) / MOVE_AFTER_STEP) + 1)]
 
@@ -167,7 +173,7 @@ def propose_move_after(lengths: Sequence[float], today: float) -> tuple[float, s
 def propose_hold(gaps: Sequence[float], break_idle: float, today: float) -> tuple[float, str]:
     short = [g for g in gaps if 10.0 <= g < min(break_idle, 5 * MINUTE)]
     if len(short) < MIN_PAUSES:
-        return today, f"only {len(short)} short pauses recorded: too few to judge"
+        return today, _too_few(len(short), "short pause", MIN_PAUSES)
     half = statistics.median(short)
     lo, hi = HOLD_RANGE
     value = min(hi, max(lo, round(half / 5) * 5))

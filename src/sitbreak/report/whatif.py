@@ -280,7 +280,7 @@ def table(a: Figures, b: Figures, name: str, first: str = "happened") -> list[st
         lines.append(f"{what:<38} {x:>12} {y:>12} {change:>12}")
 
     def length(what: str, x: float, y: float) -> None:
-        lines.append(f"{what:<38} {duration(x):>10} {duration(y):>12} {signed_duration(y - x):>9}")
+        lines.append(f"{what:<38} {duration(x):>12} {duration(y):>12} {signed_duration(y - x):>12}")
 
     length("sitting", a.sitting_s, b.sitting_s)
     count("sessions", a.sessions, b.sessions)

@@ -909,6 +909,12 @@ class Store:
         )
         return [_session(r) for r in rows]
 
+    def open_session_starts(self, source: str = DAEMON) -> set[float]:
+        """When the sessions still open began: the daemon's own, while it runs
+        (and one a crashed daemon left, until the next start closes it)."""
+        rows = self._read("SELECT start FROM sessions WHERE source = ? AND open = 1", (source,))
+        return {float(r[0]) for r in rows}
+
     def breaks_between(self, start: float, end: float, source: str = DAEMON) -> list[BreakTaken]:
         """Breaks overlapping [start, end), by start."""
         rows = self._read(

@@ -167,6 +167,15 @@ def nothing_recorded(db: object) -> str:
     return f"nothing recorded yet: no database at {db}; `sitbreak run` records your days"
 
 
+def no_activity_on(first: object, last: object) -> str:
+    """What a command reading recorded days says when those days hold nothing."""
+    days = f"on {first}" if first == last else f"from {first} to {last}"
+    return (
+        f"no activity recorded {days}: sitbreak records while `sitbreak run` runs "
+        "(`sitbreak status` says whether it does)"
+    )
+
+
 def to_ms(t: float) -> int:
     return round(t * 1000.0)
 
