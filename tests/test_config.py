@@ -952,3 +952,19 @@ def test_sync_keep_is_days_and_checked(tmp_path: Path) -> None:
     path.write_text('[sync]\nkeep = "90d"\n')
     assert load_config(path).sync_keep == 90 * 86400
     assert 'keep = "90d"' in config.render_config(load_config(path))
+
+
+def test_a_command_refused_for_its_config_says_what_to_do_next(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, '[prompts]\nmove_after = "soon"\n')
+    assert main(["report", "--config", str(path)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"sitbreak: config error: {path}:2: [prompts] move_after: ")
+    assert err[-1] == (
+        "sitbreak: fix what is named above and run the command again"
+        " (`sitbreak config check FILE` lists every problem in a config file)"
+    )
+    # `config check` is that command: it does not send the person to itself.
+    assert main(["config", "check", str(path)]) == 2
+    assert "run the command again" not in capsys.readouterr().err

@@ -62,6 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except ConfigError as exc:
         print(f"sitbreak: config error: {exc}", file=sys.stderr)
+        if getattr(args, "command", None) != "config":
+            print(
+                "sitbreak: fix what is named above and run the command again"
+                " (`sitbreak config check FILE` lists every problem in a config file)",
+                file=sys.stderr,
+            )
         return EXIT_USAGE
     except SitbreakError as exc:
         print(f"sitbreak: {exc}", file=sys.stderr)

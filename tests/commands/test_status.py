@@ -22,7 +22,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     ("argv", "found"),
     [
         (["pause", "99999h"], "'99999h'"),
-        (["pause", "0"], "'0'"),
+        (["pause", "0s"], "'0s'"),
         (["snooze", "-5m"], "'-5m'"),
         (["snooze", "-5"], "'-5'"),
         (["snooze", "soon"], "'soon'"),
@@ -42,6 +42,29 @@ def test_a_bad_duration_is_refused_in_the_words_of_the_command(
     )
     # Neither the protocol's field names nor a doubled word.
     assert "'seconds'" not in err and "duration: duration" not in err
+
+
+@pytest.mark.parametrize(("argv", "bare"), [(["pause", "1"], "1"), (["snooze", "2.5"], "2.5")])
+def test_a_number_without_a_unit_is_refused_not_taken_as_seconds(
+    capsys: pytest.CaptureFixture[str], argv: list[str], bare: str
+) -> None:
+    # `sitbreak pause 1` once paused for one second: nobody means that.
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.rstrip().endswith(
+        f'\'{bare}\' has no unit: write "{bare}m" for minutes, "{bare}h" for hours'
+        f' or "{bare}s" for seconds'
+    )
+
+
+@pytest.mark.parametrize("command", ["pause", "resume", "snooze"])
+def test_each_control_command_says_what_it_does_in_its_help(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0
+    description = out.split("\n\n")[1]
+    assert not description.startswith(("positional", "options")), out
 
 
 def test_status_json_without_a_daemon_is_json_with_an_error(

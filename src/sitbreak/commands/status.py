@@ -137,10 +137,11 @@ def _follow(fmt: str, as_json: bool) -> int:
 
 
 def _duration(text: str) -> float:
-    """A command-line duration ("30m", "1h", "90s", "45"), checked like config values.
+    """A command-line duration ("30m", "1h", "90s"), checked like config values.
 
     Checked here, in the words of the command line, so that the daemon's
-    protocol ('seconds' must be ...) never reaches the person.
+    protocol ('seconds' must be ...) never reaches the person. A bare number
+    is refused: `sitbreak pause 1` meant an hour or a minute, never a second.
     """
     import argparse
 
@@ -150,6 +151,12 @@ def _duration(text: str) -> float:
 
     days = round(MAX_SECONDS / 86400)
     expected = f'a duration over 0 and at most {days} days, such as "30m" or "2h"'
+    bare = text.strip()
+    if bare.replace(".", "", 1).isdigit():
+        raise argparse.ArgumentTypeError(
+            f'{text!r} has no unit: write "{bare}m" for minutes, "{bare}h" for hours'
+            f' or "{bare}s" for seconds'
+        )
     try:
         seconds = parse_duration(text, "")
     except ConfigError:
@@ -174,7 +181,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="print a line on every change (needs the session bus)",
     )
     p.set_defaults(func=_cmd_control)
-    p = sub.add_parser("pause", help="no prompts for a while (sitting is still measured)")
+    p = sub.add_parser(
+        "pause",
+        help="no prompts for a while (sitting is still measured)",
+        description="Hold every prompt until DURATION has passed, or until `sitbreak resume`."
+        " Sitting, breaks and today's figures are still recorded.",
+    )
     p.add_argument(
         "duration",
         nargs="?",
@@ -183,12 +195,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help='how long, e.g. "30m" or "2h" (default: until resume)',
     )
     p.set_defaults(func=_cmd_control)
-    p = sub.add_parser("resume", help="prompts again after a pause")
+    p = sub.add_parser(
+        "resume",
+        help="prompts again after a pause",
+        description="End a pause or a snooze: prompts come again when they fall due.",
+    )
     p.set_defaults(func=_cmd_control)
     p = sub.add_parser(
         "snooze",
         help="no prompts for a while in this session (default 10 minutes); "
         "a new snooze replaces the last",
+        description="Hold the prompts of this sitting for DURATION (10 minutes if left out)."
+        " A new snooze replaces the last; a break ends it.",
     )
     p.add_argument(
         "duration",
@@ -196,6 +214,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=_duration,
         default=600.0,
         metavar="DURATION",
-        help='e.g. "10m" (default)',
+        help='how long, e.g. "10m" (the default) or "1h"',
     )
     p.set_defaults(func=_cmd_control)
