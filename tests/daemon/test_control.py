@@ -234,8 +234,35 @@ def test_no_daemon_gives_a_friendly_message(sitbreak_home: Path) -> None:
     message = str(info.value)
     assert "the monitor is not running" in message
     assert str(control.socket_path()) in message
-    assert "`sitbreak run`" in message
-    assert "`systemctl --user start sitbreak`" in message
+    assert "`sitbreak run`" in message  # nothing installed here: run it, or install it
+    assert "`sitbreak service install`" in message
+
+
+def test_how_to_start_it_follows_what_is_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sitbreak import autostart
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert "`sitbreak service install`" in control.start_hint()
+    # Installed without systemd: the desktop starts it at login.
+    entry = autostart.autostart_path()
+    entry.parent.mkdir(parents=True)
+    entry.write_text("[Desktop Entry]\n")
+    assert control.start_hint() == (
+        "It starts with your desktop session (autostart entry); to start it now: `sitbreak run &`."
+    )
+    # The user service is there: the service manager starts it, not a terminal.
+    unit = autostart.user_unit_dir() / autostart.UNIT_NAME
+    unit.parent.mkdir(parents=True)
+    unit.write_text("[Unit]\n")
+    assert control.start_hint() == (
+        "Start it with `systemctl --user start sitbreak` (the service is installed)."
+    )
+    # A relative XDG_CONFIG_HOME is ignored, as the spec says and autostart does.
+    monkeypatch.setenv("XDG_CONFIG_HOME", "relative")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert "`sitbreak service install`" in control.start_hint()
 
 
 def test_socket_file_with_nobody_listening_is_not_running() -> None:

@@ -99,10 +99,27 @@ _SECONDS_REQUIRED: Final = frozenset({"snooze"})
 _SECONDS_OPTIONAL: Final = frozenset({"pause"})
 _FIELDS: Final = frozenset({"cmd", "seconds"})
 
-_START_HINT: Final = (
-    "Start it with `sitbreak run`, or `systemctl --user start sitbreak` "
-    "if you installed the service."
-)
+
+def start_hint(environ: Mapping[str, str] | None = None) -> str:
+    """How to start the monitor, for what is installed here: the service, the autostart
+    entry, or neither. Found with os.path alone (a status bar runs this every few seconds);
+    the places are autostart.user_unit_dir() and autostart.autostart_path() (a test keeps
+    them the same)."""
+    env = os.environ if environ is None else environ
+    config = env.get("XDG_CONFIG_HOME") or ""
+    if not os.path.isabs(config):  # the XDG spec: a relative value is ignored
+        config = os.path.join(os.path.expanduser("~"), ".config")
+    if os.path.exists(os.path.join(config, "systemd", "user", "sitbreak.service")):
+        return "Start it with `systemctl --user start sitbreak` (the service is installed)."
+    if os.path.exists(os.path.join(config, "autostart", "sitbreak.desktop")):
+        return (
+            "It starts with your desktop session (autostart entry);"
+            " to start it now: `sitbreak run &`."
+        )
+    return (
+        "Start it with `sitbreak run`, or `sitbreak service install` to have it start"
+        " with your session."
+    )
 
 
 class ProtocolError(SitbreakError):
@@ -550,13 +567,13 @@ def _connect(path: Path | str, timeout: float) -> _socket.socket:
 def _connect_error(path: Path | str, exc: OSError, timeout: float) -> SitbreakError:
     if isinstance(exc, FileNotFoundError):
         return DaemonNotRunning(
-            f"the monitor is not running (no control socket at {path}). {_START_HINT}"
+            f"the monitor is not running (no control socket at {path}). {start_hint()}"
         )
     if isinstance(exc, ConnectionRefusedError):
         # The socket file of a daemon that died: nobody is listening on it.
         return DaemonNotRunning(
             f"the monitor is not running (nobody listening on the control socket at {path}). "
-            f"{_START_HINT}"
+            f"{start_hint()}"
         )
     if isinstance(exc, TimeoutError):
         return _no_answer(path, timeout)
