@@ -8,6 +8,7 @@ datagram socket the test binds stands in for systemd's $NOTIFY_SOCKET.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import shlex
@@ -345,6 +346,22 @@ def no_systemd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     config = tmp_path / "config"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
     return config
+
+
+def test_without_systemd_status_says_what_starts_it_and_whether_it_runs(
+    no_systemd: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = io.StringIO()
+    assert unit.autostart_status(out, running_pid=None) == 3
+    assert "nothing starts it at login (`sitbreak service install --autostart`)" in out.getvalue()
+    assert "It is not running now (`sitbreak run &` starts it)." in out.getvalue()
+    entry = unit.autostart_path()
+    entry.parent.mkdir(parents=True)
+    entry.write_text("[Desktop Entry]\n")
+    out = io.StringIO()
+    assert unit.autostart_status(out, running_pid=4242) == 0
+    assert f"an autostart entry starts it at login ({entry})" in out.getvalue()
+    assert "It is running now (pid 4242)." in out.getvalue()
 
 
 def test_without_systemd_install_explains_autostart(

@@ -675,7 +675,9 @@ def _remove_autostart(out: TextIO) -> bool:
     return True
 
 
-def autostart_status(out: TextIO) -> int:
+def autostart_status(out: TextIO, running_pid: int | None) -> int:
+    """Without systemd: what starts it at login and whether it runs now; exit 0 when it
+    runs, 3 when not (the LSB codes `status` gives with systemd)."""
     target = autostart_path()
     where = (
         f"an autostart entry starts it at login ({target})"
@@ -683,8 +685,11 @@ def autostart_status(out: TextIO) -> int:
         else "nothing starts it at login (`sitbreak service install --autostart`)"
     )
     print(f"systemd does not manage this session; {where}.", file=out)
-    print("`sitbreak status` says whether it is running now.", file=out)
-    return 3
+    if running_pid is None:
+        print("It is not running now (`sitbreak run &` starts it).", file=out)
+        return 3
+    print(f"It is running now (pid {running_pid}).", file=out)
+    return 0
 
 
 # ------------------------------------------------------------------ D-Bus activation

@@ -60,7 +60,7 @@ def _cmd_status(_args: argparse.Namespace) -> int:
 
     host = unit.detect()
     if host.systemctl is None:
-        return unit.autostart_status(sys.stdout)
+        return unit.autostart_status(sys.stdout, running_pid=_running_pid())
     return unit.status(unit.Systemctl(host.systemctl), sys.stdout)
 
 
