@@ -18,6 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -130,7 +131,7 @@ def monday() -> None:
 @pytest.mark.usefixtures("monday")
 def test_json_figures_of_a_hand_made_day(capsys: pytest.CaptureFixture[str], config: Path) -> None:
     doc = report_json(capsys, "2025-11-03", "--config", str(config))
-    assert doc["days"] == [MONDAY_BY_HAND]
+    assert doc["days"] == [{**MONDAY_BY_HAND, "state": "sat"}]
     assert doc["source"] == DAEMON and doc["tz"] == "Europe/Berlin"
     assert doc["period"] == {"kind": "day", "first": "2025-11-03", "last": "2025-11-03"}
     assert doc["totals"]["move_prompts"] == 5
@@ -209,8 +210,8 @@ def test_report_agrees_with_the_daemons_end_of_day_summary(
         store.flush()
         saved = store.saved_days()
     doc = report_json(capsys, "2025-11-03", "--config", str(config))
-    assert doc["days"] == [fig.as_dict()]
-    assert {k: saved[0][k] for k in doc["days"][0]} == doc["days"][0]
+    assert doc["days"] == [{**fig.as_dict(), "state": "sat"}]
+    assert {k: saved[0][k] for k in fig.as_dict()} == fig.as_dict()
     _, text, _ = run(capsys, "2025-11-03", "--config", str(config))
     line = summary_line(fig)  # "...: sat 2 h 35 in 3 sessions (longest 1 h 30, ..."
     assert "sat 2 h 35 in 3 sessions (longest 1 h 30, 2 over the limit)" in line
@@ -228,10 +229,11 @@ def test_recorded_sample_replay_reports_the_replays_own_days(
     assert [d["date"] for d in replayed] == ["2026-11-16", "2026-11-17"]
     source = ["--source", "replay:sample"]
     doc = report_json(capsys, "--from", "2026-11-16", "--to", "2026-11-17", *source)
-    assert doc["days"] == replayed
+    assert [d.pop("state") for d in doc["days"]] == ["sat", "sat"]
+    assert doc["days"] == replayed  # the replay's own days, and where they stand
     assert doc["tz"] == "Europe/Berlin"  # the trace's zone, whatever the machine's
     for day in replayed:
-        assert report_json(capsys, day["date"], *source)["days"] == [day]
+        assert report_json(capsys, day["date"], *source)["days"] == [{**day, "state": "sat"}]
     week = report_json(capsys, "--week", "2026-11-18", *source)
     assert week["totals"]["sessions"] == sum(d["sessions"] for d in replayed)
 
@@ -563,6 +565,23 @@ def test_an_unknown_replay_source_is_refused_with_the_recorded_ones_listed(
     assert code == 0 and "sitting" in out
 
 
+def test_a_week_says_which_days_had_no_sitting_were_not_recorded_or_are_to_come(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    """Zeros alone would let a spreadsheet average a week over days nobody recorded."""
+    with Store.open() as store:
+        a_monday(store)
+    now = at(MONDAY + dt.timedelta(days=2), 12)  # Wednesday noon: Thursday on is to come
+    with mock.patch("time.time", return_value=now):
+        doc = report_json(capsys, "--week", "2025-11-03", "--config", str(config))
+        _, csv_text, _ = run(capsys, "--week", "2025-11-03", "-f", "csv", "--config", str(config))
+    states = [d["state"] for d in doc["days"]]
+    assert states[0] == "sat" and states[3:] == ["future"] * 4
+    assert set(states[1:3]) <= {"idle", "unrecorded"}  # nothing stored after the Monday
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert [r["state"] for r in rows] == states
+
+
 @pytest.mark.usefixtures("monday")
 def test_output_file(capsys: pytest.CaptureFixture[str], config: Path, tmp_path: Path) -> None:
     target = tmp_path / "monday.json"
@@ -570,7 +589,7 @@ def test_output_file(capsys: pytest.CaptureFixture[str], config: Path, tmp_path:
         capsys, "2025-11-03", "-f", "json", "-o", str(target), "--config", str(config)
     )
     assert code == 0 and out == "" and str(target) in err
-    assert json.loads(target.read_text())["days"] == [MONDAY_BY_HAND]
+    assert json.loads(target.read_text())["days"] == [{**MONDAY_BY_HAND, "state": "sat"}]
 
 
 # ------------------------------------------------------------- advice

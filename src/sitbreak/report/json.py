@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from sitbreak.core import PromptKind
-from sitbreak.report.figures import JSON_VERSION, Report, Totals, local_time, tz_name
+from sitbreak.report.figures import JSON_VERSION, Report, Totals, day_state, local_time, tz_name
 
 if TYPE_CHECKING:
     pass
@@ -46,7 +46,9 @@ def as_json(report: Report, *, sessions: bool = False) -> dict[str, object]:
             "last": report.period.last.isoformat(),
         },
         "limit_s": report.limit_s,
-        "days": [d.figures.as_dict() for d in report.days],
+        # "state" tells a day of no sitting from one not recorded or still to come,
+        # which the zeros alone do not (an average over a week would count them).
+        "days": [{**d.figures.as_dict(), "state": day_state(d, report.now)} for d in report.days],
         "config_reloads": [t for d in report.days for t in d.reloads],
         "totals": report.totals().as_dict(),
         "previous": {
@@ -76,6 +78,7 @@ def render_json(report: Report, *, sessions: bool = False) -> str:
 _KINDS = [k.value for k in PromptKind]
 DAY_COLUMNS = [
     "date",
+    "state",
     "sitting_s",
     "sessions",
     "longest_session_s",
