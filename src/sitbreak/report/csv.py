@@ -6,8 +6,8 @@ import csv
 import io
 from typing import TYPE_CHECKING
 
-from sitbreak.report.figures import Report, day_state, local_time
-from sitbreak.report.json import _KINDS, DAY_COLUMNS, SESSION_COLUMNS, session_rows
+from sitbreak.report.figures import Report, local_time
+from sitbreak.report.json import _KINDS, DAY_COLUMNS, SESSION_COLUMNS, day_row, session_rows
 
 if TYPE_CHECKING:
     pass
@@ -27,7 +27,7 @@ def render_csv(report: Report, *, sessions: bool = False) -> str:
     w = csv.DictWriter(buf, DAY_COLUMNS + extra, lineterminator="\n")
     w.writeheader()
     for day in report.days:
-        row = {**day.figures.as_dict(), "state": day_state(day, report.now)}
+        row = day_row(report, day)
         if c is not None:
             for part in c.days.get(day.date, ()):
                 row[f"input_s:{part.name}"] = round(part.input_s, 1)

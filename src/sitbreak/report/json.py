@@ -6,7 +6,15 @@ import json
 from typing import TYPE_CHECKING
 
 from sitbreak.core import PromptKind
-from sitbreak.report.figures import JSON_VERSION, Report, Totals, day_state, local_time, tz_name
+from sitbreak.report.figures import (
+    JSON_VERSION,
+    Day,
+    Report,
+    Totals,
+    day_state,
+    local_time,
+    tz_name,
+)
 
 if TYPE_CHECKING:
     pass
@@ -33,6 +41,12 @@ def session_rows(report: Report) -> list[dict[str, object]]:
     return rows
 
 
+def day_row(report: Report, day: Day) -> dict[str, object]:
+    """A day's figures and its `state`, which tells a day of no sitting from one not
+    recorded or still to come (zeros alone would let an average count them)."""
+    return {**day.figures.as_dict(), "state": day_state(day, report.now)}
+
+
 def as_json(report: Report, *, sessions: bool = False) -> dict[str, object]:
     trend = report.trend()
     advice = report.advice()
@@ -46,9 +60,7 @@ def as_json(report: Report, *, sessions: bool = False) -> dict[str, object]:
             "last": report.period.last.isoformat(),
         },
         "limit_s": report.limit_s,
-        # "state" tells a day of no sitting from one not recorded or still to come,
-        # which the zeros alone do not (an average over a week would count them).
-        "days": [{**d.figures.as_dict(), "state": day_state(d, report.now)} for d in report.days],
+        "days": [day_row(report, d) for d in report.days],
         "config_reloads": [t for d in report.days for t in d.reloads],
         "totals": report.totals().as_dict(),
         "previous": {
