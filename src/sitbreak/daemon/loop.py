@@ -668,18 +668,19 @@ class Daemon:
         if b <= fed or b < oldest:
             return
         self._peer_fed[pr.host] = b
+        name = self._peer_name(pr.host)
         if (
             self._locked_at is not None
             and self.engine.state is State.LOCKED
             and b > self._locked_at
         ):
             # Locked here, typing there: the person moved, this is no break.
-            log.info("typing on %s while locked here: still sitting", self._peer_name(pr.host))
+            log.info("typing on %s while locked here: still sitting", name)
             self._locked_at = None
             self._feed(Unlock(b))
         t = max(a, fed, oldest)
-        self._input_from(t, pr.host, self._peer_name(pr.host))
-        self._input_from(b, pr.host, self._peer_name(pr.host))
+        self._input_from(t, pr.host, name)
+        self._input_from(b, pr.host, name)
         while t < b:
             self._feed(Activity(t))
             t += SPAN_GAP
