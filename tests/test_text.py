@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from sitbreak.text import count, duration, got_up_phrase, signed_duration
+from sitbreak.text import (
+    breaks_sentence,
+    count,
+    duration,
+    got_up_phrase,
+    idle_text,
+    signed_duration,
+)
 
 MIN = 60
 
@@ -74,3 +81,13 @@ def test_getting_up_is_counted_against_the_movement_reminders_only() -> None:
     assert got_up_phrase(2, 3) == "got up after 2 of 3 movement reminders"
     assert got_up_phrase(1, 1) == "got up after 1 of 1 movement reminder"
     assert got_up_phrase(0, 0) == "no movement reminders"
+
+
+def test_a_break_threshold_reads_to_the_half_minute_and_a_short_one_to_the_second() -> None:
+    assert idle_text(8.4 * MIN) == "8 min 30 s"
+    assert idle_text(6 * MIN + 10) == "6 min"
+    # `break_idle = "6s"`, a config for trying it out: not rounded away to nothing.
+    assert idle_text(6) == "6 s"
+    assert breaks_sentence({"after_s": 6.0, "source": "config"}) == (
+        "Breaks: after 6 s idle, as set in your config."
+    )

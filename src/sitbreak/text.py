@@ -67,7 +67,10 @@ def got_up_phrase(heeded: int, move_prompts: int) -> str:
 
 
 def idle_text(seconds: float) -> str:
-    """A break threshold to the half minute: '6 min', '8 min 30 s'."""
+    """A break threshold to the half minute: '6 min', '8 min 30 s'; under a minute
+    (a config for trying sitbreak out) to the second: '6 s', never '0 s'."""
+    if seconds < 60:
+        return duration(seconds)
     return duration(round(seconds / 30.0) * 30)
 
 
