@@ -198,7 +198,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "resume",
         help="prompts again after a pause",
-        description="End a pause or a snooze: prompts come again when they fall due.",
+        description="End a pause: prompts come again when they fall due. A snooze is"
+        " not a pause: it holds until its end (`sitbreak snooze 1s` ends it sooner).",
     )
     p.set_defaults(func=_cmd_control)
     p = sub.add_parser(
