@@ -148,11 +148,12 @@ def _merged(args: argparse.Namespace, config: Config) -> int | None:
     me = config.sync_name.strip() or sync.default_name()
     if args.host == me or args.source != DAEMON:
         return None
-    hosts = sync.read_folder(folder)
+    everyone = sync.read_folder(folder)
+    hosts = everyone
     if args.host not in (None, "all"):
-        hosts = [h for h in hosts if args.host in (h.name, h.id)]
+        hosts = [h for h in everyone if args.host in (h.name, h.id)]
         if not hosts:
-            names = ", ".join(h.name for h in sync.read_folder(folder)) or "none"
+            names = ", ".join(h.name for h in everyone) or "none"
             raise SitbreakError(
                 f"--host {args.host}: no such computer in {folder} (the computers there: {names})"
             )
