@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 import stat
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,13 @@ def lines(path: Path) -> list[dict]:
 
 def segment(folder: Path, host: str, t: float = T0) -> Path:
     return folder / host / f"{utc_day(t)}.jsonl"
+
+
+def later(seconds: float = 60.0) -> Callable[[], int]:
+    """A reader's wall clock (the clock of file times) for polls `seconds`
+    after the test's writes: files last changed a while before the look, as
+    they mostly are between polls 5 s apart."""
+    return lambda: time.time_ns() + int(seconds * 1e9)
 
 
 def test_the_host_id_is_random_private_and_kept(tmp_path: Path) -> None:
@@ -244,7 +253,7 @@ def test_an_old_segment_read_to_its_end_is_not_looked_at_again(tmp_path: Path) -
     laptop = SyncWriter(tmp_path, LAPTOP, "laptop")
     laptop.record("ss", t=T0)
     laptop.tick(T0)
-    r = SyncReader(tmp_path, DESK)
+    r = SyncReader(tmp_path, DESK, wall_ns=later())
     r.poll(T0)
     r.poll(T0 + 5 * 86400)
     (state,) = r._files.values()
@@ -417,3 +426,246 @@ def test_stopping_with_the_folder_gone_says_what_is_not_written(
     assert "keeping" not in message  # nothing is kept: the daemon is stopping
     assert link.reader.poll(T0 + 12) == []
     assert link.reader.problem == "the folder is missing (not mounted?)"
+
+
+# ------------------------------------------------------------------ a poll with nothing new
+
+
+class Opened:
+    """Every file the reader opens and every directory it lists during a poll, by name."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.files: list[str] = []
+        self.dirs: list[str] = []
+        self._polling = False
+        real_open, real_scandir = open, os.scandir
+
+        def counting_open(path: Path, *args: object, **kwargs: object) -> object:
+            if self._polling:
+                self.files.append(Path(path).name)
+            return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+        def counting_scandir(path: Path) -> object:
+            if self._polling:
+                self.dirs.append(Path(path).name)
+            return real_scandir(path)
+
+        monkeypatch.setattr(sync, "open", counting_open, raising=False)
+        monkeypatch.setattr(sync.os, "scandir", counting_scandir)
+
+    def poll(self, r: SyncReader, now: float) -> list[dict]:
+        """One poll's records; what it opened is in .files and .dirs."""
+        self.files.clear()
+        self.dirs.clear()
+        self._polling = True
+        try:
+            return [p.rec for p in r.poll(now)]
+        finally:
+            self._polling = False
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> Opened:
+    return Opened(monkeypatch)
+
+
+def working_peers(folder: Path, now: float) -> list[SyncWriter]:
+    """Two other computers with a morning's input each in the folder."""
+    peers = [SyncWriter(folder, LAPTOP, "laptop"), SyncWriter(folder, "c" * 16, "tablet")]
+    for w in peers:
+        for k in range(0, 4 * 3600, 5):
+            w.activity(now - 4 * 3600 + k)
+            w.tick(now - 4 * 3600 + k)
+    return peers
+
+
+def read_and_settle(r: SyncReader, opened: Opened, now: float) -> None:
+    """The reader has read the folder, and a poll with nothing new opens nothing."""
+    r.poll(now)
+    assert opened.poll(r, now + 5) == []
+    assert (opened.files, opened.dirs) == ([], [])
+
+
+def test_a_poll_with_nothing_new_opens_nothing(tmp_path: Path, opened: Opened) -> None:
+    now = T0
+    working_peers(tmp_path, now)
+    r = SyncReader(tmp_path, DESK, wall_ns=later())
+    first = opened.poll(r, now)
+    assert len(first) > 400  # the morning, read once
+    assert sorted(opened.files) == sorted(2 * ["manifest.json", f"{utc_day(now)}.jsonl"])
+    assert sorted(opened.dirs) == sorted([tmp_path.name, LAPTOP, "c" * 16])
+    assert (r.files_read, r.dirs_listed) == (4, 3)  # the benchmark's counters say the same
+    for _ in range(12):  # a minute of polls
+        now += 5
+        assert opened.poll(r, now) == []
+        assert (opened.files, opened.dirs) == ([], [])
+    assert (r.files_read, r.dirs_listed) == (4, 3)
+    assert {p.name for p in r.peers.values()} == {"laptop", "tablet"}  # still known by name
+    # One peer writes a line: only its segment is read, from where it was.
+    laptop = SyncWriter(tmp_path, LAPTOP, "laptop")
+    laptop._manifest_day = utc_day(now)  # the same daemon as before, its manifest written
+    laptop.record("hb", t=now)
+    laptop.flush(now)
+    assert opened.poll(r, now + 5) == [{"k": "hb", "t": now}]
+    assert opened.files == [f"{utc_day(now)}.jsonl"]
+    assert opened.dirs == []  # an append in place leaves the directory as it was
+
+
+def test_a_file_changed_just_before_a_look_is_looked_at_once_more(
+    tmp_path: Path, opened: Opened
+) -> None:
+    """Written in the same timestamp tick as the look, a change can leave the
+    stat as it was (same size, inode and times): such a file is read again."""
+    path = segment(tmp_path, LAPTOP)
+    path.parent.mkdir()
+    path.write_bytes(b'{"k":"hb","t":%d}\n' % T0)
+    r = SyncReader(tmp_path, DESK)
+    assert opened.poll(r, T0) == [{"k": "hb", "t": T0}]
+    before = os.stat(path)
+    with open(path, "r+b") as f:  # rewritten in place, same size, its times put back
+        f.write(b'{"k":"ss","t":%d}\n' % T0)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert opened.poll(r, T0 + 5) == [{"k": "ss", "t": T0}]
+    # Nothing new since: looked at once more while the change is that recent.
+    assert opened.poll(r, T0 + 10) == []
+    assert f"{utc_day(T0)}.jsonl" in opened.files
+
+
+# ------------------------------------------------------------------ changes seen on the next poll
+
+
+def replace_like_syncthing(path: Path, data: bytes, mtime_ns: int | None = None) -> None:
+    """What Syncthing does with a change from another computer: a temporary
+    file, the sender's modification time, then a rename over the old one."""
+    tmp = path.parent / f".syncthing.{path.name}.tmp"
+    tmp.write_bytes(data)
+    if mtime_ns is not None:
+        os.utime(tmp, ns=(mtime_ns, mtime_ns))
+    os.replace(tmp, path)
+
+
+def one_peer(folder: Path, data: bytes, t: float = T0) -> Path:
+    path = segment(folder, LAPTOP, t)
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(data)
+    (folder / LAPTOP / "manifest.json").write_text('{"format":1,"name":"laptop"}\n')
+    return path
+
+
+def hb(t: float) -> bytes:
+    return b'{"k":"hb","t":%d}\n' % t
+
+
+def test_a_file_replaced_by_syncthing_with_the_same_size_and_time(
+    tmp_path: Path, opened: Opened
+) -> None:
+    path = one_peer(tmp_path, hb(T0) + hb(T0 + 60))
+    r = SyncReader(tmp_path, DESK, wall_ns=later())
+    read_and_settle(r, opened, T0 + 60)
+    # The sender rewrote its day (a new file, the same length) and its clock
+    # gave it the same modification time: only the inode says it is new.
+    replace_like_syncthing(path, hb(T0 + 1) + hb(T0 + 61), os.stat(path).st_mtime_ns)
+    got = opened.poll(r, T0 + 70)
+    assert got == [{"k": "hb", "t": T0 + 1}, {"k": "hb", "t": T0 + 61}]
+    # The usual case: Syncthing's copy of an append, the old lines and a new one.
+    replace_like_syncthing(path, hb(T0 + 1) + hb(T0 + 61) + hb(T0 + 121))
+    assert opened.poll(r, T0 + 125) == [{"k": "hb", "t": T0 + 121}]
+
+
+def test_a_file_rewritten_in_place_or_truncated(tmp_path: Path, opened: Opened) -> None:
+    path = one_peer(tmp_path, hb(T0) + hb(T0 + 60))
+    r = SyncReader(tmp_path, DESK, wall_ns=later())
+    read_and_settle(r, opened, T0 + 60)
+    # The same inode, the same size, its modification time put back: the
+    # change time (this machine's clock, which no one sets) still moved.
+    mtime = os.stat(path).st_mtime_ns
+    with open(path, "r+b") as f:
+        f.write(hb(T0 + 2) + hb(T0 + 62))
+    os.utime(path, ns=(mtime, mtime))
+    assert opened.poll(r, T0 + 70) == [{"k": "hb", "t": T0 + 2}, {"k": "hb", "t": T0 + 62}]
+    read_and_settle(r, opened, T0 + 75)
+    # Truncated: what is there now is read from its start.
+    with open(path, "r+b") as f:
+        f.truncate(0)
+        f.write(hb(T0 + 80))
+    assert opened.poll(r, T0 + 85) == [{"k": "hb", "t": T0 + 80}]
+
+
+def test_a_file_deleted_and_coming_back(tmp_path: Path, opened: Opened) -> None:
+    path = one_peer(tmp_path, hb(T0))
+    r = SyncReader(tmp_path, DESK, wall_ns=later())
+    read_and_settle(r, opened, T0 + 5)
+    path.unlink()
+    (tmp_path / LAPTOP / "manifest.json").unlink()
+    assert opened.poll(r, T0 + 15) == []
+    assert opened.poll(r, T0 + 20) == []
+    # Back, the lines read before and a new one, and a new name.
+    replace_like_syncthing(path, hb(T0) + hb(T0 + 30))
+    replace_like_syncthing(tmp_path / LAPTOP / "manifest.json", b'{"format":1,"name":"lap"}')
+    assert opened.poll(r, T0 + 35) == [{"k": "hb", "t": T0 + 30}]
+    assert r.peers[LAPTOP].name == "lap"
+    assert r.peers[LAPTOP].records == 2  # nothing counted twice
+
+
+def test_a_host_and_a_day_that_were_not_there(tmp_path: Path, opened: Opened) -> None:
+    one_peer(tmp_path, hb(T0))
+    r = SyncReader(tmp_path, DESK, wall_ns=later())
+    read_and_settle(r, opened, T0 + 5)
+    # The next UTC day's file appears, and a third computer.
+    tomorrow = T0 + 86400
+    segment(tmp_path, LAPTOP, tomorrow).write_bytes(hb(tomorrow))
+    tablet = SyncWriter(tmp_path, "c" * 16, "tablet")
+    tablet.record("ss", t=tomorrow)
+    tablet.flush(tomorrow)
+    got = sorted((p.host, p.rec["t"]) for p in r.poll(tomorrow + 5))
+    assert got == [(LAPTOP, tomorrow), ("c" * 16, tomorrow)]
+    assert r.peers["c" * 16].name == "tablet"
+
+
+def test_a_host_directory_removed_and_synced_again(tmp_path: Path, opened: Opened) -> None:
+    path = one_peer(tmp_path, hb(T0))
+    r = SyncReader(tmp_path, DESK, wall_ns=later())
+    read_and_settle(r, opened, T0 + 5)
+    shutil.rmtree(tmp_path / LAPTOP)
+    assert opened.poll(r, T0 + 10) == []
+    one_peer(tmp_path, hb(T0) + hb(T0 + 20))  # back, with what it wrote meanwhile
+    assert opened.poll(r, T0 + 25) == [{"k": "hb", "t": T0 + 20}]
+    assert path.exists() and r.peers[LAPTOP].records == 2
+
+
+def test_a_bad_manifest_and_a_bad_line_are_said_once_not_every_poll(
+    tmp_path: Path, opened: Opened, caplog: pytest.LogCaptureFixture
+) -> None:
+    one_peer(tmp_path, b"not json\n" + hb(T0))
+    manifest = tmp_path / LAPTOP / "manifest.json"
+    manifest.write_text('{"format":1,"name":')  # cut short
+    r = SyncReader(tmp_path, DESK, wall_ns=later())
+    for k in range(12):
+        r.poll(T0 + 5 * k)
+    warnings = [rec.getMessage() for rec in caplog.records]
+    assert warnings == [
+        f'ignoring {manifest}: not JSON (expected a JSON object with the computer\'s "name"); '
+        f"it is still called {LAPTOP}",
+        f"skipping a bad line from {LAPTOP} in {utc_day(T0)}.jsonl (more are only counted): "
+        "b'not json'",
+    ]
+    assert r.peers[LAPTOP].bad_lines == 1
+    # Mended, it names the computer.
+    replace_like_syncthing(manifest, b'{"format":1,"name":"laptop"}')
+    r.poll(T0 + 65)
+    assert r.peers[LAPTOP].name == "laptop"
+    assert len(caplog.records) == 2
+
+
+def test_clocks_that_differ_do_not_hide_a_change(tmp_path: Path, opened: Opened) -> None:
+    # The sender's clock 10 minutes ahead: Syncthing gives its files times in our future.
+    ahead = time.time_ns() + 600 * 10**9
+    path = one_peer(tmp_path, hb(T0))
+    os.utime(path, ns=(ahead, ahead))
+    r = SyncReader(tmp_path, DESK, wall_ns=later())
+    read_and_settle(r, opened, T0)  # cheap all the same (its change time is ours)
+    # Its next copy, an hour behind the last one's time (its clock was put right).
+    behind = ahead - 3600 * 10**9
+    replace_like_syncthing(path, hb(T0) + hb(T0 + 15), behind)
+    assert opened.poll(r, T0 + 20) == [{"k": "hb", "t": T0 + 15}]
+    assert (opened.poll(r, T0 + 25), opened.files) == ([], [])

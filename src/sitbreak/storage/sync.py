@@ -46,11 +46,12 @@ import os
 import re
 import secrets
 import socket
+import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sitbreak import paths
 from sitbreak.config import Config
@@ -406,11 +407,56 @@ class PeerRecord:
     rec: dict[str, Any]
 
 
+#: What a stat of a file or directory says about it: an append changes the
+#: size, a replacement (Syncthing writes a temporary file and renames it) the
+#: inode, any write or rename the change time (ctime is this machine's clock,
+#: never the sender's, whatever mtime Syncthing copies over).
+_Key = tuple[int, int, int, int, int]  # st_dev, st_ino, st_size, st_mtime_ns, st_ctime_ns
+
+#: A file written in the same timestamp tick as a look (2 s on FAT, whose ctime
+#: is its mtime; a few ms elsewhere) can change again with an unchanged stat:
+#: whatever had changed this recently is looked at once more at the next poll.
+RACY_S = 3.0
+
+
+def _key(st: os.stat_result) -> _Key:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+@dataclass
+class _Seen:
+    """A file or directory as its stat was when it was last read."""
+
+    key: _Key | None = None
+    #: It had changed long enough before that read that the same stat means
+    #: the same content (every write sets both mtime and ctime to its tick).
+    sure: bool = False
+
+    def unchanged(self, st: os.stat_result) -> bool:
+        return self.sure and self.key == _key(st)
+
+    def read(self, st: os.stat_result, wall_ns: int) -> None:
+        self.key = _key(st)
+        self.sure = min(st.st_mtime_ns, st.st_ctime_ns) < wall_ns - int(RACY_S * 1e9)
+
+
 @dataclass
 class _FileState:
     offset: int = 0
     tail: bytes = b""  # the bytes just before `offset`, to tell an append from a new file
     settled: bool = False  # a closed, old segment read to the end
+    seen: _Seen = field(default_factory=_Seen)
+
+
+@dataclass
+class _Listing:
+    """What one host's directory held when it was last listed."""
+
+    seen: _Seen
+    manifest: bool
+    segments: list[tuple[str, Path]]  # (UTC day, path), oldest first
+    conflicts: int
+    temporary: int
 
 
 #: How much of what was read is compared: Syncthing replaces a file whole (a
@@ -451,7 +497,14 @@ def whole_lines(data: bytes) -> Iterator[tuple[bytes, dict[str, Any] | None]]:
 
 @dataclass
 class SyncReader:
-    """The other machines' new lines, found by a cheap look at the folder."""
+    """The other machines' new lines, found by a cheap look at the folder.
+
+    A poll stats the folder, each host's directory, its manifest and the
+    segments that can still grow; a directory is listed again, and a file
+    opened again, only when its stat changed since it was last read (or it
+    had changed too recently then to be sure: RACY_S). With nothing new, a
+    poll opens nothing.
+    """
 
     folder: Path
     own: str
@@ -459,14 +512,24 @@ class SyncReader:
     conflicts: int = 0
     temporary: int = 0
     problem: str | None = None
+    files_read: int = 0  # manifests and segments opened, all polls together
+    dirs_listed: int = 0  # directories listed (the folder and each host's)
+    #: The clock of file times: this machine's, whatever clock `now` is.
+    wall_ns: Callable[[], int] = field(default=time.time_ns, repr=False)
     _files: dict[Path, _FileState] = field(default_factory=dict)
     _warned: set[str] = field(default_factory=set)
+    _folder_seen: _Seen = field(default_factory=_Seen)
+    _hosts: list[tuple[str, Path]] = field(default_factory=list)
+    _listings: dict[str, _Listing] = field(default_factory=dict)
+    _manifests: dict[str, _Seen] = field(default_factory=dict)
+    _bad_manifest: set[str] = field(default_factory=set)
 
     def poll(self, now: float) -> list[PeerRecord]:
         """Everything new since the last poll, oldest file first."""
         out: list[PeerRecord] = []
+        wall_ns = self.wall_ns()
         try:
-            hosts = [e for e in os.scandir(self.folder) if e.is_dir(follow_symlinks=False)]
+            hosts = self._list_hosts(wall_ns)
         except OSError as exc:
             missing = isinstance(exc, FileNotFoundError)
             why = _MISSING if missing else f"the folder cannot be read: {exc.strerror or exc}"
@@ -476,68 +539,136 @@ class SyncReader:
             log.warning("the sync folder %s can be read again", self.folder)
             self.problem = None
         conflicts = temporary = 0
-        for entry in hosts:
-            if entry.name == self.own or not _HOST_ID.match(entry.name):
-                continue
-            c, t = self._read_host(Path(entry.path), entry.name, now, out)
+        for host, path in hosts:
+            c, t = self._read_host(path, host, now, wall_ns, out)
             conflicts += c
             temporary += t
         self.conflicts, self.temporary = conflicts, temporary
         return out
 
+    def _list_hosts(self, wall_ns: int) -> list[tuple[str, Path]]:
+        """The other hosts' directories: listed again only when the folder changed."""
+        st = os.stat(self.folder)
+        if self._folder_seen.unchanged(st):
+            return self._hosts
+        self.dirs_listed += 1
+        with os.scandir(self.folder) as it:
+            self._hosts = sorted(
+                (e.name, Path(e.path))
+                for e in it
+                if e.name != self.own and _HOST_ID.match(e.name) and e.is_dir(follow_symlinks=False)
+            )
+        self._folder_seen.read(st, wall_ns)
+        for gone in self._listings.keys() - {host for host, _ in self._hosts}:
+            del self._listings[gone]
+        return self._hosts
+
     def _read_host(
-        self, path: Path, host: str, now: float, out: list[PeerRecord]
+        self, path: Path, host: str, now: float, wall_ns: int, out: list[PeerRecord]
     ) -> tuple[int, int]:
         peer = self.peers.get(host)
         if peer is None:
             peer = self.peers[host] = Peer(host, host)
-        conflicts = temporary = 0
-        segments: list[tuple[str, os.DirEntry[str]]] = []
-        try:
-            entries = list(os.scandir(path))
-        except OSError:
+        listing = self._list_host(path, host, wall_ns)
+        if listing is None:
             return 0, 0
+        if listing.manifest:
+            self._read_manifest(path / MANIFEST, peer, wall_ns)
+        for day, segment_path in listing.segments:
+            self._read_segment(segment_path, day, peer, now=now, wall_ns=wall_ns, out=out)
+        return listing.conflicts, listing.temporary
+
+    def _list_host(self, path: Path, host: str, wall_ns: int) -> _Listing | None:
+        """One host's files: listed again only when its directory changed (a
+        file added, removed or replaced; an append in place does not change
+        the directory, and needs no new listing)."""
+        listing = self._listings.get(host)
+        try:
+            st = os.stat(path, follow_symlinks=False)
+            if listing is not None and listing.seen.unchanged(st):
+                return listing
+            with os.scandir(path) as it:
+                entries = list(it)
+        except OSError:
+            self._listings.pop(host, None)
+            return None
+        self.dirs_listed += 1
+        listing = _Listing(_Seen(), manifest=False, segments=[], conflicts=0, temporary=0)
         for e in entries:
             if is_conflict(e.name):
-                conflicts += 1
+                listing.conflicts += 1
             elif is_temporary(e.name):
-                temporary += 1
+                listing.temporary += 1
             elif e.name == MANIFEST:
-                self._read_manifest(Path(e.path), peer)
+                listing.manifest = True
             else:
                 m = _SEGMENT.match(e.name)
                 if m:
-                    segments.append((m.group(1), e))
-        for day, e in sorted(segments, key=lambda x: x[0]):
-            self._read_segment(Path(e.path), day, peer, now=now, out=out)
-        return conflicts, temporary
+                    listing.segments.append((m.group(1), Path(e.path)))
+        listing.segments.sort()
+        listing.seen.read(st, wall_ns)
+        self._listings[host] = listing
+        return listing
 
-    def _read_manifest(self, path: Path, peer: Peer) -> None:
-        name = manifest_name(path)
+    def _read_manifest(self, path: Path, peer: Peer, wall_ns: int) -> None:
+        seen = self._manifests.setdefault(peer.id, _Seen())
+        try:
+            if seen.unchanged(os.stat(path)):
+                return
+            self.files_read += 1
+            with open(path, "rb") as f:
+                st = os.fstat(f.fileno())
+                data = f.read()
+        except OSError:
+            seen.key = None
+            return
+        seen.read(st, wall_ns)
+        name, why = _manifest_name(data)
         if name is not None:
             peer.name = name
+            self._bad_manifest.discard(peer.id)
+        elif peer.id not in self._bad_manifest:
+            self._bad_manifest.add(peer.id)
+            log.warning(
+                'ignoring %s: %s (expected a JSON object with the computer\'s "name"); '
+                "it is still called %s",
+                path,
+                why,
+                peer.name,
+            )
 
     def _read_segment(
-        self, path: Path, day: str, peer: Peer, *, now: float, out: list[PeerRecord]
+        self,
+        path: Path,
+        day: str,
+        peer: Peer,
+        *,
+        now: float,
+        wall_ns: int,
+        out: list[PeerRecord],
     ) -> None:
-        today = utc_day(now)
         state = self._files.setdefault(path, _FileState())
         if state.settled:
             return
         try:
-            size = os.stat(path).st_size
+            st = os.stat(path)
         except OSError:
+            state.seen.key = None  # gone: whatever comes back under this name is read
             return
-        if size == state.offset:
-            state.settled = _days_between(day, today) > _SETTLED_DAYS
+        if state.seen.unchanged(st):
+            state.settled = _days_between(day, utc_day(now)) > _SETTLED_DAYS
             return
+        self.files_read += 1
         try:
-            data = self._read_from(path, state, size)
+            with open(path, "rb") as f:
+                st = os.fstat(f.fileno())
+                data = self._read_from(f, state, st.st_size)
         except OSError:
             return
+        state.seen.read(st, wall_ns)
         end = data.rfind(b"\n")
         if end < 0:
-            return  # a line still being written: read it next time
+            return  # a line still being written: read it when the file has grown
         state.offset += end + 1
         state.tail = data[max(0, end + 1 - _TAIL) : end + 1]
         for line, rec in whole_lines(data[: end + 1]):
@@ -555,16 +686,15 @@ class SyncReader:
             self._take(peer, rec, now, out)
 
     @staticmethod
-    def _read_from(path: Path, state: _FileState, size: int) -> bytes:
+    def _read_from(f: BinaryIO, state: _FileState, size: int) -> bytes:
         """The bytes after what was read; all of them when the file is no
         longer the one read (a folder made again, a file replaced)."""
-        with open(path, "rb") as f:
-            if state.offset:
-                f.seek(state.offset - len(state.tail))
-                if size < state.offset or f.read(len(state.tail)) != state.tail:
-                    state.offset, state.tail = 0, b""
-                    f.seek(0)
-            return f.read(size - state.offset)
+        if state.offset:
+            f.seek(state.offset - len(state.tail))
+            if size < state.offset or f.read(len(state.tail)) != state.tail:
+                state.offset, state.tail = 0, b""
+                f.seek(0)
+        return f.read(max(0, size - state.offset))
 
     def _take(self, peer: Peer, rec: dict[str, Any], now: float, out: list[PeerRecord]) -> None:
         peer.records += 1
@@ -594,13 +724,22 @@ class SyncReader:
 def manifest_name(path: Path) -> str | None:
     """The display name a host's manifest gives, if it can be read."""
     try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        data = path.read_bytes()
+    except OSError:
         return None
-    name = data.get("name") if isinstance(data, dict) else None
+    return _manifest_name(data)[0]
+
+
+def _manifest_name(data: bytes) -> tuple[str | None, str]:
+    """The display name in a manifest's bytes, or None and what is wrong."""
+    try:
+        manifest = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None, "not JSON"
+    name = manifest.get("name") if isinstance(manifest, dict) else None
     if isinstance(name, str) and name.strip() and len(name) <= 64:
-        return "".join(ch for ch in name if ch.isprintable())
-    return None
+        return "".join(ch for ch in name if ch.isprintable()), ""
+    return None, "no name of 1 to 64 characters"
 
 
 def _days_between(a: str, b: str) -> int:
