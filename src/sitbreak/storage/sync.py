@@ -469,7 +469,7 @@ def parse_line(line: bytes) -> dict[str, Any] | None:
     """One record, or None when the line is not one (counted as bad)."""
     try:
         rec = json.loads(line)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nested too deep ("[[[[...")
         return None
     if not isinstance(rec, dict):
         return None
@@ -734,7 +734,7 @@ def _manifest_name(data: bytes) -> tuple[str | None, str]:
     """The display name in a manifest's bytes, or None and what is wrong."""
     try:
         manifest = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         return None, "not JSON"
     name = manifest.get("name") if isinstance(manifest, dict) else None
     if isinstance(name, str) and name.strip() and len(name) <= 64:
