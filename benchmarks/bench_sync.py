@@ -11,7 +11,8 @@
    all night adds a heartbeat a minute (about 35 bytes each).
 2. The reader's cost with two peers attached: one poll of a folder holding
    two other hosts' files of a whole day each, with nothing new (what
-   every poll costs while they are idle) and with a new line each.
+   every poll costs while they are idle) and with a new line each, in time
+   and in files read and directories listed (the reader's own counters).
 3. With --syncthing: the delay from a line appended on one machine to the
    other machine's reader seeing it, through two real Syncthing instances on
    127.0.0.1 (tests/syncthing.py), at fsWatcherDelayS 1 (the e2e test's) and
@@ -26,10 +27,11 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from sitbreak.core import Activity
-from sitbreak.storage.sync import READ_EVERY_S, SyncReader, SyncWriter, utc_day
+from sitbreak.storage.sync import RACY_S, READ_EVERY_S, SyncReader, SyncWriter, utc_day
 from sitbreak.storage.trace import open_trace
 
 POLL_S = 5.0
@@ -60,8 +62,16 @@ def bytes_per_day(trace: Path) -> tuple[float, int]:
         return size / max(1, len(days)), len(days)
 
 
-def reader_cost() -> tuple[float, float]:
-    """Microseconds per poll: nothing new, and a new line from each peer."""
+@dataclass
+class ReaderCost:
+    idle_us: float  # a poll with nothing new
+    busy_us: float  # a poll with a new line from each peer
+    idle_opens: float  # files read and directories listed per poll, nothing new
+    busy_opens: float  # the same, a new line from each peer
+
+
+def reader_cost() -> ReaderCost:
+    """Microseconds and opens per poll: nothing new, and a new line from each peer."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t0 = dt.datetime(2026, 11, 2, 8, tzinfo=dt.timezone.utc).timestamp()
@@ -73,11 +83,19 @@ def reader_cost() -> tuple[float, float]:
         r = SyncReader(folder, "a" * 16)
         now = t0 + 8 * 3600 + 60
         r.poll(now)
+        # Between two polls 5 s apart the files were last written more than
+        # RACY_S before the look, so the next poll after a change is sure of
+        # what it saw (a change that recent is looked at once more).
+        time.sleep(RACY_S + 0.5)
+        r.poll(now)
         n = 2000
+        opens = r.files_read + r.dirs_listed
         start = time.perf_counter()
         for _ in range(n):
             r.poll(now)
         idle = (time.perf_counter() - start) / n * 1e6
+        idle_opens = (r.files_read + r.dirs_listed - opens) / n
+        opens = r.files_read + r.dirs_listed
         start = time.perf_counter()
         for k in range(n):
             for w in peers:
@@ -85,6 +103,7 @@ def reader_cost() -> tuple[float, float]:
                 w.flush(now)
             r.poll(now + k)
         busy_total = (time.perf_counter() - start) / n * 1e6
+        busy_opens = (r.files_read + r.dirs_listed - opens) / n
         # The writers' own share of that loop, measured alone, is taken out.
         start = time.perf_counter()
         for k in range(n):
@@ -92,7 +111,7 @@ def reader_cost() -> tuple[float, float]:
                 w.record("hb", t=now + k)
                 w.flush(now)
         writers = (time.perf_counter() - start) / n * 1e6
-        return idle, busy_total - writers
+        return ReaderCost(idle, busy_total - writers, idle_opens, busy_opens)
 
 
 def syncthing_delay(watch_delay: int, trials: int) -> list[float]:
@@ -142,11 +161,17 @@ def main() -> int:
         for trace in sorted(d.glob("*.jsonl.gz")) if d.is_dir() else [d]:
             per_day, days = bytes_per_day(trace)
             print(f"  {trace.name:<24} {per_day / 1024:6.1f} KiB/day over {days} days")
-    idle, busy = reader_cost()
+    cost = reader_cost()
     print("reader, two peers with a day's file each:")
-    print(f"  a poll with nothing new      {idle:7.1f} us (every {READ_EVERY_S:.0f} s)")
-    print(f"  a poll with a line from each {busy:7.1f} us")
-    per_hour = idle * 3600 / READ_EVERY_S / 1e6
+    print(
+        f"  a poll with nothing new      {cost.idle_us:7.1f} us (every {READ_EVERY_S:.0f} s), "
+        f"{cost.idle_opens:.1f} files and directories opened"
+    )
+    print(
+        f"  a poll with a line from each {cost.busy_us:7.1f} us, "
+        f"{cost.busy_opens:.1f} files and directories opened"
+    )
+    per_hour = cost.idle_us * 3600 / READ_EVERY_S / 1e6
     print(f"  idle polling: {per_hour * 1e3:.1f} ms of CPU an hour")
     if args.syncthing:
         for delay in (1, 10):
