@@ -13,6 +13,8 @@
    two other hosts' files of a whole day each, with nothing new (what
    every poll costs while they are idle) and with a new line each, in time
    and in files read and directories listed (the reader's own counters).
+   With --idle-polls N, only N such polls and nothing else, for a count of
+   their system calls: `strace -f -c -o OUT` of N = 0 and of N = 1000.
 3. With --syncthing: the delay from a line appended on one machine to the
    other machine's reader seeing it, through two real Syncthing instances on
    127.0.0.1 (tests/syncthing.py), at fsWatcherDelayS 1 (the e2e test's) and
@@ -31,10 +33,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitbreak.core import Activity
-from sitbreak.storage.sync import RACY_S, READ_EVERY_S, SyncReader, SyncWriter, utc_day
+from sitbreak.storage import sync
+from sitbreak.storage.sync import READ_EVERY_S, SyncReader, SyncWriter, utc_day
 from sitbreak.storage.trace import open_trace
 
 POLL_S = 5.0
+#: The reader's second look at a recent change (none before it had a stat cache:
+#: --idle-polls runs on such a tree too, for a count before and after).
+RACY_S = getattr(sync, "RACY_S", 0.0)
 
 
 def bytes_per_day(trace: Path) -> tuple[float, int]:
@@ -70,24 +76,38 @@ class ReaderCost:
     busy_opens: float  # the same, a new line from each peer
 
 
+def two_peers(folder: Path) -> tuple[list[SyncWriter], SyncReader, float]:
+    """Two other hosts with a working day each (input every 5 s for 8 h),
+    and a reader that has read them, looking again more than RACY_S after
+    their last write (as between two polls 5 s apart: a change that recent
+    is looked at once more)."""
+    t0 = dt.datetime(2026, 11, 2, 8, tzinfo=dt.timezone.utc).timestamp()
+    peers = [SyncWriter(folder, c * 16, f"peer {c}") for c in "bc"]
+    for w in peers:
+        for k in range(0, 8 * 3600, 5):
+            w.activity(t0 + k)
+            w.tick(t0 + k)
+    r = SyncReader(folder, "a" * 16)
+    now = t0 + 8 * 3600 + 60
+    r.poll(now)
+    time.sleep(RACY_S + 0.5)
+    r.poll(now)
+    return peers, r, now
+
+
+def idle_polls(n: int) -> None:
+    """Only `n` polls with nothing new, for a system-call count:
+    `strace -f -c` of n = 0 and n = 1000, the difference divided by 1000."""
+    with tempfile.TemporaryDirectory() as tmp:
+        _peers, r, now = two_peers(Path(tmp))
+        for _ in range(n):
+            r.poll(now)
+
+
 def reader_cost() -> ReaderCost:
     """Microseconds and opens per poll: nothing new, and a new line from each peer."""
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        t0 = dt.datetime(2026, 11, 2, 8, tzinfo=dt.timezone.utc).timestamp()
-        peers = [SyncWriter(folder, c * 16, f"peer {c}") for c in "bc"]
-        for w in peers:  # a working day each: input every 5 s for 8 h
-            for k in range(0, 8 * 3600, 5):
-                w.activity(t0 + k)
-                w.tick(t0 + k)
-        r = SyncReader(folder, "a" * 16)
-        now = t0 + 8 * 3600 + 60
-        r.poll(now)
-        # Between two polls 5 s apart the files were last written more than
-        # RACY_S before the look, so the next poll after a change is sure of
-        # what it saw (a change that recent is looked at once more).
-        time.sleep(RACY_S + 0.5)
-        r.poll(now)
+        peers, r, now = two_peers(Path(tmp))
         n = 2000
         opens = r.files_read + r.dirs_listed
         start = time.perf_counter()
@@ -155,7 +175,16 @@ def main() -> int:
     p.add_argument("--traces", nargs="*", type=Path, default=[Path("/work/shared/traces")])
     p.add_argument("--syncthing", action="store_true")
     p.add_argument("--trials", type=int, default=8)
+    p.add_argument(
+        "--idle-polls",
+        type=int,
+        metavar="N",
+        help="only N reader polls with nothing new, for strace -c (run N=0 and N=1000)",
+    )
     args = p.parse_args()
+    if args.idle_polls is not None:
+        idle_polls(args.idle_polls)
+        return 0
     print("bytes per host per day in the folder (the daemon running while the trace has events)")
     for d in args.traces:
         for trace in sorted(d.glob("*.jsonl.gz")) if d.is_dir() else [d]:

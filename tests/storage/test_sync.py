@@ -489,7 +489,7 @@ def read_and_settle(r: SyncReader, opened: Opened, now: float) -> None:
 
 def test_a_poll_with_nothing_new_opens_nothing(tmp_path: Path, opened: Opened) -> None:
     now = T0
-    working_peers(tmp_path, now)
+    laptop, _tablet = working_peers(tmp_path, now)
     r = SyncReader(tmp_path, DESK, wall_ns=later())
     first = opened.poll(r, now)
     assert len(first) > 400  # the morning, read once
@@ -503,8 +503,6 @@ def test_a_poll_with_nothing_new_opens_nothing(tmp_path: Path, opened: Opened) -
     assert (r.files_read, r.dirs_listed) == (4, 3)
     assert {p.name for p in r.peers.values()} == {"laptop", "tablet"}  # still known by name
     # One peer writes a line: only its segment is read, from where it was.
-    laptop = SyncWriter(tmp_path, LAPTOP, "laptop")
-    laptop._manifest_day = utc_day(now)  # the same daemon as before, its manifest written
     laptop.record("hb", t=now)
     laptop.flush(now)
     assert opened.poll(r, now + 5) == [{"k": "hb", "t": now}]
