@@ -54,3 +54,11 @@ def test_desktops_md_gives_the_heartbeat_the_daemon_has() -> None:
     assert "once a second" not in text
     for n in re.findall(r"(?:polls?|polled|heartbeat)\D{0,40}?every (\d+) seconds", text):
         assert float(n) == POLL_S
+
+
+def test_the_report_format_shows_the_csv_headers_the_report_writes() -> None:
+    from sitbreak.report.json import DAY_COLUMNS, SESSION_COLUMNS
+
+    text = (ROOT / "docs" / "report-format.md").read_text(encoding="utf-8")
+    headers = set(re.findall(r"^date,[a-z_,]+$", text, flags=re.M))
+    assert headers == {",".join(DAY_COLUMNS), ",".join(SESSION_COLUMNS)}

@@ -6,53 +6,22 @@ import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from sitbreak.cli import main
 from sitbreak.storage.sync import SyncWriter
-
-BERLIN = ZoneInfo("Europe/Berlin")
-MIN = 60.0
-MONDAY = dt.date(2026, 11, 2)
-
-
-def at(hh: int, mm: int = 0) -> float:
-    return dt.datetime.combine(MONDAY, dt.time(hh, mm), BERLIN).timestamp()
-
-
-def typing(w: SyncWriter, start: float, end: float) -> None:
-    """Input every 5 s from start to end, as the daemon polls it."""
-    t = start
-    while t <= end:
-        w.activity(t)
-        w.tick(t)
-        t += 5
-    w.tick(end + 60)
+from synced import MIN, MONDAY, at, config_for, two_computers, typing
 
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    folder = tmp_path / "Sync"
-    folder.mkdir()
-    desk = SyncWriter(folder, "d" * 16, "desk")
-    laptop = SyncWriter(folder, "e" * 16, "laptop")
-    typing(desk, at(9), at(9, 20))
-    typing(laptop, at(9, 20) + 20, at(9, 50))  # moved over in 20 seconds
-    laptop.record("p", t=at(9, 30), p="move", l=1.0)
-    laptop.tick(at(9, 30))
-    typing(desk, at(14), at(14, 10))  # the afternoon, after a real break
-    return folder
+    return two_computers(tmp_path / "Sync")
 
 
 @pytest.fixture
 def config(tmp_path: Path, folder: Path) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f'[general]\ntimezone = "Europe/Berlin"\n[sync]\nfolder = "{folder}"\nname = "desk"\n'
-    )
-    return path
+    return config_for(tmp_path / "config.toml", folder)
 
 
 def report(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -238,3 +207,37 @@ def test_a_report_reaching_past_the_folders_keep_says_where_the_old_days_are(
     assert "`sitbreak report --host NAME` on each computer reports its own days in full." in text
     doc = report_json(capsys, "--config", str(config))
     assert doc["computers_kept_from"] > "2026-11-02"
+
+
+def test_the_sessions_listed_for_people_say_where_each_was_sat(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    code, out, err = report(capsys, "--config", str(config), "--sessions")
+    assert code == 0, err
+    assert "09:00–09:50       50 min  ended by idle, at desk, then laptop" in out
+    assert "14:00–14:10       10 min  ended by idle, at desk" in out
+    code, out, err = report(capsys, "--config", str(config), "--sessions", "-f", "markdown")
+    assert code == 0, err
+    assert "| date | start | end | length | ended by | computers |" in out
+    assert "| 2026-11-02 | 09:00 | 09:50 | 50 min | idle | desk, laptop |" in out
+    code, out, err = report(capsys, "--config", str(config), "-f", "html")
+    assert code == 0, err
+    assert "<title>session 09:00–09:50, 50 min, over the limit, at desk, then laptop" in out
+
+
+def test_one_computers_sessions_for_people_do_not_name_it(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    from sitbreak.core import Cause, SessionEnded
+    from sitbreak.storage.store import Store
+
+    with Store.open() as store:
+        store.session_ended(SessionEnded(at(14, 20), at(14), at(14, 10), Cause.IDLE))
+    code, out, err = report(capsys, "--config", str(config), "--sessions", "--host", "desk")
+    assert code == 0, err
+    assert "14:00–14:10       10 min  ended by idle\n" in out  # the obvious is not said
+    code, out, err = report(
+        capsys, "--config", str(config), "--sessions", "--host", "desk", "-f", "markdown"
+    )
+    assert code == 0, err
+    assert "| date | start | end | length | ended by |\n" in out

@@ -23,12 +23,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+import synced
 from sitbreak.cli import main
 from sitbreak.commands.replay import sample_trace_path
 from sitbreak.core import BreakTaken, Cause, EngineSettings, PromptDue, PromptKind, SessionEnded
 from sitbreak.report import figures as report
 from sitbreak.report.text import render_text
 from sitbreak.storage.store import DAEMON, Store, default_db_path
+from sitbreak.storage.sync import SyncWriter
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MIN = 60.0
@@ -749,3 +751,56 @@ def test_a_session_of_no_length_is_listed_as_it_is_counted(
     lines = out.splitlines()
     at_ = lines.index("  sessions")
     assert [line.split()[0] for line in lines[at_ + 1 : at_ + 3]] == ["09:00–09:40", "10:00–10:00"]
+
+
+# ------------------------------------------------ across computers ([sync])
+
+
+def test_the_json_sessions_name_their_computers_as_the_breakdown_does(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = synced.two_computers(tmp_path / "Sync")
+    config = synced.config_for(tmp_path / "config.toml", folder)
+    doc = report_json(capsys, "2026-11-02", "--sessions", "--config", str(config))
+    assert [(s["start"][11:16], s["computers"]) for s in doc["sessions"]] == [
+        ("09:00", ["desk", "laptop"]),
+        ("14:00", ["desk"]),
+    ]
+    named = {c["name"] for c in doc["computers"]}
+    assert {n for s in doc["sessions"] for n in s["computers"]} <= named
+    # Without --sessions, no session list and nothing else changes.
+    assert "sessions" not in report_json(capsys, "2026-11-02", "--config", str(config))
+
+
+def test_one_computers_json_sessions_name_it(
+    capsys: pytest.CaptureFixture[str], config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with Store.open() as store:
+        sit(store, at(MONDAY, 9), at(MONDAY, 9, 40))
+    monkeypatch.setattr(socket, "gethostname", lambda: "study")
+    doc = report_json(capsys, "2025-11-03", "--sessions", "--config", str(config))
+    assert [s["computers"] for s in doc["sessions"]] == [["study"]]
+    assert "computers" not in doc  # no breakdown: the report is of one computer
+
+
+def test_two_computers_of_one_name_are_picked_by_the_name_the_report_gives_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = synced.two_computers(tmp_path / "Sync")
+    twin = SyncWriter(folder, "f" * 16, "laptop")  # the office's laptop, named the same
+    synced.typing(twin, synced.at(16), synced.at(16, 5))
+    config = synced.config_for(tmp_path / "config.toml", folder)
+    doc = report_json(capsys, "2026-11-02", "--sessions", "--config", str(config))
+    assert [s["computers"] for s in doc["sessions"]] == [
+        ["desk", "laptop (eeeeee)"],
+        ["desk"],
+        ["laptop (ffffff)"],
+    ]
+    # What the report calls it is what --host takes.
+    one = report_json(
+        capsys, "2026-11-02", "--sessions", "--host", "laptop (ffffff)", "--config", str(config)
+    )
+    assert one["source"] == "1 computer (laptop)"
+    assert [(s["start"][11:16], s["computers"]) for s in one["sessions"]] == [("16:00", ["laptop"])]

@@ -151,7 +151,8 @@ def _merged(args: argparse.Namespace, config: Config) -> int | None:
     everyone = sync.read_folder(folder)
     hosts = everyone
     if args.host not in (None, "all"):
-        hosts = [h for h in everyone if args.host in (h.name, h.id)]
+        # The name, the id, or the name as reports tell two of one name apart.
+        hosts = [h for h in everyone if args.host in (h.name, h.id, f"{h.name} ({h.id[:6]})")]
         if not hosts:
             names = ", ".join(h.name for h in everyone) or "none"
             raise SitbreakError(
@@ -268,6 +269,8 @@ def _report(
     color = out is not None and render.wants_color(out, dict(os.environ))
     if hosts is not None:
         rep.computers = merged.breakdown(hosts, rep.days, now, config.sync_keep, tz)
+    else:
+        rep.computer = _computer(config, args.source)
     text = render.render(rep, args.format, color=color, sessions=args.sessions)
     if out is not None:
         out.write(text)
@@ -276,6 +279,18 @@ def _report(
         _write_private(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+def _computer(config: Config, source: str) -> str:
+    """Whose history a one-computer report is: this computer's, by the name it
+    has in a [sync] folder (set or not, so its rows read the same either way),
+    or an import's host; none for a replay, which is a trace, not a computer."""
+    from sitbreak.storage.store import DAEMON
+    from sitbreak.storage.sync import default_name
+
+    if source == DAEMON:
+        return config.sync_name.strip() or default_name()
+    return source.removeprefix("activitywatch:") if source.startswith("activitywatch:") else ""
 
 
 def _write_private(path: Path, text: str) -> None:

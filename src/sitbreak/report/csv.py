@@ -18,7 +18,11 @@ def render_csv(report: Report, *, sessions: bool = False) -> str:
     if sessions:
         w = csv.DictWriter(buf, SESSION_COLUMNS, lineterminator="\n")
         w.writeheader()
-        w.writerows(session_rows(report))
+        for row in session_rows(report):
+            names = row["computers"]
+            assert isinstance(names, list)
+            row["computers"] = ", ".join(names)  # as the header names them: "desk, laptop"
+            w.writerow(row)
         return buf.getvalue()
     c = report.computers
     # With a sync folder: two columns per computer, its input time and its prompts.

@@ -265,9 +265,21 @@ class Computers:
     days: dict[dt.date, tuple[Share, ...]]
     keep_days: int
     kept_from: dt.date
+    #: Each computer's input, as disjoint spans in time order, under its name in `period`.
+    spans: dict[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
 
     def names(self) -> list[str]:
         return [s.name for s in self.period]
+
+    def used(self, start: float, end: float) -> list[str]:
+        """The computers with input from `start` to `end` (both included: a
+        session of no length has its one input), the first used first."""
+        first: dict[str, float] = {}
+        for name, spans in self.spans.items():
+            i = bisect.bisect_left(spans, start, key=lambda s: s[1])  # the first to end after
+            if i < len(spans) and spans[i][0] <= end:
+                first[name] = max(spans[i][0], start)
+        return sorted(first, key=first.__getitem__)
 
     def retention_note(self, first: dt.date) -> str | None:
         """Said when the period reaches back past what the folder keeps."""
@@ -298,6 +310,23 @@ class Report:
     heeded_within_s: float = 600.0
     #: With a [sync] folder (`--host all`): each computer's part; None: one computer.
     computers: Computers | None = None
+    #: Without `computers`, the computer whose history this is: this one's name
+    #: ([sync] name or the hostname), an import's host; "" for a replay (a trace).
+    computer: str = ""
+
+    def computers_of(self, piece: Piece) -> list[str]:
+        """The computers a session (or its part in a day) was sat at, the first used first."""
+        if self.computers is not None:
+            return self.computers.used(piece.start, piece.end)
+        return [self.computer] if self.computer else []
+
+    def sat_at_words(self, piece: Piece) -> str:
+        """Across computers, ', at desk, then laptop' for a session listed for
+        people; '' in a one-computer report, where it would say the obvious."""
+        if self.computers is None:
+            return ""
+        names = self.computers_of(piece)
+        return ", at " + ", then ".join(names) if names else ""
 
     def elapsed(self) -> list[Day]:
         """The days of the period that have begun (a week report on Tuesday: Mon and Tue)."""

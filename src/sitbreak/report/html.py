@@ -176,7 +176,7 @@ def timeline_svg(day: Day, report: Report) -> str:
         across += " (goes on past midnight)" if p.cut_after else ""
         title = (
             f"session {_clock(p.start, tz)}–{_clock(p.end, tz)}{across}, {duration(p.length)}, "
-            f"{_CLASS_WORDS[p.cls]}"
+            f"{_CLASS_WORDS[p.cls]}{report.sat_at_words(p)}"
         )
         parts.append(_rect(x(p.start), x(p.end), 22, 40, p.cls, title=title, rx=4))
     for q in day.prompts:

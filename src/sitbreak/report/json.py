@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 
 def session_rows(report: Report) -> list[dict[str, object]]:
-    """One row per session piece and day (a session across midnight gives two)."""
+    """One row per session piece and day (a session across midnight gives two),
+    with the computers it was sat at (names as in `computers`, `--host NAME`)."""
     rows: list[dict[str, object]] = []
     for day in report.days:
         for p in day.sessions:
@@ -36,6 +37,7 @@ def session_rows(report: Report) -> list[dict[str, object]]:
                     "cause": p.ended_by,
                     "over_limit": p.length > report.limit_s,
                     "continued": p.cut_before,
+                    "computers": report.computers_of(p),
                 }
             )
     return rows
@@ -107,4 +109,15 @@ DAY_COLUMNS = [
     "first_seen",
     "last_seen",
 ]
-SESSION_COLUMNS = ["date", "start", "end", "length_s", "cause", "over_limit", "continued"]
+#: `computers` last, and always there (empty for a replay): a column added only
+#: with a [sync] folder would move with the setting under a script or a sheet.
+SESSION_COLUMNS = [
+    "date",
+    "start",
+    "end",
+    "length_s",
+    "cause",
+    "over_limit",
+    "continued",
+    "computers",
+]

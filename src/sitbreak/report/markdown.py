@@ -55,13 +55,19 @@ def render_markdown(report: Report, *, sessions: bool = False) -> str:
         if note := clock_change(day, report.tz):
             lines += [f"{day.date.isoformat()}: {note}.", ""]
     if sessions:
-        lines += ["| date | start | end | length | ended by |", "|---|---|---|--:|---|"]
+        # Across computers, a column naming where each was sat (as the CSV's `computers`).
+        across = report.computers is not None
+        lines += [
+            "| date | start | end | length | ended by |" + (" computers |" if across else ""),
+            "|---|---|---|--:|---|" + ("---|" if across else ""),
+        ]
         for day in report.days:
             for p in day.sessions:
+                where = f" {_cell(', '.join(report.computers_of(p)))} |" if across else ""
                 lines.append(
                     f"| {day.date.isoformat()} | {local_time(p.start, report.tz):%H:%M} | "
                     f"{local_time(p.end, report.tz):%H:%M} | {duration(p.length)} | "
-                    f"{p.ended_words().removeprefix('ended by ')} |"
+                    f"{p.ended_words().removeprefix('ended by ')} |{where}"
                 )
         lines.append("")
     if (c := report.computers) is not None:

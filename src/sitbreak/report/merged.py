@@ -115,4 +115,5 @@ def breakdown(
         for i, h in enumerate(hosts)
     )
     kept_from = dt.datetime.fromtimestamp(now - keep_s, tz).date() + dt.timedelta(days=1)
-    return Computers(period, by_day, round(keep_s / 86400), kept_from)
+    spans = {names[i]: tuple(h.spans) for i, h in enumerate(hosts)}
+    return Computers(period, by_day, round(keep_s / 86400), kept_from, spans)

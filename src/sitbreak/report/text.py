@@ -135,14 +135,15 @@ def _legend(ink: _Ink, limit_s: float) -> str:
     return "  " + "   ".join(parts)
 
 
-def _session_lines(day: Day, tz: dt.tzinfo) -> list[str]:
+def _session_lines(report: Report, day: Day) -> list[str]:
+    tz = report.tz
     out = []
     for p in day.sessions:
         a = "…" if p.cut_before else " "
         b = "…" if p.cut_after else " "
         out.append(
             f"    {a}{local_time(p.start, tz):%H:%M}–{local_time(p.end, tz):%H:%M}{b} "
-            f"{duration(p.length):>11}  {p.ended_words()}"
+            f"{duration(p.length):>11}  {p.ended_words()}{report.sat_at_words(p)}"
         )
     return out
 
@@ -174,7 +175,7 @@ def _text_day(report: Report, ink: _Ink, sessions: bool) -> list[str]:
     if reloaded := config_change(day, report.tz):
         lines.append(f"  {reloaded}")
     if sessions and day.sessions:
-        lines += ["", "  sessions", *_session_lines(day, report.tz)]
+        lines += ["", "  sessions", *_session_lines(report, day)]
     return lines + _computer_lines(report) + _tip_lines(report)
 
 
@@ -231,7 +232,7 @@ def _text_period(report: Report, ink: _Ink, sessions: bool) -> list[str]:
         if reloaded := config_change(day, report.tz):
             lines.append(ink(f"  {'':<10}  ({reloaded})", "dim"))
         if sessions:
-            lines += _session_lines(day, report.tz)
+            lines += _session_lines(report, day)
     lines.append(_table_row("total", _row_values(report.totals())))
     lines.append(
         ink(
