@@ -276,6 +276,29 @@ def test_a_long_pause_just_after_sitting_down_is_not_yet_a_break() -> None:
     assert len(desk.of(SessionEnded)) == 1
 
 
+def test_after_an_unsure_break_a_long_pause_in_the_first_ten_minutes_is_no_break() -> None:
+    desk = learning_desk()
+    desk.work(20 * MIN)
+    desk.wait(10 * MIN)  # over the threshold but under twice it: maybe reading
+    desk.work(7 * MIN)
+    assert len(desk.of(SessionEnded)) == 1  # recorded as a break ...
+    desk.wait(10 * MIN)  # ... and another long stillness 7 minutes later
+    desk.work(MIN)
+    assert len(desk.of(SessionEnded)) == 1  # is more of the same, not a second break
+
+
+def test_after_a_sure_break_only_the_first_five_minutes_are_held_to_more() -> None:
+    desk = learning_desk()
+    desk.work(20 * MIN)
+    desk.send(Lock)
+    desk.wait(10 * MIN)  # locked: they were gone for sure
+    desk.send(Unlock)
+    desk.work(7 * MIN)
+    desk.wait(10 * MIN)  # the same stillness, 7 minutes after a real return
+    desk.work(MIN)
+    assert [e.cause.value for e in desk.of(SessionEnded)] == ["lock", "idle"]
+
+
 def test_taking_a_break_just_after_sitting_down_is_a_break_at_once() -> None:
     from sitbreak.core import BreakNow
 

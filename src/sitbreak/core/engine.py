@@ -75,6 +75,10 @@ MISSED_UNLOCK_AFTER = 60.0
 #: break (docs/inference.md: it helps on v2 and changes nothing on v1).
 EARLY_SESSION = 5 * 60.0
 EARLY_SESSION_FACTOR = 1.5
+#: The same, for a session that began after an unsure break (an unlocked idle
+#: gap that may have been a pause in the seat): the person may never have
+#: left, and a second long stillness soon after is more of the same.
+EARLY_AFTER_UNSURE = 10 * 60.0
 #: With a learned threshold, an unlocked idle gap this long inside a session
 #: may have been a short walk: the next repeat of the movement prompt comes
 #: no sooner than `heeded_within` after the return (docs/inference.md).
@@ -152,6 +156,7 @@ class Engine:
         # The last break, reported when the next session starts.
         self._break_start: float | None = None
         self._break_cause = Cause.IDLE
+        self._early_for = EARLY_SESSION  # how long the open session counts as just begun
         # Prompts.
         self._posture_at = INF
         self._move_at = INF
@@ -501,7 +506,7 @@ class Engine:
         if self._in_call:
             return self.settings.call_idle_max
         start = self._start
-        if self.pauses is not None and start is not None and self._seen - start < EARLY_SESSION:
+        if self.pauses is not None and start is not None and self._seen - start < self._early_for:
             # Someone who just sat down rarely gets up again at once: a
             # pause this early in a session must be longer to be a break.
             return self._break_idle * EARLY_SESSION_FACTOR
@@ -547,6 +552,7 @@ class Engine:
     def _start_session(self, t: float, out: list[Output]) -> None:
         s = self.settings
         carry = INF
+        self._early_for = EARLY_SESSION
         if self._break_start is not None:
             b = self._break_start
             if self._local_date(b) == self._local_date(t) and t > b:
@@ -647,8 +653,10 @@ class Engine:
         if cause is Cause.IDLE:
             sure = pauses.sure_break(gap)
             pauses.observe_gap(gap)
-            if not sure and carry < INF:
-                return max(carry, t + self.settings.heeded_within)
+            if not sure:
+                self._early_for = EARLY_AFTER_UNSURE
+                if carry < INF:
+                    return max(carry, t + self.settings.heeded_within)
         elif cause is not Cause.SHUTDOWN:
             pauses.observe_break(gap)
         return INF
