@@ -130,6 +130,10 @@ def test_doctor_without_any_display_says_run_cannot_work_and_the_fix() -> None:
     # The one command, whole on one line under "To fix".
     fixes = out.split("To fix", 1)[1]
     assert f"    {IMPORT_ENV_FIX}\n" in fixes
+    # No bus hears a lock either: where to run it, and what to check for logind.
+    lock_fix = fixes.split("  lock / screen lock:\n    ", 1)[1].split("\n", 1)[0]
+    assert lock_fix.startswith("run sitbreak inside your desktop session")
+    assert "`busctl status org.freedesktop.login1`" in lock_fix
     assert "Traceback" not in res.stderr
 
     status, report = as_json(env)

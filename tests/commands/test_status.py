@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from office import MIN, Office
 from sitbreak.cli import main
+from sitbreak.daemon import control
+from sitbreak.daemon.control import ControlServer
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -139,3 +143,36 @@ def test_a_wrong_format_is_refused_in_argparses_words(capsys: pytest.CaptureFixt
     assert code == 2 and out == ""
     assert err.startswith("usage: sitbreak status ")
     assert "argument --format: invalid choice: 'xmobar'" in err
+
+
+def test_resume_says_what_it_ended_over_the_control_socket(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No session bus: the commands reach the daemon (the real loop) through its socket.
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    office = Office(tmp_path, "[prompts.enabled]\nposture = false\n")
+    assert office.daemon is not None
+    server = ControlServer(control.socket_path(), office.daemon._answer)
+    server.start()
+    try:
+        office.sit(25 * MIN)
+        said = []
+        for argv in (["resume"], ["snooze", "10m"], ["resume"], ["pause"], ["resume"]):
+            code, out, err = run(capsys, *argv)
+            assert code == 0 and err == "", err
+            said.append(out.splitlines()[0])
+        assert "Snoozed until " in said[1] and said[3].startswith("Paused until ")
+        assert said[::2] == [
+            "Nothing to resume: prompts were not paused or snoozed.",
+            "Prompts are back: the snooze is over.",
+            "Prompts are back: the pause is over.",
+        ]
+        run(capsys, "pause", "1h")
+        run(capsys, "snooze", "10m")
+        code, out, _ = run(capsys, "resume")
+        assert code == 0
+        assert out.startswith("Prompts are back: the pause and the snooze are over.\n")
+        status = office.daemon.status(office.clock.now())
+        assert status["paused"] is False and status["snoozed_until"] is None
+    finally:
+        server.stop()

@@ -445,6 +445,31 @@ def test_a_later_snooze_replaces_the_earlier_one() -> None:
     assert [desk.minutes(p.t) for p in desk.prompts(PromptKind.MOVE)] == [30.0, 41.0]
 
 
+def test_resume_ends_a_snooze_and_the_held_prompt_comes_at_once() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(29 * MIN)
+    desk.send(Snooze, duration=20 * MIN)
+    desk.work(6 * MIN)  # the move prompt due at 30 waits for the snooze
+    assert desk.prompts(PromptKind.MOVE) == []
+    desk.send(Unpause)  # `sitbreak resume`
+    assert desk.engine.snoozed_until is None
+    assert [desk.minutes(p.t) for p in desk.prompts(PromptKind.MOVE)] == [35.0]
+    desk.work(11 * MIN)  # and then every move_repeat, as without the snooze
+    assert [desk.minutes(p.t) for p in desk.prompts(PromptKind.MOVE)] == [35.0, 45.0]
+
+
+def test_resume_ends_a_pause_and_a_snooze_together() -> None:
+    desk = Desk(only_move_and_posture())
+    desk.work(25 * MIN)
+    desk.send(Snooze, duration=30 * MIN)
+    desk.send(Pause, until=desk.now + 60 * MIN)
+    desk.work(10 * MIN)
+    assert desk.prompts(PromptKind.MOVE) == []
+    desk.send(Unpause)
+    assert desk.engine.paused_until is None and desk.engine.snoozed_until is None
+    assert [desk.minutes(p.t) for p in desk.prompts(PromptKind.MOVE)] == [35.0]
+
+
 def test_the_next_prompt_is_never_shown_as_due_before_the_snooze_ends() -> None:
     desk = Desk(only_move_and_posture())
     desk.work(31 * MIN)

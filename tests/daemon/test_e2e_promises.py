@@ -98,7 +98,7 @@ def test_pause_resume_and_snooze_do_what_status_says(tmp_path: Path) -> None:
         seated_past(sb, 12 + 6)
         assert on_screen(d) == 0  # due, and held by the pause
         assert sb.status()["paused"] is True
-        sb.cli("resume")
+        assert sb.cli("resume").stdout.startswith("Prompts are back: the pause is over.\n")
         wait_for(lambda: on_screen(d) == 1, SEEN_WITHIN, "the held prompt after resume")
 
         sb.cli("snooze", "10m")
@@ -109,6 +109,22 @@ def test_pause_resume_and_snooze_do_what_status_says(tmp_path: Path) -> None:
         assert status["snoozed_until"] == pytest.approx(before + 60, abs=5)
         assert status["next_prompt"]["at"] >= status["snoozed_until"]
         assert "prompts snoozed until" in sb.log() and "(for 1 min)" in sb.log()
+
+
+def test_resume_ends_a_snooze_and_says_so(tmp_path: Path) -> None:
+    with desktop() as d, sitbreak_run(d, tmp_path, ONE_MOVE_PROMPT) as sb, someone_working(d):
+        seated_past(sb, 2)
+        assert "Snoozed until " in sb.cli("snooze", "10m").stdout
+        seated_past(sb, 12 + 6)
+        assert on_screen(d) == 0  # due, and held by the snooze
+        resumed = sb.cli("resume")
+        assert resumed.stdout.startswith("Prompts are back: the snooze is over.\n")
+        wait_for(lambda: on_screen(d) == 1, SEEN_WITHIN, "the held prompt after resume")
+        assert sb.status()["snoozed_until"] is None
+        again = sb.cli("resume")  # nothing holds the prompts now: said, and not an error
+        assert again.returncode == 0
+        assert again.stdout.startswith("Nothing to resume: prompts were not paused or snoozed.")
+        assert "prompts resumed: the snooze ended" in sb.log()
 
 
 def test_a_lock_ends_the_session_and_status_times_are_the_real_ones(tmp_path: Path) -> None:

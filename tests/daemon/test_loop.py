@@ -236,6 +236,28 @@ def test_snooze_holds_prompts_until_it_ends_and_status_says_until_when(tmp_path:
     assert [m.kind for m in office.recorder.sent] == ["move", "move"]
 
 
+def test_resume_ends_a_snooze_too_and_the_log_says_what_it_ended(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="sitbreak")
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
+    office.sit(25 * MIN)
+    office.ask("snooze", 30 * MIN)
+    office.sit(10 * MIN)  # the move prompt due at 30 min waits for the snooze
+    assert office.recorder.sent == []
+    status = office.ask("resume")
+    assert status["snoozed_until"] is None and status["paused"] is False
+    office.sit(2)
+    assert [m.kind for m in office.recorder.sent] == ["move"]
+    assert "prompts resumed: the snooze ended" in caplog.text
+    office.ask("pause")
+    office.ask("snooze", 10 * MIN)
+    office.ask("resume")
+    assert "prompts resumed: the pause and the snooze ended" in caplog.text
+    office.ask("resume")
+    assert "resume asked for: prompts were not paused or snoozed" in caplog.text
+
+
 def test_a_shorter_snooze_replaces_a_longer_one_and_the_log_says_so(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -391,3 +391,34 @@ def test_the_icon_changes_at_once_for_a_step_and_once_a_minute_for_the_ring() ->
     views = iter([TrayView("sitting", 40, "Sitting 2 min", True)])
     tray.publish(now + 150, {}, ())
     assert sent[-1] == "NewIcon"
+
+
+def test_resume_is_offered_while_snoozed_as_while_paused() -> None:
+    from sitbreak.daemon.statusbar import tray_view
+    from sitbreak.desktop.tray import TrayIcon
+
+    now = 1_000_000.0
+    sent: list[str] = []
+
+    class Recording(TrayIcon):
+        def send(self, msg: object) -> None:
+            sent.append(msg.header.fields[3])  # type: ignore[attr-defined]
+
+    tray = Recording(
+        None,
+        show="auto",
+        describe=lambda status, t: tray_view(status, t, BERLIN),
+        actions={},
+        tz=lambda: BERLIN,
+        clock=lambda: now,
+    )
+    tray._conn = object()  # as if on a bus: publish sends
+    resume = next(m.id for m in MENU if m.label == "Resume")
+    sitting = {"ok": True, "state": "sitting", "paused": False, "snoozed_until": None}
+    snoozed = {**sitting, "snoozed_until": now + 600}
+    enabled = []
+    for status in (sitting, snoozed, sitting):
+        tray.publish(now, status, ())
+        enabled.append(tray._items()[resume]["enabled"])
+    assert enabled == [("b", False), ("b", True), ("b", False)]
+    assert sent.count("LayoutUpdated") == 2  # the menu was told both times

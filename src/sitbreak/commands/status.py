@@ -65,7 +65,10 @@ def _cmd_control(args: argparse.Namespace | SimpleNamespace) -> int:
     if getattr(args, "follow", False):
         return _follow(fmt, bool(as_json))
     seconds = getattr(args, "duration", None)
+    before: dict[str, Any] | None = None
     try:
+        if args.command == "resume":  # to say what it ended: the pause, the snooze, or nothing
+            before = client.ask("status")
         response: dict[str, Any] | None = client.ask(args.command, seconds=seconds)
     except SitbreakError as exc:
         # The control module raised it, so importing it here costs nothing; a
@@ -89,9 +92,11 @@ def _cmd_control(args: argparse.Namespace | SimpleNamespace) -> int:
     elif as_json:
         print(json.dumps(response))
     else:
-        from sitbreak.daemon.control import format_status
+        from sitbreak.daemon.control import format_status, resumed_sentence
 
         assert response is not None
+        if before is not None and before.get("ok"):
+            print(resumed_sentence(before))
         print(format_status(response))
     return 0
 
@@ -197,9 +202,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=_cmd_control)
     p = sub.add_parser(
         "resume",
-        help="prompts again after a pause",
-        description="End a pause: prompts come again when they fall due. A snooze is"
-        " not a pause: it holds until its end (`sitbreak snooze 1s` ends it sooner).",
+        help="prompts again after a pause or a snooze",
+        description="End a pause, a snooze, or both: prompts come again when they fall due,"
+        " and one they held comes now. Says which it ended, or that there was nothing to end.",
     )
     p.set_defaults(func=_cmd_control)
     p = sub.add_parser(

@@ -468,7 +468,9 @@ class Engine:
 
     def _on_unpause(self, ev: Unpause, out: list[Output]) -> None:
         t = self._clock(ev.t)
+        # "Resume" means prompts again, whichever of the two held them.
         self._paused_until = -INF
+        self._snoozed_until = -INF
         self._try_deliver_held(t, out)
 
     def _on_snooze(self, ev: Snooze, out: list[Output]) -> None:

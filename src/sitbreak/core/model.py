@@ -97,14 +97,17 @@ class Pause:
 
 @dataclass(frozen=True, slots=True)
 class Unpause:
+    """The person resumes prompts (`sitbreak resume`): it ends a pause and a
+    snooze alike, and a prompt they held comes now."""
+
     t: float
 
 
 @dataclass(frozen=True, slots=True)
 class Snooze:
     """No prompts for `duration` seconds from `t`; the one that falls due
-    meanwhile comes at the end. A new snooze replaces the last one, and a
-    session's end (a real break) ends it."""
+    meanwhile comes at the end. A new snooze replaces the last one; a
+    session's end (a real break) and an Unpause end it."""
 
     t: float
     duration: float

@@ -10,7 +10,7 @@ directory: only its owner can talk to the daemon). One request per connection:
        {"cmd": "status"}
        {"cmd": "pause", "seconds": 1800}     # pause prompts for 30 min
        {"cmd": "pause"}                      # pause until "resume"
-       {"cmd": "resume"}
+       {"cmd": "resume"}                     # end a pause and a snooze
        {"cmd": "snooze", "seconds": 600}     # push the next prompt back 10 min
        {"cmd": "break"}                      # "I am taking a break now"
 
@@ -716,6 +716,22 @@ def _pause_sentence(status: Mapping[str, Any], clock: _Clock) -> str:
     if status.get("paused"):  # paused with no end: "until resume" travels as null
         return "Paused until you resume (`sitbreak resume`)."
     return ""
+
+
+def resumable(status: Mapping[str, Any]) -> list[str]:
+    """What holds prompts in `status` that `sitbreak resume` ends: "pause", "snooze", both
+    or neither."""
+    held = ["pause"] if status.get("paused") else []
+    return held + (["snooze"] if status.get("snoozed_until") is not None else [])
+
+
+def resumed_sentence(before: Mapping[str, Any]) -> str:
+    """What `sitbreak resume` says it did, from the status just before it."""
+    held = resumable(before)
+    if not held:
+        return "Nothing to resume: prompts were not paused or snoozed."
+    ended = " and the ".join(held)
+    return f"Prompts are back: the {ended} {'is' if len(held) == 1 else 'are'} over."
 
 
 def _snooze_sentence(status: Mapping[str, Any], clock: _Clock) -> str:

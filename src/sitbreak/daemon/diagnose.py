@@ -214,7 +214,7 @@ def _context(clock: SystemClock, env: Mapping[str, str]) -> list[Check]:
         lines = monitor.describe()
     finally:
         monitor.stop()
-    checks = [_lock_check(lines), _suspend_check(lines)]
+    checks = [_lock_check(lines, env), _suspend_check(lines)]
 
     mic, apps = (_unprefixed(line) for line in CallDetector().describe())
     mic_ok = "no ALSA capture devices" not in mic
@@ -237,7 +237,7 @@ def _unprefixed(line: str) -> str:
     return line.partition(": ")[2] or line
 
 
-def _lock_check(lines: list[str]) -> Check:
+def _lock_check(lines: list[str], env: Mapping[str, str]) -> Check:
     watching = [
         line for line in lines if "watching ActiveChanged" in line or "watching LockedHint" in line
     ]
@@ -250,7 +250,52 @@ def _lock_check(lines: list[str]) -> Check:
         WARN,
         "no screen-lock signal: a locked screen counts as a break only once the idle "
         f"limit has passed ({'; '.join(missing) or 'no D-Bus'})",
+        _lock_fix(lines, env),
     )
+
+
+def _lock_fix(lines: list[str], env: Mapping[str, str]) -> str:
+    """What gives sitbreak a lock signal here: a screen saver's ActiveChanged on the
+    session bus (GNOME Shell's org.gnome.ScreenSaver, Plasma's org.freedesktop.ScreenSaver)
+    or logind's LockedHint on the system bus; the monitor's lines say which is missing."""
+    if any("jeepney is not installed" in line for line in lines):
+        return "install jeepney where sitbreak is installed (`pip install jeepney`): D-Bus needs it"
+    steps = []
+    if any(line.startswith("session bus: unavailable") for line in lines):
+        steps.append(
+            "run sitbreak inside your desktop session: screen lockers announce a lock on its "
+            "session bus, and DBUS_SESSION_BUS_ADDRESS is not set here"
+        )
+    else:
+        desktop = env.get("XDG_CURRENT_DESKTOP", "").lower()
+        if "gnome" in desktop:
+            steps.append(
+                "GNOME Shell owns org.gnome.ScreenSaver: check that the shell runs in this "
+                "session (`busctl --user status org.gnome.ScreenSaver`)"
+            )
+        elif "kde" in desktop:
+            steps.append(
+                "Plasma owns org.freedesktop.ScreenSaver: check that it runs in this session "
+                "(`busctl --user status org.freedesktop.ScreenSaver`)"
+            )
+        elif "sway" in desktop or env.get("SWAYSOCK"):
+            steps.append(
+                "swaylock tells nobody it locked (swaywm/swaylock#382): a lock is heard once "
+                "logind is there and whatever starts swaylock sets the session's LockedHint "
+                "around it (logind's SetLockedHint b true, then false)"
+            )
+        else:
+            steps.append(
+                "sitbreak hears GNOME Shell's org.gnome.ScreenSaver, Plasma's "
+                "org.freedesktop.ScreenSaver and logind's LockedHint; this desktop's locker "
+                "offers neither screen saver, so a lock is heard only through logind"
+            )
+    if any(line.startswith(("system bus:", "logind (")) for line in lines):
+        steps.append(
+            "check that logind answers on the system bus (`busctl status org.freedesktop.login1`;"
+            " systemd-logind, or elogind where systemd is not the init)"
+        )
+    return "; ".join(steps)
 
 
 def _suspend_check(lines: list[str]) -> Check:

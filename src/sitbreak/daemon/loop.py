@@ -59,6 +59,7 @@ from sitbreak.daemon.control import (
     Request,
     clock_at,
     request_from_json,
+    resumable,
 )
 from sitbreak.desktop.edges import EdgeWatcher
 from sitbreak.desktop.notify import SNOOZE_S, PromptResponse, ResilientNotifier
@@ -996,8 +997,13 @@ class Daemon:
                 "until resumed" if until is None else f"for {duration(until - now)}",
             )
         elif cmd == "resume":
-            self._feed(Unpause(now))
-            log.info("prompts resumed")
+            e = self.engine
+            held = resumable({"paused": e.paused_until, "snoozed_until": e.snoozed_until})
+            self._feed(Unpause(now))  # ends a pause and a snooze alike
+            if held:
+                log.info("prompts resumed: the %s ended", " and the ".join(held))
+            else:
+                log.info("resume asked for: prompts were not paused or snoozed")
         elif cmd == "snooze":
             seconds = request.seconds if request.seconds is not None else SNOOZE_S
             self._feed(Snooze(now, seconds))

@@ -243,5 +243,6 @@ def tray_view(status: Mapping[str, Any] | None, now: float, tz: dt.tzinfo) -> An
 
     v = view(status, now=now, tz=tz)
     paused = bool(status and status.get("paused"))
+    snoozed = bool(status and status.get("snoozed_until") is not None)
     # The drawn icon moves in steps of 5 %: a change a minute or so, not every turn.
-    return TrayView(v.css_class, 5 * (v.percentage // 5), v.tooltip, paused)
+    return TrayView(v.css_class, 5 * (v.percentage // 5), v.tooltip, paused, snoozed)

@@ -120,6 +120,7 @@ INTROSPECTION_XML: Final = """\
     <method name="Pause">
       <arg name="seconds" type="d" direction="in"/>
     </method>
+    <!-- Prompts again: ends a pause and a snooze, both if both. -->
     <method name="Resume"/>
     <!-- Put the next prompts off by `seconds` (more than 0, at most 7 days). -->
     <method name="Snooze">

@@ -82,6 +82,12 @@ class TrayView:
     percentage: int
     tooltip: str
     paused: bool
+    snoozed: bool = False
+
+    @property
+    def resumable(self) -> bool:
+        """A pause or a snooze holds the prompts: the menu's Resume ends either."""
+        return self.paused or self.snoozed
 
 
 def icon_step(view: TrayView) -> str:
@@ -149,8 +155,8 @@ class MenuItem:
     request: Mapping[str, Any] | None = None
     action: str | None = None
     separator: bool = False
-    #: Shown enabled only while paused (Resume).
-    when_paused: bool = False
+    #: Shown enabled only while paused or snoozed (Resume).
+    when_resumable: bool = False
 
 
 def seconds_to_midnight(now: float, tz: dt.tzinfo) -> float:
@@ -167,7 +173,7 @@ MENU: Final = (
     MenuItem(4, "Pause 30 min", {"cmd": "pause", "seconds": 1800}),
     MenuItem(5, "Pause 1 h", {"cmd": "pause", "seconds": 3600}),
     MenuItem(6, "Pause until tomorrow", action="pause-until-tomorrow"),
-    MenuItem(7, "Resume", {"cmd": "resume"}, when_paused=True),
+    MenuItem(7, "Resume", {"cmd": "resume"}, when_resumable=True),
     MenuItem(8, "", separator=True),
     MenuItem(9, "Today's report", action="report"),
     MenuItem(10, "Settings", action="settings"),
@@ -285,7 +291,7 @@ class TrayIcon(BusService):
             self.send(new_signal(_item(), "NewIcon"))
         if before.tooltip != view.tooltip:
             self.send(new_signal(_item(), "NewToolTip"))
-        if before.paused != view.paused:  # Resume is enabled only while paused
+        if before.resumable != view.resumable:  # Resume is enabled only while paused or snoozed
             with self._lock:
                 self._revision += 1
                 revision = self._revision
@@ -393,13 +399,13 @@ class TrayIcon(BusService):
 
     def _items(self) -> dict[int, dict[str, tuple[str, Any]]]:
         with self._lock:
-            paused = bool(self._view and self._view.paused)
+            resumable = bool(self._view and self._view.resumable)
         items: dict[int, dict[str, tuple[str, Any]]] = {}
         for m in MENU:
             if m.separator:
                 items[m.id] = {"type": ("s", "separator"), "visible": ("b", True)}
             else:
-                enabled = paused if m.when_paused else True
+                enabled = resumable if m.when_resumable else True
                 items[m.id] = {
                     "label": ("s", m.label),
                     "enabled": ("b", enabled),
