@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from desktop import FAST_DAEMON_CONFIG, Desktop, desktop, wait_for
+from sitbreak.daemon.loop import POLL_S
 
 SECRET = "correct horse battery staple"
 
@@ -76,13 +77,16 @@ def history(d: Desktop) -> list[dict]:
 def test_a_day_at_a_real_desk_without_mocks(running: tuple) -> None:
     d, proc, home, env = running
     # Sit and work: mouse moves and typing, with a secret phrase among it.
+    first_input = time.time()
     for i in range(6):
         d.xdotool("mousemove", str(100 + 40 * i), str(200 + 17 * i))
         time.sleep(1)
     d.xdotool("type", "--delay", "60", SECRET)
     for i in range(6):
-        d.xdotool("mousemove", str(400 - 30 * i), str(300 + 11 * i))
         time.sleep(1)
+        before_last_input = time.time()
+        d.xdotool("mousemove", str(400 - 30 * i), str(300 + 11 * i))
+    last_input = time.time()
     status = subprocess.run(
         [sys.executable, "-m", "sitbreak", "status", "--json"],
         env=env,
@@ -134,9 +138,12 @@ def test_a_day_at_a_real_desk_without_mocks(running: tuple) -> None:
     assert len(sessions) == 1
     start, end, cause, is_open = sessions[0]
     assert (cause, is_open) == ("idle", 0)
-    # About 13 s of mouse and typing; the daemon looks every 5 s and sees the
-    # last input each time, so the start may be seen up to 5 s late.
-    assert 7 <= end - start <= 25
+    # The daemon looks at the X idle counter every POLL_S seconds and takes the
+    # newest input it shows: the session ends at the very last input, and
+    # starts at the newest input of the first look that saw any (a look or
+    # two after the first input on a busy machine, never before it).
+    assert before_last_input - 0.5 <= end <= last_input + 0.5
+    assert first_input - 0.5 <= start <= first_input + 2 * POLL_S
     assert ("move",) in prompts
     (day,) = [
         json.loads(line) for line in (home / "data" / "summaries.jsonl").read_text().splitlines()
