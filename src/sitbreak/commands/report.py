@@ -152,7 +152,7 @@ def _merged(args: argparse.Namespace, config: Config) -> int | None:
     hosts = everyone
     if args.host not in (None, "all"):
         # The name, the id, or the name as reports tell two of one name apart.
-        hosts = [h for h in everyone if args.host in (h.name, h.id, f"{h.name} ({h.id[:6]})")]
+        hosts = [h for h in everyone if args.host in (h.name, h.id, merged.told_apart(h))]
         if not hosts:
             names = ", ".join(h.name for h in everyone) or "none"
             raise SitbreakError(

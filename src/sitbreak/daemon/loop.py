@@ -998,7 +998,10 @@ class Daemon:
             )
         elif cmd == "resume":
             e = self.engine
-            held = resumable({"paused": e.paused_until, "snoozed_until": e.snoozed_until})
+            # The same two facts the status gives `sitbreak resume` to word it.
+            held = resumable(
+                {"paused": e.paused_until is not None, "snoozed_until": e.snoozed_until}
+            )
             self._feed(Unpause(now))  # ends a pause and a snooze alike
             if held:
                 log.info("prompts resumed: the %s ended", " and the ".join(held))

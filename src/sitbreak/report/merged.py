@@ -96,6 +96,11 @@ def shares(
     return tuple(out)
 
 
+def told_apart(h: HostHistory) -> str:
+    """How reports name a computer that shares its name with another: 'desk (3f9a1c)'."""
+    return f"{h.name} ({h.id[:6]})"
+
+
 def breakdown(
     hosts: Sequence[HostHistory], days: Sequence[Day], now: float, keep_s: float, tz: dt.tzinfo
 ) -> Computers:
@@ -103,7 +108,7 @@ def breakdown(
     up), and from which day the folder still holds everything ([sync] keep).
     Two computers of one name are told apart by their ids."""
     names = [h.name for h in hosts]
-    names = [f"{h.name} ({h.id[:6]})" if names.count(h.name) > 1 else h.name for h in hosts]
+    names = [told_apart(h) if names.count(h.name) > 1 else h.name for h in hosts]
     by_day = {d.date: shares(hosts, d.start, d.end, names) for d in days}
     period = tuple(
         Share(
