@@ -20,6 +20,7 @@ import pytest
 from test_signals import FakeScreenSavers, serving
 
 from desktop import Desktop, Running, desktop, sitbreak_run, someone_working, wait_for
+from sitbreak.daemon.control import clock_at
 
 pytestmark = pytest.mark.desktop
 
@@ -50,6 +51,12 @@ SEEN_WITHIN = 15.0
 
 def hhmm(t: float) -> str:
     return dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%H:%M")
+
+
+def said_at(t: float, now: float) -> str:
+    """`t` as `sitbreak status` says it at `now`: '00:05', or 'tomorrow 00:05'
+    when a pause runs past midnight."""
+    return clock_at(t, now, dt.timezone.utc)
 
 
 def on_screen(d: Desktop) -> int:
@@ -94,7 +101,7 @@ def test_pause_resume_and_snooze_do_what_status_says(tmp_path: Path) -> None:
     with desktop() as d, sitbreak_run(d, tmp_path, ONE_MOVE_PROMPT) as sb, someone_working(d):
         before = time.time()
         paused = sb.cli("pause", "10m").stdout
-        assert any(f"Paused until {hhmm(t + 600)}." in paused for t in (before, time.time()))
+        assert any(f"Paused until {said_at(t + 600, t)}." in paused for t in (before, time.time()))
         seated_past(sb, 12 + 6)
         assert on_screen(d) == 0  # due, and held by the pause
         assert sb.status()["paused"] is True
@@ -104,7 +111,7 @@ def test_pause_resume_and_snooze_do_what_status_says(tmp_path: Path) -> None:
         sb.cli("snooze", "10m")
         before = time.time()
         snoozed = sb.cli("snooze", "1m").stdout  # replaces the 10 minutes
-        assert any(f"Snoozed until {hhmm(t + 60)}." in snoozed for t in (before, time.time()))
+        assert any(f"Snoozed until {said_at(t + 60, t)}." in snoozed for t in (before, time.time()))
         status = sb.status()
         assert status["snoozed_until"] == pytest.approx(before + 60, abs=5)
         assert status["next_prompt"]["at"] >= status["snoozed_until"]

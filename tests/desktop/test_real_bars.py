@@ -176,11 +176,14 @@ def test_i3blocks_shows_the_session_a_pause_and_the_daemon_stopping(
             subprocess.run(
                 [*sitbreak.split(), "pause", "30m"], env=env, check=True, capture_output=True
             )
-            until = dt.datetime.fromtimestamp(time.time() + 1800, dt.timezone.utc)
-            expected = {
-                f"Paused until {until:%H:%M}",
-                f"Paused until {until - dt.timedelta(minutes=1):%H:%M}",
-            }
+            paused_at = time.time()
+            today = dt.datetime.fromtimestamp(paused_at, dt.timezone.utc).date()
+
+            def bar_clock(t: float) -> str:  # a time on another day names its day: "Wed 00:20"
+                when = dt.datetime.fromtimestamp(t, dt.timezone.utc)
+                return f"{when:%H:%M}" if when.date() == today else f"{when:%a %H:%M}"
+
+            expected = {f"Paused until {bar_clock(paused_at + 1800 - s)}" for s in (0, 60)}
             bar.wait(
                 "the pause",
                 lambda polled, follow: (
