@@ -39,7 +39,7 @@ from sitbreak.core import (
 )
 from sitbreak.core.run import ReplayResult, replay_events
 from sitbreak.errors import StorageError
-from sitbreak.storage import store
+from sitbreak.storage import schema, sqlite_file
 from sitbreak.storage.store import MIGRATIONS, Store, append_summary, summaries_log_path
 
 TZ = ZoneInfo("Europe/Berlin")
@@ -168,7 +168,7 @@ def test_later_migrations_are_applied_in_order(monkeypatch: pytest.MonkeyPatch) 
         "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT);",
         "ALTER TABLE notes ADD COLUMN t REAL; INSERT INTO notes (text, t) VALUES ('x;y', 1.0);",
     ]
-    monkeypatch.setattr(store, "MIGRATIONS", [*MIGRATIONS, *extra])
+    monkeypatch.setattr(schema, "MIGRATIONS", [*MIGRATIONS, *extra])
     with Store.open() as s:
         assert raw(s, "PRAGMA user_version") == [(len(MIGRATIONS) + 2,)]
         assert raw(s, "SELECT text, t FROM notes") == [("x;y", 1.0)]
@@ -178,10 +178,10 @@ def test_later_migrations_are_applied_in_order(monkeypatch: pytest.MonkeyPatch) 
 def test_a_database_of_the_first_schema_gains_the_learned_table_and_keeps_its_data(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(store, "MIGRATIONS", MIGRATIONS[:1])
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:1])
     with Store.open() as s:
         s.set_meta("kept", "yes")
-    monkeypatch.setattr(store, "MIGRATIONS", MIGRATIONS)
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS)
     with Store.open() as s:
         assert s.meta("kept") == "yes"
         assert s.learned("pauses") is None
@@ -605,7 +605,7 @@ def test_read_only_database_keeps_writes_pending(
 ) -> None:
     with Store.open() as s:  # an existing database, then the file system turns read-only
         s.session_ended(SessionEnded(90.0, 10.0, 80.0, Cause.IDLE))
-    monkeypatch.setattr(store, "_connect", _read_only_connect)
+    monkeypatch.setattr(sqlite_file, "connect", _read_only_connect)
     s = Store.open(retry_interval_s=0)
     assert not s.healthy
     s.session_started(500.0)
@@ -625,7 +625,7 @@ def test_read_only_database_keeps_writes_pending(
 
 
 def test_unopenable_new_database_keeps_writes_pending(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store, "_connect", _read_only_connect)
+    monkeypatch.setattr(sqlite_file, "connect", _read_only_connect)
     s = Store.open(retry_interval_s=0)  # an empty file cannot be given a schema read-only
     s.session_started(100.0)
     assert (s.healthy, s.pending_count) == (False, 1)
@@ -742,9 +742,12 @@ def test_sqlite_errors_are_told_apart_with_or_without_their_code(tmp_path: Path)
     junk.write_bytes(b"this is not a database, " * 100)
     with pytest.raises(sqlite3.DatabaseError) as notadb:
         sqlite3.connect(junk).execute("SELECT * FROM sqlite_master")
-    for raised, expected in ((busy.value, store.SQLITE_BUSY), (notadb.value, store.SQLITE_NOTADB)):
-        assert store._error_code(raised) == expected
+    for raised, expected in (
+        (busy.value, sqlite_file.SQLITE_BUSY),
+        (notadb.value, sqlite_file.SQLITE_NOTADB),
+    ):
+        assert sqlite_file.error_code(raised) == expected
         bare = type(raised)(str(raised))  # what Python 3.10 raises: no sqlite_errorcode
         assert not hasattr(bare, "sqlite_errorcode")
-        assert store._error_code(bare) == expected
-    assert store._error_code(sqlite3.OperationalError("no such table: t")) is None
+        assert sqlite_file.error_code(bare) == expected
+    assert sqlite_file.error_code(sqlite3.OperationalError("no such table: t")) is None

@@ -19,14 +19,11 @@ All times are UTC epoch seconds stored as REAL.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import logging
 import math
-import os
 import sqlite3
-import stat
 import threading
 import time
 import zlib
@@ -50,123 +47,39 @@ from sitbreak.core import (
 )
 from sitbreak.core.run import ReplayResult
 from sitbreak.errors import StorageError
+from sitbreak.storage import sqlite_file
+from sitbreak.storage.schema import CRASH, DAEMON, MIGRATIONS, OUTCOMES, migrate, tz_label
+from sitbreak.storage.sqlite_file import (
+    DB_NAME,
+    SQLITE_BUSY,
+    SQLITE_CORRUPT,
+    SQLITE_LOCKED,
+    SQLITE_NOTADB,
+    default_db_path,
+)
+from sitbreak.storage.summaries import SUMMARIES_NAME, append_summary, summaries_log_path
 from sitbreak.storage.timeline import Row
 
-log = logging.getLogger("sitbreak.store")
-
-DB_NAME = "sitbreak.db"
-SUMMARIES_NAME = "summaries.jsonl"
-DAEMON = "daemon"
-#: Stored as a session's cause when the daemon died with the session open.
-CRASH = "crash"
-OUTCOMES = frozenset({"heeded", "snoozed", "skipped", "ignored"})
-
-MIGRATIONS: list[str] = [
-    # 1: the initial schema. "end" is quoted throughout: it is an SQL keyword.
-    """
-    CREATE TABLE sessions (
-        id INTEGER PRIMARY KEY,
-        start REAL NOT NULL,
-        "end" REAL NOT NULL,
-        cause TEXT,
-        open INTEGER NOT NULL DEFAULT 0,
-        noticed REAL,
-        source TEXT NOT NULL DEFAULT 'daemon'
-    );
-    CREATE INDEX sessions_start ON sessions (source, start);
-    CREATE INDEX sessions_open ON sessions (open) WHERE open = 1;
-    CREATE TABLE breaks (
-        id INTEGER PRIMARY KEY,
-        start REAL NOT NULL,
-        "end" REAL NOT NULL,
-        cause TEXT NOT NULL,
-        noticed REAL,
-        source TEXT NOT NULL DEFAULT 'daemon'
-    );
-    CREATE INDEX breaks_start ON breaks (source, start);
-    CREATE TABLE prompts (
-        id INTEGER PRIMARY KEY,
-        t REAL NOT NULL,
-        kind TEXT NOT NULL,
-        level INTEGER NOT NULL,
-        seated_s REAL NOT NULL,
-        outcome TEXT,
-        source TEXT NOT NULL DEFAULT 'daemon'
-    );
-    CREATE INDEX prompts_t ON prompts (source, t);
-    CREATE TABLE days (
-        date TEXT NOT NULL,
-        source TEXT NOT NULL,
-        tz TEXT NOT NULL,
-        figures TEXT NOT NULL,
-        written REAL NOT NULL,
-        PRIMARY KEY (date, source)
-    );
-    CREATE TABLE meta (
-        key TEXT PRIMARY KEY,
-        value TEXT
-    );
-    """,
-    # 2: what sitbreak learned about the person (the pause model), as JSON.
-    """
-    CREATE TABLE learned (
-        name TEXT PRIMARY KEY,
-        state TEXT NOT NULL,
-        written REAL NOT NULL
-    );
-    """,
-    # 3: imports from other tools (ActivityWatch): per bucket, the source its
-    # results are stored under and the latest event end imported (the
-    # high-water mark), so an import again reads only what is new.
-    """
-    CREATE TABLE import_marks (
-        bucket TEXT PRIMARY KEY,
-        source TEXT NOT NULL,
-        high_water REAL NOT NULL,
-        imported REAL NOT NULL
-    );
-    """,
-    # 4: the activity timeline (storage/timeline.py): what the engine was fed,
-    # so days can be replayed. Compact on purpose (a working day is a few kB):
-    # times in integer milliseconds, a small integer per kind and per source,
-    # and no rowid, the primary key is the table.
-    """
-    CREATE TABLE timeline_sources (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE
-    );
-    INSERT INTO timeline_sources (id, name) VALUES (1, 'daemon');
-    CREATE TABLE timeline (
-        source INTEGER NOT NULL REFERENCES timeline_sources (id),
-        t INTEGER NOT NULL,
-        kind INTEGER NOT NULL,
-        arg INTEGER,
-        PRIMARY KEY (source, t)
-    ) WITHOUT ROWID;
-    -- What the pause model had learned when the daemon started and at each
-    -- midnight (zlib-compressed JSON), so a replay starts from where the
-    -- daemon's engine did.
-    CREATE TABLE timeline_states (
-        source INTEGER NOT NULL REFERENCES timeline_sources (id),
-        t INTEGER NOT NULL,
-        state BLOB NOT NULL,
-        PRIMARY KEY (source, t)
-    ) WITHOUT ROWID;
-    """,
+__all__ = [
+    "CRASH",
+    "DAEMON",
+    "DB_NAME",
+    "MIGRATIONS",
+    "OUTCOMES",
+    "SQLITE_BUSY",
+    "SQLITE_CORRUPT",
+    "SQLITE_LOCKED",
+    "SQLITE_NOTADB",
+    "SUMMARIES_NAME",
+    "ImportBatch",
+    "Store",
+    "append_summary",
+    "default_db_path",
+    "summaries_log_path",
+    "tz_label",
 ]
 
-# SQLite's primary result codes (the low byte of an extended code), fixed by
-# its C API; the sqlite3 module names them only from Python 3.11 on.
-SQLITE_BUSY, SQLITE_LOCKED, SQLITE_CORRUPT, SQLITE_NOTADB = 5, 6, 11, 26
-_BUSY_CODES = {SQLITE_BUSY, SQLITE_LOCKED}
-_CORRUPT_CODES = {SQLITE_NOTADB, SQLITE_CORRUPT}
-#: Python 3.10's exceptions carry no code, only SQLite's message for it (sqlite3_errstr).
-_CODE_MESSAGES = (
-    ("database is locked", SQLITE_BUSY),
-    ("database table is locked", SQLITE_LOCKED),
-    ("database disk image is malformed", SQLITE_CORRUPT),
-    ("file is not a database", SQLITE_NOTADB),
-)
+log = logging.getLogger("sitbreak.store")
 
 # Ops the queue may shed when it is full, least valuable first. A later
 # checkpoint supersedes an earlier one, so the oldest checkpoints go first;
@@ -182,20 +95,6 @@ _DROP_ORDER = (
     "prompt",
     "break",
 )
-
-
-def default_db_path() -> Path:
-    return paths.data_dir() / DB_NAME
-
-
-def summaries_log_path() -> Path:
-    return paths.data_dir() / SUMMARIES_NAME
-
-
-def tz_label(tz: dt.tzinfo) -> str:
-    """A time zone's IANA name when it has one (ZoneInfo), else its str()."""
-    key = getattr(tz, "key", None)
-    return key if isinstance(key, str) else str(tz)
 
 
 # ------------------------------------------------------------ pending ops
@@ -349,10 +248,6 @@ _APPLY: dict[str, Callable[[sqlite3.Connection, tuple[Any, ...]], None]] = {
 }
 
 
-class _Damaged(sqlite3.DatabaseError):
-    """PRAGMA quick_check found damaged pages."""
-
-
 class _OpFailed(Exception):
     """An op the database rejected for what it is (a constraint), not for the state it is in."""
 
@@ -360,69 +255,6 @@ class _OpFailed(Exception):
         super().__init__(str(cause))
         self.index = index
         self.cause = cause
-
-
-# ------------------------------------------------------------- helpers
-
-
-def _statements(script: str) -> list[str]:
-    """Split an SQL script into statements (executescript would COMMIT our transaction)."""
-    out: list[str] = []
-    buf = ""
-    for piece in script.split(";"):
-        buf += piece + ";"
-        if sqlite3.complete_statement(buf):
-            if buf.strip(" \t\r\n;"):
-                out.append(buf.strip())
-            buf = ""
-    return out
-
-
-def _error_code(exc: BaseException) -> int | None:
-    code = getattr(exc, "sqlite_errorcode", None)
-    if isinstance(code, int):
-        return code & 0xFF
-    text = str(exc)
-    return next((code for message, code in _CODE_MESSAGES if message in text), None)
-
-
-def _make_private_file(path: Path) -> None:
-    """Create `path` at mode 0600, or take group/other access away from an existing one.
-
-    SQLite gives the -wal and -shm files the database file's mode, so getting
-    the database right keeps all three private whatever the umask.
-    """
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:
-            os.fchmod(fd, 0o600)
-    finally:
-        os.close(fd)
-    for suffix in ("-wal", "-shm"):
-        side = Path(f"{path}{suffix}")
-        try:
-            if stat.S_IMODE(side.stat().st_mode) & 0o077:
-                side.chmod(0o600)
-        except FileNotFoundError:
-            pass
-
-
-def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
-    # isolation_level=None: transactions are ours (BEGIN IMMEDIATE ... COMMIT),
-    # not the sqlite3 module's implicit ones. The daemon may call from its
-    # listener threads; a lock in Store serialises use instead of the thread check.
-    conn = sqlite3.connect(
-        path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
-    )
-    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-    return conn
-
-
-def _rollback(conn: sqlite3.Connection) -> None:
-    # A failed ROLLBACK means SQLite already rolled back on the error: nothing to undo.
-    if conn.in_transaction:
-        with contextlib.suppress(sqlite3.Error):
-            conn.execute("ROLLBACK")
 
 
 def _cause(value: str | None) -> Cause:
@@ -718,7 +550,7 @@ class Store:
                     raise _OpFailed(i, exc) from exc
             conn.execute("COMMIT")
         except BaseException:
-            _rollback(conn)
+            sqlite_file.rollback(conn)
             raise
         n = len(self._pending)
         self._pending.clear()
@@ -761,7 +593,7 @@ class Store:
 
     def _failed(self, exc: BaseException) -> None:
         self._next_try = time.monotonic() + self._retry_interval_s
-        if _error_code(exc) not in _BUSY_CODES and self._conn is not None:
+        if sqlite_file.error_code(exc) not in sqlite_file.BUSY_CODES and self._conn is not None:
             # After a read-only, full-disk or I/O error, start over with a new
             # connection: one opened read-only stays so after a chmod.
             self._conn.close()
@@ -782,7 +614,7 @@ class Store:
         self._healthy = True
         self._shedding = False
 
-    # --------------------------------------------------- opening, schema
+    # ---------------------------------------------------------- opening
 
     def _ensure_conn(self) -> sqlite3.Connection:
         if self._conn is not None:
@@ -790,21 +622,24 @@ class Store:
         try:
             conn = self._prepare()
         except sqlite3.DatabaseError as exc:
-            if not isinstance(exc, _Damaged) and _error_code(exc) not in _CORRUPT_CODES:
+            if (
+                not isinstance(exc, sqlite_file.Damaged)
+                and sqlite_file.error_code(exc) not in sqlite_file.CORRUPT_CODES
+            ):
                 raise
             if not self._owner:
                 raise StorageError(
                     f"{self.path}: not a usable database ({exc}); `sitbreak run` sets a "
                     "damaged database aside and starts a new one when it next starts"
                 ) from exc
-            self._move_aside(exc)
+            sqlite_file.move_aside(self.path, exc)
             conn = self._prepare()
         self._conn = conn
         return conn
 
     def _prepare(self) -> sqlite3.Connection:
-        _make_private_file(self.path)
-        conn = _connect(self.path, self._busy_timeout_ms)
+        sqlite_file.make_private_file(self.path)
+        conn = sqlite_file.connect(self.path, self._busy_timeout_ms)
         try:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -818,8 +653,8 @@ class Store:
                 # daemon's start: milliseconds for a few MB.
                 problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
                 if problems != ["ok"]:
-                    raise _Damaged("; ".join(problems))
-            self._migrate(conn)
+                    raise sqlite_file.Damaged("; ".join(problems))
+            migrate(conn, self.path)
             if self._recover:
                 self._close_crashed(conn)
                 self._recover = False  # only what was left before we opened
@@ -828,63 +663,11 @@ class Store:
             raise
         return conn
 
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        if self._check_version(conn) == len(MIGRATIONS):
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # Read again under the write lock: another process may have migrated.
-            version = self._check_version(conn)
-            for script in MIGRATIONS[version:]:
-                for statement in _statements(script):
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
-            conn.execute("COMMIT")
-        except BaseException:
-            _rollback(conn)
-            raise
-
-    def _check_version(self, conn: sqlite3.Connection) -> int:
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        if version > len(MIGRATIONS):
-            raise StorageError(
-                f"{self.path}: database schema version {version} is newer than this "
-                f"sitbreak understands ({len(MIGRATIONS)}); upgrade sitbreak, or move the "
-                "file aside to start a new database"
-            )
-        return version
-
     def _close_crashed(self, conn: sqlite3.Connection) -> None:
         # The end is already the last checkpoint; only the cause is news.
         conn.execute(
             "UPDATE sessions SET open = 0, cause = ? WHERE open = 1 AND source = ?",
             (CRASH, DAEMON),
-        )
-
-    def _move_aside(self, exc: BaseException) -> None:
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        n = 1
-        while aside.exists():
-            n += 1
-            aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
-        try:
-            self.path.rename(aside)
-            # A WAL belongs to its database: keep the pair together under the new name.
-            for suffix in ("-wal", "-shm"):
-                side = Path(f"{self.path}{suffix}")
-                if side.exists():
-                    side.rename(Path(f"{aside}{suffix}"))
-        except OSError as err:
-            raise StorageError(
-                f"{self.path}: not a usable database ({exc}), and it cannot be moved "
-                f"aside: {err.strerror or err}"
-            ) from err
-        log.error(
-            "%s is not a usable database (%s); moved it to %s and started a new one",
-            self.path,
-            exc,
-            aside,
         )
 
     # ------------------------------------------------------------ reads
@@ -1126,7 +909,7 @@ class Store:
                     write(conn)
                     conn.execute("COMMIT")
                 except BaseException:
-                    _rollback(conn)
+                    sqlite_file.rollback(conn)
                     raise
             except (sqlite3.Error, OSError) as exc:
                 raise StorageError(f"{self.path}: cannot {what}: {exc}") from exc
@@ -1270,36 +1053,3 @@ def _upsert_days(
             for d in days
         ],
     )
-
-
-# ------------------------------------------------------- summaries log
-
-
-def append_summary(
-    figures: DayFigures,
-    tz_name: str,
-    path: Path | None = None,
-    *,
-    computers: Sequence[str] | None = None,
-) -> bool:
-    """Append one day's figures as a JSON line to the summaries log (0600).
-
-    A plain-text record beside the database that any tool can read. Failing to
-    write it is logged, never raised: it must not take the daemon down.
-    `computers`: with a sync folder, the names of the computers whose input
-    made the figures (a "computers" field; none without one).
-    """
-    target = path if path is not None else summaries_log_path()
-    doc: dict[str, object] = {"date": figures.date.isoformat(), "tz": tz_name, **figures.as_dict()}
-    if computers is not None:
-        doc["computers"] = list(computers)
-    line = json.dumps(doc)
-    try:
-        paths.ensure_private_dir(target.parent)
-        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8") as f:
-            f.write(line + "\n")
-    except (OSError, StorageError) as exc:
-        log.error("%s: cannot append the daily summary: %s", target, exc)
-        return False
-    return True
