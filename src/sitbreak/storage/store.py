@@ -21,17 +21,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import math
 import sqlite3
-import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import Any
 
 from sitbreak import paths
 from sitbreak.core import (
@@ -48,7 +46,9 @@ from sitbreak.core import (
 from sitbreak.core.run import ReplayResult
 from sitbreak.errors import StorageError
 from sitbreak.storage import sqlite_file
-from sitbreak.storage.schema import CRASH, DAEMON, MIGRATIONS, OUTCOMES, migrate, tz_label
+from sitbreak.storage.database import Database
+from sitbreak.storage.pending_ops import _Op
+from sitbreak.storage.schema import CRASH, DAEMON, MIGRATIONS, OUTCOMES, tz_label
 from sitbreak.storage.sqlite_file import (
     DB_NAME,
     SQLITE_BUSY,
@@ -79,143 +79,6 @@ __all__ = [
     "tz_label",
 ]
 
-log = logging.getLogger("sitbreak.store")
-
-# Ops the queue may shed when it is full, least valuable first. A later
-# checkpoint supersedes an earlier one, so the oldest checkpoints go first;
-# session starts and ends are never dropped.
-_DROP_ORDER = (
-    "checkpoint",
-    "learned",
-    "timeline",
-    "prune",
-    "outcome",
-    "meta",
-    "day",
-    "prompt",
-    "break",
-)
-
-
-# ------------------------------------------------------------ pending ops
-
-
-class _Op(NamedTuple):
-    kind: str
-    params: tuple[Any, ...]
-
-
-def _insert_open_if_absent(conn: sqlite3.Connection, start: float, end: float) -> None:
-    conn.execute(
-        'INSERT INTO sessions (start, "end", open, source) SELECT ?, ?, 1, ? '
-        "WHERE NOT EXISTS (SELECT 1 FROM sessions WHERE source = ? AND start = ?)",
-        (start, end, DAEMON, DAEMON, start),
-    )
-
-
-# The daemon's row for the session that started at `start`: the open one, or
-# one wrongly closed as crashed by a store opened beside a live daemon.
-_OURS = f"WHERE source = ? AND start = ? AND (open = 1 OR cause = '{CRASH}')"
-
-
-def _apply_session_started(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
-    (start,) = p
-    _insert_open_if_absent(conn, start, start)
-
-
-def _apply_checkpoint(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
-    start, last_seen = p
-    cur = conn.execute(
-        f'UPDATE sessions SET "end" = max("end", ?), open = 1, cause = NULL {_OURS}',
-        (last_seen, DAEMON, start),
-    )
-    if cur.rowcount == 0:  # no session_started seen: the checkpoint alone still counts
-        _insert_open_if_absent(conn, start, last_seen)
-
-
-def _apply_session_ended(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
-    t, start, end, cause = p
-    cur = conn.execute(
-        f'UPDATE sessions SET "end" = ?, cause = ?, noticed = ?, open = 0 {_OURS}',
-        (end, cause, t, DAEMON, start),
-    )
-    if cur.rowcount == 0:
-        conn.execute(
-            'INSERT INTO sessions (start, "end", cause, open, noticed, source) '
-            "VALUES (?, ?, ?, 0, ?, ?)",
-            (start, end, cause, t, DAEMON),
-        )
-
-
-def _apply_break(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
-    conn.execute(
-        'INSERT INTO breaks (noticed, start, "end", cause, source) VALUES (?, ?, ?, ?, ?)', p
-    )
-
-
-def _apply_prompt(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
-    conn.execute("INSERT INTO prompts (t, kind, level, seated_s, source) VALUES (?, ?, ?, ?, ?)", p)
-
-
-def _apply_outcome(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
-    t, kind, outcome = p
-    conn.execute(
-        "UPDATE prompts SET outcome = ? WHERE source = ? AND t = ? AND kind = ?",
-        (outcome, DAEMON, t, kind),
-    )
-
-
-def _apply_day(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
-    conn.execute(
-        "INSERT INTO days (date, source, tz, figures, written) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (date, source) DO UPDATE SET "
-        "tz = excluded.tz, figures = excluded.figures, written = excluded.written",
-        p,
-    )
-
-
-def _apply_meta(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        p,
-    )
-
-
-def _apply_learned(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
-    conn.execute(
-        "INSERT INTO learned (name, state, written) VALUES (?, ?, ?) "
-        "ON CONFLICT (name) DO UPDATE SET state = excluded.state, written = excluded.written",
-        p,
-    )
-
-
-def _source_id(conn: sqlite3.Connection, name: str) -> int:
-    row = conn.execute("SELECT id FROM timeline_sources WHERE name = ?", (name,)).fetchone()
-    if row is not None:
-        return int(row[0])
-    cur = conn.execute("INSERT INTO timeline_sources (name) VALUES (?)", (name,))
-    return int(cur.lastrowid or 0)
-
-
-def _apply_timeline(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
-    source, rows = p
-    sid = _source_id(conn, source)
-    conn.executemany(
-        "INSERT INTO timeline (source, t, kind, arg) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (source, t) DO UPDATE SET kind = excluded.kind, arg = excluded.arg",
-        [(sid, r.t_ms, r.kind, r.arg) for r in rows],
-    )
-
-
-def _apply_timeline_state(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
-    source, t_ms, state = p
-    conn.execute(
-        "INSERT INTO timeline_states (source, t, state) VALUES (?, ?, ?) "
-        "ON CONFLICT (source, t) DO UPDATE SET state = excluded.state",
-        (_source_id(conn, source), t_ms, state),
-    )
-
 
 def _unpacked(packed: object) -> dict[str, Any] | None:
     """A kept state as a dict; None if it is not one (damaged, or from elsewhere)."""
@@ -224,37 +87,6 @@ def _unpacked(packed: object) -> dict[str, Any] | None:
     except (TypeError, ValueError, zlib.error):
         return None
     return state if isinstance(state, dict) else None
-
-
-def _apply_prune(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
-    (before_ms,) = p
-    conn.execute("DELETE FROM timeline WHERE t < ?", (before_ms,))
-    conn.execute("DELETE FROM timeline_states WHERE t < ?", (before_ms,))
-
-
-_APPLY: dict[str, Callable[[sqlite3.Connection, tuple[Any, ...]], None]] = {
-    "session_started": _apply_session_started,
-    "checkpoint": _apply_checkpoint,
-    "session_ended": _apply_session_ended,
-    "break": _apply_break,
-    "prompt": _apply_prompt,
-    "outcome": _apply_outcome,
-    "day": _apply_day,
-    "meta": _apply_meta,
-    "learned": _apply_learned,
-    "timeline": _apply_timeline,
-    "prune": _apply_prune,
-    "timeline_state": _apply_timeline_state,
-}
-
-
-class _OpFailed(Exception):
-    """An op the database rejected for what it is (a constraint), not for the state it is in."""
-
-    def __init__(self, index: int, cause: sqlite3.Error) -> None:
-        super().__init__(str(cause))
-        self.index = index
-        self.cause = cause
 
 
 def _cause(value: str | None) -> Cause:
@@ -318,32 +150,8 @@ class ImportBatch:
 # ---------------------------------------------------------------- store
 
 
-class Store:
+class Store(Database):
     """The database, with a write queue that survives SQLite refusing writes."""
-
-    def __init__(
-        self,
-        path: Path,
-        *,
-        recover: bool,
-        busy_timeout_ms: int,
-        max_pending: int,
-        retry_interval_s: float,
-    ) -> None:
-        self.path = path
-        self._recover = recover
-        # Only the daemon (which recovers) owns the file: it alone may set a
-        # corrupt one aside. A report or a replay must not move it under it.
-        self._owner = recover
-        self._busy_timeout_ms = busy_timeout_ms
-        self._max_pending = max_pending
-        self._retry_interval_s = retry_interval_s
-        self._conn: sqlite3.Connection | None = None
-        self._pending: list[_Op] = []
-        self._healthy = True
-        self._shedding = False  # warned that the queue is full (once per outage)
-        self._next_try = 0.0  # monotonic time before which writes only queue
-        self._lock = threading.RLock()
 
     @classmethod
     def open(
@@ -383,17 +191,6 @@ class Store:
             store._failed(exc)
         return store
 
-    # ---------------------------------------------------------- state
-
-    @property
-    def healthy(self) -> bool:
-        """False from a failed write until a flush succeeds again."""
-        return self._healthy
-
-    @property
-    def pending_count(self) -> int:
-        return len(self._pending)
-
     def __enter__(self) -> Store:
         return self
 
@@ -404,19 +201,6 @@ class Store:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-    def close(self) -> None:
-        """Flush what is pending (one last try) and close the database."""
-        with self._lock:
-            if self._pending and not self.flush():
-                log.error(
-                    "%s: closing with %d writes that could not be saved",
-                    self.path,
-                    self.pending_count,
-                )
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
 
     # --------------------------------------------------- daemon writes
 
@@ -502,184 +286,7 @@ class Store:
         """Forget the timeline before `before` (epoch seconds), for every source."""
         self._queue(_Op("prune", (round(before * 1000),)))
 
-    # --------------------------------------------------------- flushing
-
-    def flush(self) -> bool:
-        """Write everything pending in one transaction; True when nothing is left pending.
-
-        Never raises for a database that refuses writes: the queue is kept for
-        the next try and the failure is logged once per outage.
-        """
-        with self._lock:
-            written = 0
-            while True:
-                try:
-                    written += self._write_pending()
-                except _OpFailed as bad:
-                    # Retrying cannot help an op the schema rejects; keep the rest.
-                    op = self._pending.pop(bad.index)
-                    log.error(
-                        "%s: dropped a write the database rejects (%s): %r",
-                        self.path,
-                        bad.cause,
-                        op,
-                    )
-                    continue
-                except (sqlite3.Error, OSError, StorageError) as exc:
-                    self._failed(exc)
-                    return False
-                break
-            self._recovered(written)
-            return True
-
-    def _write_pending(self) -> int:
-        """Apply the queue in one transaction and empty it; how many ops were written."""
-        conn = self._ensure_conn()
-        if not self._pending:
-            return 0
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for i, op in enumerate(self._pending):
-                try:
-                    _APPLY[op.kind](conn, op.params)
-                except (
-                    sqlite3.IntegrityError,
-                    sqlite3.InterfaceError,
-                    sqlite3.ProgrammingError,
-                ) as exc:
-                    raise _OpFailed(i, exc) from exc
-            conn.execute("COMMIT")
-        except BaseException:
-            sqlite_file.rollback(conn)
-            raise
-        n = len(self._pending)
-        self._pending.clear()
-        return n
-
-    def _queue(self, op: _Op) -> None:
-        with self._lock:
-            self._pending.append(op)
-            if len(self._pending) > self._max_pending:
-                self._shed()
-            self._flush_if_due()
-
-    def _flush_if_due(self) -> None:
-        # While the database is failing, writes only queue between retries:
-        # each try can block for the busy timeout, and the daemon must stay live.
-        if self._healthy or time.monotonic() >= self._next_try:
-            self.flush()
-
-    def _shed(self) -> None:
-        """Drop queued ops, least valuable and oldest first, down to the bound."""
-        excess = len(self._pending) - self._max_pending
-        for kind in _DROP_ORDER:
-            if excess <= 0:
-                break
-            keep: list[_Op] = []
-            for op in self._pending:
-                if excess > 0 and op.kind == kind:
-                    excess -= 1
-                else:
-                    keep.append(op)
-            self._pending = keep
-        if not self._shedding:
-            self._shedding = True
-            log.warning(
-                "%s: more than %d writes waiting; dropping the oldest checkpoints "
-                "(then outcomes, days, prompts, breaks; sessions are always kept)",
-                self.path,
-                self._max_pending,
-            )
-
-    def _failed(self, exc: BaseException) -> None:
-        self._next_try = time.monotonic() + self._retry_interval_s
-        if sqlite_file.error_code(exc) not in sqlite_file.BUSY_CODES and self._conn is not None:
-            # After a read-only, full-disk or I/O error, start over with a new
-            # connection: one opened read-only stays so after a chmod.
-            self._conn.close()
-            self._conn = None
-        if self._healthy:
-            self._healthy = False
-            log.warning(
-                "%s: cannot write to the database (%s); keeping writes in memory and retrying",
-                self.path,
-                exc,
-            )
-
-    def _recovered(self, written: int) -> None:
-        if not self._healthy:
-            log.warning(
-                "%s: the database is writable again; saved %d pending writes", self.path, written
-            )
-        self._healthy = True
-        self._shedding = False
-
-    # ---------------------------------------------------------- opening
-
-    def _ensure_conn(self) -> sqlite3.Connection:
-        if self._conn is not None:
-            return self._conn
-        try:
-            conn = self._prepare()
-        except sqlite3.DatabaseError as exc:
-            if (
-                not isinstance(exc, sqlite_file.Damaged)
-                and sqlite_file.error_code(exc) not in sqlite_file.CORRUPT_CODES
-            ):
-                raise
-            if not self._owner:
-                raise StorageError(
-                    f"{self.path}: not a usable database ({exc}); `sitbreak run` sets a "
-                    "damaged database aside and starts a new one when it next starts"
-                ) from exc
-            sqlite_file.move_aside(self.path, exc)
-            conn = self._prepare()
-        self._conn = conn
-        return conn
-
-    def _prepare(self) -> sqlite3.Connection:
-        sqlite_file.make_private_file(self.path)
-        conn = sqlite_file.connect(self.path, self._busy_timeout_ms)
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            # Keep the write-ahead log small: the daemon writes a little all
-            # day, and by default the WAL would grow to ~4 MB before shrinking.
-            conn.execute("PRAGMA wal_autocheckpoint = 128")
-            conn.execute("PRAGMA journal_size_limit = 524288")
-            if self._recover:
-                # A damaged page is otherwise found only by the first write that
-                # touches it, and then every write fails for ever. Once, at the
-                # daemon's start: milliseconds for a few MB.
-                problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
-                if problems != ["ok"]:
-                    raise sqlite_file.Damaged("; ".join(problems))
-            migrate(conn, self.path)
-            if self._recover:
-                self._close_crashed(conn)
-                self._recover = False  # only what was left before we opened
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def _close_crashed(self, conn: sqlite3.Connection) -> None:
-        # The end is already the last checkpoint; only the cause is news.
-        conn.execute(
-            "UPDATE sessions SET open = 0, cause = ? WHERE open = 1 AND source = ?",
-            (CRASH, DAEMON),
-        )
-
     # ------------------------------------------------------------ reads
-
-    def _read(self, sql: str, params: Sequence[Any]) -> list[Any]:
-        """Rows of a query, after trying to flush (so the daemon reads what it wrote)."""
-        with self._lock:
-            self._flush_if_due()
-            try:
-                return self._ensure_conn().execute(sql, params).fetchall()
-            except (sqlite3.Error, OSError) as exc:
-                raise StorageError(f"{self.path}: cannot read the database: {exc}") from exc
 
     def sessions_between(
         self, start: float, end: float, source: str = DAEMON
