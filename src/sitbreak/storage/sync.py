@@ -610,19 +610,34 @@ class SyncReader:
         self._listings[host] = listing
         return listing
 
-    def _read_manifest(self, path: Path, peer: Peer, wall_ns: int) -> None:
-        seen = self._manifests.setdefault(peer.id, _Seen())
+    def _read_if_changed(
+        self, path: Path, seen: _Seen, wall_ns: int, read: Callable[[BinaryIO, int], bytes]
+    ) -> bytes | None:
+        """What `read` takes from the file (open, and its size) if its stat
+        changed since it was last read (`seen`), and `seen` remembers this read.
+
+        None when nothing is to be read: the stat is unchanged (`seen` keeps
+        it), or the file cannot be read (`seen` forgets it, so whatever comes
+        back under this name is read).
+        """
         try:
             if seen.unchanged(os.stat(path)):
-                return
+                return None
             self.files_read += 1
             with open(path, "rb") as f:
                 st = os.fstat(f.fileno())
-                data = f.read()
+                data = read(f, st.st_size)
         except OSError:
             seen.key = None
-            return
+            return None
         seen.read(st, wall_ns)
+        return data
+
+    def _read_manifest(self, path: Path, peer: Peer, wall_ns: int) -> None:
+        seen = self._manifests.setdefault(peer.id, _Seen())
+        data = self._read_if_changed(path, seen, wall_ns, lambda f, _size: f.read())
+        if data is None:
+            return
         name, why = _manifest_name(data)
         if name is not None:
             peer.name = name
@@ -650,22 +665,15 @@ class SyncReader:
         state = self._files.setdefault(path, _FileState())
         if state.settled:
             return
-        try:
-            st = os.stat(path)
-        except OSError:
-            state.seen.key = None  # gone: whatever comes back under this name is read
+        data = self._read_if_changed(
+            path, state.seen, wall_ns, lambda f, size: self._read_from(f, state, size)
+        )
+        if data is None:
+            # Unchanged since it was read (an unreadable file has no stat
+            # kept): a day from before yesterday is not looked at again.
+            unchanged = state.seen.key is not None
+            state.settled = unchanged and _days_between(day, utc_day(now)) > _SETTLED_DAYS
             return
-        if state.seen.unchanged(st):
-            state.settled = _days_between(day, utc_day(now)) > _SETTLED_DAYS
-            return
-        self.files_read += 1
-        try:
-            with open(path, "rb") as f:
-                st = os.fstat(f.fileno())
-                data = self._read_from(f, state, st.st_size)
-        except OSError:
-            return
-        state.seen.read(st, wall_ns)
         end = data.rfind(b"\n")
         if end < 0:
             return  # a line still being written: read it when the file has grown
