@@ -114,6 +114,54 @@ def test_an_unmounted_folder_keeps_the_records_and_says_so_once(
     assert [r["t"] - T0 for r in lines(segment(folder, DESK)) if r["k"] == "ss"] == list(range(10))
 
 
+def test_a_computer_whose_folder_comes_back_is_live_again_at_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The folder goes (unmounted, deleted) while the desk sits idle. When it
+    is back, the desk's very next write shows it live on the laptop: not the
+    beat it kept from the outage, minutes old, until its next regular beat."""
+    from zoneinfo import ZoneInfo
+
+    folder = tmp_path / "Sync"
+    folder.mkdir()
+    desk = SyncLink(folder, DESK, "desk")
+    laptop = SyncReader(folder, LAPTOP)  # the other computer, polling every 5 s
+
+    def desk_on_the_laptop(now: float) -> str:
+        laptop.poll(now)
+        d = laptop.peers[DESK].as_dict(now)
+        return sync_words.peer_sentence(d, now, ZoneInfo("Europe/Berlin"))
+
+    now = T0
+    for _ in range(24):  # two idle minutes: heartbeats only
+        desk.tick(now)
+        laptop.poll(now)
+        now += 5
+    assert desk_on_the_laptop(now) == "desk, last record 60 seconds ago"
+    shutil.rmtree(folder)
+    for _ in range(96):  # eight minutes without the folder
+        desk.tick(now)
+        laptop.poll(now)
+        now += 5
+    assert desk.problem == "the folder is missing (not mounted?)"
+    assert desk.writer.pending == 1  # the beat it could not write, kept
+    status = sync_words.sync_sentence(desk.status(now), now, ZoneInfo("Europe/Berlin"))
+    assert status == (
+        f"Sync: trouble with {folder}: the folder is missing (not mounted?); "
+        "1 record waits to be written."
+    )
+    assert laptop.problem == "the folder is missing (not mounted?)"
+    said = [r.getMessage() for r in caplog.records]
+    assert sum(m.startswith("cannot write to the sync folder") for m in said) == 1
+    folder.mkdir()  # back: mounted again, or Syncthing put it back
+    desk.tick(now)  # the desk's very next write
+    assert desk.problem is None
+    assert f"the sync folder {folder} works again" in [r.getMessage() for r in caplog.records]
+    assert desk_on_the_laptop(now) == "desk, last record just now"
+    # The beat kept from the outage is written too: nothing kept is lost.
+    assert [r["t"] - T0 for r in lines(segment(folder, DESK))] == [120, now - T0]
+
+
 def test_the_queue_is_bounded_oldest_dropped_first(tmp_path: Path) -> None:
     w = SyncWriter(tmp_path / "gone" / "x", DESK, "desk")
     for k in range(QUEUE_MAX + 3):
@@ -280,7 +328,9 @@ def test_a_folder_removed_and_made_again(tmp_path: Path) -> None:
     got = [p.rec["k"] for p in desk.tick(T0 + 20)]
     assert got == ["se"]
     assert desk.problem is None
-    assert [r["k"] for r in lines(segment(folder, DESK))] == ["ss"]
+    # The desk's record kept from the outage, then a beat: it is writing again.
+    kept = [(r["k"], r["t"]) for r in lines(segment(folder, DESK))]
+    assert kept == [("ss", T0 + 10), ("hb", T0 + 20)]
 
 
 def test_the_whole_folder_read_for_a_report(tmp_path: Path) -> None:

@@ -234,10 +234,14 @@ class SyncWriter:
         except OSError as exc:
             self._failed(exc)
             return
+        self._last_write = now
         if self.problem is not None:
             log.warning("the sync folder %s works again", self.folder)
             self.problem = None
-        self._last_write = now
+            # What was kept is from the outage: a beat now, so the others
+            # see this computer live at once, not at its next regular beat.
+            self._put({"k": "hb", "t": _fixed(now)})
+            self.flush(now)
 
     def _prepare(self, day: str, now: float) -> None:
         if not self.folder.is_dir():
