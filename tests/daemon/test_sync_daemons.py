@@ -208,6 +208,20 @@ def test_an_unmounted_folder_loses_nothing_and_status_says_so(tmp_path: Path) ->
     assert session.start == NINE + 0.7
 
 
+def test_the_desk_is_live_on_the_laptop_as_soon_as_the_folder_is_back(tmp_path: Path) -> None:
+    me = Person(tmp_path)
+    me.at(me.desk, 5 * MIN)
+    me.at(me.laptop, 5 * MIN)  # the desk sits idle from here on
+    shutil.rmtree(me.folder)  # gone for ten minutes (a network share, say)
+    me.at(me.laptop, 10 * MIN)
+    me.folder.mkdir()
+    me.at(me.laptop, 5)  # one look of the laptop's at the folder
+    status = me.laptop.daemon.status(me.clock.now())
+    line = format_status(status, now=me.clock.now(), tz=BERLIN).splitlines()[-1]
+    assert line == f"Sync: 1 other computer through {me.folder}: desk, last record just now."
+    me.stop()
+
+
 def test_status_names_the_other_computer_and_how_fresh(tmp_path: Path) -> None:
     me = Person(tmp_path)
     me.at(me.laptop, 2 * MIN)
