@@ -459,6 +459,28 @@ def test_the_status_line_reads_right_for_several_computers() -> None:
     )
 
 
+def test_stopping_writes_the_open_span_whole_and_no_time_still_to_come(tmp_path: Path) -> None:
+    desk, laptop = SyncLink(tmp_path, DESK, "desk"), SyncReader(tmp_path, LAPTOP)
+    now = T0
+    for _ in range(100):  # 100 idle seconds: the next beat is due
+        desk.tick(now)
+        now += 1
+    desk.close(now)
+    laptop.poll(now + 1)
+    assert laptop.peers[DESK].skew_s == 0  # never "its clock is 30 seconds ahead"
+    assert all(r["t"] <= now for r in lines(segment(tmp_path, DESK)))
+    # Typing until the daemon stops: the span is written to its last input.
+    desk = SyncLink(tmp_path, DESK, "desk")
+    for _ in range(40):
+        desk.writer.activity(now)
+        desk.tick(now)
+        now += 1
+    desk.close(now)
+    spans = [r for r in lines(segment(tmp_path, DESK)) if r["k"] == "a"]
+    assert spans[-1] == {"k": "a", "a": now - 40, "b": now - 1}
+    assert all(r.get("t", r.get("b")) <= now for r in lines(segment(tmp_path, DESK)))
+
+
 def test_stopping_with_the_folder_gone_says_what_is_not_written(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

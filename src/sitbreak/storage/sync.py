@@ -183,8 +183,7 @@ class SyncWriter:
         if span is not None and t <= span[1]:
             return
         if span is None or t - span[1] > SPAN_GAP:
-            if span is not None and span[1] > self._span_written:
-                self._put({"k": "a", "a": _fixed(span[0]), "b": _fixed(span[1])})
+            self.end_span()
             self._span = (t, t)
             self._span_written = t
             # A new span is written at once: it is how the others learn of a move.
@@ -205,12 +204,17 @@ class SyncWriter:
         """Close a span that ended, beat the heart, write what is queued."""
         span = self._span
         if span is not None and now - span[1] > SPAN_GAP:
-            if span[1] > self._span_written:
-                self._put({"k": "a", "a": _fixed(span[0]), "b": _fixed(span[1])})
-            self._span = None
+            self.end_span()
         if not self._queue and now - self._last_write >= HEARTBEAT_S:
             self._put({"k": "hb", "t": _fixed(now)})
         self.flush(now)
+
+    def end_span(self) -> None:
+        """The open span is over: its end is written, if it is not yet."""
+        span = self._span
+        if span is not None and span[1] > self._span_written:
+            self._put({"k": "a", "a": _fixed(span[0]), "b": _fixed(span[1])})
+        self._span = None
 
     def _put(self, rec: dict[str, Any]) -> None:
         if len(self._queue) >= QUEUE_MAX:
@@ -783,7 +787,7 @@ class SyncLink:
     def close(self, now: float) -> None:
         w = self.writer
         w.closing = True
-        w.tick(now + SPAN_GAP + 1)  # the open span, written whole
+        w.end_span()  # written whole, with the time of its last input
         w.flush(now)
         if w.pending:
             log.warning(
