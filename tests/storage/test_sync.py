@@ -3,6 +3,7 @@ others' files, faults and all (issue 18)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ import pytest
 
 from sitbreak.storage import sync, sync_words
 from sitbreak.storage.sync import (
+    FORGET_S,
     HEARTBEAT_S,
     QUEUE_MAX,
     SyncLink,
@@ -740,3 +742,76 @@ def test_clocks_that_differ_do_not_hide_a_change(tmp_path: Path, opened: Opened)
     replace_like_syncthing(path, hb(T0) + hb(T0 + 15), behind)
     assert opened.poll(r, T0 + 20) == [{"k": "hb", "t": T0 + 15}]
     assert (opened.poll(r, T0 + 25), opened.files) == ([], [])
+
+
+# ------------------------------------------------------------------ what a reader forgets
+
+
+def test_a_computer_gone_from_the_folder_for_an_hour_is_forgotten(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The person deletes the old laptop's files from the folder: a daemon
+    running on keeps nothing of it an hour later, and files of it that come
+    back after that (from a backup) are a computer met anew."""
+    tablet = SyncWriter(tmp_path, "c" * 16, "tablet")
+    tablet.record("hb", t=T0)
+    tablet.flush(T0)
+    one_peer(tmp_path, hb(T0) + b"not json\n")
+    desk = SyncLink(tmp_path, DESK, "desk")
+    now = T0
+    desk.tick(now)
+    manifest = tmp_path / LAPTOP / "manifest.json"
+    replace_like_syncthing(manifest, b'{"format":1,"name":')  # then spoilt, and said so
+
+    def listed() -> list[str]:
+        return sorted(str(p["name"]) for p in desk.status(now)["peers"])
+
+    while now < T0 + 60:
+        now += 5
+        desk.tick(now)
+    assert listed() == ["laptop", "tablet"]
+    shutil.rmtree(tmp_path / LAPTOP)
+    gone = now + 5  # the first look that misses it
+    while now < gone + FORGET_S - 5:
+        now += 5
+        desk.tick(now)
+    assert listed() == ["laptop", "tablet"]  # back within the hour, it is read on
+    now += 5
+    desk.tick(now)
+    assert listed() == ["tablet"]
+    line = sync_words.sync_sentence(desk.status(now), now, dt.timezone.utc)
+    assert line.startswith(f"Sync: 1 other computer through {tmp_path}: tablet, last record ")
+    # Nothing of it is kept (the memory a daemon holds, seen no other way).
+    r = desk.reader
+    assert [p.parent.name for p in r._files] == ["c" * 16]
+    assert LAPTOP not in r._manifests.keys() | r._bad_manifest | r._warned | r._listings.keys()
+    # Back from a backup: read afresh, each line counted once, said again.
+    caplog.clear()
+    one_peer(tmp_path, hb(T0) + b"not json\n")
+    now += 5
+    assert [p.rec for p in desk.tick(now)] == [{"k": "hb", "t": T0}]  # an hour old: history
+    assert (r.peers[LAPTOP].records, r.peers[LAPTOP].bad_lines) == (1, 1)
+    assert listed() == ["laptop", "tablet"]
+    assert [m.getMessage().split(" in ")[0] for m in caplog.records] == [
+        "skipping a bad line from laptop"
+    ]
+
+
+def test_a_reader_running_for_months_keeps_only_the_files_there_are(tmp_path: Path) -> None:
+    """The laptop deletes its days past [sync] keep; the desk's reader,
+    running all along, forgets them too, and reads every line once."""
+    laptop = SyncWriter(tmp_path, LAPTOP, "laptop")
+    r = SyncReader(tmp_path, DESK, wall_ns=later())
+    now = T0
+    got = []
+    for _ in range(100):
+        now += 86400
+        laptop.record("hb", t=now)
+        laptop.flush(now)
+        laptop.prune(now, 3 * 86400)
+        got += [p.rec["t"] for p in r.poll(now)]
+        got += [p.rec["t"] for p in r.poll(now + 2 * 3600)]
+    assert got == [T0 + 86400 * k for k in range(1, 101)]
+    on_disk = sorted((tmp_path / LAPTOP).glob("*.jsonl"))
+    assert len(on_disk) == 4
+    assert sorted(r._files) == on_disk  # not the 100 days it has seen

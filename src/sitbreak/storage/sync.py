@@ -74,6 +74,12 @@ HEARTBEAT_S = 60.0
 READ_EVERY_S = 5.0
 #: Lines kept while the folder cannot be written (several working days of records).
 QUEUE_MAX = 5000
+#: A computer, or one of its files, missing from the folder this long is
+#: forgotten (all the reader knew of it). Back sooner (Syncthing putting a
+#: folder back), it is read on from where it was; back later, it is read
+#: afresh, and its old lines are history by then: a daemon takes no input or
+#: answer as new that is this old (ANSWER_FRESH_S, its longest, is shorter).
+FORGET_S = 3600.0
 #: A closed segment further back than this is not looked at again once read.
 _SETTLED_DAYS = 2
 _ONE_DAY = dt.timedelta(days=1)
@@ -511,7 +517,9 @@ class SyncReader:
     segments that can still grow; a directory is listed again, and a file
     opened again, only when its stat changed since it was last read (or it
     had changed too recently then to be sure: RACY_S). With nothing new, a
-    poll opens nothing.
+    poll opens nothing. What it keeps of a computer or a file that went
+    from the folder is dropped once it has been gone for FORGET_S, so a
+    daemon running for months holds only what the folder holds.
     """
 
     folder: Path
@@ -531,13 +539,16 @@ class SyncReader:
     _listings: dict[str, _Listing] = field(default_factory=dict)
     _manifests: dict[str, _Seen] = field(default_factory=dict)
     _bad_manifest: set[str] = field(default_factory=set)
+    #: When a host (by id) or a file, known before, was first missing from a listing.
+    _hosts_gone: dict[str, float] = field(default_factory=dict)
+    _files_gone: dict[Path, float] = field(default_factory=dict)
 
     def poll(self, now: float) -> list[PeerRecord]:
         """Everything new since the last poll, oldest file first."""
         out: list[PeerRecord] = []
         wall_ns = self.wall_ns()
         try:
-            hosts = self._list_hosts(wall_ns)
+            hosts = self._list_hosts(now, wall_ns)
         except OSError as exc:
             missing = isinstance(exc, FileNotFoundError)
             why = _MISSING if missing else f"the folder cannot be read: {exc.strerror or exc}"
@@ -552,9 +563,11 @@ class SyncReader:
             conflicts += c
             temporary += t
         self.conflicts, self.temporary = conflicts, temporary
+        if self._hosts_gone or self._files_gone:
+            self._forget(now)
         return out
 
-    def _list_hosts(self, wall_ns: int) -> list[tuple[str, Path]]:
+    def _list_hosts(self, now: float, wall_ns: int) -> list[tuple[str, Path]]:
         """The other hosts' directories: listed again only when the folder changed."""
         st = os.stat(self.folder)
         if self._folder_seen.unchanged(st):
@@ -567,8 +580,12 @@ class SyncReader:
                 if e.name != self.own and _HOST_ID.match(e.name) and e.is_dir(follow_symlinks=False)
             )
         self._folder_seen.read(st, wall_ns)
-        for gone in self._listings.keys() - {host for host, _ in self._hosts}:
-            del self._listings[gone]
+        listed = {host for host, _ in self._hosts}
+        for host in self.peers:
+            if host in listed:
+                self._hosts_gone.pop(host, None)
+            else:
+                self._hosts_gone.setdefault(host, now)
         return self._hosts
 
     def _read_host(
@@ -577,7 +594,7 @@ class SyncReader:
         peer = self.peers.get(host)
         if peer is None:
             peer = self.peers[host] = Peer(host, host)
-        listing = self._list_host(path, host, wall_ns)
+        listing = self._list_host(path, host, now, wall_ns)
         if listing is None:
             return 0, 0
         if listing.manifest:
@@ -586,7 +603,7 @@ class SyncReader:
             self._read_segment(segment_path, day, peer, now=now, wall_ns=wall_ns, out=out)
         return listing.conflicts, listing.temporary
 
-    def _list_host(self, path: Path, host: str, wall_ns: int) -> _Listing | None:
+    def _list_host(self, path: Path, host: str, now: float, wall_ns: int) -> _Listing | None:
         """One host's files: listed again only when its directory changed (a
         file added, removed or replaced; an append in place does not change
         the directory, and needs no new listing)."""
@@ -598,9 +615,11 @@ class SyncReader:
             with os.scandir(path) as it:
                 entries = list(it)
         except OSError:
-            self._listings.pop(host, None)
+            if listing is not None:
+                listing.seen.key = None  # listed again when it can be read
             return None
         self.dirs_listed += 1
+        before = listing
         listing = _Listing(_Seen(), manifest=False, segments=[], conflicts=0, temporary=0)
         for e in entries:
             if is_conflict(e.name):
@@ -616,7 +635,39 @@ class SyncReader:
         listing.segments.sort()
         listing.seen.read(st, wall_ns)
         self._listings[host] = listing
+        if before is not None:
+            self._missed(before, listing, now)
         return listing
+
+    def _missed(self, before: _Listing, listing: _Listing, now: float) -> None:
+        """Note the files read before that a host's new listing lacks, and
+        those back in it."""
+        days = {day for day, _path in listing.segments}  # a day names its file
+        for day, path in before.segments:
+            if day not in days and path in self._files:
+                self._files_gone.setdefault(path, now)
+        if self._files_gone:
+            for _day, path in listing.segments:
+                self._files_gone.pop(path, None)
+
+    def _forget(self, now: float) -> None:
+        """Drop what is kept of the hosts and files gone for FORGET_S."""
+        for host, since in list(self._hosts_gone.items()):
+            if now - since < FORGET_S:
+                continue
+            del self._hosts_gone[host]
+            for cache in (self.peers, self._listings, self._manifests):
+                cache.pop(host, None)
+            self._bad_manifest.discard(host)
+            self._warned.discard(host)
+            gone_dir = self.folder / host
+            for path in [p for p in self._files if p.parent == gone_dir]:
+                del self._files[path]
+                self._files_gone.pop(path, None)
+        for path, since in list(self._files_gone.items()):
+            if now - since >= FORGET_S:
+                del self._files_gone[path]
+                self._files.pop(path, None)
 
     def _read_if_changed(
         self, path: Path, seen: _Seen, wall_ns: int, read: Callable[[BinaryIO, int], bytes]
