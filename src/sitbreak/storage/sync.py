@@ -26,7 +26,7 @@ off (reported by `doctor`, its times taken as "now").
 Records (short keys keep the folder small; BENCHMARKS.md has the sizes):
 
     {"k":"a","a":start,"b":end}         an activity span (progress: same a, later b)
-    {"k":"hb","t":t}                    a heartbeat, when nothing else was written
+    {"k":"hb","t":t}                    a heartbeat: nothing else written, or the folder back
     {"k":"ss","t":start}                a session started
     {"k":"se","a":start,"b":end,"c":cause}   a session ended
     {"k":"br","a":start,"b":end,"c":cause}   a break
