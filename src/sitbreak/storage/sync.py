@@ -78,7 +78,8 @@ QUEUE_MAX = 5000
 #: forgotten (all the reader knew of it). Back sooner (Syncthing putting a
 #: folder back), it is read on from where it was; back later, it is read
 #: afresh, and its old lines are history by then: a daemon takes no input or
-#: answer as new that is this old (ANSWER_FRESH_S, its longest, is shorter).
+#: answer as new that is this old (ANSWER_FRESH_S, its longest, is shorter;
+#: tests/daemon/test_sync_daemons.py holds them to that).
 FORGET_S = 3600.0
 #: A closed segment further back than this is not looked at again once read.
 _SETTLED_DAYS = 2
@@ -251,7 +252,7 @@ class SyncWriter:
             # What was kept is from the outage: a beat now, so the others
             # see this computer live at once, not at its next regular beat.
             self._put({"k": "hb", "t": _fixed(now)})
-            self.flush(now)
+            self.flush(now)  # failing, it is said and kept as any other line
 
     def _prepare(self, day: str, now: float) -> None:
         if not self.folder.is_dir():
