@@ -537,9 +537,9 @@ def test_sway_with_the_line_doctor_gives_a_lock_is_heard_and_doctor_says_ok(
 ) -> None:
     """sway's config holds doctor's swayidle line and a lock key through logind: doctor
     says ok, and a lock (as `loginctl lock-session` asks it) ends the session, unlock too."""
-    from sitbreak.desktop.sway_lock import LOCK_KEY_LINE, SWAYIDLE_LINE
+    from sitbreak.desktop.sway_lock import LOCK_KEY_LINE, SWAYIDLE_LINES
 
-    config = f"set $mod Mod4\n{SWAYIDLE_LINE}\n{LOCK_KEY_LINE}\n"
+    config = f"set $mod Mod4\n{SWAYIDLE_LINES}\n{LOCK_KEY_LINE}\n"  # as the docs show it
     with realdesk.sway_mako(config, logind=True) as desk:
         wait_for(
             lambda: [p for p in desk.procs.marked() if realdesk._name(p) == "swayidle"],

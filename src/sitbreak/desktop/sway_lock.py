@@ -40,11 +40,15 @@ SET_LOCKED_HINT = (
 #: handler sets LockedHint, runs swaylock, and clears the hint when swaylock
 #: ends with an unlock (exit 0). A second swaylock while one is up fails at
 #: once (exit 2) and leaves the hint alone; `&` keeps swayidle free while locked.
-SWAYIDLE_LINE = (
-    "exec swayidle -w timeout 300 'loginctl lock-session' "
-    "before-sleep 'loginctl lock-session' "
-    f"lock '{{ {SET_LOCKED_HINT} true; swaylock && {SET_LOCKED_HINT} false; }} &'"
+SWAYIDLE_PARTS = (
+    "exec swayidle -w",
+    "timeout 300 'loginctl lock-session'",
+    "before-sleep 'loginctl lock-session'",
+    f"lock '{{ {SET_LOCKED_HINT} true; swaylock && {SET_LOCKED_HINT} false; }} &'",
 )
+SWAYIDLE_LINE = " ".join(SWAYIDLE_PARTS)
+#: The same, as the docs show it: sway joins a line that ends in a backslash to the next.
+SWAYIDLE_LINES = " \\\n    ".join(SWAYIDLE_PARTS)
 #: A lock key that goes through logind, and so through the line above.
 LOCK_KEY_LINE = "bindsym $mod+l exec loginctl lock-session"
 #: swayidle's events and how many arguments each takes after its name.
@@ -303,6 +307,8 @@ __all__ = [
     "LOCK_KEY_LINE",
     "SET_LOCKED_HINT",
     "SWAYIDLE_LINE",
+    "SWAYIDLE_LINES",
+    "SWAYIDLE_PARTS",
     "SwayFacts",
     "SwayidleRun",
     "bare_swaylock_bindings",
