@@ -522,6 +522,8 @@ def test_sway_a_bare_swaylock_key_is_not_heard_and_doctor_says_so(sitbreak: Star
         # And it is so: the key's command locks the screen, and sitbreak hears nothing.
         daemon.start()
         daemon.wait_log("session started", SEEN_S, during=desk.input)
+        # sitbreak's own swayidle (which watches activity) is not taken for the user's.
+        assert "no swayidle runs on this display" in _lock_check(daemon.doctor())["detail"]
         subprocess.run(["swaymsg", "exec", "swaylock"], env=desk.env, check=True, timeout=10)
         wait_for(lambda: realdesk.swaylocks(desk), 15, "swaylock on screen")
         time.sleep(LOCK_HEARD_S)

@@ -204,7 +204,10 @@ def _swayidles(env: Mapping[str, str]) -> tuple[list[SwayidleRun], list[int]]:
                 continue  # the one sitbreak runs to watch activity
             their_env = proc.environ()
         except psutil.AccessDenied:
-            unreadable.append(proc.pid)
+            # Another user's swayidle is not on our display; one of ours we cannot read, is.
+            with contextlib.suppress(psutil.Error):
+                if proc.uids().real == os.getuid():
+                    unreadable.append(proc.pid)
             continue
         except psutil.Error:  # gone meanwhile
             continue
