@@ -170,6 +170,19 @@ def test_a_lock_handler_through_logind_without_the_hint_is_not_heard_either() ->
     assert "swayidle's `lock` runs `swaylock -f` itself" in check.detail
 
 
+def test_a_handler_whose_swaylock_returns_at_once_clears_the_hint_too_early() -> None:
+    hint = "busctl call org.freedesktop.login1 /org/freedesktop/login1/session/auto "
+    hint += "org.freedesktop.login1.Session SetLockedHint b"
+    handler = f"{hint} true; swaylock -f -c 000000 && {hint} false"
+    check = _lock_check(LOGIND_WATCHED, SWAY, _sway(("-w", "lock", handler)))
+    assert check.status == WARN
+    assert (
+        f"swayidle's lock handler `{handler}` clears LockedHint as soon as `swaylock -f` has "
+        "locked (it returns then), not at the unlock" in check.detail
+    )
+    assert SWAYIDLE_LINE in check.fix
+
+
 def test_the_recommended_line_and_a_lock_key_through_logind_are_ok() -> None:
     keys = DEFAULT_KEYS + LOCK_KEY_LINE + "\n"
     check = _lock_check(LOGIND_WATCHED, SWAY, _sway(_recommended(), config=keys))
@@ -186,6 +199,10 @@ def test_the_recommended_line_with_a_bare_swaylock_key_still_warns_of_the_key() 
     keys = DEFAULT_KEYS + "bindsym $mod+Escape exec swaylock\n"
     check = _lock_check(LOGIND_WATCHED, SWAY, _sway(_recommended(), config=keys))
     assert check.status == WARN
+    assert check.detail.startswith(
+        "swayidle's lock handler sets logind's LockedHint, the one lock signal sitbreak hears "
+        "on sway, but not every lock goes through it: `bindsym $mod+Escape exec swaylock`"
+    )
     assert "no swayidle runs" not in check.detail and SWAYIDLE_LINE not in check.fix
     assert check.fix == (
         f"in {CONFIG}, change `bindsym $mod+Escape exec swaylock` to "
@@ -196,6 +213,7 @@ def test_the_recommended_line_with_a_bare_swaylock_key_still_warns_of_the_key() 
 def test_a_config_doctor_cannot_read_is_not_taken_for_a_good_one() -> None:
     check = _lock_check(LOGIND_WATCHED, SWAY, _sway(_recommended(), config=None))
     assert check.status == WARN
+    assert check.detail.startswith("swayidle's lock handler sets logind's LockedHint")
     assert (
         "sitbreak could not read sway's config (SWAYSOCK is not set here), so it cannot tell "
         "whether a key starts swaylock itself" in check.detail

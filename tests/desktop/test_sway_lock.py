@@ -17,6 +17,7 @@ from sitbreak.desktop.sway_lock import (
     _same_display,
     bare_swaylock_bindings,
     config_file,
+    daemonizes_swaylock,
     parse_swayidle,
     parse_swayidle_config,
     runs_swaylock,
@@ -99,6 +100,20 @@ def test_the_recommended_line_sets_the_hint_both_ways_in_its_lock_handler() -> N
 )
 def test_which_commands_start_swaylock(command: str, runs: bool) -> None:
     assert runs_swaylock(command) is runs
+
+
+@pytest.mark.parametrize(
+    ("command", "returns_at_once"),
+    [
+        ("swaylock -f", True),
+        ("swaylock -Ffc 000000", True),
+        ("swaylock --daemonize", True),
+        ("hint true; swaylock -c 000000 && hint false", False),
+        ("swaylock --font mono", False),
+    ],
+)
+def test_which_swaylocks_return_as_soon_as_locked(command: str, returns_at_once: bool) -> None:
+    assert daemonizes_swaylock(command) is returns_at_once
 
 
 def test_bare_swaylock_keys_are_found_and_comments_swayidle_and_logind_keys_are_not() -> None:

@@ -315,13 +315,20 @@ def _sway_lock_check(sway: SwayFacts, logind: list[str]) -> Check:
     decides: only a swayidle `lock` handler that sets LockedHint around it makes a lock heard."""
     from sitbreak.desktop import sway_lock as sl
 
-    def hint_handler(run: SwayidleRun) -> bool:
-        return any(
-            sl.sets_locked_hint(cmd, True) and sl.sets_locked_hint(cmd, False)
-            for cmd in run.commands("lock")
-        )
+    def sets_both(cmd: str) -> bool:
+        return sl.sets_locked_hint(cmd, True) and sl.sets_locked_hint(cmd, False)
 
-    handlers = [run for run in sway.swayidles if hint_handler(run)]
+    handlers = [
+        run
+        for run in sway.swayidles
+        if any(sets_both(cmd) and not sl.daemonizes_swaylock(cmd) for cmd in run.commands("lock"))
+    ]
+    early = [
+        cmd
+        for run in sway.swayidles
+        for cmd in run.commands("lock")
+        if sets_both(cmd) and sl.daemonizes_swaylock(cmd)
+    ]
     direct = [
         (run, event, cmd)
         for run in sway.swayidles
@@ -333,7 +340,12 @@ def _sway_lock_check(sway: SwayFacts, logind: list[str]) -> Check:
     said: list[str] = []
     steps: list[str] = []
     if not handlers:
-        if sway.swayidles:
+        if early:
+            said.append(
+                f"swayidle's lock handler `{early[0]}` clears LockedHint as soon as `swaylock -f` "
+                "has locked (it returns then), not at the unlock"
+            )
+        elif sway.swayidles:
             runs = "; ".join(_swayidle_words(run) for run in sway.swayidles)
             said.append(f"swayidle runs ({runs}), but none of its lock commands sets LockedHint")
         elif sway.unreadable:
@@ -365,12 +377,18 @@ def _sway_lock_check(sway: SwayFacts, logind: list[str]) -> Check:
         )
         steps.append(f"in {where}, lock with `{sl.LOCK_KEY_LINE}`, not `exec swaylock`")
     if said:
+        why = (
+            "swayidle's lock handler sets logind's LockedHint, the one lock signal sitbreak "
+            "hears on sway, but not every lock goes through it: "
+            if handlers
+            else "swaylock tells nobody it locked, and neither it nor swayidle sets logind's "
+            "LockedHint, the one lock signal sitbreak hears on sway: "
+        )
         return Check(
             "lock",
             "screen lock",
             WARN,
-            "swaylock tells nobody it locked, and neither it nor swayidle sets logind's "
-            "LockedHint, the one lock signal sitbreak hears on sway: "
+            why
             + "; ".join(said)
             + ". A locked screen is then seen only as idle time: it counts as a break once "
             "the idle limit has passed, and sitting resumes at the next input",

@@ -133,6 +133,18 @@ def sets_locked_hint(command: str, value: bool) -> bool:
     return any(re.search(rf"\b{word}\b", part) for part in command.split("SetLockedHint")[1:])
 
 
+def daemonizes_swaylock(command: str) -> bool:
+    """Whether the command runs `swaylock -f`, which returns as soon as the screen is locked."""
+    for part in re.split(r"[;&|(){}]+", command):
+        words = part.split()
+        names = [Path(word).name for word in words]
+        if "swaylock" in names:
+            after = words[names.index("swaylock") + 1 :]
+            if any(w == "--daemonize" or re.fullmatch(r"-[a-zA-Z]*f[a-zA-Z]*", w) for w in after):
+                return True
+    return False
+
+
 def runs_swaylock(command: str) -> bool:
     """Whether a shell command starts swaylock (naming it to pkill or pidof does not)."""
     for part in re.split(r"[;&|(){}]+", command):
@@ -316,6 +328,7 @@ __all__ = [
     "SwayidleRun",
     "bare_swaylock_bindings",
     "config_file",
+    "daemonizes_swaylock",
     "gather",
     "on_sway",
     "parse_swayidle",
