@@ -566,3 +566,34 @@ def test_sway_with_the_line_doctor_gives_a_lock_is_heard_and_doctor_says_ok(
         daemon.wait_log("screen unlocked", LOCK_HEARD_S)
         assert not realdesk.locked_hint(desk.env)
         assert daemon.stop() == 0
+
+
+def test_sway_a_swayidle_lock_handler_without_the_hint_is_not_heard_either(
+    sitbreak: Start,
+) -> None:
+    """swayidle's `lock` runs swaylock when logind is asked to lock, but nothing sets
+    LockedHint: sitbreak hears nothing, and doctor says which command ran swaylock."""
+    config = "exec swayidle -w timeout 300 'loginctl lock-session' lock 'swaylock -f'\n"
+    with realdesk.sway_mako(config, logind=True) as desk:
+        wait_for(
+            lambda: [p for p in desk.procs.marked() if realdesk._name(p) == "swayidle"],
+            15,
+            "sway to start swayidle",
+        )
+        daemon = sitbreak(desk)
+        lock = _lock_check(daemon.doctor())
+        assert lock["status"] == "warn", lock
+        assert "but none of its lock commands sets LockedHint" in lock["detail"]
+        assert (
+            "swayidle's `lock` runs `swaylock -f` itself: that lock is not heard"
+            in (lock["detail"])
+        )
+        daemon.start()
+        daemon.wait_log("session started", SEEN_S, during=desk.input)
+        realdesk.lock_session(desk.env)
+        wait_for(lambda: realdesk.swaylocks(desk), 15, "swaylock on screen")
+        time.sleep(LOCK_HEARD_S)
+        assert not realdesk.locked_hint(desk.env)
+        assert "screen locked" not in daemon.log()
+        realdesk.unlock_swaylock(desk)
+        assert daemon.stop() == 0
