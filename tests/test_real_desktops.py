@@ -498,6 +498,26 @@ def _lock_check(report: dict) -> dict:
     return check
 
 
+def _swayidle_started_by_sway(desk: RealDesktop) -> None:
+    """Wait for the swayidle of sway's config (doctor looks for it)."""
+    wait_for(
+        lambda: [p for p in desk.procs.marked() if realdesk._name(p) == "swayidle"],
+        15,
+        "sway to start swayidle",
+    )
+
+
+def _locked_and_not_heard(desk: RealDesktop, daemon: Sitbreak) -> None:
+    """swaylock is on screen, LockedHint stays false, and sitbreak hears no lock."""
+    wait_for(lambda: realdesk.swaylocks(desk), 15, "swaylock on screen")
+    time.sleep(LOCK_HEARD_S)
+    assert realdesk.swaylocks(desk), "swaylock ended by itself"
+    assert not realdesk.locked_hint(desk.env)
+    assert "screen locked" not in daemon.log()
+    realdesk.unlock_swaylock(desk)
+    assert daemon.stop() == 0
+
+
 def test_sway_a_bare_swaylock_key_is_not_heard_and_doctor_says_so(sitbreak: Start) -> None:
     """The usual sway set-up: a key that runs swaylock, and logind there. Nothing reaches
     sitbreak when it locks, and doctor says so, with the line to add and where."""
@@ -525,13 +545,7 @@ def test_sway_a_bare_swaylock_key_is_not_heard_and_doctor_says_so(sitbreak: Star
         # sitbreak's own swayidle (which watches activity) is not taken for the user's.
         assert "no swayidle runs on this display" in _lock_check(daemon.doctor())["detail"]
         subprocess.run(["swaymsg", "exec", "swaylock"], env=desk.env, check=True, timeout=10)
-        wait_for(lambda: realdesk.swaylocks(desk), 15, "swaylock on screen")
-        time.sleep(LOCK_HEARD_S)
-        assert realdesk.swaylocks(desk), "swaylock ended by itself"
-        assert not realdesk.locked_hint(desk.env)
-        assert "screen locked" not in daemon.log()
-        realdesk.unlock_swaylock(desk)
-        assert daemon.stop() == 0
+        _locked_and_not_heard(desk, daemon)
 
 
 def test_sway_with_the_line_doctor_gives_a_lock_is_heard_and_doctor_says_ok(
@@ -543,11 +557,7 @@ def test_sway_with_the_line_doctor_gives_a_lock_is_heard_and_doctor_says_ok(
 
     config = f"set $mod Mod4\n{SWAYIDLE_LINES}\n{LOCK_KEY_LINE}\n"  # as the docs show it
     with realdesk.sway_mako(config, logind=True) as desk:
-        wait_for(
-            lambda: [p for p in desk.procs.marked() if realdesk._name(p) == "swayidle"],
-            15,
-            "sway to start swayidle",
-        )
+        _swayidle_started_by_sway(desk)
         daemon = sitbreak(desk)
         report = daemon.doctor()
         lock = _lock_check(report)
@@ -575,11 +585,7 @@ def test_sway_a_swayidle_lock_handler_without_the_hint_is_not_heard_either(
     LockedHint: sitbreak hears nothing, and doctor says which command ran swaylock."""
     config = "exec swayidle -w timeout 300 'loginctl lock-session' lock 'swaylock -f'\n"
     with realdesk.sway_mako(config, logind=True) as desk:
-        wait_for(
-            lambda: [p for p in desk.procs.marked() if realdesk._name(p) == "swayidle"],
-            15,
-            "sway to start swayidle",
-        )
+        _swayidle_started_by_sway(desk)
         daemon = sitbreak(desk)
         lock = _lock_check(daemon.doctor())
         assert lock["status"] == "warn", lock
@@ -591,9 +597,4 @@ def test_sway_a_swayidle_lock_handler_without_the_hint_is_not_heard_either(
         daemon.start()
         daemon.wait_log("session started", SEEN_S, during=desk.input)
         realdesk.lock_session(desk.env)
-        wait_for(lambda: realdesk.swaylocks(desk), 15, "swaylock on screen")
-        time.sleep(LOCK_HEARD_S)
-        assert not realdesk.locked_hint(desk.env)
-        assert "screen locked" not in daemon.log()
-        realdesk.unlock_swaylock(desk)
-        assert daemon.stop() == 0
+        _locked_and_not_heard(desk, daemon)
