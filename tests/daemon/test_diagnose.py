@@ -5,18 +5,10 @@ The lines are the ones the lock/suspend monitor (`DBusContextMonitor.describe`) 
 
 from __future__ import annotations
 
-import shlex
-
 import pytest
 
 from sitbreak.daemon.diagnose import OK, WARN, _lock_check
-from sitbreak.desktop.sway_lock import (
-    LOCK_KEY_LINE,
-    SWAYIDLE_LINE,
-    SwayFacts,
-    SwayidleRun,
-    parse_swayidle,
-)
+from sitbreak.desktop.sway_lock import SwayFacts, SwayidleRun, parse_swayidle
 
 NO_SESSION_BUS = "session bus: unavailable (DBUS_SESSION_BUS_ADDRESS is not set)"
 NO_SYSTEM_BUS = (
@@ -71,15 +63,6 @@ def test_on_gnome_and_plasma_the_fix_names_the_screen_saver_that_should_be_there
     assert LOGIND_CHECK in check.fix
 
 
-@pytest.mark.parametrize("env", [{"XDG_CURRENT_DESKTOP": "sway"}, {"SWAYSOCK": "/run/sway.sock"}])
-def test_on_sway_the_fix_says_swaylock_tells_nobody_and_logind_must_hear_of_it(
-    env: dict[str, str],
-) -> None:
-    check = _lock_check([*SAVERS_OFF, NO_SYSTEM_BUS], env)
-    assert check.fix.startswith("swaylock tells nobody it locked (swaywm/swaylock#382)")
-    assert "SetLockedHint" in check.fix and LOGIND_CHECK in check.fix
-
-
 def test_elsewhere_the_fix_says_what_sitbreak_hears_and_that_logind_is_left() -> None:
     check = _lock_check([*SAVERS_OFF, NO_LOGIND], {"XDG_CURRENT_DESKTOP": "XFCE"})
     assert "org.gnome.ScreenSaver" in check.fix and "org.freedesktop.ScreenSaver" in check.fix
@@ -95,17 +78,18 @@ def test_without_jeepney_the_fix_is_to_install_it() -> None:
     )
 
 
-# ------------------------------------------------------------------ sway: is a lock ever announced?
+# ------------------------------------------------------------------ sway: the locker's process
 
-LOGIND_WATCHED = [
+LOGIND_SLEEP_ONLY = [
     *SAVERS_OFF,
     "logind: watching PrepareForSleep (suspend and resume)",
-    "logind: watching LockedHint of session /org/freedesktop/login1/session/2 "
-    "(XDG_SESSION_ID=2); locked at start: no",
+    "logind: LockedHint not used for the screen lock here (the locker's process is)",
 ]
 SWAY = {"XDG_CURRENT_DESKTOP": "sway"}
 CONFIG = "~/.config/sway/config"
 DEFAULT_KEYS = "set $mod Mod4\nbindsym $mod+Return exec foot\n"
+#: This user's processes on a sway desktop, as `own_process_names` lists them.
+DESK = ["systemd", "sway", "swaybg", "foot", "bash", "sitbreak"]
 
 
 def _sway(*swayidles: tuple[str, ...], config: str | None = DEFAULT_KEYS) -> SwayFacts:
@@ -119,123 +103,71 @@ def _sway(*swayidles: tuple[str, ...], config: str | None = DEFAULT_KEYS) -> Swa
     )
 
 
-def _recommended() -> tuple[str, ...]:
-    """The line doctor recommends, as sway hands it to swayidle (sh -c splits it)."""
-    argv = shlex.split(SWAYIDLE_LINE.removeprefix("exec "))
-    assert argv[0] == "swayidle"
-    return tuple(argv[1:])
-
-
-def test_on_sway_logind_watched_is_no_ok_when_a_bare_swaylock_key_locks() -> None:
+@pytest.mark.parametrize(
+    "env",
+    [
+        SWAY,
+        {"SWAYSOCK": "/run/user/1000/sway-ipc.1000.42.sock"},
+        {"XDG_CURRENT_DESKTOP": "Hyprland"},
+        {"XDG_CURRENT_DESKTOP": "river"},
+    ],
+)
+def test_on_wlroots_desktops_a_bare_swaylock_key_is_ok_the_process_is_watched(
+    env: dict[str, str],
+) -> None:
     facts = _sway(config=DEFAULT_KEYS + "bindsym $mod+l exec swaylock -f -c 000000\n")
-    check = _lock_check(LOGIND_WATCHED, SWAY, facts)
-    assert check.status == WARN
-    assert "no swayidle runs on this display (besides sitbreak's own)" in check.detail
-    assert (
-        "`bindsym $mod+l exec swaylock -f -c 000000` in sway's config starts swaylock "
-        "itself: that lock is not heard" in check.detail
-    )
-    assert "it counts as a break once the idle limit has passed" in check.detail
-    assert f"add this line to {CONFIG} (in place of any other `exec swayidle` line there)" in (
-        check.fix
-    )
-    assert check.fix.count(SWAYIDLE_LINE) == 1
-    assert (
-        f"in {CONFIG}, change `bindsym $mod+l exec swaylock -f -c 000000` to "
-        "`bindsym $mod+l exec loginctl lock-session`, then `swaymsg reload`" in check.fix
-    )
-
-
-def test_the_usual_swayidle_lines_set_no_hint_and_doctor_says_which_ran_swaylock() -> None:
-    facts = _sway(
-        ("-w", "timeout", "300", "swaylock -f", "before-sleep", "swaylock -f"),
-    )
-    check = _lock_check(LOGIND_WATCHED, SWAY, facts)
-    assert check.status == WARN
-    assert (
-        "swayidle runs (pid 4000: timeout 'swaylock -f' before-sleep 'swaylock -f'), "
-        "but none of its lock commands sets LockedHint" in check.detail
-    )
-    assert "swayidle's `timeout` runs `swaylock -f` itself: that lock is not heard" in check.detail
-    assert SWAYIDLE_LINE in check.fix
-
-
-def test_a_lock_handler_through_logind_without_the_hint_is_not_heard_either() -> None:
-    # Measured: `loginctl lock-session` makes logind send Lock, swayidle runs swaylock,
-    # and LockedHint stays false (docs/desktops.md, "Screen lock on sway").
-    facts = _sway(("-w", "timeout", "300", "loginctl lock-session", "lock", "swaylock -f"))
-    check = _lock_check(LOGIND_WATCHED, SWAY, facts)
-    assert check.status == WARN
-    assert "none of its lock commands sets LockedHint" in check.detail
-    assert "swayidle's `lock` runs `swaylock -f` itself" in check.detail
-
-
-def test_a_handler_whose_swaylock_returns_at_once_clears_the_hint_too_early() -> None:
-    hint = "busctl call org.freedesktop.login1 /org/freedesktop/login1/session/auto "
-    hint += "org.freedesktop.login1.Session SetLockedHint b"
-    handler = f"{hint} true; swaylock -f -c 000000 && {hint} false"
-    check = _lock_check(LOGIND_WATCHED, SWAY, _sway(("-w", "lock", handler)))
-    assert check.status == WARN
-    assert (
-        f"swayidle's lock handler `{handler}` clears LockedHint as soon as `swaylock -f` has "
-        "locked (it returns then), not at the unlock" in check.detail
-    )
-    assert SWAYIDLE_LINE in check.fix
-
-
-def test_the_recommended_line_and_a_lock_key_through_logind_are_ok() -> None:
-    keys = DEFAULT_KEYS + LOCK_KEY_LINE + "\n"
-    check = _lock_check(LOGIND_WATCHED, SWAY, _sway(_recommended(), config=keys))
+    check = _lock_check(LOGIND_SLEEP_ONLY, env, facts, DESK)
     assert check.status == OK, check
+    assert check.detail.startswith(
+        "sitbreak watches this user's processes (their names only, every 2 s) for swaylock, "
+        "gtklock, waylock, hyprlock: the screen counts as locked while one runs"
+    )
+    assert "(none runs now)" in check.detail
     assert check.fix == ""
-    assert check.detail.startswith(
-        "swayidle (pid 4000) sets logind's LockedHint around swaylock on every lock that "
-        "goes through logind (`loginctl lock-session`)"
-    )
-    assert "watching LockedHint of session /org/freedesktop/login1/session/2" in check.detail
 
 
-def test_the_recommended_line_with_a_bare_swaylock_key_still_warns_of_the_key() -> None:
-    keys = DEFAULT_KEYS + "bindsym $mod+Escape exec swaylock\n"
-    check = _lock_check(LOGIND_WATCHED, SWAY, _sway(_recommended(), config=keys))
-    assert check.status == WARN
-    assert check.detail.startswith(
-        "swayidle's lock handler sets logind's LockedHint, the one lock signal sitbreak hears "
-        "on sway, but not every lock goes through it: `bindsym $mod+Escape exec swaylock`"
-    )
-    assert "no swayidle runs" not in check.detail and SWAYIDLE_LINE not in check.fix
-    assert check.fix == (
-        f"in {CONFIG}, change `bindsym $mod+Escape exec swaylock` to "
-        "`bindsym $mod+Escape exec loginctl lock-session`, then `swaymsg reload`"
-    )
-
-
-def test_a_config_doctor_cannot_read_is_not_taken_for_a_good_one() -> None:
-    check = _lock_check(LOGIND_WATCHED, SWAY, _sway(_recommended(), config=None))
-    assert check.status == WARN
-    assert check.detail.startswith("swayidle's lock handler sets logind's LockedHint")
-    assert (
-        "sitbreak could not read sway's config (SWAYSOCK is not set here), so it cannot tell "
-        "whether a key starts swaylock itself" in check.detail
-    )
-    assert check.fix == f"in {CONFIG}, lock with `{LOCK_KEY_LINE}`, not `exec swaylock`"
-
-
-def test_a_screen_saver_that_runs_on_sway_is_heard_as_anywhere() -> None:
-    lines = [
-        "session bus: connected (unix:path=/tmp/bus)",
-        "org.freedesktop.ScreenSaver: watching ActiveChanged (active at start: no)",
-        *LOGIND_WATCHED[-2:],
-    ]
-    check = _lock_check(lines, SWAY, _sway())
+def test_a_locker_already_up_is_named() -> None:
+    check = _lock_check(LOGIND_SLEEP_ONLY, SWAY, _sway(), [*DESK, "swaylock"])
     assert check.status == OK
+    assert "(running now: swaylock)" in check.detail
 
 
-def test_on_sway_without_logind_the_fix_names_the_file_and_the_line() -> None:
-    check = _lock_check([*SAVERS_OFF, NO_LOGIND], {**SWAY, "HOME": "/home/ann"})
+def test_the_usual_swayidle_lines_are_ok_too() -> None:
+    facts = _sway(("-w", "timeout", "300", "swaylock -f", "before-sleep", "swaylock -f"))
+    assert _lock_check(LOGIND_SLEEP_ONLY, SWAY, facts, DESK).status == OK
+
+
+def test_a_locker_sitbreak_does_not_know_is_warned_of_where_it_is_started() -> None:
+    facts = _sway(
+        ("-w", "timeout", "300", "i3lock -c 000000"),
+        config=DEFAULT_KEYS + "bindsym $mod+l exec --no-startup-id physlock -d\n",
+    )
+    check = _lock_check(LOGIND_SLEEP_ONLY, SWAY, facts, DESK)
     assert check.status == WARN
     assert (
-        "once logind answers, add this line to ~/.config/sway/config (in place of any other "
-        f"`exec swayidle` line) so that each lock sets it with SetLockedHint: {SWAYIDLE_LINE}"
-        in check.fix
+        "but swayidle's `timeout` runs i3lock, which it does not know; "
+        "`bindsym $mod+l exec --no-startup-id physlock -d` in sway's config runs physlock, "
+        "which it does not know: that lock is seen only as idle time" in check.detail
     )
+    assert check.fix == "lock with one of swaylock, gtklock, waylock, hyprlock instead"
+
+
+def test_loginctl_and_flock_are_not_taken_for_lockers() -> None:
+    keys = DEFAULT_KEYS + "bindsym $mod+l exec loginctl lock-session\nexec flock /tmp/x foot\n"
+    facts = _sway(("-w", "lock", "swaylock"), config=keys)
+    assert _lock_check(LOGIND_SLEEP_ONLY, SWAY, facts, DESK).status == OK
+
+
+def test_when_no_process_can_be_listed_no_lock_is_heard_and_doctor_says_so() -> None:
+    check = _lock_check(LOGIND_SLEEP_ONLY, SWAY, _sway(), [])
+    assert check.status == WARN
+    assert "could not list this user's processes" in check.detail
+    assert check.fix == "check that /proc shows this user's processes (`ls /proc/self/comm`)"
+
+
+def test_a_screen_saver_that_runs_on_sway_is_named_beside_the_watch() -> None:
+    saver = "org.freedesktop.ScreenSaver: watching ActiveChanged (active at start: no)"
+    lines = ["session bus: connected (unix:path=/tmp/bus)", saver, *LOGIND_SLEEP_ONLY[-2:]]
+    check = _lock_check(lines, SWAY, _sway(), DESK)
+    assert check.status == OK
+    assert check.detail.endswith(saver)

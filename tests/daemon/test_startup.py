@@ -18,6 +18,7 @@ from sitbreak.daemon.loop import DESKTOP_BUSY, Periodic, Wiring, WiringError
 from sitbreak.daemon.sdnotify import SdNotifier
 from sitbreak.daemon.startup import build_wiring, setup_logging
 from sitbreak.desktop.lock_sleep import DBusContextMonitor
+from sitbreak.desktop.lockers import LockerWatch
 from sitbreak.storage.store import Store
 
 
@@ -37,8 +38,16 @@ def wiring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Wiring]:
     # No desktop at all: every part must still be there, degrading on its own.
     for name in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "WAYLAND_DISPLAY", "NOTIFY_SOCKET"):
         monkeypatch.delenv(name, raising=False)
+    for name in ("XDG_CURRENT_DESKTOP", "SWAYSOCK", "HYPRLAND_INSTANCE_SIGNATURE"):
+        monkeypatch.delenv(name, raising=False)
     store = Store.open(tmp_path / "sitbreak.db")
-    made = build_wiring(
+    yield _service_wiring(store)
+    store.close()
+
+
+def _service_wiring(store: Store) -> Wiring:
+    """The wiring `sitbreak run` builds in this environment, on a still desk."""
+    return build_wiring(
         load_config(None),
         clock=SystemClock(),
         source=StillSource(),
@@ -46,8 +55,6 @@ def wiring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Wiring]:
         notify="log",
         sd=SdNotifier(),
     )
-    yield made
-    store.close()
 
 
 def test_the_service_wiring_has_every_part_the_readme_promises(wiring: Wiring) -> None:
@@ -59,6 +66,29 @@ def test_the_service_wiring_has_every_part_the_readme_promises(wiring: Wiring) -
     assert [p.name for p in wiring.publishers] == ["the D-Bus API", "the tray icon"]
     assert wiring.summaries_path is not None
     assert wiring.summaries_path.name == "summaries.jsonl"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("XDG_CURRENT_DESKTOP", "sway"), ("SWAYSOCK", "/run/sway-ipc.0.1.sock")]
+)
+def test_on_sway_the_lock_is_heard_from_the_lockers_process_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    store = Store.open(tmp_path / "sitbreak.db")
+    try:
+        made = _service_wiring(store)
+    finally:
+        store.close()
+    assert [type(m) for m in made.monitors] == [DBusContextMonitor, LockerWatch]
+    # One source of truth for the lock: logind is still heard for suspend, not for LockedHint.
+    (dbus,) = [m for m in made.monitors if isinstance(m, DBusContextMonitor)]
+    assert dbus._watch_locked_hint is False
+
+
+def test_elsewhere_logind_and_the_screen_savers_tell_of_the_lock(wiring: Wiring) -> None:
+    (dbus,) = wiring.monitors
+    assert isinstance(dbus, DBusContextMonitor) and dbus._watch_locked_hint is True
 
 
 def test_do_not_disturb_is_closed_when_the_daemon_stops(wiring: Wiring) -> None:

@@ -16,7 +16,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import sys
 import textwrap
 import warnings
@@ -32,7 +31,7 @@ from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_CONFIG, EXIT_NO_SOURCE, EXIT_OK
 
 if TYPE_CHECKING:
-    from sitbreak.desktop.sway_lock import SwayFacts, SwayidleRun
+    from sitbreak.desktop.sway_lock import SwayFacts
 
 #: How long the lock/suspend monitor may take to subscribe before doctor reports what it has.
 CONTEXT_WAIT_S = 3.0
@@ -204,7 +203,7 @@ def _source_fix(probe: activity.Probe) -> str:
 
 
 def _context(clock: SystemClock, env: Mapping[str, str]) -> list[Check]:
-    from sitbreak.desktop import sway_lock
+    from sitbreak.desktop import lockers, sway_lock
     from sitbreak.desktop.calls import CallDetector
     from sitbreak.desktop.dbus import DEFAULT_SYSTEM_BUS
     from sitbreak.desktop.lock_sleep import DBusContextMonitor
@@ -212,7 +211,10 @@ def _context(clock: SystemClock, env: Mapping[str, str]) -> list[Check]:
 
     session_bus = env.get("DBUS_SESSION_BUS_ADDRESS") or None
     system_bus = env.get("DBUS_SYSTEM_BUS_ADDRESS") or DEFAULT_SYSTEM_BUS
-    monitor = DBusContextMonitor(lambda _event: None, clock, session_bus, system_bus)
+    watched = lockers.watches_lockers(env)
+    monitor = DBusContextMonitor(
+        lambda _event: None, clock, session_bus, system_bus, locked_hint=not watched
+    )
     monitor.start()
     try:
         monitor.wait_ready(CONTEXT_WAIT_S)
@@ -220,7 +222,13 @@ def _context(clock: SystemClock, env: Mapping[str, str]) -> list[Check]:
     finally:
         monitor.stop()
     sway = sway_lock.gather(env) if sway_lock.on_sway(env) else None
-    checks = [_lock_check(lines, env, sway), _suspend_check(lines)]
+    names: list[str] | None = None
+    if watched:
+        try:
+            names = lockers.own_process_names()
+        except OSError:  # no /proc to list: said as such below
+            names = []
+    checks = [_lock_check(lines, env, sway, names), _suspend_check(lines)]
 
     mic, apps = (_unprefixed(line) for line in CallDetector().describe())
     mic_ok = "no ALSA capture devices" not in mic
@@ -243,13 +251,21 @@ def _unprefixed(line: str) -> str:
     return line.partition(": ")[2] or line
 
 
-def _lock_check(lines: list[str], env: Mapping[str, str], sway: SwayFacts | None = None) -> Check:
+def _lock_check(
+    lines: list[str],
+    env: Mapping[str, str],
+    sway: SwayFacts | None = None,
+    names: list[str] | None = None,
+) -> Check:
     """A screen saver that runs announces its locks; logind's LockedHint is only heard
-    if something sets it, which on sway nothing does unless the user's config says so."""
+    if something sets it. On sway and the other wlroots desktops, where nothing does,
+    the daemon watches the locker's process instead (`names`: this user's processes)."""
+    from sitbreak.desktop.lockers import watches_lockers
+
     savers = [line for line in lines if "watching ActiveChanged" in line]
     logind = [line for line in lines if "watching LockedHint" in line]
-    if logind and not savers and sway is not None:
-        return _sway_lock_check(sway, logind)
+    if watches_lockers(env) and names is not None:
+        return _locker_check(names, sway, savers)
     if savers or logind:
         return Check("lock", "screen lock", OK, "; ".join(savers + logind))
     missing = [line for line in lines if ": connected (" not in line]  # bus addresses: noise
@@ -287,15 +303,6 @@ def _lock_fix(lines: list[str], env: Mapping[str, str]) -> str:
                 "Plasma owns org.freedesktop.ScreenSaver: check that it runs in this session "
                 "(`busctl --user status org.freedesktop.ScreenSaver`)"
             )
-        elif "sway" in desktop or env.get("SWAYSOCK"):
-            from sitbreak.desktop import sway_lock
-
-            steps.append(
-                "swaylock tells nobody it locked (swaywm/swaylock#382), and neither it nor "
-                "swayidle sets logind's LockedHint: once logind answers, add this line to "
-                f"{sway_lock.config_file(env)} (in place of any other `exec swayidle` line) "
-                f"so that each lock sets it with SetLockedHint: {sway_lock.SWAYIDLE_LINE}"
-            )
         else:
             steps.append(
                 "sitbreak hears GNOME Shell's org.gnome.ScreenSaver, Plasma's "
@@ -310,106 +317,53 @@ def _lock_fix(lines: list[str], env: Mapping[str, str]) -> str:
     return "; ".join(steps)
 
 
-def _sway_lock_check(sway: SwayFacts, logind: list[str]) -> Check:
-    """On sway, LockedHint is watched, but is a lock ever announced there? What runs swaylock
-    decides: only a swayidle `lock` handler that sets LockedHint around it makes a lock heard."""
-    from sitbreak.desktop import sway_lock as sl
+def _locker_check(names: list[str], sway: SwayFacts | None, savers: list[str]) -> Check:
+    """The lock heard from the locker's process: ok, unless no process can be listed
+    or sway's config locks with a program sitbreak does not know."""
+    from sitbreak.desktop import lockers, sway_lock
 
-    def sets_both(cmd: str) -> bool:
-        return sl.sets_locked_hint(cmd, True) and sl.sets_locked_hint(cmd, False)
-
-    handlers = [
-        run
-        for run in sway.swayidles
-        if any(sets_both(cmd) and not sl.daemonizes_swaylock(cmd) for cmd in run.commands("lock"))
-    ]
-    early = [
-        cmd
-        for run in sway.swayidles
-        for cmd in run.commands("lock")
-        if sets_both(cmd) and sl.daemonizes_swaylock(cmd)
-    ]
-    direct = [
-        (run, event, cmd)
-        for run in sway.swayidles
-        for event, cmd in run.events
-        if sl.runs_swaylock(cmd) and "SetLockedHint" not in cmd
-    ]
-    keys = sl.bare_swaylock_bindings(sway.config) if sway.config is not None else []
-    where = sway.config_file
-    said: list[str] = []
-    steps: list[str] = []
-    if not handlers:
-        if early:
-            said.append(
-                f"swayidle's lock handler `{early[0]}` clears LockedHint as soon as `swaylock -f` "
-                "has locked (it returns then), not at the unlock"
-            )
-        elif sway.swayidles:
-            runs = "; ".join(_swayidle_words(run) for run in sway.swayidles)
-            said.append(f"swayidle runs ({runs}), but none of its lock commands sets LockedHint")
-        elif sway.unreadable:
-            pids = ", ".join(str(pid) for pid in sway.unreadable)
-            said.append(f"a swayidle runs (pid {pids}) whose command line sitbreak cannot read")
-        else:
-            said.append("no swayidle runs on this display (besides sitbreak's own)")
-        steps.append(
-            f"add this line to {where} (in place of any other `exec swayidle` line there), "
-            f"then log in again (sway runs `exec` lines only at start): {sl.SWAYIDLE_LINE}"
+    known = ", ".join(lockers.KNOWN_LOCKERS)
+    if not names:
+        return Check(
+            "lock",
+            "screen lock",
+            WARN,
+            "sitbreak hears a screen lock here from the locker's process, but could not list "
+            f"this user's processes, so a lock by {known} is not heard. A locked screen is then "
+            "seen only as idle time: it counts as a break once the idle limit has passed",
+            "check that /proc shows this user's processes (`ls /proc/self/comm`)",
         )
-    for _run, event, cmd in direct:
-        said.append(f"swayidle's `{event}` runs `{cmd}` itself: that lock is not heard")
-        if handlers:
-            steps.append(
-                f"in the `exec swayidle` line of {where}, make `{event}` run "
-                "`loginctl lock-session` instead, then log in again"
-            )
-    for key in keys:
-        said.append(f"`{key}` in sway's config starts swaylock itself: that lock is not heard")
-        fixed = re.sub(
-            r"\bexec\s+(--no-startup-id\s+)?\S*swaylock\b.*", "exec loginctl lock-session", key
-        )
-        steps.append(f"in {where}, change `{key}` to `{fixed}`, then `swaymsg reload`")
-    if sway.config is None:
-        said.append(
-            f"sitbreak could not read sway's config ({sway.config_problem}), so it cannot "
-            "tell whether a key starts swaylock itself"
-        )
-        steps.append(f"in {where}, lock with `{sl.LOCK_KEY_LINE}`, not `exec swaylock`")
-    if said:
-        why = (
-            "swayidle's lock handler sets logind's LockedHint, the one lock signal sitbreak "
-            "hears on sway, but not every lock goes through it: "
-            if handlers
-            else "swaylock tells nobody it locked, and neither it nor swayidle sets logind's "
-            "LockedHint, the one lock signal sitbreak hears on sway: "
+    commands: list[tuple[str, str]] = []  # (where, command)
+    if sway is not None:
+        for run in sway.swayidles:
+            commands += [(f"swayidle's `{event}`", cmd) for event, cmd in run.events]
+        for line in sway_lock.joined_lines(sway.config or ""):
+            cmd = lockers.exec_command(line)
+            if cmd is not None and "swayidle" not in cmd:
+                commands.append((f"`{line.strip()}` in sway's config", cmd))
+    unknown = [
+        (where, cmd, name) for where, cmd in commands for name in lockers.unknown_lockers(cmd)
+    ]
+    running = lockers.running_lockers(names)
+    watching = (
+        f"sitbreak watches this user's processes (their names only, every "
+        f"{lockers.LOCKER_POLL_S:g} s) for {known}: the screen counts as locked while one "
+        "runs, however it was started (a key, swayidle, a script)"
+    )
+    if unknown:
+        said = "; ".join(
+            f"{where} runs {name}, which it does not know" for where, _, name in unknown
         )
         return Check(
             "lock",
             "screen lock",
             WARN,
-            why
-            + "; ".join(said)
-            + ". A locked screen is then seen only as idle time: it counts as a break once "
-            "the idle limit has passed, and sitting resumes at the next input",
-            "; ".join(steps),
+            f"{watching}; but {said}: that lock is seen only as idle time, a break once the "
+            "idle limit has passed",
+            f"lock with one of {known} instead",
         )
-    pids = ", ".join(str(run.pid) for run in handlers)
-    return Check(
-        "lock",
-        "screen lock",
-        OK,
-        f"swayidle (pid {pids}) sets logind's LockedHint around swaylock on every lock "
-        "that goes through logind (`loginctl lock-session`), and no key or swayidle command "
-        "in sway's config starts swaylock itself (a script that does would not be heard); "
-        + "; ".join(logind),
-    )
-
-
-def _swayidle_words(run: SwayidleRun) -> str:
-    events = " ".join(f"{event} '{cmd}'" for event, cmd in run.events)
-    how = "" if run.source == "its command line" else f" from {run.source}"
-    return f"pid {run.pid}{how}: {events or 'no events'}"
+    now = f"running now: {', '.join(running)}" if running else "none runs now"
+    return Check("lock", "screen lock", OK, "; ".join([f"{watching} ({now})", *savers]))
 
 
 def _suspend_check(lines: list[str]) -> Check:

@@ -27,6 +27,7 @@ from sitbreak.daemon.loop import (
     CALL_POLL_S,
     WATCH_POLL_S,
     Daemon,
+    Monitor,
     Periodic,
     SessionSink,
     Wiring,
@@ -193,6 +194,7 @@ def build_wiring(
     from sitbreak.desktop.dbus_api import MonitorService
     from sitbreak.desktop.edges import CallWatcher, WatchWatcher
     from sitbreak.desktop.lock_sleep import DBusContextMonitor
+    from sitbreak.desktop.lockers import LockerWatch, watches_lockers
     from sitbreak.desktop.tray import TrayIcon
     from sitbreak.desktop.video import IdleInhibitDetector
 
@@ -200,13 +202,23 @@ def build_wiring(
     inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
     emit = inbox.put
     backend = make_notifier(notify or config.notify_backend, on_response=emit)
+    # On sway and the other wlroots desktops the locker announces nothing, and
+    # LockedHint is set only by a user's own swayidle line around swaylock. The
+    # locker's process is the lock itself, so there it is the one source of truth:
+    # LockedHint, which can only say the same a moment earlier (or, with
+    # `swaylock -f`, clear itself at once), is not listened to, and a lock is never
+    # counted twice. logind still tells of suspend and resume.
+    lockers = watches_lockers(os.environ)
+    monitors: tuple[Monitor, ...] = (DBusContextMonitor(emit, clock, locked_hint=not lockers),)
+    if lockers:
+        monitors += (LockerWatch(emit, clock),)
     return Wiring(
         clock=clock,
         inbox=inbox,
         source=source,
         notifier=ResilientNotifier(backend),
         store=store,
-        monitors=(DBusContextMonitor(emit, clock),),
+        monitors=monitors,
         periodic=(
             Periodic("calls", CallWatcher(CallDetector(), emit, clock).poll, CALL_POLL_S),
             Periodic("videos", WatchWatcher(IdleInhibitDetector(), emit, clock).poll, WATCH_POLL_S),

@@ -193,8 +193,13 @@ class DBusContextMonitor:
         clock: Clock,
         session_address: str | None = None,
         system_address: str | None = None,
+        *,
+        locked_hint: bool = True,
     ) -> None:
         self._emit = emit
+        #: False where another watch is the lock's one source of truth (the
+        #: locker's process on wlroots desktops: desktop/lockers.py).
+        self._watch_locked_hint = locked_hint
         self._clock = clock
         self._session_address = session_address
         self._system_address = system_address
@@ -342,6 +347,9 @@ class DBusContextMonitor:
             ),
         )
         note("logind: watching PrepareForSleep (suspend and resume)")
+        if not self._watch_locked_hint:
+            note("logind: LockedHint not used for the screen lock here (the locker's process is)")
+            return True
         path, how = _find_session(conn)
         rule = MatchRule(
             type="signal",

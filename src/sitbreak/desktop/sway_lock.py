@@ -159,7 +159,7 @@ def runs_swaylock(command: str) -> bool:
 def bare_swaylock_bindings(config: str) -> list[str]:
     """sway config lines that start swaylock directly (keys, switches, exec lines)."""
     found = []
-    for line in _joined_lines(config):
+    for line in joined_lines(config):
         stripped = line.strip()
         if stripped.startswith("#") or "swayidle" in stripped or not runs_swaylock(stripped):
             continue
@@ -169,7 +169,7 @@ def bare_swaylock_bindings(config: str) -> list[str]:
     return found
 
 
-def _joined_lines(config: str) -> list[str]:
+def joined_lines(config: str) -> list[str]:
     """Config lines with backslash continuations joined, as sway reads them."""
     lines: list[str] = []
     pending = ""
@@ -330,6 +330,7 @@ __all__ = [
     "config_file",
     "daemonizes_swaylock",
     "gather",
+    "joined_lines",
     "on_sway",
     "parse_swayidle",
     "parse_swayidle_config",
