@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 import realdesk
@@ -45,22 +46,41 @@ IDLE_END_S = 30.0
 INPUT_EVERY_S = 1.5
 
 
+DEBUG = ("--log-level", "DEBUG")
+
+
 class Sitbreak:
     """`sitbreak run` as the user service starts it, in a desktop's environment."""
 
-    def __init__(self, desktop: RealDesktop, work: Path, config: str = FAST_DAEMON_CONFIG) -> None:
+    def __init__(
+        self,
+        desktop: RealDesktop,
+        work: Path,
+        config: str = FAST_DAEMON_CONFIG,
+        user: int | None = None,
+    ) -> None:
         self.desktop = desktop
+        #: Run as this user (the desktop's own, as a person's service is), not the test's.
+        self.prefix = (
+            ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"]
+            if user is not None and os.geteuid() == 0
+            else []
+        )
         self.home = work / "sitbreak-home"
         self.config = work / "config.toml"
         self.config.write_text(config)
         self.logfile = work / "sitbreak.log"
         self.env = dict(desktop.env, SITBREAK_HOME=str(self.home))
+        if self.prefix:  # a home of that user's own (the desktop's is the test's)
+            self.env.update(HOME=str(work), XDG_CONFIG_HOME=str(work / ".config"))
+            for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+                self.env.pop(name, None)
         self.env.pop("SITBREAK_CONFIG", None)
         self.proc: subprocess.Popen[bytes] | None = None
 
     def cli(self, *args: str, check: bool = True, timeout: float = 60) -> str:
         res = subprocess.run(
-            [SITBREAK, *args],
+            [*self.prefix, SITBREAK, *args],
             env=self.desktop.procs.env(self.env),
             capture_output=True,
             text=True,
@@ -78,7 +98,7 @@ class Sitbreak:
     def start(self) -> None:
         with self.logfile.open("ab") as log:
             self.proc = subprocess.Popen(
-                [SITBREAK, "run", "--config", str(self.config), "--log-level", "DEBUG"],
+                [*self.prefix, SITBREAK, "run", "--config", str(self.config), *DEBUG],
                 env=self.desktop.procs.env(self.env),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -129,11 +149,21 @@ def sitbreak(tmp_path: Path) -> Iterator[Start]:
     """sitbreak(desktop): a daemon for that desktop, killed at the end if still running."""
     made: list[Sitbreak] = []
 
-    def make(desktop: RealDesktop, config: str = FAST_DAEMON_CONFIG) -> Sitbreak:
-        work = tmp_path / f"sitbreak-{len(made)}"
-        work.mkdir()
+    def make(
+        desktop: RealDesktop, config: str = FAST_DAEMON_CONFIG, as_desktop_user: bool = False
+    ) -> Sitbreak:
+        """`as_desktop_user`: run as the user sway runs as, in a folder of theirs."""
+        if as_desktop_user:
+            work = Path(desktop.extra["sway_config"]).parent / f"sitbreak-{len(made)}"
+            work.mkdir()
+            if os.geteuid() == 0:
+                os.chown(work, realdesk.NOBODY, realdesk.NOBODY)
+        else:
+            work = tmp_path / f"sitbreak-{len(made)}"
+            work.mkdir()
         desktop.clear()  # what an earlier test left on screen
-        made.append(Sitbreak(desktop, work, config))
+        user = realdesk.NOBODY if as_desktop_user else None
+        made.append(Sitbreak(desktop, work, config, user))
         return made[-1]
 
     yield make
@@ -488,8 +518,8 @@ def test_mako_answering_twice_never_takes_the_notifier_down(sway: RealDesktop) -
 
 # ------------------------------------------------------------------ screen lock on sway
 
-#: How long a lock that reaches sitbreak takes at most: it took about 20 ms (LockedHint's
-#: PropertiesChanged); silence for this long means it never comes.
+#: How long a lock takes to reach sitbreak at most: it watches the locker's process every
+#: 2 s (LockerWatch); silence for this long means it never comes.
 LOCK_HEARD_S = 10.0
 
 
@@ -507,94 +537,85 @@ def _swayidle_started_by_sway(desk: RealDesktop) -> None:
     )
 
 
-def _locked_and_not_heard(desk: RealDesktop, daemon: Sitbreak) -> None:
-    """swaylock is on screen, LockedHint stays false, and sitbreak hears no lock."""
+def _no_locker_of_ours_runs() -> None:
+    """The watch sees its user's lockers by name: wait out one another sway left up."""
+    wait_for(
+        lambda: not [p for p in psutil.process_iter(["name", "uids"]) if _ours_locker(p)],
+        60,
+        "no other swaylock of this user",
+    )
+
+
+def _ours_locker(proc: psutil.Process) -> bool:
+    uids = proc.info.get("uids")
+    user = realdesk.NOBODY if os.geteuid() == 0 else os.getuid()  # whom sway runs as
+    return proc.info.get("name") == "swaylock" and uids is not None and uids.real == user
+
+
+def _ok_for_a_bare_swaylock(report: dict) -> None:
+    lock = _lock_check(report)
+    assert lock["status"] == "ok", json.dumps(report, indent=1)
+    assert lock["detail"].startswith(
+        "sitbreak watches this user's processes (their names only, every 2 s) for swaylock"
+    )
+    assert "lock" not in [p["area"] for p in report["problems"]]
+
+
+def _locked_is_heard(desk: RealDesktop, daemon: Sitbreak, *, hint: bool) -> None:
+    """swaylock is on screen: the session ends as a lock; its exit is the unlock. LockedHint
+    is whatever the config made it (`hint`): sitbreak does not need it."""
     wait_for(lambda: realdesk.swaylocks(desk), 15, "swaylock on screen")
-    time.sleep(LOCK_HEARD_S)
-    assert realdesk.swaylocks(desk), "swaylock ended by itself"
-    assert not realdesk.locked_hint(desk.env)
-    assert "screen locked" not in daemon.log()
+    daemon.wait_log("screen locked", LOCK_HEARD_S)
+    daemon.wait_log("ended: lock", 20)
+    assert realdesk.locked_hint(desk.env) is hint
     realdesk.unlock_swaylock(desk)
+    daemon.wait_log("screen unlocked", LOCK_HEARD_S)
+    wait_for(lambda: not realdesk.locked_hint(desk.env), 10, "LockedHint cleared (if set)")
     assert daemon.stop() == 0
+    assert daemon.log().count("screen locked") == 1, daemon.log()
 
 
-def test_sway_a_bare_swaylock_key_is_not_heard_and_doctor_says_so(sitbreak: Start) -> None:
-    """The usual sway set-up: a key that runs swaylock, and logind there. Nothing reaches
-    sitbreak when it locks, and doctor says so, with the line to add and where."""
-    from sitbreak.desktop.sway_lock import SWAYIDLE_LINE
-
+def test_sway_a_bare_swaylock_key_is_heard_and_doctor_says_ok(sitbreak: Start) -> None:
+    """The usual sway set-up: a key that runs swaylock, nothing else. The lock ends the
+    session as a lock, its unlock is heard, and doctor says ok, with nothing to add."""
+    _no_locker_of_ours_runs()
     with realdesk.sway_mako("bindsym Mod4+l exec swaylock\n", logind=True) as desk:
-        daemon = sitbreak(desk)
-        lock = _lock_check(daemon.doctor())
-        assert lock["status"] == "warn", lock
-        assert "no swayidle runs on this display (besides sitbreak's own)" in lock["detail"]
-        assert (
-            "`bindsym Mod4+l exec swaylock` in sway's config starts swaylock itself"
-            in lock["detail"]
-        )
-        conf = desk.extra["sway_config"]
-        assert f"add this line to {conf} (in place of any other `exec swayidle` line" in lock["fix"]
-        assert SWAYIDLE_LINE in lock["fix"]
-        assert (
-            "change `bindsym Mod4+l exec swaylock` to `bindsym Mod4+l exec loginctl lock-session`"
-            in (lock["fix"])
-        )
-        # And it is so: the key's command locks the screen, and sitbreak hears nothing.
+        daemon = sitbreak(desk, as_desktop_user=True)
+        _ok_for_a_bare_swaylock(daemon.doctor())
         daemon.start()
         daemon.wait_log("session started", SEEN_S, during=desk.input)
-        # sitbreak's own swayidle (which watches activity) is not taken for the user's.
-        assert "no swayidle runs on this display" in _lock_check(daemon.doctor())["detail"]
         subprocess.run(["swaymsg", "exec", "swaylock"], env=desk.env, check=True, timeout=10)
-        _locked_and_not_heard(desk, daemon)
+        _locked_is_heard(desk, daemon, hint=False)
 
 
-def test_sway_with_the_line_doctor_gives_a_lock_is_heard_and_doctor_says_ok(
-    sitbreak: Start,
-) -> None:
-    """sway's config holds doctor's swayidle line and a lock key through logind: doctor
-    says ok, and a lock (as `loginctl lock-session` asks it) ends the session, unlock too."""
+def test_sway_with_the_hint_line_a_lock_is_still_one_lock(sitbreak: Start) -> None:
+    """sway's config holds the swayidle line that sets LockedHint around swaylock (once
+    needed, now optional) and a lock key through logind: doctor says ok, and the lock is
+    counted once (the process watch is the one source of truth), its unlock too."""
     from sitbreak.desktop.sway_lock import LOCK_KEY_LINE, SWAYIDLE_LINES
 
+    _no_locker_of_ours_runs()
     config = f"set $mod Mod4\n{SWAYIDLE_LINES}\n{LOCK_KEY_LINE}\n"  # as the docs show it
     with realdesk.sway_mako(config, logind=True) as desk:
         _swayidle_started_by_sway(desk)
-        daemon = sitbreak(desk)
-        report = daemon.doctor()
-        lock = _lock_check(report)
-        assert lock["status"] == "ok", json.dumps(report, indent=1)
-        assert lock["detail"].startswith("swayidle (pid ")
-        assert "sets logind's LockedHint around swaylock on every lock" in lock["detail"]
-        assert "lock" not in [p["area"] for p in report["problems"]]
+        daemon = sitbreak(desk, as_desktop_user=True)
+        _ok_for_a_bare_swaylock(daemon.doctor())
         daemon.start()
         daemon.wait_log("session started", SEEN_S, during=desk.input)
         realdesk.lock_session(desk.env)
-        wait_for(lambda: realdesk.swaylocks(desk), 15, "swaylock on screen")
-        daemon.wait_log("screen locked", LOCK_HEARD_S)
-        daemon.wait_log("ended: lock", 20)
-        assert realdesk.locked_hint(desk.env)
-        realdesk.unlock_swaylock(desk)
-        daemon.wait_log("screen unlocked", LOCK_HEARD_S)
-        assert not realdesk.locked_hint(desk.env)
-        assert daemon.stop() == 0
+        _locked_is_heard(desk, daemon, hint=True)
 
 
-def test_sway_a_swayidle_lock_handler_without_the_hint_is_not_heard_either(
-    sitbreak: Start,
-) -> None:
-    """swayidle's `lock` runs swaylock when logind is asked to lock, but nothing sets
-    LockedHint: sitbreak hears nothing, and doctor says which command ran swaylock."""
+def test_sway_a_swayidle_lock_handler_without_the_hint_is_heard_too(sitbreak: Start) -> None:
+    """swayidle's `lock` runs swaylock when logind is asked to lock, and nothing sets
+    LockedHint: the lock is heard all the same, from swaylock's process."""
+    _no_locker_of_ours_runs()
     config = "exec swayidle -w timeout 300 'loginctl lock-session' lock 'swaylock -f'\n"
     with realdesk.sway_mako(config, logind=True) as desk:
         _swayidle_started_by_sway(desk)
-        daemon = sitbreak(desk)
-        lock = _lock_check(daemon.doctor())
-        assert lock["status"] == "warn", lock
-        assert "but none of its lock commands sets LockedHint" in lock["detail"]
-        assert (
-            "swayidle's `lock` runs `swaylock -f` itself: that lock is not heard"
-            in (lock["detail"])
-        )
+        daemon = sitbreak(desk, as_desktop_user=True)
+        _ok_for_a_bare_swaylock(daemon.doctor())
         daemon.start()
         daemon.wait_log("session started", SEEN_S, during=desk.input)
         realdesk.lock_session(desk.env)
-        _locked_and_not_heard(desk, daemon)
+        _locked_is_heard(desk, daemon, hint=False)

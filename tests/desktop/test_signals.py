@@ -363,6 +363,36 @@ def test_locked_at_start_is_one_lock_stamped_now(
             assert after <= unlock.t <= clock.now()
 
 
+def test_where_the_lockers_process_tells_of_the_lock_logind_tells_only_of_sleep(
+    buses: tuple[Bus, Bus], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On sway the locker's process is the lock's one source of truth (desktop/lockers.py):
+    LockedHint, locked at start or set later, is no Lock; PrepareForSleep still counts."""
+    session, system = buses
+    monkeypatch.setenv("XDG_SESSION_ID", OUR_SESSION_ID)
+    clock = ManualClock(1000.0)
+    events: queue.Queue[Event] = queue.Queue()
+    monitor = DBusContextMonitor(
+        events.put, clock, session.address, system.address, locked_hint=False
+    )
+    with serving(FakeLogind(system.address, locked=True)) as logind:
+        monitor.start()
+        try:
+            assert monitor.wait_ready(WAIT_S), "monitor did not finish subscribing"
+            logind.set_locked(False)
+            logind.set_locked(True)
+            clock.t = 1010.0
+            logind.prepare_for_sleep(True)
+            assert next_event(events) == Suspend(1010.0)
+            assert drain(events) == []
+            assert (
+                "logind: LockedHint not used for the screen lock here (the locker's process is)"
+                in monitor.describe()
+            )
+        finally:
+            monitor.stop()
+
+
 def test_a_service_unlocked_at_start_does_not_undo_another_ones_lock(
     buses: tuple[Bus, Bus],
 ) -> None:
