@@ -171,3 +171,10 @@ def test_a_screen_saver_that_runs_on_sway_is_named_beside_the_watch() -> None:
     check = _lock_check(lines, SWAY, _sway(), DESK)
     assert check.status == OK
     assert check.detail.endswith(saver)
+
+
+def test_a_locker_on_a_continued_config_line_is_found_as_sway_reads_it() -> None:
+    facts = _sway(config=DEFAULT_KEYS + "bindswitch lid:on exec \\\n    i3lock -n\n")
+    check = _lock_check(LOGIND_SLEEP_ONLY, SWAY, facts, DESK)
+    assert check.status == WARN
+    assert "in sway's config runs i3lock, which it does not know" in check.detail

@@ -1,7 +1,6 @@
 """What doctor reads of a sway session's lock set-up: swayidle's events, sway's config lines.
 
-The facts behind it were measured on a real sway (docs/desktops.md, "Screen lock on sway"):
-nothing but a command that calls SetLockedHint ever changes logind's LockedHint.
+The facts behind it were measured on a real sway (docs/desktops.md, "Screen lock on sway").
 """
 
 from __future__ import annotations
@@ -9,19 +8,14 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-import pytest
-
 from sitbreak.desktop.sway_lock import (
     LOCK_KEY_LINE,
     SWAYIDLE_LINE,
     _same_display,
-    bare_swaylock_bindings,
     config_file,
-    daemonizes_swaylock,
+    joined_lines,
     parse_swayidle,
     parse_swayidle_config,
-    runs_swaylock,
-    sets_locked_hint,
 )
 
 
@@ -50,88 +44,22 @@ def test_a_swayidle_given_no_events_reads_a_config_file_of_the_same_syntax() -> 
     )
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        "busctl call org.freedesktop.login1 /org/freedesktop/login1/session/auto "
-        "org.freedesktop.login1.Session SetLockedHint b true",
-        "dbus-send --system --print-reply --dest=org.freedesktop.login1 "
-        "/org/freedesktop/login1/session/auto org.freedesktop.login1.Session.SetLockedHint "
-        "boolean:true",
-        "gdbus call --system --dest org.freedesktop.login1 --object-path "
-        "/org/freedesktop/login1/session/auto --method "
-        "org.freedesktop.login1.Session.SetLockedHint true",
-    ],
-)
-def test_setting_the_hint_is_seen_whichever_d_bus_tool_calls_it(command: str) -> None:
-    assert sets_locked_hint(command, True)
-    assert not sets_locked_hint(command, False)
-
-
-def test_the_hint_is_not_seen_where_nothing_calls_set_locked_hint() -> None:
-    assert not sets_locked_hint("swaylock -f; notify-send true", True)
-    assert not sets_locked_hint("loginctl lock-session", True)
-
-
-def test_the_recommended_line_sets_the_hint_both_ways_in_its_lock_handler() -> None:
+def test_the_optional_hint_line_locks_through_logind_and_sets_the_hint_around_swaylock() -> None:
     argv = shlex.split(SWAYIDLE_LINE.removeprefix("exec "))
     events = parse_swayidle(argv[1:])
     assert events is not None
     (lock,) = [cmd for event, cmd in events if event == "lock"]
-    assert sets_locked_hint(lock, True) and sets_locked_hint(lock, False)
-    assert runs_swaylock(lock)
+    assert "SetLockedHint b true; swaylock && " in lock
     # Every other event goes through logind, so through the handler.
     assert {cmd for event, cmd in events if event != "lock"} == {"loginctl lock-session"}
 
 
-@pytest.mark.parametrize(
-    ("command", "runs"),
-    [
-        ("swaylock", True),
-        ("swaylock -f -c 000000", True),
-        ("/usr/bin/swaylock -f", True),
-        ("pkill -USR1 swaylock", False),
-        ("pidof swaylock || swaylock", True),
-        ("{ hint true; swaylock && hint false; } &", True),
-        ("loginctl lock-session", False),
-        ("swaylock-fancy", False),
-        ("swayidle -w", False),
-    ],
-)
-def test_which_commands_start_swaylock(command: str, runs: bool) -> None:
-    assert runs_swaylock(command) is runs
-
-
-@pytest.mark.parametrize(
-    ("command", "returns_at_once"),
-    [
-        ("swaylock -f", True),
-        ("swaylock -Ffc 000000", True),
-        ("swaylock --daemonize", True),
-        ("hint true; swaylock -c 000000 && hint false", False),
-        ("swaylock --font mono", False),
-    ],
-)
-def test_which_swaylocks_return_as_soon_as_locked(command: str, returns_at_once: bool) -> None:
-    assert daemonizes_swaylock(command) is returns_at_once
-
-
-def test_bare_swaylock_keys_are_found_and_comments_swayidle_and_logind_keys_are_not() -> None:
-    config = "\n".join(
-        [
-            "set $mod Mod4",
-            "# bindsym $mod+l exec swaylock",
-            "bindsym $mod+l exec swaylock -f -c 000000",
-            "bindswitch lid:on exec \\",
-            "    swaylock -f",
-            "exec swayidle -w timeout 300 'swaylock -f'",
-            LOCK_KEY_LINE,
-            SWAYIDLE_LINE,
-        ]
-    )
-    assert bare_swaylock_bindings(config) == [
-        "bindsym $mod+l exec swaylock -f -c 000000",
+def test_config_lines_are_joined_where_they_end_in_a_backslash_as_sway_reads_them() -> None:
+    config = "set $mod Mod4\nbindswitch lid:on exec \\\n    swaylock -f\n" + LOCK_KEY_LINE
+    assert joined_lines(config) == [
+        "set $mod Mod4",
         "bindswitch lid:on exec      swaylock -f",
+        LOCK_KEY_LINE,
     ]
 
 

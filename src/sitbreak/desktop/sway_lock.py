@@ -1,11 +1,11 @@
-"""Whether a screen lock on sway can reach sitbreak: what `doctor` looks at.
+"""What `doctor` reads of a sway session's lock set-up.
 
 swaylock tells nobody it locked (swaywm/swaylock#382), and neither swaylock
-1.7 nor swayidle 1.8 ever sets logind's LockedHint, the one lock signal
-sitbreak can hear on sway (measured on a real sway: docs/desktops.md,
-"Screen lock on sway"). A lock is heard only when whatever starts swaylock
-sets the hint around it, and the usual place for that is swayidle's `lock`
-handler, which runs when logind is asked to lock (`loginctl lock-session`).
+1.7 nor swayidle 1.8 ever sets logind's LockedHint (measured on a real sway:
+docs/desktops.md, "Screen lock on sway"), so the daemon hears the lock from
+the locker's process (`sitbreak.desktop.lockers`). What it cannot hear is a
+locker it does not know by name, and doctor looks for one where sway starts
+things: swayidle's events and the lines of sway's config.
 
 This module gathers the facts: the swayidle processes on this Wayland
 display (their command lines: the user's own processes, read, never kept),
@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -125,48 +124,6 @@ def parse_swayidle_config(text: str) -> tuple[tuple[str, str], ...]:
             continue
         events.extend(parse_swayidle(words) or ())
     return tuple(events)
-
-
-def sets_locked_hint(command: str, value: bool) -> bool:
-    """Whether a shell command sets logind's LockedHint to `value` (by any D-Bus tool)."""
-    word = "true" if value else "false"
-    return any(re.search(rf"\b{word}\b", part) for part in command.split("SetLockedHint")[1:])
-
-
-def daemonizes_swaylock(command: str) -> bool:
-    """Whether the command runs `swaylock -f`, which returns as soon as the screen is locked."""
-    for part in re.split(r"[;&|(){}]+", command):
-        words = part.split()
-        names = [Path(word).name for word in words]
-        if "swaylock" in names:
-            after = words[names.index("swaylock") + 1 :]
-            if any(w == "--daemonize" or re.fullmatch(r"-[a-zA-Z]*f[a-zA-Z]*", w) for w in after):
-                return True
-    return False
-
-
-def runs_swaylock(command: str) -> bool:
-    """Whether a shell command starts swaylock (naming it to pkill or pidof does not)."""
-    for part in re.split(r"[;&|(){}]+", command):
-        words = part.split()
-        if words and Path(words[0]).name in ("pkill", "killall", "pgrep", "pidof"):
-            continue
-        if any(Path(word).name == "swaylock" for word in words):
-            return True
-    return False
-
-
-def bare_swaylock_bindings(config: str) -> list[str]:
-    """sway config lines that start swaylock directly (keys, switches, exec lines)."""
-    found = []
-    for line in joined_lines(config):
-        stripped = line.strip()
-        if stripped.startswith("#") or "swayidle" in stripped or not runs_swaylock(stripped):
-            continue
-        if "SetLockedHint" in stripped:
-            continue
-        found.append(stripped)
-    return found
 
 
 def joined_lines(config: str) -> list[str]:
@@ -326,14 +283,10 @@ __all__ = [
     "SWAYIDLE_PARTS",
     "SwayFacts",
     "SwayidleRun",
-    "bare_swaylock_bindings",
     "config_file",
-    "daemonizes_swaylock",
     "gather",
     "joined_lines",
     "on_sway",
     "parse_swayidle",
     "parse_swayidle_config",
-    "runs_swaylock",
-    "sets_locked_hint",
 ]
