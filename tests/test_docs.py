@@ -64,11 +64,20 @@ def test_the_report_format_shows_the_csv_headers_the_report_writes() -> None:
     assert headers == {",".join(DAY_COLUMNS), ",".join(SESSION_COLUMNS)}
 
 
-@pytest.mark.parametrize("doc", ["README.md", "docs/desktops.md"])
-def test_the_sway_lock_lines_in_the_docs_are_the_ones_doctor_checks_for(doc: str) -> None:
+def test_the_optional_sway_lock_lines_in_the_docs_are_the_ones_the_real_sway_test_runs() -> None:
     from sitbreak.desktop.sway_lock import LOCK_KEY_LINE, SWAYIDLE_LINES
 
-    text = (ROOT / doc).read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "desktops.md").read_text(encoding="utf-8")
     block = "    " + SWAYIDLE_LINES.replace("\n", "\n    ") + "\n    " + LOCK_KEY_LINE + "\n"
     assert block in text
     assert "~/.config/sway/config" in text
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/desktops.md"])
+def test_the_docs_name_every_screen_locker_watched_and_how_often(doc: str) -> None:
+    from sitbreak.desktop.lockers import KNOWN_LOCKERS, LOCKER_POLL_S
+
+    text = " ".join((ROOT / doc).read_text(encoding="utf-8").split())
+    *rest, last = KNOWN_LOCKERS
+    assert f"{', '.join(rest)} or {last} runs" in text
+    assert f"every {LOCKER_POLL_S:g} s" in text or f"every {LOCKER_POLL_S:g} seconds" in text
