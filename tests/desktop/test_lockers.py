@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import subprocess
@@ -117,7 +118,10 @@ def test_a_failed_look_keeps_the_lock_until_a_look_works() -> None:
     assert events == [Lock(NINE), Unlock(NINE + 4)]
 
 
-def test_started_it_looks_at_once_and_then_every_few_seconds_until_stopped() -> None:
+def test_started_it_looks_at_once_and_then_every_few_seconds_until_stopped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="sitbreak.desktop.lockers")
     desk = Desk()
     inbox: queue.SimpleQueue[Event] = queue.SimpleQueue()
     clock = ManualClock(NINE)
@@ -131,6 +135,10 @@ def test_started_it_looks_at_once_and_then_every_few_seconds_until_stopped() -> 
         assert inbox.get(timeout=5) == Unlock(NINE)
     finally:
         watch.stop()
+    assert (
+        "screen lockers: watching this user's processes for swaylock, gtklock, waylock, "
+        "hyprlock every 0.05 s (names only); locked while one runs" in caplog.messages
+    )
     looks = desk.looks
     time.sleep(0.3)  # six looks' time
     assert desk.looks == looks, "still looking after stop()"

@@ -152,6 +152,8 @@ class LockerWatch:
     def start(self) -> None:
         if self._thread is not None:
             return
+        for line in self.describe():
+            log.info("%s", line)
         self._thread = threading.Thread(target=self._run, name="sitbreak-lockers", daemon=True)
         try:
             self._thread.start()
@@ -172,7 +174,7 @@ class LockerWatch:
     def describe(self) -> list[str]:
         return [
             f"screen lockers: watching this user's processes for {', '.join(KNOWN_LOCKERS)} "
-            f"every {LOCKER_POLL_S:g} s (names only); locked while one runs"
+            f"every {self.every:g} s (names only); locked while one runs"
         ]
 
 
