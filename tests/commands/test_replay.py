@@ -130,9 +130,10 @@ def test_the_table_says_heeded_counts_the_move_reminders_alone(
     assert 0 < moves < len(report["prompts"])
     assert main(["replay", "--sample"]) == 0
     lines = capsys.readouterr().out.splitlines()
+    # Worded as the week report's legend is, with no count that reads as "heeded".
     assert lines[3] == (
-        f"heeded: move reminders ({moves} of the {len(report['prompts'])} prompts) "
-        "followed by getting up within 10 min"
+        "heeded: got up within 10 min of a movement reminder; "
+        f"{moves} of the {len(report['prompts'])} prompts were movement reminders"
     )
 
 

@@ -131,7 +131,7 @@ def test_sessions_are_coloured_by_length() -> None:
     page = render(rep, "html", color=False, sessions=False)
     classes = re.findall(r'<rect [^>]*class="(ok|over|long)"><title>session', page)
     assert classes == ["ok", "over", "long"]  # 25 min, 45 min, 1 h 10 against 30 min
-    assert "move reminder at 10:30" in page
+    assert "movement reminder at 10:30" in page
 
 
 def _day_report(store: Store, day: dt.date, now: float | None = None) -> report.Report:

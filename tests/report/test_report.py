@@ -339,6 +339,18 @@ def test_week_view_rows_and_the_trend_against_the_previous_week(
     assert doc["previous"]["totals"]["sitting_s"] == 10 * HOUR
 
 
+def test_the_week_names_the_heeded_count_as_the_day_does(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    # The day says "got up after 2 of 3 movement reminders"; the week's legend
+    # explains the same column and must not call them something else.
+    with Store.open() as store:
+        _week_of_sitting(store, dt.date(2025, 10, 27), [[80, 52]])
+    _, out, _ = run(capsys, "--week", "2025-10-27", "--config", str(config))
+    assert "heeded: got up within 10 min of a movement reminder" in out
+    assert "move reminder" not in out
+
+
 def test_a_week_in_progress_is_compared_with_as_many_days_of_the_last(config: Path) -> None:
     previous, this = dt.date(2025, 10, 20), dt.date(2025, 10, 27)
     with Store.open() as store:

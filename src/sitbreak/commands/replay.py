@@ -63,8 +63,8 @@ def format_table(result: ReplayResult, limit_s: float, heeded_within_s: float = 
     else:  # "heeded" is of the movement reminders alone, not of every prompt: say so
         moves = sum(d.prompts_by_kind.get("move", 0) for d in result.days)
         lines.append(
-            f"heeded: move reminders ({moves} of the {count(len(result.prompts), 'prompt')}) "
-            f"followed by getting up within {duration(heeded_within_s)}"
+            f"heeded: got up within {duration(heeded_within_s)} of a movement reminder; "
+            f"{moves} of the {count(len(result.prompts), 'prompt')} were movement reminders"
         )
     tz = result.tz
     lines.append("")
