@@ -213,7 +213,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "what really happened.",
     )
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("trace", nargs="?", type=Path, help="the trace file (.jsonl or .jsonl.gz)")
+    src.add_argument(
+        "trace", nargs="?", type=Path, metavar="TRACE", help="the trace file (.jsonl or .jsonl.gz)"
+    )
     src.add_argument(
         "--sample", action="store_true", help="replay the sample trace shipped with sitbreak"
     )

@@ -158,10 +158,20 @@ def _duration(text: str) -> float:
     expected = f'a duration over 0 and at most {days} days, such as "30m" or "2h"'
     bare = text.strip()
     if bare.replace(".", "", 1).isdigit():
-        raise argparse.ArgumentTypeError(
-            f'{text!r} has no unit: write "{bare}m" for minutes, "{bare}h" for hours'
-            f' or "{bare}s" for seconds'
-        )
+        # Suggest only the units that make an allowed duration: "0m" or "500h" would
+        # be refused in turn.
+        units = [
+            f'"{bare}{unit}" for {word}'
+            for unit, word, size in (
+                ("m", "minutes", 60),
+                ("h", "hours", 3600),
+                ("s", "seconds", 1),
+            )
+            if 0 < float(bare) * size <= MAX_SECONDS
+        ]
+        if units:
+            choices = units[0] if len(units) == 1 else ", ".join(units[:-1]) + " or " + units[-1]
+            raise argparse.ArgumentTypeError(f"{text!r} has no unit: write {choices}")
     try:
         seconds = parse_duration(text, "")
     except ConfigError:
@@ -172,7 +182,13 @@ def _duration(text: str) -> float:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("status", help="today so far, the current session and the next prompt")
+    p = sub.add_parser(
+        "status",
+        help="today so far, the current session and the next prompt",
+        description="What the running monitor sees: the session in progress, the next "
+        "prompt and why, and today so far (time sitting, sessions, breaks, prompts). "
+        'Exits 2 when the monitor is not running; a status bar --format then shows "off".',
+    )
     p.add_argument("--json", action="store_true", help="print the status as JSON")
     p.add_argument(
         "--format",
