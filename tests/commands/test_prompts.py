@@ -335,6 +335,34 @@ def test_sitbreak_prompts_rejects_unknown_kinds_and_levels(
     assert "expected a whole number from 1 up" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ["--level", "3"],
+            "--level goes with --test move: only the movement reminder comes in repeats",
+        ),
+        (
+            ["--test", "posture", "--level", "2"],
+            "--level goes with --test move: only the movement "
+            "reminder comes in repeats, a posture prompt has one level",
+        ),
+        (
+            ["--notify", "log"],
+            "--notify log goes with --test KIND: it says how to show the test prompt",
+        ),
+    ],
+)
+def test_options_for_a_test_prompt_are_refused_without_one(
+    capsys: pytest.CaptureFixture[str], argv: list[str], said: str
+) -> None:
+    # `sitbreak prompts --level 3` listed the library as if --level were not there.
+    assert main(["prompts", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"sitbreak: {said}\n"
+
+
 @pytest.mark.desktop
 def test_sitbreak_prompts_test_shows_it_on_a_real_desktop(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
