@@ -285,6 +285,21 @@ def test_a_snooze_into_another_day_names_the_day_in_the_log(
     assert "prompts snoozed until tomorrow 00:05 (for 15 h)" in caplog.text
 
 
+def test_a_pause_names_its_end_in_the_log_as_a_snooze_does(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`sitbreak pause 3d` logged 'prompts paused for 72 h', where status says until when."""
+    office = Office(tmp_path)
+    office.sit(5 * MIN)
+    with caplog.at_level(logging.INFO, logger="sitbreak"):
+        office.ask("pause", 3 * 24 * 60 * MIN)
+        office.ask("pause", 30 * MIN)
+        office.ask("pause")
+    assert "prompts paused until Thu 5 Nov 09:05 (for 72 h)" in caplog.text
+    assert "prompts paused until 09:35 (for 30 min)" in caplog.text
+    assert "prompts paused until resumed" in caplog.text
+
+
 def test_what_status_says_of_a_repeat_every_minute(tmp_path: Path) -> None:
     office = Office(
         tmp_path,

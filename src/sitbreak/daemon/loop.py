@@ -992,9 +992,13 @@ class Daemon:
         if cmd == "pause":
             until = None if request.seconds is None else now + request.seconds
             self._feed(Pause(now, until))
+            # Worded as a snooze is: when it ends, then for how long (`pause 3d`
+            # logged only "for 72 h", and status says "Paused until Sat 5 Dec 09:05").
             log.info(
                 "prompts paused %s",
-                "until resumed" if until is None else f"for {duration(until - now)}",
+                "until resumed"
+                if until is None
+                else f"until {clock_at(until, now, self.tz)} (for {duration(until - now)})",
             )
         elif cmd == "resume":
             e = self.engine
