@@ -549,3 +549,19 @@ def test_a_database_sqlite_cannot_open_read_only_is_read_as_it_is_on_disk(
     assert run(capsys, str(db))[0] == 0
     assert tried == ["mode=ro", "immutable=1"]
     assert sessions() == expected_sessions(T0)
+
+
+def test_the_source_prefix_is_spelled_in_one_place() -> None:
+    """commands/report.py compared sources with its own "activitywatch:" literal:
+    a rename of SOURCE_PREFIX would have left reports refusing every import."""
+    import ast
+
+    package = Path(aw.__file__).resolve().parents[1]
+    spelled = [
+        f"{path.relative_to(package)}:{node.lineno}"
+        for path in sorted(package.rglob("*.py"))
+        if path != Path(aw.__file__).resolve()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and node.value == aw.SOURCE_PREFIX
+    ]
+    assert spelled == []

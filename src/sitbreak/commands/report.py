@@ -104,10 +104,10 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.when is not None and args.first is not None:
         raise SitbreakError("give either WHEN or --from/--to, not both")
-    if args.source != DAEMON and not args.source.startswith(("replay:", "activitywatch:")):
+    if args.source != DAEMON and not args.source.startswith(("replay:", _aw_prefix())):
         raise SitbreakError(
             f"unknown source {args.source!r}: expected 'daemon', 'replay:NAME' "
-            "(for example replay:sample) or 'activitywatch:HOST' (an import)"
+            f"(for example replay:sample) or '{_aw_prefix()}HOST' (an import)"
         )
     config = load_config(args.config)
     _check_dates(args, config)
@@ -290,7 +290,16 @@ def _computer(config: Config, source: str) -> str:
 
     if source == DAEMON:
         return config.sync_name.strip() or default_name()
-    return source.removeprefix("activitywatch:") if source.startswith("activitywatch:") else ""
+    prefix = _aw_prefix()
+    return source.removeprefix(prefix) if source.startswith(prefix) else ""
+
+
+def _aw_prefix() -> str:
+    """The source prefix of an ActivityWatch import, 'activitywatch:' (imported only
+    when a report is not the daemon's own, to keep the usual report quick to start)."""
+    from sitbreak.storage.activitywatch import SOURCE_PREFIX
+
+    return SOURCE_PREFIX
 
 
 def _write_private(path: Path, text: str) -> None:
