@@ -23,6 +23,15 @@ def _bench_engine() -> ModuleType:
     return module
 
 
+def _run(script: str, argument: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), str(argument)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_bench_engine_without_the_shared_traces_uses_the_shipped_sample(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -41,12 +50,7 @@ def test_bench_engine_without_the_shared_traces_uses_the_shipped_sample(
 
 def test_bench_engine_names_a_trace_it_cannot_read_without_a_traceback(tmp_path: Path) -> None:
     missing = tmp_path / "nope.jsonl.gz"
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_engine.py"), str(missing)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = _run("bench_engine.py", missing)
     assert done.returncode == 2
     assert done.stdout == ""
     assert (
@@ -56,12 +60,7 @@ def test_bench_engine_names_a_trace_it_cannot_read_without_a_traceback(tmp_path:
 
 def test_bench_timeline_without_traces_says_where_it_looked(tmp_path: Path) -> None:
     """Run from a clone with no ../shared it died in statistics.mean of no data."""
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_timeline.py"), str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = _run("bench_timeline.py", tmp_path)
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.startswith(f"bench_timeline.py: no traces (*.jsonl.gz) in {tmp_path}; ")
