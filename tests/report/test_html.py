@@ -7,7 +7,7 @@ and the report stays free of any script. Locally a missing `chromium` skips;
 under CI=true it fails (`apt-get install chromium`).
 
 `SITBREAK_UPDATE_DOCS=1 pytest tests/test_report_html.py` also refreshes
-docs/report.png, the screenshot the README shows.
+docs/report.png, the screenshot the README names.
 """
 
 from __future__ import annotations
