@@ -579,6 +579,25 @@ def test_an_unknown_replay_source_is_refused_with_the_recorded_ones_listed(
     assert code == 0 and "sitting" in out
 
 
+def test_a_replay_reported_on_a_day_it_has_nothing_in_says_which_days_it_has(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`sitbreak replay --sample --record`, then `sitbreak report --source replay:sample`
+    (today, as a new user does): "Nothing recorded: sitbreak was not recording on
+    this day", and not a word of the two days of November the replay holds."""
+    assert main(["replay", "--sample", "--record"]) == 0
+    capsys.readouterr()
+    for fmt in ("text", "json"):
+        code, out, err = run(capsys, "2026-12-01", "--source", "replay:sample", "-f", fmt)
+        assert code == 0 and out
+        assert err == (
+            "sitbreak: replay:sample has nothing in this period; its sessions run from "
+            "2026-11-16 to 2026-11-17 (`sitbreak report 2026-11-16 --source replay:sample`)\n"
+        )
+    code, _, err = run(capsys, "--week", "2026-11-16", "--source", "replay:sample")
+    assert code == 0 and err == ""
+
+
 def test_a_week_says_which_days_had_no_sitting_were_not_recorded_or_are_to_come(
     capsys: pytest.CaptureFixture[str], config: Path
 ) -> None:

@@ -278,7 +278,28 @@ def _report(
     else:
         _write_private(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
+    if args.source != DAEMON and not rep.totals().sessions:
+        _say_which_days_it_has(store, args.source, tz)
     return 0
+
+
+def _say_which_days_it_has(store: Store, source: str, tz: dt.tzinfo) -> None:
+    """A replay or an import reported on a period it has nothing in ("Nothing
+    recorded: sitbreak was not recording on this day", of a trace from last
+    month): say on stderr which days it does have, and how to see one."""
+    import datetime as dt
+
+    first, last = store.source_totals(source)[4:]
+    if first is None or last is None:
+        return
+    a = dt.datetime.fromtimestamp(first, tz).date()
+    b = dt.datetime.fromtimestamp(last, tz).date()
+    days = f"are on {a}" if a == b else f"run from {a} to {b}"
+    print(
+        f"sitbreak: {source} has nothing in this period; its sessions {days} "
+        f"(`sitbreak report {a} --source {source}`)",
+        file=sys.stderr,
+    )
 
 
 def _computer(config: Config, source: str) -> str:
