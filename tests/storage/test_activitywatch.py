@@ -565,3 +565,21 @@ def test_the_source_prefix_is_spelled_in_one_place() -> None:
         if isinstance(node, ast.Constant) and node.value == aw.SOURCE_PREFIX
     ]
     assert spelled == []
+
+
+def test_export_of_an_empty_source_names_the_stored_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new user's `replay --sample --record`, then `export activitywatch -o f.json`:
+    'no sessions stored under source daemon', and no word of replay:sample."""
+    assert cli.main(["replay", "--sample", "--record"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "aw.json"
+    assert cli.main(["export", "activitywatch", "-o", str(out)]) == 1
+    assert capsys.readouterr().err == (
+        "sitbreak: no sessions stored under source 'daemon'; stored: replay:sample "
+        "(--source NAME)\n"
+    )
+    assert not out.exists()
+    assert cli.main(["export", "activitywatch", "-o", str(out), "--source", "replay:sample"]) == 0
+    assert out.exists()
