@@ -244,3 +244,18 @@ def test_counts_in_the_summary_are_singular_for_one(
     assert main(["replay", str(write_trace(tmp_path / "m.jsonl", one))]) == 0
     out = capsys.readouterr().out
     assert ", 1 session, 0 breaks, 2 prompts" in out
+
+
+@pytest.mark.parametrize("text", ["", '{"kind": "meta", "version": 1, "tz": "UTC"}\n'])
+def test_a_trace_without_events_is_replayed_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    """An empty file (a failed export, the wrong file) read as a day of no sitting."""
+    path = tmp_path / "empty.jsonl"
+    path.write_text(text)
+    assert main(["replay", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "(no sitting found in this trace)" in captured.out
+    assert captured.err == (
+        f"sitbreak: warning: {path}: the trace has no events (input, lock, sleep, ...) to replay\n"
+    )

@@ -148,6 +148,8 @@ def run_cli(
     with open_trace(path, warn=warn) as tr:
         tz = resolve_tz(tr.header.tz or config.timezone)
         result = replay_events(tr, config.engine, tz)
+    if not result.events:  # an empty file, or a header alone: most likely not what was meant
+        warn(f"{path}: the trace has no events (input, lock, sleep, ...) to replay")
     if record:
         from sitbreak.storage.store import Store
 
