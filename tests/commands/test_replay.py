@@ -259,3 +259,19 @@ def test_a_trace_without_events_is_replayed_with_a_warning(
     assert captured.err == (
         f"sitbreak: warning: {path}: the trace has no events (input, lock, sleep, ...) to replay\n"
     )
+
+
+def test_a_movement_prompt_early_in_a_session_says_why(capsys: pytest.CaptureFixture[str]) -> None:
+    """ "10:15-10:56 ... move@10 min move@20 min" read as prompts 10 minutes after
+    sitting down: the 11-minute idle break before was not sure, so the movement
+    clock of the session before ran on. The table marks such prompts and says so."""
+    assert main(["replay", "--sample"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    (line,) = [x for x in lines if x.startswith("    10:15-10:56")]
+    assert line.endswith("move@10 min* move@20 min* move@30 min move@40 min 25 s")
+    (first,) = [x for x in lines if x.startswith("    08:52-10:04")]
+    assert "*" not in first
+    assert lines[-1] == (
+        "  * sooner than 30 min into the session: the break before it was too short to be "
+        "sure of, so the movement clock ran on from the session before"
+    )

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from sitbreak.core.model import Cause
+from sitbreak.core.model import Cause, PromptKind
 from sitbreak.core.pauses import break_rule
 from sitbreak.core.run import ReplayResult, replay_events
 from sitbreak.errors import StorageError, TraceError
@@ -78,6 +78,7 @@ def format_table(result: ReplayResult, limit_s: float, heeded_within_s: float = 
         lines.append(f"sessions ({zone_name(tz)} time):")
         day = None
         last = result.sessions[-1]
+        carried = False
         for s in result.sessions:
             start = dt.datetime.fromtimestamp(s.start, tz)
             end = dt.datetime.fromtimestamp(s.end, tz)
@@ -85,7 +86,14 @@ def format_table(result: ReplayResult, limit_s: float, heeded_within_s: float = 
                 day = start.date()
                 lines.append(f"  {day.strftime('%a %Y-%m-%d')}")
             kinds = [p for p in result.prompts if s.start <= p.t <= s.end + 60]
-            marks = " ".join(f"{p.kind.value}@{duration(p.seated_s)}" for p in kinds)
+            # A movement prompt well before move_after: the engine was not sure the
+            # break before was one, so the movement clock ran on (engine: carry).
+            early = [p.kind is PromptKind.MOVE and p.seated_s < limit_s - 60 for p in kinds]
+            carried = carried or any(early)
+            marks = " ".join(
+                f"{p.kind.value}@{duration(p.seated_s)}{'*' if e else ''}"
+                for p, e in zip(kinds, early, strict=True)
+            )
             length = duration(s.end - s.start)
             # The engine ends what is open when the events do: a stop, or just the trace's end.
             ended = (
@@ -95,6 +103,12 @@ def format_table(result: ReplayResult, limit_s: float, heeded_within_s: float = 
             )
             lines.append(
                 f"    {start:%H:%M}-{end:%H:%M}  {length:>11}  {ended:<20} {marks}".rstrip()
+            )
+        if carried:
+            lines.append(
+                f"  * sooner than {duration(limit_s)} into the session: the break before it "
+                "was too short to be sure of, so the movement clock ran on from the session "
+                "before"
             )
     return "\n".join(lines)
 
