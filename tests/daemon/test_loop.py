@@ -300,6 +300,32 @@ def test_a_pause_names_its_end_in_the_log_as_a_snooze_does(
     assert "prompts paused until resumed" in caplog.text
 
 
+def test_status_says_why_a_move_prompt_comes_early_after_an_unsure_break(tmp_path: Path) -> None:
+    """After 72 minutes seated and an 11-minute idle break (too short to be sure
+    of while the engine learns), the movement clock runs on: status said "30 min
+    of continuous sitting" for a prompt due 10 minutes into the new session."""
+    office = Office(tmp_path, config_text="[prompts.enabled]\nposture = false\n")
+    office.sit(72 * MIN)
+    office.away(11 * MIN)
+    office.sit(2 * MIN)
+    status = office.ask("status")
+    seated = office.clock.now() - status["session"]["start"]
+    assert seated < 3 * MIN  # a new session
+    nxt = status["next_prompt"]
+    assert nxt["kind"] == "move"
+    assert nxt["at"] - status["session"]["start"] < 30 * MIN - 60
+    assert nxt["why"] == (
+        "the break before this session was too short to be sure of, so the movement clock "
+        "of the one before runs on; then every 10 min"
+    )
+    (tmp_path / "fresh").mkdir()
+    fresh = Office(tmp_path / "fresh", config_text="[prompts.enabled]\nposture = false\n")
+    fresh.sit(2 * MIN)
+    assert fresh.ask("status")["next_prompt"]["why"] == (
+        "30 min of continuous sitting, then every 10 min"
+    )
+
+
 def test_what_status_says_of_a_repeat_every_minute(tmp_path: Path) -> None:
     office = Office(
         tmp_path,

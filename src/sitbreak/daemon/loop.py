@@ -1047,7 +1047,8 @@ class Daemon:
         upcoming = e.next_prompt()
         if upcoming is not None:
             at, kind = upcoming
-            nxt = {"kind": kind.value, "at": max(at, now), "why": self._why(kind)}
+            why = self._why(kind, at, e.session_start)
+            nxt = {"kind": kind.value, "at": max(at, now), "why": why}
         if today is True:
             today = self._today_figures(now)
         snoozed_until = e.snoozed_until
@@ -1112,10 +1113,17 @@ class Daemon:
             line += ", prompts paused"
         return line
 
-    def _why(self, kind: PromptKind) -> str:
+    def _why(self, kind: PromptKind, at: float, start: float | None) -> str:
         s = self.config.engine
         if kind is PromptKind.MOVE:
             every = "minute" if round(s.move_repeat) == 60 else duration(s.move_repeat)
+            if start is not None and at < start + s.move_after - 60:
+                # The engine carried the movement clock over a break it was not sure
+                # of: "30 min of continuous sitting" 5 minutes into a session is wrong.
+                return (
+                    "the break before this session was too short to be sure of, so the "
+                    f"movement clock of the one before runs on; then every {every}"
+                )
             return f"{duration(s.move_after)} of continuous sitting, then every {every}"
         if kind is PromptKind.POSTURE:
             return f"a posture reset {duration(s.posture_after)} into a session"
