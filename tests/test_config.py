@@ -763,6 +763,19 @@ def test_check_warns_when_no_posture_prompt_could_ever_be_shown(
     )
 
 
+def test_the_posture_warning_offers_only_a_posture_after_that_could_be_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """move_after = "30s" for trying sitbreak out: the warning said "set posture_after
+    to 0s or less", which config check refuses (at least 5s)."""
+    path = write(tmp_path, '[prompts]\nmove_after = "30s"\nposture_after = "10s"\n')
+    assert main(["config", "check", str(path)]) == 0
+    assert capsys.readouterr().out.endswith(
+        "a posture prompt that close to a move prompt is dropped, so none is ever shown; "
+        "raise move_after, or lower posture_guard\n"
+    )
+
+
 @pytest.mark.parametrize(("posture_after", "warned"), [("25m", False), ("25m1s", True)])
 def test_the_posture_warning_says_what_the_engine_does(
     tmp_path: Path, posture_after: str, warned: bool

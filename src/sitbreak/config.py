@@ -758,13 +758,17 @@ def _consistency_warnings(
     if both and 0 < gap < _seconds(values[guard]):
         # The engine drops a posture prompt that would come this close before
         # the move prompt (sitbreak.core.engine: _start_session).
-        latest = format_duration(max(_seconds(values[move]) - _seconds(values[guard]), 0))
+        latest = _seconds(values[move]) - _seconds(values[guard])
+        # Only a posture_after the file could hold: "set it to 0s or less" is no advice.
+        lowest = _SCHEMA["prompts"]["posture_after"].floor or 0.0
+        lower = (
+            f"set posture_after to {format_duration(latest)} or less, " if latest >= lowest else ""
+        )
         warnings.append(
             f"{_set_at(user, sources, posture, guard, move)}: warning: "
             f"{shown(posture)} is less than {shown(guard)} before "
             f"{shown(move)}: a posture prompt that close to a move prompt is dropped, so none "
-            f"is ever shown; set posture_after to {latest} or less, raise move_after, or "
-            "lower posture_guard"
+            f"is ever shown; {lower}raise move_after, or lower posture_guard"
         )
     return warnings
 
