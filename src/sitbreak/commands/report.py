@@ -154,9 +154,10 @@ def _merged(args: argparse.Namespace, config: Config) -> int | None:
         # The name, the id, or the name as reports tell two of one name apart.
         hosts = [h for h in everyone if args.host in (h.name, h.id, merged.told_apart(h))]
         if not hosts:
-            names = ", ".join(h.name for h in everyone) or "none"
+            names = ", ".join(h.name for h in everyone) or "none yet"
             raise SitbreakError(
-                f"--host {args.host}: no such computer in {folder} (the computers there: {names})"
+                f"--host {args.host!r}: no such computer in {folder} (the computers there: "
+                f"{names}; this one is {me!r}, or 'all' for every one)"
             )
     if not hosts:
         print(
