@@ -550,7 +550,7 @@ def _parse_toml(text: str, label: str) -> dict[str, object]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_toml_error(text, label, str(exc))) from None
+        raise ConfigError(toml_error(text, label, str(exc))) from None
 
 
 _TOML_AT_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
@@ -558,7 +558,7 @@ _TOML_AT_END = " (at end of document)"
 _TOML_TABLE_RE = re.compile(r"\(((?:'[^']*'(?:, )?)+),?\)")
 
 
-def _toml_error(text: str, label: str, message: str) -> str:
+def toml_error(text: str, label: str, message: str) -> str:
     """tomllib's complaint as the other config errors read: 'FILE:LINE: invalid TOML: ...'.
 
     tomllib says "Cannot declare ('prompts',) twice (at line 3, column 9)": the
