@@ -615,6 +615,25 @@ def test_a_week_says_which_days_had_no_sitting_were_not_recorded_or_are_to_come(
     assert [r["state"] for r in rows] == states
 
 
+def test_a_markdown_week_says_not_recorded_and_still_to_come_as_the_text_does(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    """The text week said "not recorded" and "still to come"; the Markdown one gave
+    those days rows of "0 s | 0 | 0 s | ...", read as days of no sitting."""
+    with Store.open() as store:
+        a_monday(store)
+    now = at(MONDAY + dt.timedelta(days=2), 12)  # Wednesday noon: Thursday on is to come
+    with mock.patch("time.time", return_value=now):
+        _, out, _ = run(capsys, "--week", "2025-11-03", "-f", "markdown", "--config", str(config))
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "2025-11" in line]
+    assert rows[0] == "| Mon 2025-11-03 | 2 h 35 | 3 | 1 h 30 | 2 | 2 | 7 | 2 |"
+    assert rows[3:] == [
+        f"| {day} 2025-11-{6 + n:02d} | still to come | | | | | | |"
+        for n, day in enumerate(["Thu", "Fri", "Sat", "Sun"])
+    ]
+    assert "| 0 s | 0 |" not in "\n".join(rows[3:])
+
+
 @pytest.mark.usefixtures("monday")
 def test_output_file(capsys: pytest.CaptureFixture[str], config: Path, tmp_path: Path) -> None:
     target = tmp_path / "monday.json"
