@@ -326,6 +326,12 @@ def test_status_says_why_a_move_prompt_comes_early_after_an_unsure_break(tmp_pat
     )
 
 
+def test_the_status_names_the_zone_the_monitor_tells_times_in(tmp_path: Path) -> None:
+    office = Office(tmp_path)
+    office.sit(MIN)
+    assert office.ask("status")["tz"] == "Europe/Berlin"
+
+
 def test_what_status_says_of_a_repeat_every_minute(tmp_path: Path) -> None:
     office = Office(
         tmp_path,

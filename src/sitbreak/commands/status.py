@@ -105,9 +105,12 @@ def _bar(fmt: str, status: dict[str, Any] | None, one_line: bool = False) -> str
     import time
 
     from sitbreak.daemon import statusbar
+    from sitbreak.daemon.statusbar import daemon_zone
     from sitbreak.timezones import resolve_tz
 
-    return statusbar.render(fmt, status, now=time.time(), tz=resolve_tz(None), one_line=one_line)
+    # The bar tells times as the monitor does ([general] timezone), not the machine's.
+    tz = resolve_tz(None) if status is None else daemon_zone(status)
+    return statusbar.render(fmt, status, now=time.time(), tz=tz, one_line=one_line)
 
 
 def _follow(fmt: str, as_json: bool) -> int:

@@ -1088,6 +1088,9 @@ class Daemon:
             "sync": None if self.w.sync is None else self.w.sync.status(now),
             # Whose input made today's figures (None: no sync folder).
             "computers_today": self.computers(self._date(now)),
+            # The zone its days are cut and its times told in ([general] timezone, else
+            # the machine's): `sitbreak status` tells times in it too, as the log does.
+            "tz": tz_label(self.tz),
         }
 
     def _today_figures(self, now: float) -> dict[str, object] | None:
