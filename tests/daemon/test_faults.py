@@ -56,7 +56,7 @@ from sitbreak.daemon.control import Request
 from sitbreak.daemon.loop import CONTROL_TIMEOUT_S, Daemon, Wiring
 from sitbreak.desktop.notify import NotifyError, RecordingNotifier, ResilientNotifier
 from sitbreak.prompts import Message, PromptWriter, load_library
-from sitbreak.storage import store
+from sitbreak.storage import sqlite_file
 from sitbreak.storage.store import Store
 
 HERE = Path(__file__).resolve().parent
@@ -653,7 +653,7 @@ def test_a_read_only_data_directory_never_stops_prompts_and_writes_land_later(
 ) -> None:
     Store.open(tmp_path / "sitbreak.db").close()  # yesterday's database
     with monkeypatch.context() as readonly, caplog.at_level(logging.WARNING, logger="sitbreak"):
-        readonly.setattr(store, "_connect", _read_only)
+        readonly.setattr(sqlite_file, "connect", _read_only)
         desk = Desk(tmp_path, retry_interval_s=0)
         desk.sit(35 * MIN)
         assert desk.sent() == ["posture", "move"]
@@ -669,7 +669,7 @@ def test_status_while_the_data_directory_is_read_only_does_not_end_the_daemon(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Store.open(tmp_path / "sitbreak.db").close()
-    monkeypatch.setattr(store, "_connect", _read_only)
+    monkeypatch.setattr(sqlite_file, "connect", _read_only)
     desk = Desk(tmp_path, retry_interval_s=0)
     desk.sit(5 * MIN)
     answer, error = desk.status_through_the_loop()

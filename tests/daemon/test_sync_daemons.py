@@ -28,7 +28,7 @@ from sitbreak.daemon.loop import Daemon, Wiring
 from sitbreak.desktop.notify import PromptResponse, RecordingNotifier, ResilientNotifier
 from sitbreak.prompts import PromptWriter, load_library
 from sitbreak.storage.store import Store
-from sitbreak.storage.sync import SyncLink, utc_day
+from sitbreak.storage.sync import FORGET_S, READ_EVERY_S, SyncLink, utc_day
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MIN = 60.0
@@ -78,6 +78,11 @@ class Computer:
     def sessions(self) -> list:
         """The sessions that ended (not the open one, checkpointed as it goes)."""
         return [s for s in self.store.sessions_between(0, 4e9) if s.cause is not Cause.SHUTDOWN]
+
+    def sync_line(self) -> str:
+        """The last line of `sitbreak status` here: what it says of the others."""
+        status = self.daemon.status(self.clock.now())
+        return format_status(status, now=self.clock.now(), tz=BERLIN).splitlines()[-1]
 
     def answer(self, action: str) -> None:
         self.daemon.inbox.put(PromptResponse.to(self.recorder.sent[-1], action, self.clock.now()))
@@ -206,6 +211,56 @@ def test_an_unmounted_folder_loses_nothing_and_status_says_so(tmp_path: Path) ->
     # The desk's whole day is in its own store whatever the folder did.
     (session,) = Store.open(tmp_path / "desk" / "sitbreak.db").sessions_between(0, 4e9)
     assert session.start == NINE + 0.7
+
+
+def test_the_desk_is_live_on_the_laptop_as_soon_as_the_folder_is_back(tmp_path: Path) -> None:
+    me = Person(tmp_path)
+    me.at(me.desk, 5 * MIN)
+    me.at(me.laptop, 5 * MIN)  # the desk sits idle from here on
+    shutil.rmtree(me.folder)  # gone for ten minutes (a network share, say)
+    me.at(me.laptop, 10 * MIN)
+    me.folder.mkdir()
+    me.at(me.laptop, 5)  # one look of the laptop's at the folder
+    line = me.laptop.sync_line()
+    assert line == f"Sync: 1 other computer through {me.folder}: desk, last record just now."
+    me.stop()
+
+
+def test_a_laptop_put_away_and_deleted_from_the_folder_is_forgotten(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="sitbreak")
+    me = Person(tmp_path)
+    me.at(me.desk, 20 * MIN)
+    me.at(me.laptop, 11 * MIN)
+    me.laptop.answer("snooze")
+    me.at(me.laptop, 1 * MIN)
+
+    def answers_taken() -> int:
+        return [r.getMessage() for r in caplog.records].count("prompt answered on laptop: snooze")
+
+    assert answers_taken() == 1
+    me.laptop.daemon._shutdown()  # put away for good
+    laptop_files = me.folder / me.laptop.link.host
+    shutil.copytree(laptop_files, tmp_path / "backup")
+    shutil.rmtree(laptop_files)
+    removed = me.clock.now()
+    while ": laptop, last record" in me.desk.sync_line():
+        me.clock.advance(1.0)
+        me.desk.daemon.step()
+        assert me.clock.now() < removed + 2 * 3600
+    assert FORGET_S <= me.clock.now() - removed <= FORGET_S + READ_EVERY_S + 1
+    nobody = f"Sync: through {me.folder}; no other computer has written there yet."
+    assert me.desk.sync_line() == nobody  # as doctor says of the folder
+    # Its files back from the backup just then: read afresh, its snooze is
+    # long over and not taken again.
+    shutil.copytree(tmp_path / "backup", laptop_files)
+    for _ in range(10):
+        me.clock.advance(1.0)
+        me.desk.daemon.step()
+    assert answers_taken() == 1
+    assert ": laptop, last record 60 minutes ago (" in me.desk.sync_line()
+    me.desk.daemon._shutdown()
 
 
 def test_status_names_the_other_computer_and_how_fresh(tmp_path: Path) -> None:

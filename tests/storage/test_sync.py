@@ -3,6 +3,7 @@ others' files, faults and all (issue 18)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ import pytest
 
 from sitbreak.storage import sync, sync_words
 from sitbreak.storage.sync import (
+    FORGET_S,
     HEARTBEAT_S,
     QUEUE_MAX,
     SyncLink,
@@ -112,6 +114,54 @@ def test_an_unmounted_folder_keeps_the_records_and_says_so_once(
     w.tick(T0 + 20)
     assert w.problem is None
     assert [r["t"] - T0 for r in lines(segment(folder, DESK)) if r["k"] == "ss"] == list(range(10))
+
+
+def test_a_computer_whose_folder_comes_back_is_live_again_at_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The folder goes (unmounted, deleted) while the desk sits idle. When it
+    is back, the desk's very next write shows it live on the laptop: not the
+    beat it kept from the outage, minutes old, until its next regular beat."""
+    from zoneinfo import ZoneInfo
+
+    folder = tmp_path / "Sync"
+    folder.mkdir()
+    desk = SyncLink(folder, DESK, "desk")
+    laptop = SyncReader(folder, LAPTOP)  # the other computer, polling every 5 s
+
+    def desk_on_the_laptop(now: float) -> str:
+        laptop.poll(now)
+        d = laptop.peers[DESK].as_dict(now)
+        return sync_words.peer_sentence(d, now, ZoneInfo("Europe/Berlin"))
+
+    now = T0
+    for _ in range(24):  # two idle minutes: heartbeats only
+        desk.tick(now)
+        laptop.poll(now)
+        now += 5
+    assert desk_on_the_laptop(now) == "desk, last record 60 seconds ago"
+    shutil.rmtree(folder)
+    for _ in range(96):  # eight minutes without the folder
+        desk.tick(now)
+        laptop.poll(now)
+        now += 5
+    assert desk.problem == "the folder is missing (not mounted?)"
+    assert desk.writer.pending == 1  # the beat it could not write, kept
+    status = sync_words.sync_sentence(desk.status(now), now, ZoneInfo("Europe/Berlin"))
+    assert status == (
+        f"Sync: trouble with {folder}: the folder is missing (not mounted?); "
+        "1 record waits to be written."
+    )
+    assert laptop.problem == "the folder is missing (not mounted?)"
+    said = [r.getMessage() for r in caplog.records]
+    assert sum(m.startswith("cannot write to the sync folder") for m in said) == 1
+    folder.mkdir()  # back: mounted again, or Syncthing put it back
+    desk.tick(now)  # the desk's very next write
+    assert desk.problem is None
+    assert f"the sync folder {folder} works again" in [r.getMessage() for r in caplog.records]
+    assert desk_on_the_laptop(now) == "desk, last record just now"
+    # The beat kept from the outage is written too: nothing kept is lost.
+    assert [r["t"] - T0 for r in lines(segment(folder, DESK))] == [120, now - T0]
 
 
 def test_the_queue_is_bounded_oldest_dropped_first(tmp_path: Path) -> None:
@@ -280,7 +330,9 @@ def test_a_folder_removed_and_made_again(tmp_path: Path) -> None:
     got = [p.rec["k"] for p in desk.tick(T0 + 20)]
     assert got == ["se"]
     assert desk.problem is None
-    assert [r["k"] for r in lines(segment(folder, DESK))] == ["ss"]
+    # The desk's record kept from the outage, then a beat: it is writing again.
+    kept = [(r["k"], r["t"]) for r in lines(segment(folder, DESK))]
+    assert kept == [("ss", T0 + 10), ("hb", T0 + 20)]
 
 
 def test_the_whole_folder_read_for_a_report(tmp_path: Path) -> None:
@@ -407,6 +459,28 @@ def test_the_status_line_reads_right_for_several_computers() -> None:
         "Sync: trouble with /home/me/Sync/sitbreak: the folder is missing (not mounted?); "
         "1 record waits to be written."
     )
+
+
+def test_stopping_writes_the_open_span_whole_and_no_time_still_to_come(tmp_path: Path) -> None:
+    desk, laptop = SyncLink(tmp_path, DESK, "desk"), SyncReader(tmp_path, LAPTOP)
+    now = T0
+    for _ in range(100):  # 100 idle seconds: the next beat is due
+        desk.tick(now)
+        now += 1
+    desk.close(now)
+    laptop.poll(now + 1)
+    assert laptop.peers[DESK].skew_s == 0  # never "its clock is 30 seconds ahead"
+    assert all(r["t"] <= now for r in lines(segment(tmp_path, DESK)))
+    # Typing until the daemon stops: the span is written to its last input.
+    desk = SyncLink(tmp_path, DESK, "desk")
+    for _ in range(40):
+        desk.writer.activity(now)
+        desk.tick(now)
+        now += 1
+    desk.close(now)
+    spans = [r for r in lines(segment(tmp_path, DESK)) if r["k"] == "a"]
+    assert spans[-1] == {"k": "a", "a": now - 40, "b": now - 1}
+    assert all(r.get("t", r.get("b")) <= now for r in lines(segment(tmp_path, DESK)))
 
 
 def test_stopping_with_the_folder_gone_says_what_is_not_written(
@@ -668,3 +742,76 @@ def test_clocks_that_differ_do_not_hide_a_change(tmp_path: Path, opened: Opened)
     replace_like_syncthing(path, hb(T0) + hb(T0 + 15), behind)
     assert opened.poll(r, T0 + 20) == [{"k": "hb", "t": T0 + 15}]
     assert (opened.poll(r, T0 + 25), opened.files) == ([], [])
+
+
+# ------------------------------------------------------------------ what a reader forgets
+
+
+def test_a_computer_gone_from_the_folder_for_an_hour_is_forgotten(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The person deletes the old laptop's files from the folder: a daemon
+    running on keeps nothing of it an hour later, and files of it that come
+    back after that (from a backup) are a computer met anew."""
+    tablet = SyncWriter(tmp_path, "c" * 16, "tablet")
+    tablet.record("hb", t=T0)
+    tablet.flush(T0)
+    one_peer(tmp_path, hb(T0) + b"not json\n")
+    desk = SyncLink(tmp_path, DESK, "desk")
+    now = T0
+    desk.tick(now)
+    manifest = tmp_path / LAPTOP / "manifest.json"
+    replace_like_syncthing(manifest, b'{"format":1,"name":')  # then spoilt, and said so
+
+    def listed() -> list[str]:
+        return sorted(str(p["name"]) for p in desk.status(now)["peers"])
+
+    while now < T0 + 60:
+        now += 5
+        desk.tick(now)
+    assert listed() == ["laptop", "tablet"]
+    shutil.rmtree(tmp_path / LAPTOP)
+    gone = now + 5  # the first look that misses it
+    while now < gone + FORGET_S - 5:
+        now += 5
+        desk.tick(now)
+    assert listed() == ["laptop", "tablet"]  # back within the hour, it is read on
+    now += 5
+    desk.tick(now)
+    assert listed() == ["tablet"]
+    line = sync_words.sync_sentence(desk.status(now), now, dt.timezone.utc)
+    assert line.startswith(f"Sync: 1 other computer through {tmp_path}: tablet, last record ")
+    # Nothing of it is kept (the memory a daemon holds, seen no other way).
+    r = desk.reader
+    assert [p.parent.name for p in r._files] == ["c" * 16]
+    assert LAPTOP not in r._manifests.keys() | r._bad_manifest | r._warned | r._listings.keys()
+    # Back from a backup: read afresh, each line counted once, said again.
+    caplog.clear()
+    one_peer(tmp_path, hb(T0) + b"not json\n")
+    now += 5
+    assert [p.rec for p in desk.tick(now)] == [{"k": "hb", "t": T0}]  # an hour old: history
+    assert (r.peers[LAPTOP].records, r.peers[LAPTOP].bad_lines) == (1, 1)
+    assert listed() == ["laptop", "tablet"]
+    assert [m.getMessage().split(" in ")[0] for m in caplog.records] == [
+        "skipping a bad line from laptop"
+    ]
+
+
+def test_a_reader_running_for_months_keeps_only_the_files_there_are(tmp_path: Path) -> None:
+    """The laptop deletes its days past [sync] keep; the desk's reader,
+    running all along, forgets them too, and reads every line once."""
+    laptop = SyncWriter(tmp_path, LAPTOP, "laptop")
+    r = SyncReader(tmp_path, DESK, wall_ns=later())
+    now = T0
+    got = []
+    for _ in range(100):
+        now += 86400
+        laptop.record("hb", t=now)
+        laptop.flush(now)
+        laptop.prune(now, 3 * 86400)
+        got += [p.rec["t"] for p in r.poll(now)]
+        got += [p.rec["t"] for p in r.poll(now + 2 * 3600)]
+    assert got == [T0 + 86400 * k for k in range(1, 101)]
+    on_disk = sorted((tmp_path / LAPTOP).glob("*.jsonl"))
+    assert len(on_disk) == 4
+    assert sorted(r._files) == on_disk  # not the 100 days it has seen

@@ -213,7 +213,7 @@ def _live_session() -> SessionEnded | None:
     start, seen = session.get("start"), session.get("last_seen")
     if not isinstance(start, int | float) or not isinstance(seen, int | float):
         return None
-    # Cause: what an open session reads as when stored (see store._cause).
+    # Cause: what an open session reads as when stored (see storage/queries.py, stored_cause).
     return SessionEnded(float(seen), float(start), max(float(start), float(seen)), Cause.SHUTDOWN)
 
 

@@ -26,7 +26,7 @@ off (reported by `doctor`, its times taken as "now").
 Records (short keys keep the folder small; BENCHMARKS.md has the sizes):
 
     {"k":"a","a":start,"b":end}         an activity span (progress: same a, later b)
-    {"k":"hb","t":t}                    a heartbeat, when nothing else was written
+    {"k":"hb","t":t}                    a heartbeat: nothing else written, or the folder back
     {"k":"ss","t":start}                a session started
     {"k":"se","a":start,"b":end,"c":cause}   a session ended
     {"k":"br","a":start,"b":end,"c":cause}   a break
@@ -74,6 +74,13 @@ HEARTBEAT_S = 60.0
 READ_EVERY_S = 5.0
 #: Lines kept while the folder cannot be written (several working days of records).
 QUEUE_MAX = 5000
+#: A computer, or one of its files, missing from the folder this long is
+#: forgotten (all the reader knew of it). Back sooner (Syncthing putting a
+#: folder back), it is read on from where it was; back later, it is read
+#: afresh, and its old lines are history by then: a daemon takes no input or
+#: answer as new that is this old (ANSWER_FRESH_S, its longest, is shorter;
+#: tests/daemon/test_sync_daemons.py holds them to that).
+FORGET_S = 3600.0
 #: A closed segment further back than this is not looked at again once read.
 _SETTLED_DAYS = 2
 _ONE_DAY = dt.timedelta(days=1)
@@ -183,8 +190,7 @@ class SyncWriter:
         if span is not None and t <= span[1]:
             return
         if span is None or t - span[1] > SPAN_GAP:
-            if span is not None and span[1] > self._span_written:
-                self._put({"k": "a", "a": _fixed(span[0]), "b": _fixed(span[1])})
+            self.end_span()
             self._span = (t, t)
             self._span_written = t
             # A new span is written at once: it is how the others learn of a move.
@@ -205,12 +211,17 @@ class SyncWriter:
         """Close a span that ended, beat the heart, write what is queued."""
         span = self._span
         if span is not None and now - span[1] > SPAN_GAP:
-            if span[1] > self._span_written:
-                self._put({"k": "a", "a": _fixed(span[0]), "b": _fixed(span[1])})
-            self._span = None
+            self.end_span()
         if not self._queue and now - self._last_write >= HEARTBEAT_S:
             self._put({"k": "hb", "t": _fixed(now)})
         self.flush(now)
+
+    def end_span(self) -> None:
+        """The open span is over: its end is written, if it is not yet."""
+        span = self._span
+        if span is not None and span[1] > self._span_written:
+            self._put({"k": "a", "a": _fixed(span[0]), "b": _fixed(span[1])})
+        self._span = None
 
     def _put(self, rec: dict[str, Any]) -> None:
         if len(self._queue) >= QUEUE_MAX:
@@ -234,10 +245,14 @@ class SyncWriter:
         except OSError as exc:
             self._failed(exc)
             return
+        self._last_write = now
         if self.problem is not None:
             log.warning("the sync folder %s works again", self.folder)
             self.problem = None
-        self._last_write = now
+            # What was kept is from the outage: a beat now, so the others
+            # see this computer live at once, not at its next regular beat.
+            self._put({"k": "hb", "t": _fixed(now)})
+            self.flush(now)  # failing, it is said and kept as any other line
 
     def _prepare(self, day: str, now: float) -> None:
         if not self.folder.is_dir():
@@ -503,7 +518,9 @@ class SyncReader:
     segments that can still grow; a directory is listed again, and a file
     opened again, only when its stat changed since it was last read (or it
     had changed too recently then to be sure: RACY_S). With nothing new, a
-    poll opens nothing.
+    poll opens nothing. What it keeps of a computer or a file that went
+    from the folder is dropped once it has been gone for FORGET_S, so a
+    daemon running for months holds only what the folder holds.
     """
 
     folder: Path
@@ -523,13 +540,16 @@ class SyncReader:
     _listings: dict[str, _Listing] = field(default_factory=dict)
     _manifests: dict[str, _Seen] = field(default_factory=dict)
     _bad_manifest: set[str] = field(default_factory=set)
+    #: When a host (by id) or a file, known before, was first missing from a listing.
+    _hosts_gone: dict[str, float] = field(default_factory=dict)
+    _files_gone: dict[Path, float] = field(default_factory=dict)
 
     def poll(self, now: float) -> list[PeerRecord]:
         """Everything new since the last poll, oldest file first."""
         out: list[PeerRecord] = []
         wall_ns = self.wall_ns()
         try:
-            hosts = self._list_hosts(wall_ns)
+            hosts = self._list_hosts(now, wall_ns)
         except OSError as exc:
             missing = isinstance(exc, FileNotFoundError)
             why = _MISSING if missing else f"the folder cannot be read: {exc.strerror or exc}"
@@ -544,9 +564,11 @@ class SyncReader:
             conflicts += c
             temporary += t
         self.conflicts, self.temporary = conflicts, temporary
+        if self._hosts_gone or self._files_gone:
+            self._forget(now)
         return out
 
-    def _list_hosts(self, wall_ns: int) -> list[tuple[str, Path]]:
+    def _list_hosts(self, now: float, wall_ns: int) -> list[tuple[str, Path]]:
         """The other hosts' directories: listed again only when the folder changed."""
         st = os.stat(self.folder)
         if self._folder_seen.unchanged(st):
@@ -559,8 +581,12 @@ class SyncReader:
                 if e.name != self.own and _HOST_ID.match(e.name) and e.is_dir(follow_symlinks=False)
             )
         self._folder_seen.read(st, wall_ns)
-        for gone in self._listings.keys() - {host for host, _ in self._hosts}:
-            del self._listings[gone]
+        listed = {host for host, _ in self._hosts}
+        for host in self.peers:
+            if host in listed:
+                self._hosts_gone.pop(host, None)
+            else:
+                self._hosts_gone.setdefault(host, now)
         return self._hosts
 
     def _read_host(
@@ -569,7 +595,7 @@ class SyncReader:
         peer = self.peers.get(host)
         if peer is None:
             peer = self.peers[host] = Peer(host, host)
-        listing = self._list_host(path, host, wall_ns)
+        listing = self._list_host(path, host, now, wall_ns)
         if listing is None:
             return 0, 0
         if listing.manifest:
@@ -578,7 +604,7 @@ class SyncReader:
             self._read_segment(segment_path, day, peer, now=now, wall_ns=wall_ns, out=out)
         return listing.conflicts, listing.temporary
 
-    def _list_host(self, path: Path, host: str, wall_ns: int) -> _Listing | None:
+    def _list_host(self, path: Path, host: str, now: float, wall_ns: int) -> _Listing | None:
         """One host's files: listed again only when its directory changed (a
         file added, removed or replaced; an append in place does not change
         the directory, and needs no new listing)."""
@@ -590,9 +616,11 @@ class SyncReader:
             with os.scandir(path) as it:
                 entries = list(it)
         except OSError:
-            self._listings.pop(host, None)
+            if listing is not None:
+                listing.seen.key = None  # listed again when it can be read
             return None
         self.dirs_listed += 1
+        before = listing
         listing = _Listing(_Seen(), manifest=False, segments=[], conflicts=0, temporary=0)
         for e in entries:
             if is_conflict(e.name):
@@ -608,21 +636,68 @@ class SyncReader:
         listing.segments.sort()
         listing.seen.read(st, wall_ns)
         self._listings[host] = listing
+        if before is not None:
+            self._missed(before, listing, now)
         return listing
 
-    def _read_manifest(self, path: Path, peer: Peer, wall_ns: int) -> None:
-        seen = self._manifests.setdefault(peer.id, _Seen())
+    def _missed(self, before: _Listing, listing: _Listing, now: float) -> None:
+        """Note the files read before that a host's new listing lacks, and
+        those back in it."""
+        days = {day for day, _path in listing.segments}  # a day names its file
+        for day, path in before.segments:
+            if day not in days and path in self._files:
+                self._files_gone.setdefault(path, now)
+        if self._files_gone:
+            for _day, path in listing.segments:
+                self._files_gone.pop(path, None)
+
+    def _forget(self, now: float) -> None:
+        """Drop what is kept of the hosts and files gone for FORGET_S."""
+        for host, since in list(self._hosts_gone.items()):
+            if now - since < FORGET_S:
+                continue
+            del self._hosts_gone[host]
+            for cache in (self.peers, self._listings, self._manifests):
+                cache.pop(host, None)
+            self._bad_manifest.discard(host)
+            self._warned.discard(host)
+            gone_dir = self.folder / host
+            for path in [p for p in self._files if p.parent == gone_dir]:
+                del self._files[path]
+                self._files_gone.pop(path, None)
+        for path, since in list(self._files_gone.items()):
+            if now - since >= FORGET_S:
+                del self._files_gone[path]
+                self._files.pop(path, None)
+
+    def _read_if_changed(
+        self, path: Path, seen: _Seen, wall_ns: int, read: Callable[[BinaryIO, int], bytes]
+    ) -> bytes | None:
+        """What `read` takes from the file (open, and its size) if its stat
+        changed since it was last read (`seen`), and `seen` remembers this read.
+
+        None when nothing is to be read: the stat is unchanged (`seen` keeps
+        it), or the file cannot be read (`seen` forgets it, so whatever comes
+        back under this name is read).
+        """
         try:
             if seen.unchanged(os.stat(path)):
-                return
+                return None
             self.files_read += 1
             with open(path, "rb") as f:
                 st = os.fstat(f.fileno())
-                data = f.read()
+                data = read(f, st.st_size)
         except OSError:
             seen.key = None
-            return
+            return None
         seen.read(st, wall_ns)
+        return data
+
+    def _read_manifest(self, path: Path, peer: Peer, wall_ns: int) -> None:
+        seen = self._manifests.setdefault(peer.id, _Seen())
+        data = self._read_if_changed(path, seen, wall_ns, lambda f, _size: f.read())
+        if data is None:
+            return
         name, why = _manifest_name(data)
         if name is not None:
             peer.name = name
@@ -650,22 +725,15 @@ class SyncReader:
         state = self._files.setdefault(path, _FileState())
         if state.settled:
             return
-        try:
-            st = os.stat(path)
-        except OSError:
-            state.seen.key = None  # gone: whatever comes back under this name is read
+        data = self._read_if_changed(
+            path, state.seen, wall_ns, lambda f, size: self._read_from(f, state, size)
+        )
+        if data is None:
+            # Unchanged since it was read (an unreadable file has no stat
+            # kept): a day from before yesterday is not looked at again.
+            unchanged = state.seen.key is not None
+            state.settled = unchanged and _days_between(day, utc_day(now)) > _SETTLED_DAYS
             return
-        if state.seen.unchanged(st):
-            state.settled = _days_between(day, utc_day(now)) > _SETTLED_DAYS
-            return
-        self.files_read += 1
-        try:
-            with open(path, "rb") as f:
-                st = os.fstat(f.fileno())
-                data = self._read_from(f, state, st.st_size)
-        except OSError:
-            return
-        state.seen.read(st, wall_ns)
         end = data.rfind(b"\n")
         if end < 0:
             return  # a line still being written: read it when the file has grown
@@ -771,7 +839,7 @@ class SyncLink:
     def close(self, now: float) -> None:
         w = self.writer
         w.closing = True
-        w.tick(now + SPAN_GAP + 1)  # the open span, written whole
+        w.end_span()  # written whole, with the time of its last input
         w.flush(now)
         if w.pending:
             log.warning(
