@@ -770,9 +770,8 @@ def test_a_break_idle_in_the_config_wins_over_what_was_learned(tmp_path: Path) -
     assert len(office.sessions()) == 2  # 7 minutes idle ended the session at 6
     status = office.ask("status")
     assert status["breaks"] == {"after_s": 6 * MIN, "source": "config"}
-    assert format_status(status).splitlines()[-1] == (
-        "Breaks: after 6 min idle, as set in your config."
-    )
+    # (The office works in Berlin: on a machine elsewhere a line naming the zone follows.)
+    assert "Breaks: after 6 min idle, as set in your config." in format_status(status).splitlines()
 
 
 def test_an_unreadable_saved_model_is_replaced_by_the_defaults(
