@@ -76,8 +76,8 @@ READ_EVERY_S = 5.0
 #: heartbeats, twenty progress records while it is in use): once its clock is
 #: put right, it is said to be off for no longer than this after its last
 #: record from before arrived. Delivery only makes a record look older, so
-#: the largest lead in the window is the one to believe: a late file lowers
-#: nothing and raises nothing.
+#: the largest lead in the window is the one to believe: a file delivered
+#: late neither makes a right clock look ahead nor takes back a lead seen.
 SKEW_RECENT_S = 600.0
 #: Lines kept while the folder cannot be written (several working days of records).
 QUEUE_MAX = 5000
