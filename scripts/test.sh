@@ -17,6 +17,8 @@ APT_PACKAGES=(
     xvfb xdotool dunst libnotify-bin x11-utils dbus systemd
     libglib2.0-bin gsettings-desktop-schemas chromium fonts-dejavu-core
     sway swayidle wtype
+    # swaylock: the screen lock on sway (tests/test_real_desktops.py, doctor's lock check).
+    swaylock
     # The real desktops of tests/test_real_desktops.py (about 5 minutes to
     # install on a fresh machine; gjs is not pulled in by --no-install-recommends
     # and without it GNOME Shell has no notification server).

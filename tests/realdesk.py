@@ -38,7 +38,7 @@ from desktop import IN_CI, wait_for
 
 #: The Debian packages these fixtures need (scripts/test.sh installs them).
 PACKAGES = (
-    "gnome-shell mutter gjs python3-dbusmock sway swayidle wtype mako-notifier "
+    "gnome-shell mutter gjs python3-dbusmock sway swayidle swaylock wtype mako-notifier "
     "kwin-wayland xfce4-notifyd dunst xvfb xdotool dbus libglib2.0-bin"
 )
 #: Notification servers that ship a D-Bus activation file for org.freedesktop.Notifications.
@@ -717,12 +717,19 @@ def _mako_shown(env: dict[str, str]) -> list[Shown]:
 
 
 @contextlib.contextmanager
-def sway_mako() -> Iterator[RealDesktop]:
+def sway_mako(user_config: str = "", logind: bool = False) -> Iterator[RealDesktop]:
     """sway headless (as an unprivileged user when we are root) with mako, input by wtype.
 
     sway refuses root; its clients may be root (they connect to its socket).
+    `user_config` is added to sway's config (its `exec` lines run as sway's
+    children, as a person's do); with `logind`, a private system bus carries
+    a mock logind (`_logind_for_sway`) that sway and its children see, and
+    `extra["sway_config"]` is the config file sway was started with.
     """
     require("sway", "swayidle", "wtype", "mako", "makoctl", "dbus-daemon", "setpriv")
+    if logind:
+        require("swaylock", "busctl", "gdbus")
+        require_dbusmock()
     began = time.monotonic()
     with _workdir("sway", owner=NOBODY) as work:
         procs = Processes(work)
@@ -730,7 +737,13 @@ def sway_mako() -> Iterator[RealDesktop]:
             runtime = _private_dir(work / "runtime", owner=NOBODY)
             env = _base_env(work, runtime)
             config = work / "sway.conf"
-            config.write_text("output HEADLESS-1 resolution 1280x720\n")
+            config.write_text("output HEADLESS-1 resolution 1280x720\n" + user_config)
+            if logind:
+                env.update(
+                    DBUS_SYSTEM_BUS_ADDRESS=_logind_for_sway(procs, env),
+                    XDG_SESSION_ID=SWAY_SESSION_ID,
+                    XDG_CURRENT_DESKTOP="sway",
+                )
             sway_env = dict(
                 env,
                 HOME=str(work),
@@ -753,6 +766,9 @@ def sway_mako() -> Iterator[RealDesktop]:
                 XDG_SESSION_TYPE="wayland",
                 XDG_CURRENT_DESKTOP="sway",
             )
+            if logind:  # what sway gives the programs it starts: its IPC socket
+                wait_for(lambda: list(runtime.glob("sway-ipc.*.sock")), SWAY_START_S, "sway IPC")
+                env["SWAYSOCK"] = str(next(runtime.glob("sway-ipc.*.sock")))
             mako_config = work / "mako.conf"
             # Long enough to read back; sitbreak sets its own expiry on each prompt.
             mako_config.write_text("default-timeout=0\n")
@@ -781,9 +797,98 @@ def sway_mako() -> Iterator[RealDesktop]:
                 shown=lambda: _mako_shown(env),
                 invoke=lambda id_, action: _makoctl_invoke(env, id_, action),
                 clear=lambda: _makoctl(env, "dismiss", "--all") and None,
+                extra={"sway_config": config},
             )
         finally:
             procs.stop_all()
+
+
+#: The logind session of the sway fixtures (XDG_SESSION_ID for sway and sitbreak alike).
+SWAY_SESSION_ID = "c1"
+LOGIN1 = "org.freedesktop.login1"
+LOGIN1_PATH = "/org/freedesktop/login1"
+LOGIN1_SESSION = "org.freedesktop.login1.Session"
+
+
+def _logind_for_sway(procs: Processes, env: dict[str, str]) -> str:
+    """A private "system" bus with python-dbusmock's logind, taught what real logind does.
+
+    The mock's own LockSession does nothing and its GetSession("auto") names an
+    object that does not exist. Real logind (org.freedesktop.login1(5)) sends
+    the session's Lock signal on LockSession and resolves "auto" (method calls
+    on /session/auto too) to the caller's session; so here LockSession and
+    UnlockSession send Lock/Unlock from our one session, GetSession and
+    GetSessionByPID name it, and /session/auto forwards SetLockedHint to it.
+    LockedHint changes only through SetLockedHint, as in logind. Not real:
+    logind lets only the session's owner set its hint; the mock lets anyone.
+    """
+    address = start_bus(procs, "system", env)
+    Path(address.removeprefix("unix:path=")).chmod(0o777)  # sway's user connects too
+    sys_env = dict(env, DBUS_SYSTEM_BUS_ADDRESS=address)
+    procs.start(
+        "logind-mock",
+        [SYSTEM_PYTHON, "-m", "dbusmock", "--system", "--template", "logind"],
+        sys_env,
+    )
+    wait_for(lambda: has_owner(sys_env, LOGIN1, system=True), 20, "mock logind")
+    session = f"{LOGIN1_PATH}/session/{SWAY_SESSION_ID}"
+
+    def mock(path: str, method: str, *args: str) -> None:
+        dbus_call(sys_env, LOGIN1, path, f"org.freedesktop.DBus.Mock.{method}", *args, system=True)
+
+    mock(LOGIN1_PATH, "AddSession", SWAY_SESSION_ID, "seat0", f"uint32 {NOBODY}", "nobody", "true")
+    manager = "org.freedesktop.login1.Manager"
+    signal_ = f'objects["{session}"].EmitSignal("{LOGIN1_SESSION}", "{{}}", "", [])'
+    mock(LOGIN1_PATH, "AddMethod", manager, "LockSession", "s", "", signal_.format("Lock"))
+    mock(LOGIN1_PATH, "AddMethod", manager, "UnlockSession", "s", "", signal_.format("Unlock"))
+    mock(LOGIN1_PATH, "AddMethod", manager, "GetSession", "s", "o", f'ret = "{session}"')
+    mock(LOGIN1_PATH, "AddMethod", manager, "GetSessionByPID", "u", "o", f'ret = "{session}"')
+    forward = (
+        f'objects["{session}"].UpdateProperties("{LOGIN1_SESSION}", {{"LockedHint": args[0]}})'
+    )
+    mock(
+        LOGIN1_PATH,
+        "AddObject",
+        f"{LOGIN1_PATH}/session/auto",
+        LOGIN1_SESSION,
+        "@a{sv} {}",
+        f"@a(ssss) [('SetLockedHint', 'b', '', {forward!r})]",
+    )
+    return address
+
+
+def locked_hint(env: dict[str, str]) -> bool:
+    out = dbus_call(
+        env,
+        LOGIN1,
+        f"{LOGIN1_PATH}/session/{SWAY_SESSION_ID}",
+        "org.freedesktop.DBus.Properties.Get",
+        LOGIN1_SESSION,
+        "LockedHint",
+        system=True,
+    )
+    return out == "(<true>,)"
+
+
+def lock_session(env: dict[str, str]) -> None:
+    """What `loginctl lock-session` asks of logind (loginctl itself refuses to run
+    where systemd is not PID 1, as here): LockSession of the caller's session."""
+    dbus_call(
+        env, LOGIN1, LOGIN1_PATH, "org.freedesktop.login1.Manager.LockSession", "", system=True
+    )
+
+
+def swaylocks(desktop: RealDesktop) -> list[psutil.Process]:
+    """The swaylock processes this desktop's programs started (a lock on screen)."""
+    return [p for p in desktop.procs.marked() if _name(p) == "swaylock"]
+
+
+def unlock_swaylock(desktop: RealDesktop) -> None:
+    """swaylock unlocks on SIGUSR1 (as after a right password) and exits 0."""
+    for proc in swaylocks(desktop):
+        with contextlib.suppress(psutil.Error):
+            proc.send_signal(signal.SIGUSR1)
+    wait_for(lambda: not swaylocks(desktop), 15, "swaylock to unlock and exit")
 
 
 def _makoctl_invoke(env: dict[str, str], notification_id: int, action: str) -> None:

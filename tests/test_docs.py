@@ -62,3 +62,13 @@ def test_the_report_format_shows_the_csv_headers_the_report_writes() -> None:
     text = (ROOT / "docs" / "report-format.md").read_text(encoding="utf-8")
     headers = set(re.findall(r"^date,[a-z_,]+$", text, flags=re.M))
     assert headers == {",".join(DAY_COLUMNS), ",".join(SESSION_COLUMNS)}
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/desktops.md"])
+def test_the_sway_lock_lines_in_the_docs_are_the_ones_doctor_checks_for(doc: str) -> None:
+    from sitbreak.desktop.sway_lock import LOCK_KEY_LINE, SWAYIDLE_LINES
+
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    block = "    " + SWAYIDLE_LINES.replace("\n", "\n    ") + "\n    " + LOCK_KEY_LINE + "\n"
+    assert block in text
+    assert "~/.config/sway/config" in text

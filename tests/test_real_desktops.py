@@ -484,3 +484,117 @@ def test_mako_answering_twice_never_takes_the_notifier_down(sway: RealDesktop) -
         assert doubled, "mako no longer answers GetCapabilities twice: update the docs"
     finally:
         watch.close()
+
+
+# ------------------------------------------------------------------ screen lock on sway
+
+#: How long a lock that reaches sitbreak takes at most: it took about 20 ms (LockedHint's
+#: PropertiesChanged); silence for this long means it never comes.
+LOCK_HEARD_S = 10.0
+
+
+def _lock_check(report: dict) -> dict:
+    (check,) = [c for c in report["checks"] if c["area"] == "lock"]
+    return check
+
+
+def _swayidle_started_by_sway(desk: RealDesktop) -> None:
+    """Wait for the swayidle of sway's config (doctor looks for it)."""
+    wait_for(
+        lambda: [p for p in desk.procs.marked() if realdesk._name(p) == "swayidle"],
+        15,
+        "sway to start swayidle",
+    )
+
+
+def _locked_and_not_heard(desk: RealDesktop, daemon: Sitbreak) -> None:
+    """swaylock is on screen, LockedHint stays false, and sitbreak hears no lock."""
+    wait_for(lambda: realdesk.swaylocks(desk), 15, "swaylock on screen")
+    time.sleep(LOCK_HEARD_S)
+    assert realdesk.swaylocks(desk), "swaylock ended by itself"
+    assert not realdesk.locked_hint(desk.env)
+    assert "screen locked" not in daemon.log()
+    realdesk.unlock_swaylock(desk)
+    assert daemon.stop() == 0
+
+
+def test_sway_a_bare_swaylock_key_is_not_heard_and_doctor_says_so(sitbreak: Start) -> None:
+    """The usual sway set-up: a key that runs swaylock, and logind there. Nothing reaches
+    sitbreak when it locks, and doctor says so, with the line to add and where."""
+    from sitbreak.desktop.sway_lock import SWAYIDLE_LINE
+
+    with realdesk.sway_mako("bindsym Mod4+l exec swaylock\n", logind=True) as desk:
+        daemon = sitbreak(desk)
+        lock = _lock_check(daemon.doctor())
+        assert lock["status"] == "warn", lock
+        assert "no swayidle runs on this display (besides sitbreak's own)" in lock["detail"]
+        assert (
+            "`bindsym Mod4+l exec swaylock` in sway's config starts swaylock itself"
+            in lock["detail"]
+        )
+        conf = desk.extra["sway_config"]
+        assert f"add this line to {conf} (in place of any other `exec swayidle` line" in lock["fix"]
+        assert SWAYIDLE_LINE in lock["fix"]
+        assert (
+            "change `bindsym Mod4+l exec swaylock` to `bindsym Mod4+l exec loginctl lock-session`"
+            in (lock["fix"])
+        )
+        # And it is so: the key's command locks the screen, and sitbreak hears nothing.
+        daemon.start()
+        daemon.wait_log("session started", SEEN_S, during=desk.input)
+        # sitbreak's own swayidle (which watches activity) is not taken for the user's.
+        assert "no swayidle runs on this display" in _lock_check(daemon.doctor())["detail"]
+        subprocess.run(["swaymsg", "exec", "swaylock"], env=desk.env, check=True, timeout=10)
+        _locked_and_not_heard(desk, daemon)
+
+
+def test_sway_with_the_line_doctor_gives_a_lock_is_heard_and_doctor_says_ok(
+    sitbreak: Start,
+) -> None:
+    """sway's config holds doctor's swayidle line and a lock key through logind: doctor
+    says ok, and a lock (as `loginctl lock-session` asks it) ends the session, unlock too."""
+    from sitbreak.desktop.sway_lock import LOCK_KEY_LINE, SWAYIDLE_LINES
+
+    config = f"set $mod Mod4\n{SWAYIDLE_LINES}\n{LOCK_KEY_LINE}\n"  # as the docs show it
+    with realdesk.sway_mako(config, logind=True) as desk:
+        _swayidle_started_by_sway(desk)
+        daemon = sitbreak(desk)
+        report = daemon.doctor()
+        lock = _lock_check(report)
+        assert lock["status"] == "ok", json.dumps(report, indent=1)
+        assert lock["detail"].startswith("swayidle (pid ")
+        assert "sets logind's LockedHint around swaylock on every lock" in lock["detail"]
+        assert "lock" not in [p["area"] for p in report["problems"]]
+        daemon.start()
+        daemon.wait_log("session started", SEEN_S, during=desk.input)
+        realdesk.lock_session(desk.env)
+        wait_for(lambda: realdesk.swaylocks(desk), 15, "swaylock on screen")
+        daemon.wait_log("screen locked", LOCK_HEARD_S)
+        daemon.wait_log("ended: lock", 20)
+        assert realdesk.locked_hint(desk.env)
+        realdesk.unlock_swaylock(desk)
+        daemon.wait_log("screen unlocked", LOCK_HEARD_S)
+        assert not realdesk.locked_hint(desk.env)
+        assert daemon.stop() == 0
+
+
+def test_sway_a_swayidle_lock_handler_without_the_hint_is_not_heard_either(
+    sitbreak: Start,
+) -> None:
+    """swayidle's `lock` runs swaylock when logind is asked to lock, but nothing sets
+    LockedHint: sitbreak hears nothing, and doctor says which command ran swaylock."""
+    config = "exec swayidle -w timeout 300 'loginctl lock-session' lock 'swaylock -f'\n"
+    with realdesk.sway_mako(config, logind=True) as desk:
+        _swayidle_started_by_sway(desk)
+        daemon = sitbreak(desk)
+        lock = _lock_check(daemon.doctor())
+        assert lock["status"] == "warn", lock
+        assert "but none of its lock commands sets LockedHint" in lock["detail"]
+        assert (
+            "swayidle's `lock` runs `swaylock -f` itself: that lock is not heard"
+            in (lock["detail"])
+        )
+        daemon.start()
+        daemon.wait_log("session started", SEEN_S, during=desk.input)
+        realdesk.lock_session(desk.env)
+        _locked_and_not_heard(desk, daemon)

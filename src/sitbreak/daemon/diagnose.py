@@ -16,19 +16,23 @@ import contextlib
 import json
 import logging
 import os
+import re
 import sys
 import textwrap
 import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sitbreak import paths
 from sitbreak.clock import SystemClock
 from sitbreak.desktop import activity
 from sitbreak.errors import ConfigError, SitbreakError
 from sitbreak.exits import EXIT_CONFIG, EXIT_NO_SOURCE, EXIT_OK
+
+if TYPE_CHECKING:
+    from sitbreak.desktop.sway_lock import SwayFacts, SwayidleRun
 
 #: How long the lock/suspend monitor may take to subscribe before doctor reports what it has.
 CONTEXT_WAIT_S = 3.0
@@ -200,6 +204,7 @@ def _source_fix(probe: activity.Probe) -> str:
 
 
 def _context(clock: SystemClock, env: Mapping[str, str]) -> list[Check]:
+    from sitbreak.desktop import sway_lock
     from sitbreak.desktop.calls import CallDetector
     from sitbreak.desktop.dbus import DEFAULT_SYSTEM_BUS
     from sitbreak.desktop.lock_sleep import DBusContextMonitor
@@ -214,7 +219,8 @@ def _context(clock: SystemClock, env: Mapping[str, str]) -> list[Check]:
         lines = monitor.describe()
     finally:
         monitor.stop()
-    checks = [_lock_check(lines, env), _suspend_check(lines)]
+    sway = sway_lock.gather(env) if sway_lock.on_sway(env) else None
+    checks = [_lock_check(lines, env, sway), _suspend_check(lines)]
 
     mic, apps = (_unprefixed(line) for line in CallDetector().describe())
     mic_ok = "no ALSA capture devices" not in mic
@@ -237,12 +243,15 @@ def _unprefixed(line: str) -> str:
     return line.partition(": ")[2] or line
 
 
-def _lock_check(lines: list[str], env: Mapping[str, str]) -> Check:
-    watching = [
-        line for line in lines if "watching ActiveChanged" in line or "watching LockedHint" in line
-    ]
-    if watching:
-        return Check("lock", "screen lock", OK, "; ".join(watching))
+def _lock_check(lines: list[str], env: Mapping[str, str], sway: SwayFacts | None = None) -> Check:
+    """A screen saver that runs announces its locks; logind's LockedHint is only heard
+    if something sets it, which on sway nothing does unless the user's config says so."""
+    savers = [line for line in lines if "watching ActiveChanged" in line]
+    logind = [line for line in lines if "watching LockedHint" in line]
+    if logind and not savers and sway is not None:
+        return _sway_lock_check(sway, logind)
+    if savers or logind:
+        return Check("lock", "screen lock", OK, "; ".join(savers + logind))
     missing = [line for line in lines if ": connected (" not in line]  # bus addresses: noise
     return Check(
         "lock",
@@ -279,10 +288,13 @@ def _lock_fix(lines: list[str], env: Mapping[str, str]) -> str:
                 "(`busctl --user status org.freedesktop.ScreenSaver`)"
             )
         elif "sway" in desktop or env.get("SWAYSOCK"):
+            from sitbreak.desktop import sway_lock
+
             steps.append(
-                "swaylock tells nobody it locked (swaywm/swaylock#382): a lock is heard once "
-                "logind is there and whatever starts swaylock sets the session's LockedHint "
-                "around it (logind's SetLockedHint b true, then false)"
+                "swaylock tells nobody it locked (swaywm/swaylock#382), and neither it nor "
+                "swayidle sets logind's LockedHint: once logind answers, add this line to "
+                f"{sway_lock.config_file(env)} (in place of any other `exec swayidle` line) "
+                f"so that each lock sets it with SetLockedHint: {sway_lock.SWAYIDLE_LINE}"
             )
         else:
             steps.append(
@@ -296,6 +308,108 @@ def _lock_fix(lines: list[str], env: Mapping[str, str]) -> str:
             " systemd-logind, or elogind where systemd is not the init)"
         )
     return "; ".join(steps)
+
+
+def _sway_lock_check(sway: SwayFacts, logind: list[str]) -> Check:
+    """On sway, LockedHint is watched, but is a lock ever announced there? What runs swaylock
+    decides: only a swayidle `lock` handler that sets LockedHint around it makes a lock heard."""
+    from sitbreak.desktop import sway_lock as sl
+
+    def sets_both(cmd: str) -> bool:
+        return sl.sets_locked_hint(cmd, True) and sl.sets_locked_hint(cmd, False)
+
+    handlers = [
+        run
+        for run in sway.swayidles
+        if any(sets_both(cmd) and not sl.daemonizes_swaylock(cmd) for cmd in run.commands("lock"))
+    ]
+    early = [
+        cmd
+        for run in sway.swayidles
+        for cmd in run.commands("lock")
+        if sets_both(cmd) and sl.daemonizes_swaylock(cmd)
+    ]
+    direct = [
+        (run, event, cmd)
+        for run in sway.swayidles
+        for event, cmd in run.events
+        if sl.runs_swaylock(cmd) and "SetLockedHint" not in cmd
+    ]
+    keys = sl.bare_swaylock_bindings(sway.config) if sway.config is not None else []
+    where = sway.config_file
+    said: list[str] = []
+    steps: list[str] = []
+    if not handlers:
+        if early:
+            said.append(
+                f"swayidle's lock handler `{early[0]}` clears LockedHint as soon as `swaylock -f` "
+                "has locked (it returns then), not at the unlock"
+            )
+        elif sway.swayidles:
+            runs = "; ".join(_swayidle_words(run) for run in sway.swayidles)
+            said.append(f"swayidle runs ({runs}), but none of its lock commands sets LockedHint")
+        elif sway.unreadable:
+            pids = ", ".join(str(pid) for pid in sway.unreadable)
+            said.append(f"a swayidle runs (pid {pids}) whose command line sitbreak cannot read")
+        else:
+            said.append("no swayidle runs on this display (besides sitbreak's own)")
+        steps.append(
+            f"add this line to {where} (in place of any other `exec swayidle` line there), "
+            f"then log in again (sway runs `exec` lines only at start): {sl.SWAYIDLE_LINE}"
+        )
+    for _run, event, cmd in direct:
+        said.append(f"swayidle's `{event}` runs `{cmd}` itself: that lock is not heard")
+        if handlers:
+            steps.append(
+                f"in the `exec swayidle` line of {where}, make `{event}` run "
+                "`loginctl lock-session` instead, then log in again"
+            )
+    for key in keys:
+        said.append(f"`{key}` in sway's config starts swaylock itself: that lock is not heard")
+        fixed = re.sub(
+            r"\bexec\s+(--no-startup-id\s+)?\S*swaylock\b.*", "exec loginctl lock-session", key
+        )
+        steps.append(f"in {where}, change `{key}` to `{fixed}`, then `swaymsg reload`")
+    if sway.config is None:
+        said.append(
+            f"sitbreak could not read sway's config ({sway.config_problem}), so it cannot "
+            "tell whether a key starts swaylock itself"
+        )
+        steps.append(f"in {where}, lock with `{sl.LOCK_KEY_LINE}`, not `exec swaylock`")
+    if said:
+        why = (
+            "swayidle's lock handler sets logind's LockedHint, the one lock signal sitbreak "
+            "hears on sway, but not every lock goes through it: "
+            if handlers
+            else "swaylock tells nobody it locked, and neither it nor swayidle sets logind's "
+            "LockedHint, the one lock signal sitbreak hears on sway: "
+        )
+        return Check(
+            "lock",
+            "screen lock",
+            WARN,
+            why
+            + "; ".join(said)
+            + ". A locked screen is then seen only as idle time: it counts as a break once "
+            "the idle limit has passed, and sitting resumes at the next input",
+            "; ".join(steps),
+        )
+    pids = ", ".join(str(run.pid) for run in handlers)
+    return Check(
+        "lock",
+        "screen lock",
+        OK,
+        f"swayidle (pid {pids}) sets logind's LockedHint around swaylock on every lock "
+        "that goes through logind (`loginctl lock-session`), and no key or swayidle command "
+        "in sway's config starts swaylock itself (a script that does would not be heard); "
+        + "; ".join(logind),
+    )
+
+
+def _swayidle_words(run: SwayidleRun) -> str:
+    events = " ".join(f"{event} '{cmd}'" for event, cmd in run.events)
+    how = "" if run.source == "its command line" else f" from {run.source}"
+    return f"pid {run.pid}{how}: {events or 'no events'}"
 
 
 def _suspend_check(lines: list[str]) -> Check:
