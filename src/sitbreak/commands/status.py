@@ -197,7 +197,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--format",
         choices=("text", *BAR_FORMATS),
         default="text",
-        help="print what a status bar reads (docs/status-bars.md)",
+        help="print what a status bar reads (docs/status-bars.md in the source)",
     )
     p.add_argument(
         "--follow",
