@@ -140,9 +140,16 @@ def best_wall(cmd: list[str], env: dict[str, str], runs: int = 3) -> float:
     return best
 
 
-def main() -> None:
+def main() -> int:
     trace_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared/traces/v2"
     traces = sorted(trace_dir.glob("*.jsonl.gz"))
+    if not traces:  # a fresh clone has no ../shared: say so, not a StatisticsError
+        print(
+            f"bench_timeline.py: no traces (*.jsonl.gz) in {trace_dir}; name a folder of "
+            "traces as TRACE_DIR (BENCHMARKS.md's figures are of the project's shared/traces/v2)",
+            file=sys.stderr,
+        )
+        return 2
     print(f"traces: {trace_dir} ({len(traces)})")
     per_day: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -207,7 +214,8 @@ def main() -> None:
         tune = [sys.executable, "-m", "sitbreak", "tune", "--days", "90"]
         wall = best_wall(tune, env)
         print(f"tune over {span_days:.0f} recorded days: {wall * 1000:.0f} ms wall")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

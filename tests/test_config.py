@@ -463,10 +463,20 @@ def test_posture_after_must_come_before_move_after(tmp_path: Path) -> None:
     move_after = _default("move_after")
     path, message = error_for(tmp_path, f'[prompts]\nposture_after = "{move_after}"\n')
     assert message.startswith(
-        f'{path}: [prompts] posture_after = "{move_after}" is not shorter than '
+        f'{path}:2: [prompts] posture_after = "{move_after}" is not shorter than '
         f'[prompts] move_after = "{move_after}" (the default)'
     )
     assert "[prompts.enabled] posture = false" in message
+
+
+def test_a_contradiction_names_the_line_of_the_key_it_is_about(tmp_path: Path) -> None:
+    # move_after comes first in the file; the message is about posture_after, on line 3.
+    text = '[prompts]\nmove_after = "45m"\nposture_after = "50m"\n'
+    path, message = error_for(tmp_path, text)
+    assert message.startswith(f'{path}:3: [prompts] posture_after = "50m" is not shorter than ')
+    # Only the default of the first key: the line of the one the file sets.
+    path, message = error_for(tmp_path, '[prompts]\n\nmove_after = "10m"\n')
+    assert message.startswith(f"{path}:3: [prompts] posture_after = ")
 
 
 @pytest.mark.parametrize("disabled", ["posture", "move"])
@@ -479,7 +489,7 @@ def test_posture_after_move_after_is_fine_when_either_is_off(tmp_path: Path, dis
 def test_break_locked_may_not_exceed_break_idle(tmp_path: Path) -> None:
     path, message = error_for(tmp_path, '[session]\nbreak_locked = "1h"\n')
     assert message.startswith(
-        f'{path}: [session] break_locked = "1h" is longer than '
+        f'{path}:2: [session] break_locked = "1h" is longer than '
         f'[session] break_idle = "{_default("break_idle")}" (the default)'
     )
     assert message.endswith(
@@ -538,8 +548,32 @@ def test_quiet_hours_as_a_plain_string_suggests_a_list(tmp_path: Path) -> None:
 
 def test_toml_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
     path, message = error_for(tmp_path, '[session]\nbreak_idle = "8m"\nbreak_locked = \n')
-    assert message.startswith(f"{path}: invalid TOML: ")
-    assert "line 3" in message
+    # FILE:LINE up front, as every other config error reads.
+    assert message.startswith(f"{path}:3: invalid TOML: ")
+    assert message.endswith("(column 16)")
+
+
+def test_a_table_declared_twice_is_named_as_written(tmp_path: Path) -> None:
+    text = '[prompts]\nmove_after = "45m"\n[prompts]\nmove_repeat = "5m"\n'
+    path, message = error_for(tmp_path, text)
+    assert message == f"{path}:3: invalid TOML: Cannot declare [prompts] twice (column 9)"
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('# lunch\n\n[prompts]\nquiet_hours = ["12:00-13:00",\n  "18:00-19:00"\n\n', 4),
+        ('[prompts]\nmove_after = "45m"\nquiet_hours = ["12:00-13:00"\n', 3),
+        ('[general]\ntimezone = """Europe/Berlin\n\n', 2),
+    ],
+)
+def test_a_file_ending_inside_an_unclosed_value_names_where_it_begins(
+    tmp_path: Path, text: str, line: int
+) -> None:
+    # tomllib only says "at end of document"; the person needs the line that opened it.
+    path, message = error_for(tmp_path, text)
+    assert message.startswith(f"{path}:{line}: invalid TOML: ")
+    assert message.endswith(f"at the end of the file; what begins on line {line} is never closed")
 
 
 def test_a_file_that_is_not_utf8_is_an_error_naming_it(tmp_path: Path) -> None:
@@ -547,7 +581,10 @@ def test_a_file_that_is_not_utf8_is_an_error_naming_it(tmp_path: Path) -> None:
     path.write_bytes(b'[general]\ntimezone = "\xff"\n')
     with pytest.raises(ConfigError, match="not UTF-8") as info:
         load_config(path)
-    assert str(info.value).startswith(str(path))
+    assert str(info.value) == (
+        f"{path}:2: the config file is not UTF-8 text: byte 0xff at column 13 is not UTF-8; "
+        "save the file as UTF-8"
+    )
 
 
 def test_a_directory_is_not_a_config_file(tmp_path: Path) -> None:
@@ -719,10 +756,23 @@ def test_check_warns_when_no_posture_prompt_could_ever_be_shown(
     assert main(["config", "check", str(path)]) == 0  # valid: a warning, not an error
     assert capsys.readouterr().out == (
         f"OK: {path} is valid\n"
-        f'{path}: warning: [prompts] posture_after = "27m" is less than [prompts] '
+        f'{path}:2: warning: [prompts] posture_after = "27m" is less than [prompts] '
         'posture_guard = "5m" (the default) before [prompts] move_after = "30m" (the '
         "default): a posture prompt that close to a move prompt is dropped, so none is ever "
         "shown; set posture_after to 25m or less, raise move_after, or lower posture_guard\n"
+    )
+
+
+def test_the_posture_warning_offers_only_a_posture_after_that_could_be_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """move_after = "30s" for trying sitbreak out: the warning said "set posture_after
+    to 0s or less", which config check refuses (at least 5s)."""
+    path = write(tmp_path, '[prompts]\nmove_after = "30s"\nposture_after = "10s"\n')
+    assert main(["config", "check", str(path)]) == 0
+    assert capsys.readouterr().out.endswith(
+        "a posture prompt that close to a move prompt is dropped, so none is ever shown; "
+        "raise move_after, or lower posture_guard\n"
     )
 
 
@@ -843,7 +893,7 @@ def test_config_is_a_frozen_value() -> None:
 
 def test_a_call_may_not_end_sessions_sooner_than_plain_idle(tmp_path: Path) -> None:
     path, message = error_for(tmp_path, '[session]\ncall_idle_max = "5m"\n')
-    assert message.startswith(f'{path}: [session] call_idle_max = "5m" is shorter than')
+    assert message.startswith(f'{path}:2: [session] call_idle_max = "5m" is shorter than')
     assert "raise call_idle_max" in message
 
 

@@ -27,6 +27,19 @@ def test_every_link_is_to_a_file_people_have(doc: Path) -> None:
         assert path.exists(), f"{doc.name} links to a missing file: {target}"
 
 
+def test_the_readme_has_no_relative_link_as_it_is_the_package_index_page_too() -> None:
+    """README.md is the long description on the package index, where a link to
+    docs/desktops.md (or the picture docs/report.png) leads nowhere: it names
+    such files as paths of the source instead, and each of them exists."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    relative = [t for t in _LINK.findall(text) if not re.match(r"[a-z]+:", t)]
+    assert relative == []
+    named = re.findall(r"`((?:docs|config|systemd|src|scripts)/[^`\s]+\.\w+|[A-Z]+\.md)`", text)
+    assert "docs/desktops.md" in named
+    for path in named:
+        assert (ROOT / path).exists(), f"README.md names a missing file: {path}"
+
+
 def test_the_trace_format_lists_every_event_kind() -> None:
     text = (ROOT / "docs" / "trace-format.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| (`[a-z_]+`(?:, `[a-z_]+`)?) \|", text, flags=re.M)

@@ -267,3 +267,26 @@ def test_every_option_and_argument_says_what_it_is_for() -> None:
             if isinstance(action, argparse._SubParsersAction | argparse._HelpAction):
                 continue
             assert action.help, f"{name}: {action.option_strings or action.dest} has no help"
+
+
+def test_every_command_that_does_something_says_what_in_its_help() -> None:
+    """`sitbreak status --help`, `service uninstall --help` and `service status
+    --help` went from the usage line straight to the options."""
+    import argparse
+
+    for name, parser in _parsers():
+        if any(isinstance(a, argparse._SubParsersAction) for a in parser._actions):
+            continue  # a group of actions: its actions are listed, each with its help
+        assert parser.description, f"{name} --help has no description"
+
+
+def test_every_argument_is_named_in_capitals_as_the_readme_names_it() -> None:
+    """`sitbreak replay --help` showed "[trace]" where README.md says TRACE."""
+    import argparse
+
+    for name, parser in _parsers():
+        for action in parser._actions:
+            if action.option_strings or isinstance(action, argparse._SubParsersAction):
+                continue
+            metavar = action.metavar or action.dest
+            assert isinstance(metavar, str) and metavar.isupper(), f"{name}: {metavar!r}"

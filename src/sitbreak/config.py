@@ -550,8 +550,48 @@ def _parse_toml(text: str, label: str) -> dict[str, object]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        # The message already carries "(at line L, column C)".
-        raise ConfigError(f"{label}: invalid TOML: {exc}") from None
+        raise ConfigError(toml_error(text, label, str(exc))) from None
+
+
+_TOML_AT_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_TOML_AT_END = " (at end of document)"
+_TOML_TABLE_RE = re.compile(r"\(((?:'[^']*'(?:, )?)+),?\)")
+
+
+def toml_error(text: str, label: str, message: str) -> str:
+    """tomllib's complaint as the other config errors read: 'FILE:LINE: invalid TOML: ...'.
+
+    tomllib says "Cannot declare ('prompts',) twice (at line 3, column 9)": the
+    line goes up front, the table is written as in the file ([prompts]). A file
+    that ends inside an unclosed array, table or string is "at end of
+    document": the line named is the one where that unclosed thing begins."""
+    message = _TOML_TABLE_RE.sub(
+        lambda m: "[" + ".".join(re.findall(r"'([^']*)'", m.group(1))) + "]", message
+    )
+    if at := _TOML_AT_RE.search(message):
+        return (
+            f"{label}:{at.group(1)}: invalid TOML: {message[: at.start()]} (column {at.group(2)})"
+        )
+    if message.endswith(_TOML_AT_END):
+        lines = text.splitlines(keepends=True)
+        start = next(
+            (n for n in range(1, len(lines) + 1) if _ends_open("".join(lines[:n]))), len(lines)
+        )
+        start = max(start, 1)
+        return (
+            f"{label}:{start}: invalid TOML: {message[: -len(_TOML_AT_END)]} at the end of the "
+            f"file; what begins on line {start} is never closed"
+        )
+    return f"{label}: invalid TOML: {message}"
+
+
+def _ends_open(text: str) -> bool:
+    """Whether `text` stops inside something unclosed (tomllib: "at end of document")."""
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return str(exc).endswith(_TOML_AT_END)
+    return False
 
 
 def _read_text(path: Path) -> str:
@@ -562,7 +602,13 @@ def _read_text(path: Path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: the config file is not UTF-8 text: {exc}") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        raise ConfigError(
+            f"{path}:{line}: the config file is not UTF-8 text: byte "
+            f"0x{data[exc.start]:02x} at column {column} is not UTF-8; save the file as UTF-8"
+        ) from None
 
 
 def _default_source() -> tuple[str, str]:
@@ -632,10 +678,21 @@ class Config:
     history_keep: float = 90 * DAY
 
 
+def _set_at(user: _Parsed, sources: Mapping[str, str], *keys: _Key) -> str:
+    """'FILE:LINE' of the first of `keys` (in the order the message names them)
+    that the user's file sets, for a message about keys that contradict each
+    other; 'FILE' if it sets none of them."""
+    for key in keys:
+        if sources[_dotted(key)] != DEFAULT_SOURCE:
+            return user.at(_dotted(key))
+    return user.label
+
+
 def _consistency_errors(
-    values: Mapping[_Key, _Value], sources: Mapping[str, str], broken: set[_Key], label: str
+    values: Mapping[_Key, _Value], sources: Mapping[str, str], user: _Parsed
 ) -> list[str]:
     """Values that are each fine but contradict one another."""
+    broken = user.broken
 
     def shown(key: _Key) -> str:
         text = f"{_where(*key)} = {_render(values[key])}"
@@ -655,28 +712,31 @@ def _consistency_errors(
         and _seconds(values[posture]) >= _seconds(values[move])
     ):
         errors.append(
-            f"{label}: {shown(posture)} is not shorter than {shown(move)}: with both posture "
+            f"{_set_at(user, sources, posture, move, posture_on, move_on)}: "
+            f"{shown(posture)} is not shorter than {shown(move)}: with both posture "
             "and move prompts enabled the posture prompt would never come first; lower "
             "posture_after, raise move_after or set [prompts.enabled] posture = false"
         )
     locked, idle = ("session", "break_locked"), ("session", "break_idle")
     if usable(locked, idle) and _seconds(values[locked]) > _seconds(values[idle]):
         errors.append(
-            f"{label}: {shown(locked)} is longer than {shown(idle)}: a locked screen is a "
+            f"{_set_at(user, sources, locked, idle)}: "
+            f"{shown(locked)} is longer than {shown(idle)}: a locked screen is a "
             "surer sign of a break than idle input, so it should not take longer to count "
             f"as one; set break_locked to {_render(values[idle])} or less, or raise break_idle"
         )
     call = ("session", "call_idle_max")
     if usable(call, idle) and _seconds(values[call]) < _seconds(values[idle]):
         errors.append(
-            f"{label}: {shown(call)} is shorter than {shown(idle)}: stillness during a call "
+            f"{_set_at(user, sources, call, idle)}: "
+            f"{shown(call)} is shorter than {shown(idle)}: stillness during a call "
             "would then end a session sooner than without one; raise call_idle_max"
         )
     return errors
 
 
 def _consistency_warnings(
-    values: Mapping[_Key, _Value], sources: Mapping[str, str], label: str
+    values: Mapping[_Key, _Value], sources: Mapping[str, str], user: _Parsed
 ) -> list[str]:
     """Values that are allowed together but switch a feature off without saying so."""
 
@@ -698,12 +758,17 @@ def _consistency_warnings(
     if both and 0 < gap < _seconds(values[guard]):
         # The engine drops a posture prompt that would come this close before
         # the move prompt (sitbreak.core.engine: _start_session).
-        latest = format_duration(max(_seconds(values[move]) - _seconds(values[guard]), 0))
+        latest = _seconds(values[move]) - _seconds(values[guard])
+        # Only a posture_after the file could hold: "set it to 0s or less" is no advice.
+        lowest = _SCHEMA["prompts"]["posture_after"].floor or 0.0
+        lower = (
+            f"set posture_after to {format_duration(latest)} or less, " if latest >= lowest else ""
+        )
         warnings.append(
-            f"{label}: warning: {shown(posture)} is less than {shown(guard)} before "
+            f"{_set_at(user, sources, posture, guard, move)}: warning: "
+            f"{shown(posture)} is less than {shown(guard)} before "
             f"{shown(move)}: a posture prompt that close to a move prompt is dropped, so none "
-            f"is ever shown; set posture_after to {latest} or less, raise move_after, or "
-            "lower posture_guard"
+            f"is ever shown; {lower}raise move_after, or lower posture_guard"
         )
     return warnings
 
@@ -738,7 +803,7 @@ def load_config(path: Path | None = None) -> Config:
         user = _parse_file(_read_text(user_path), str(user_path))
         values.update(user.values)
         sources.update((_dotted(key), user.label) for key in user.values)
-    errors = user.errors + _consistency_errors(values, sources, user.broken, user.label)
+    errors = user.errors + _consistency_errors(values, sources, user)
     if errors:
         raise ConfigError("\n".join(errors))
 
@@ -773,7 +838,7 @@ def load_config(path: Path | None = None) -> Config:
         sync_folder=str(values[("sync", "folder")]),
         sync_name=str(values[("sync", "name")]),
         sync_keep=_seconds(values[("sync", "keep")]),
-        warnings=tuple(_consistency_warnings(values, sources, user.label)),
+        warnings=tuple(_consistency_warnings(values, sources, user)),
         tray_show=str(values[("tray", "show")]),
         activitywatch_server=str(values[("activitywatch", "server")]),
         history_keep=_seconds(values[("history", "keep")]),
@@ -875,6 +940,7 @@ def write_durations(path: Path, values: Mapping[tuple[str, str], float]) -> None
         if spec is None or spec.kind is not _Kind.DURATION:
             raise ConfigError(f"{path}: {_where(section, name)}: not a duration key")
     text = _read_text(path) if path.exists() else ""
+    _parse_toml(text, str(path))  # a broken file is named as `config check` names it
     try:
         doc = tomlkit.parse(text)
     except TOMLKitError as exc:

@@ -10,6 +10,7 @@ pool is used up, so the same line does not come back every half hour.
 from __future__ import annotations
 
 import enum
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -76,7 +77,9 @@ def parse_library(text: str, source: str) -> dict[str, Prompt | None]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
+        from sitbreak.config import toml_error
+
+        raise ConfigError(toml_error(text, source, str(exc))) from None
     unknown = set(data) - {"prompt"}
     if unknown:
         raise ConfigError(
@@ -86,14 +89,18 @@ def parse_library(text: str, source: str) -> dict[str, Prompt | None]:
     if not isinstance(entries, list):
         raise ConfigError(f"{source}: expected [[prompt]] entries, found a single [prompt] table")
     out: dict[str, Prompt | None] = {}
+    # The line of each [[prompt]] header, to name in messages (when the file is
+    # laid out that way, as the shipped one is; else the file alone).
+    headers = [n for n, line in enumerate(text.splitlines(), 1) if _ENTRY_RE.match(line)]
     for n, entry in enumerate(entries, 1):
-        where = f"{source}: prompt #{n}"
+        at = f"{source}:{headers[n - 1]}" if len(headers) == len(entries) else source
+        where = f"{at}: prompt #{n}"
         if not isinstance(entry, dict):
             raise ConfigError(f"{where}: expected a [[prompt]] table, found {entry!r}")
         prompt_id = entry.get("id")
         if not isinstance(prompt_id, str) or not prompt_id:
             raise ConfigError(f"{where}: expected a non-empty string id, found {prompt_id!r}")
-        where = f"{source}: prompt {prompt_id!r}"
+        where = f"{at}: prompt {prompt_id!r}"
         if prompt_id in out:
             # Within one file a second entry would silently win; across files
             # replacing by id is the point, so only this is an error.
@@ -110,12 +117,17 @@ def parse_library(text: str, source: str) -> dict[str, Prompt | None]:
     return out
 
 
+_ENTRY_RE = re.compile(r"\s*\[\[\s*prompt\s*\]\]\s*(?:#.*)?$")
+
+
 def _prompt(entry: Mapping[str, object], where: str) -> Prompt:
-    kind, cause = entry.get("kind"), entry.get("cause")
-    if kind not in KINDS:
-        raise ConfigError(f"{where}: kind must be one of {', '.join(KINDS)}, found {kind!r}")
-    if cause not in CAUSES:
-        raise ConfigError(f"{where}: cause must be one of {', '.join(CAUSES)}, found {cause!r}")
+    for key, allowed in (("kind", KINDS), ("cause", CAUSES)):
+        value = entry.get(key)
+        if value not in allowed:
+            # A key left out read "found None".
+            found = f"found {value!r}" if key in entry else "but it is missing"
+            raise ConfigError(f"{where}: {key} must be one of {', '.join(allowed)}, {found}")
+    kind, cause = entry["kind"], entry["cause"]
     texts: dict[str, str | None] = {}
     for key in ("title", "body", "caution"):
         value = entry.get(key)

@@ -59,3 +59,27 @@ def test_with_a_file_show_names_it_and_adds_nothing(
     assert "To change a value" not in out
     code, out, _err = run(capsys, "check")
     assert (code, out) == (0, f"OK: {mine} is valid\n")
+
+
+def test_check_reads_the_prompt_library_too_as_run_does(
+    capsys: pytest.CaptureFixture[str], sitbreak_home: Path
+) -> None:
+    """A prompts.toml with a missing cause stops `sitbreak run`, while `config check`
+    said "OK"; and `config check prompts.toml` read it as a config ("top-level key
+    prompt: unknown key")."""
+    prompts = sitbreak_home / "config" / "prompts.toml"
+    prompts.parent.mkdir(parents=True, exist_ok=True)
+    prompts.write_text('# mine\n[[prompt]]\nid = "mine"\nkind = "move"\ntitle = "T"\nbody = "B"\n')
+    for args in (["check"], ["check", str(prompts)]):
+        code, out, err = run(capsys, *args)
+        assert code == 2
+        assert "OK" not in out
+        assert err == (
+            f"sitbreak: config error: {prompts}:2: prompt 'mine': cause must be one of posture, "
+            "sitting, stiffness, dehydration, stress, eyes, but it is missing\n"
+        )
+    prompts.write_text(prompts.read_text() + 'cause = "sitting"\n')
+    code, out, err = run(capsys, "check")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == f"OK: {prompts} is valid"
+    assert run(capsys, "check", str(prompts)) == (0, f"OK: {prompts} is valid\n", "")

@@ -242,6 +242,30 @@ def test_doctor_reports_an_invalid_config_with_runs_exit_status(tmp_path: Path) 
     assert "the config file is invalid" in doctor.render(report)
 
 
+def test_a_broken_prompts_file_is_reported_as_it_stops_run(tmp_path: Path) -> None:
+    # `sitbreak run` reads prompts.toml beside the config and exits 2 on a broken one:
+    # doctor must not say it would work.
+    prompts = Path(os.environ["SITBREAK_HOME"]) / "config" / "prompts.toml"
+    prompts.parent.mkdir(parents=True)
+    prompts.write_text('[[prompt]]\nid = "wall"\nkind = "move"\ntitle = "Stand up"\n')
+    report = doctor.diagnose(quiet_env(EDITOR="vi"), None)
+    assert report.exit_status == doctor.EXIT_CONFIG
+    check = next(c for c in report.checks if c.name == "prompts file")
+    assert check.status == doctor.FAIL and str(prompts) in check.detail
+    assert check.fix == f"vi {prompts}"
+    shown = doctor.render(report)
+    assert "your prompts.toml is invalid" in shown and "would work here" not in shown
+
+
+def test_a_valid_prompts_file_is_said_to_be_valid(tmp_path: Path) -> None:
+    prompts = Path(os.environ["SITBREAK_HOME"]) / "config" / "prompts.toml"
+    prompts.parent.mkdir(parents=True)
+    prompts.write_text('[[prompt]]\nid = "move-walk"\nenabled = false\n')
+    report = doctor.diagnose(quiet_env(), None)
+    check = next(c for c in report.checks if c.name == "prompts file")
+    assert (check.status, check.detail) == (doctor.OK, f"{prompts} is valid")
+
+
 def test_doctor_reports_a_valid_config_file(tmp_path: Path) -> None:
     good = tmp_path / "config.toml"
     good.write_text('[prompts]\nmove_after = "45m"\n')

@@ -63,16 +63,23 @@ def entry(**changes: str) -> str:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (entry(kind="yoga"), "f.toml: prompt 'mine': kind must be one of posture, move"),
-        (entry(cause="boredom"), "f.toml: prompt 'mine': cause must be one of posture,"),
-        (entry(title=""), "f.toml: prompt 'mine': title must be a non-empty string"),
-        (entry(body="x" * 301), "f.toml: prompt 'mine': body must be a non-empty string of at"),
-        (entry() + 'colour = "red"\n', "f.toml: prompt 'mine': unknown key 'colour'"),
-        (entry() + entry(), "f.toml: prompt 'mine': the id is used twice in this file (#2"),
-        (entry(id=""), "f.toml: prompt #1: expected a non-empty string id, found ''"),
+        # Each names the line of its [[prompt]] header (line 2 of ENTRY).
+        (entry(kind="yoga"), "f.toml:2: prompt 'mine': kind must be one of posture, move"),
+        (entry(cause="boredom"), "f.toml:2: prompt 'mine': cause must be one of posture,"),
+        (entry(title=""), "f.toml:2: prompt 'mine': title must be a non-empty string"),
+        (entry(body="x" * 301), "f.toml:2: prompt 'mine': body must be a non-empty string of at"),
+        (entry() + 'colour = "red"\n', "f.toml:2: prompt 'mine': unknown key 'colour'"),
+        (entry() + entry(), "f.toml:9: prompt 'mine': the id is used twice in this file (#2"),
+        (entry(id=""), "f.toml:2: prompt #1: expected a non-empty string id, found ''"),
         ('[prompt]\nid = "x"\n', "f.toml: expected [[prompt]] entries, found a single [prompt]"),
         ("[prompts]\n", "f.toml: unknown table 'prompts': expected only [[prompt]] entries"),
-        ("[[prompt]\n", "f.toml: "),
+        ("[[prompt]\n", "f.toml:1: invalid TOML: "),
+        # A key left out read "found None".
+        (
+            '[[prompt]]\nid = "mine"\nkind = "move"\ntitle = "T"\nbody = "B"\n',
+            "f.toml:1: prompt 'mine': cause must be one of posture, sitting, stiffness, "
+            "dehydration, stress, eyes, but it is missing",
+        ),
     ],
 )
 def test_a_bad_library_names_the_file_and_the_prompt(text: str, expected: str) -> None:
@@ -134,7 +141,7 @@ def test_a_users_file_replaces_a_prompt_by_id_adds_one_and_drops_one(tmp_path: P
 
 def test_a_broken_user_file_is_a_config_error_naming_it(tmp_path: Path) -> None:
     user = write(tmp_path / "prompts.toml", entry(kind="dance"))
-    with pytest.raises(ConfigError, match=re.escape(f"{user}: prompt 'mine': kind")):
+    with pytest.raises(ConfigError, match=re.escape(f"{user}:2: prompt 'mine': kind")):
         load_library(user)
 
 
@@ -333,6 +340,34 @@ def test_sitbreak_prompts_rejects_unknown_kinds_and_levels(
     with pytest.raises(SystemExit):
         main(["prompts", "--test", "move", "--level", "0"])
     assert "expected a whole number from 1 up" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ["--level", "3"],
+            "--level goes with --test move: only the movement reminder comes in repeats",
+        ),
+        (
+            ["--test", "posture", "--level", "2"],
+            "--level goes with --test move: only the movement "
+            "reminder comes in repeats, a posture prompt has one level",
+        ),
+        (
+            ["--notify", "log"],
+            "--notify log goes with --test KIND: it says how to show the test prompt",
+        ),
+    ],
+)
+def test_options_for_a_test_prompt_are_refused_without_one(
+    capsys: pytest.CaptureFixture[str], argv: list[str], said: str
+) -> None:
+    # `sitbreak prompts --level 3` listed the library as if --level were not there.
+    assert main(["prompts", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"sitbreak: {said}\n"
 
 
 @pytest.mark.desktop

@@ -130,9 +130,10 @@ def test_the_table_says_heeded_counts_the_move_reminders_alone(
     assert 0 < moves < len(report["prompts"])
     assert main(["replay", "--sample"]) == 0
     lines = capsys.readouterr().out.splitlines()
+    # Worded as the week report's legend is, with no count that reads as "heeded".
     assert lines[3] == (
-        f"heeded: move reminders ({moves} of the {len(report['prompts'])} prompts) "
-        "followed by getting up within 10 min"
+        "heeded: got up within 10 min of a movement reminder; "
+        f"{moves} of the {len(report['prompts'])} prompts were movement reminders"
     )
 
 
@@ -243,3 +244,34 @@ def test_counts_in_the_summary_are_singular_for_one(
     assert main(["replay", str(write_trace(tmp_path / "m.jsonl", one))]) == 0
     out = capsys.readouterr().out
     assert ", 1 session, 0 breaks, 2 prompts" in out
+
+
+@pytest.mark.parametrize("text", ["", '{"kind": "meta", "version": 1, "tz": "UTC"}\n'])
+def test_a_trace_without_events_is_replayed_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    """An empty file (a failed export, the wrong file) read as a day of no sitting."""
+    path = tmp_path / "empty.jsonl"
+    path.write_text(text)
+    assert main(["replay", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "(no sitting found in this trace)" in captured.out
+    assert captured.err == (
+        f"sitbreak: warning: {path}: the trace has no events (input, lock, sleep, ...) to replay\n"
+    )
+
+
+def test_a_movement_prompt_early_in_a_session_says_why(capsys: pytest.CaptureFixture[str]) -> None:
+    """ "10:15-10:56 ... move@10 min move@20 min" read as prompts 10 minutes after
+    sitting down: the 11-minute idle break before was not sure, so the movement
+    clock of the session before ran on. The table marks such prompts and says so."""
+    assert main(["replay", "--sample"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    (line,) = [x for x in lines if x.startswith("    10:15-10:56")]
+    assert line.endswith("move@10 min* move@20 min* move@30 min move@40 min 25 s")
+    (first,) = [x for x in lines if x.startswith("    08:52-10:04")]
+    assert "*" not in first
+    assert lines[-1] == (
+        "  * sooner than 30 min into the session: the break before it was too short to be "
+        "sure of, so the movement clock ran on from the session before"
+    )

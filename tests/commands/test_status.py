@@ -61,6 +61,26 @@ def test_a_number_without_a_unit_is_refused_not_taken_as_seconds(
     )
 
 
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        # Nothing to suggest: "0m" would be refused in turn.
+        (
+            ["snooze", "0"],
+            'expected a duration over 0 and at most 7 days, such as "30m" or "2h", found \'0\'',
+        ),
+        # 500 hours is over the 7 days a pause may last.
+        (["pause", "500"], '\'500\' has no unit: write "500m" for minutes or "500s" for seconds'),
+    ],
+)
+def test_a_bare_number_suggests_only_units_that_would_be_accepted(
+    capsys: pytest.CaptureFixture[str], argv: list[str], said: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.rstrip().endswith(said), err
+
+
 @pytest.mark.parametrize("command", ["pause", "resume", "snooze"])
 def test_each_control_command_says_what_it_does_in_its_help(
     capsys: pytest.CaptureFixture[str], command: str

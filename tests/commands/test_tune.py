@@ -171,6 +171,20 @@ def test_too_little_recorded_keeps_todays_values() -> None:
     assert propose_hold([20.0] * 3, 510.0, 30.0)[0] == 30.0
 
 
+def test_too_little_recorded_is_not_worded_as_advice_to_keep_a_value(
+    office: Office, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A first day: 'break_idle = "8m30s": keep it' above '0 pauses ... it takes 30
+    to judge' advised keeping a value nothing had been judged on."""
+    office.sit(40 * MIN)
+    office.stop()
+    assert main(["tune", "--days", "3650"]) == 0
+    out = capsys.readouterr().out
+    assert '[session] break_idle = "8m30s": too little recorded yet' in out
+    assert '[prompts] move_after = "30m": too little recorded yet' in out
+    assert "keep it" not in out
+
+
 def test_move_after_stays_within_the_guidance() -> None:
     # Someone who always gets up after 25 to 33 minutes: a prompt at 30 mostly
     # comes when they are about to go; at 35 none would, and none of their

@@ -535,6 +535,22 @@ def test_format_status_sitting() -> None:
     )
 
 
+def test_status_tells_times_in_the_monitors_zone_and_names_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """[general] timezone = "Asia/Tokyo" on a UTC machine: the journal said "session
+    started at 19:12", `sitbreak status` "since 10:12", neither naming its zone."""
+    monkeypatch.setenv("TZ", "UTC")
+    text = format_status(_status(tz="Asia/Tokyo"), now=NOW)
+    assert text.startswith(
+        "Sitting for 42 min 30 s (since 19:12). Next: stand up and move at 20:24"
+    )
+    assert text.endswith("\nTimes are Asia/Tokyo time, the [general] timezone of your config.")
+    # The machine's own zone: nothing to say.
+    assert "Times are" not in format_status(_status(tz="UTC"), now=NOW)
+    assert "(since 10:12)" in format_status(_status(tz="UTC"), now=NOW)
+
+
 def test_todays_sitting_goes_on_while_one_sits_still_as_the_first_line_does() -> None:
     """Reading for three minutes after the last keystroke: "Sitting for 42 min
     30 s", and the day's figures (stored up to that keystroke) must not say

@@ -19,6 +19,7 @@ from sitbreak.daemon.sdnotify import SdNotifier
 from sitbreak.daemon.startup import build_wiring, setup_logging
 from sitbreak.desktop.lock_sleep import DBusContextMonitor
 from sitbreak.desktop.lockers import LockerWatch
+from sitbreak.errors import SitbreakError
 from sitbreak.storage.store import Store
 
 
@@ -190,3 +191,35 @@ def test_the_running_daemons_pid_is_read_only_while_its_lock_is_held(tmp_path: P
     lock.release()
     assert path.read_text() == str(os.getpid())  # left behind by a daemon that ended
     assert running_daemon_pid(path) is None  # and not to be trusted
+
+
+@pytest.mark.parametrize("service", [False, True])
+def test_a_second_daemon_says_how_to_stop_the_first_as_it_was_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, service: bool
+) -> None:
+    """Without systemd (an autostart entry), "stop it with `systemctl --user stop
+    sitbreak`" named a command that is not there."""
+    from sitbreak.daemon.startup import InstanceLock
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    if service:
+        unit = tmp_path / "config" / "systemd" / "user" / "sitbreak.service"
+        unit.parent.mkdir(parents=True)
+        unit.write_text("[Service]\n")
+    path = tmp_path / "run" / "sitbreak.lock"
+    first = InstanceLock(path)
+    first.acquire()
+    try:
+        with pytest.raises(SitbreakError) as info:
+            InstanceLock(path).acquire()
+    finally:
+        first.release()
+    pid = os.getpid()
+    stop = (
+        f"`systemctl --user stop sitbreak` (the service) or `kill {pid}`"
+        if service
+        else f"`kill {pid}`"
+    )
+    assert str(info.value) == (
+        f"sitbreak is already running (pid {pid}); see `sitbreak status`, or stop it with {stop}"
+    )

@@ -192,7 +192,7 @@ class Dunst:
         return int(self.d.dunstctl("count", "displayed"))
 
     def history(self) -> list[dict[str, object]]:
-        """What dunst showed, newest first: {summary, message, body, timeout_s, id}."""
+        """What dunst showed, newest first: {summary, message, body, timeout_s, id, icon_path}."""
         self.d.dunstctl("close-all")
         wait_for(lambda: self.displayed() == 0, what="dunst to close everything")
         rows = json.loads(self.d.dunstctl("history"))["data"][0]
@@ -203,6 +203,7 @@ class Dunst:
                 "body": r["body"]["data"],
                 "timeout_s": r["timeout"]["data"] / 1e6,  # dunst keeps microseconds
                 "id": r["id"]["data"],
+                "icon_path": r["icon_path"]["data"],
             }
             for r in rows
         ]
@@ -253,6 +254,18 @@ def test_urgency_and_expiry_arrive_as_sent(dunst: Dunst) -> None:
         (f"critical|{sent[2].title}", 60.0),
         (f"low|{sent[3].title}", 30.0),
     ]
+
+
+@pytest.mark.desktop
+def test_a_prompt_shows_sitbreaks_own_icon(dunst: Dunst) -> None:
+    # A peer's reminder carries its icon; ours must too, and one that exists.
+    n = DBusNotifier(dunst.d.bus.address)
+    n.send(PromptWriter(load_library()).write(PromptDue(T0, PromptKind.MOVE, 1, 30 * MIN)))
+    n.close()
+    [shown] = dunst.history()
+    icon = Path(str(shown["icon_path"]))
+    assert icon.name == "sitbreak.svg" and icon.is_file()
+    assert "<svg" in icon.read_text()
 
 
 @pytest.mark.desktop

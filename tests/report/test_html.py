@@ -7,7 +7,7 @@ and the report stays free of any script. Locally a missing `chromium` skips;
 under CI=true it fails (`apt-get install chromium`).
 
 `SITBREAK_UPDATE_DOCS=1 pytest tests/test_report_html.py` also refreshes
-docs/report.png, the screenshot the README shows.
+docs/report.png, the screenshot the README names.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def test_sessions_are_coloured_by_length() -> None:
     page = render(rep, "html", color=False, sessions=False)
     classes = re.findall(r'<rect [^>]*class="(ok|over|long)"><title>session', page)
     assert classes == ["ok", "over", "long"]  # 25 min, 45 min, 1 h 10 against 30 min
-    assert "move reminder at 10:30" in page
+    assert "movement reminder at 10:30" in page
 
 
 def _day_report(store: Store, day: dt.date, now: float | None = None) -> report.Report:

@@ -72,12 +72,16 @@ def test_the_text_report_names_the_computers_and_each_ones_share(
 
 
 def test_an_unknown_computer_is_a_clear_error(
-    capsys: pytest.CaptureFixture[str], config: Path
+    capsys: pytest.CaptureFixture[str], config: Path, folder: Path
 ) -> None:
     code, out, err = report(capsys, "--config", str(config), "--host", "tablet")
     assert code == 2 and out == ""
-    assert "--host tablet: no such computer in" in err
-    assert "(the computers there: desk, laptop)" in err
+    # The name quoted (an empty --host "" read "--host : no such computer"), and the
+    # names that would do: this computer's own, and all.
+    assert err == (
+        f"sitbreak: --host 'tablet': no such computer in {folder} (the computers there: "
+        "desk, laptop; this one is 'desk', or 'all' for every one)\n"
+    )
 
 
 def test_host_without_a_sync_folder_is_a_clear_error(

@@ -339,6 +339,18 @@ def test_week_view_rows_and_the_trend_against_the_previous_week(
     assert doc["previous"]["totals"]["sitting_s"] == 10 * HOUR
 
 
+def test_the_week_names_the_heeded_count_as_the_day_does(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    # The day says "got up after 2 of 3 movement reminders"; the week's legend
+    # explains the same column and must not call them something else.
+    with Store.open() as store:
+        _week_of_sitting(store, dt.date(2025, 10, 27), [[80, 52]])
+    _, out, _ = run(capsys, "--week", "2025-10-27", "--config", str(config))
+    assert "heeded: got up within 10 min of a movement reminder" in out
+    assert "move reminder" not in out
+
+
 def test_a_week_in_progress_is_compared_with_as_many_days_of_the_last(config: Path) -> None:
     previous, this = dt.date(2025, 10, 20), dt.date(2025, 10, 27)
     with Store.open() as store:
@@ -567,6 +579,25 @@ def test_an_unknown_replay_source_is_refused_with_the_recorded_ones_listed(
     assert code == 0 and "sitting" in out
 
 
+def test_a_replay_reported_on_a_day_it_has_nothing_in_says_which_days_it_has(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`sitbreak replay --sample --record`, then `sitbreak report --source replay:sample`
+    (today, as a new user does): "Nothing recorded: sitbreak was not recording on
+    this day", and not a word of the two days of November the replay holds."""
+    assert main(["replay", "--sample", "--record"]) == 0
+    capsys.readouterr()
+    for fmt in ("text", "json"):
+        code, out, err = run(capsys, "2026-12-01", "--source", "replay:sample", "-f", fmt)
+        assert code == 0 and out
+        assert err == (
+            "sitbreak: replay:sample has nothing in this period; its sessions run from "
+            "2026-11-16 to 2026-11-17 (`sitbreak report 2026-11-16 --source replay:sample`)\n"
+        )
+    code, _, err = run(capsys, "--week", "2026-11-16", "--source", "replay:sample")
+    assert code == 0 and err == ""
+
+
 def test_a_week_says_which_days_had_no_sitting_were_not_recorded_or_are_to_come(
     capsys: pytest.CaptureFixture[str], config: Path
 ) -> None:
@@ -582,6 +613,25 @@ def test_a_week_says_which_days_had_no_sitting_were_not_recorded_or_are_to_come(
     assert set(states[1:3]) <= {"idle", "unrecorded"}  # nothing stored after the Monday
     rows = list(csv.DictReader(io.StringIO(csv_text)))
     assert [r["state"] for r in rows] == states
+
+
+def test_a_markdown_week_says_not_recorded_and_still_to_come_as_the_text_does(
+    capsys: pytest.CaptureFixture[str], config: Path
+) -> None:
+    """The text week said "not recorded" and "still to come"; the Markdown one gave
+    those days rows of "0 s | 0 | 0 s | ...", read as days of no sitting."""
+    with Store.open() as store:
+        a_monday(store)
+    now = at(MONDAY + dt.timedelta(days=2), 12)  # Wednesday noon: Thursday on is to come
+    with mock.patch("time.time", return_value=now):
+        _, out, _ = run(capsys, "--week", "2025-11-03", "-f", "markdown", "--config", str(config))
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "2025-11" in line]
+    assert rows[0] == "| Mon 2025-11-03 | 2 h 35 | 3 | 1 h 30 | 2 | 2 | 7 | 2 |"
+    assert rows[3:] == [
+        f"| {day} 2025-11-{6 + n:02d} | still to come | | | | | | |"
+        for n, day in enumerate(["Thu", "Fri", "Sat", "Sun"])
+    ]
+    assert "| 0 s | 0 |" not in "\n".join(rows[3:])
 
 
 @pytest.mark.usefixtures("monday")

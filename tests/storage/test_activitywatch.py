@@ -549,3 +549,37 @@ def test_a_database_sqlite_cannot_open_read_only_is_read_as_it_is_on_disk(
     assert run(capsys, str(db))[0] == 0
     assert tried == ["mode=ro", "immutable=1"]
     assert sessions() == expected_sessions(T0)
+
+
+def test_the_source_prefix_is_spelled_in_one_place() -> None:
+    """commands/report.py compared sources with its own "activitywatch:" literal:
+    a rename of SOURCE_PREFIX would have left reports refusing every import."""
+    import ast
+
+    package = Path(aw.__file__).resolve().parents[1]
+    spelled = [
+        f"{path.relative_to(package)}:{node.lineno}"
+        for path in sorted(package.rglob("*.py"))
+        if path != Path(aw.__file__).resolve()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and node.value == aw.SOURCE_PREFIX
+    ]
+    assert spelled == []
+
+
+def test_export_of_an_empty_source_names_the_stored_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new user's `replay --sample --record`, then `export activitywatch -o f.json`:
+    'no sessions stored under source daemon', and no word of replay:sample."""
+    assert cli.main(["replay", "--sample", "--record"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "aw.json"
+    assert cli.main(["export", "activitywatch", "-o", str(out)]) == 1
+    assert capsys.readouterr().err == (
+        "sitbreak: no sessions stored under source 'daemon'; stored: replay:sample "
+        "(--source NAME)\n"
+    )
+    assert not out.exists()
+    assert cli.main(["export", "activitywatch", "-o", str(out), "--source", "replay:sample"]) == 0
+    assert out.exists()

@@ -286,6 +286,81 @@ def test_a_clock_minutes_ahead_is_noticed_and_its_times_taken_as_now(tmp_path: P
     assert other.peers[LAPTOP].skew_s == 0
 
 
+def clock_words(link: SyncLink, now: float) -> str:
+    """What `sitbreak status` says of the link at `now`."""
+    return sync_words.sync_sentence(link.status(now), now, dt.UTC)
+
+
+def test_a_clock_put_right_is_no_longer_called_ahead_within_ten_minutes(tmp_path: Path) -> None:
+    laptop, desk = SyncWriter(tmp_path, LAPTOP, "laptop"), SyncLink(tmp_path, DESK, "desk")
+    now, ahead = T0, 30.0  # the laptop's clock is 30 s ahead of the desk's
+    for _ in range(5 * 60):  # five idle minutes: the laptop beats, the desk reads
+        laptop.tick(now + ahead)
+        desk.tick(now)
+        now += 1
+    assert "laptop, last record 60 seconds ago, its clock is 30 seconds ahead" in clock_words(
+        desk, now
+    )
+    # NTP puts the laptop's clock right; the desk's daemon runs on.
+    ahead, put_right = 0.0, now
+    while "ahead" in clock_words(desk, now) and now < put_right + 3600:
+        laptop.tick(now + ahead)
+        desk.tick(now)
+        now += 1
+    assert now - put_right <= sync.SKEW_RECENT_S + sync.READ_EVERY_S
+    assert desk.reader.peers[LAPTOP].skew_s == 0
+    # Off again, it is said again at the next look.
+    laptop.record("hb", t=now + 45)
+    laptop.tick(now + 45)
+    desk.tick(now + sync.READ_EVERY_S)
+    assert "its clock is 40 seconds ahead" in clock_words(desk, now + sync.READ_EVERY_S)
+
+
+def test_a_file_delivered_late_neither_makes_a_clock_ahead_nor_hides_one(tmp_path: Path) -> None:
+    there, here = tmp_path / "on the laptop", tmp_path / "on the desk"
+    laptop, desk = SyncWriter(there, LAPTOP, "laptop"), SyncLink(here, DESK, "desk")
+    (here / LAPTOP).mkdir(parents=True)
+
+    def files() -> dict[str, bytes]:  # what Syncthing takes on the laptop
+        return {p.name: p.read_bytes() for p in (there / LAPTOP).iterdir()}
+
+    def deliver(taken: dict[str, bytes]) -> None:  # and gives the desk, whenever it gets to it
+        for name, data in taken.items():
+            replace_like_syncthing(here / LAPTOP / name, data)
+
+    said = []
+    now, ahead = T0, 0.0  # a right clock, its files arriving 3 minutes late
+    for k in range(10 * 60):
+        laptop.activity(now + ahead)
+        laptop.tick(now + ahead)
+        if k % 180 == 0:
+            taken = files()
+        elif k % 180 == 179:
+            deliver(taken)
+        desk.tick(now)
+        said.append(clock_words(desk, now))
+        now += 1
+    assert not [line for line in said if "clock" in line]
+    # 30 s ahead, delivered at once; then Syncthing stalls, and what it had
+    # taken arrives 2 minutes late, before it catches up.
+    ahead, said = 30.0, []
+    for k in range(10 * 60):
+        laptop.activity(now + ahead)
+        laptop.tick(now + ahead)
+        if k < 2 * 60 or k >= 7 * 60:
+            deliver(files())
+        elif k == 3 * 60:
+            taken = files()
+        elif k == 5 * 60:
+            deliver(taken)
+        desk.tick(now)
+        said.append(clock_words(desk, now))
+        now += 1
+    warned = ["its clock is 30 seconds ahead" in line for line in said]
+    assert warned.index(True) < sync.READ_EVERY_S
+    assert all(warned[warned.index(True) :])  # the late file does not take it back
+
+
 def test_a_host_silent_for_a_day_is_caught_up_from_its_newer_files(tmp_path: Path) -> None:
     laptop = SyncWriter(tmp_path, LAPTOP, "laptop")
     laptop.record("ss", t=T0)

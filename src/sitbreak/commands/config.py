@@ -13,10 +13,23 @@ from typing import TextIO
 
 
 def cli_check(file: Path | None, out: TextIO) -> int:
-    """`sitbreak config check [FILE]`: 0 if valid; a ConfigError otherwise (cli.py reports it)."""
+    """`sitbreak config check [FILE]`: 0 if valid; a ConfigError otherwise (cli.py reports it).
+
+    Without FILE it checks the person's prompts.toml too, as `sitbreak run` reads
+    both (a broken one stops it); a FILE named prompts.toml is read as a prompt
+    library, not as a config."""
     from sitbreak import paths
     from sitbreak.config import load_config
+    from sitbreak.prompts import read_user_library
 
+    if file is not None and file.name == PROMPTS_FILE:
+        if not file.exists():
+            from sitbreak.errors import ConfigError
+
+            raise ConfigError(f"{file}: no such prompt library")
+        read_user_library(file)
+        print(f"OK: {file} is valid", file=out)
+        return 0
     config = load_config(file)
     if config.path is None:
         print(
@@ -28,7 +41,15 @@ def cli_check(file: Path | None, out: TextIO) -> int:
         print(f"OK: {config.path} is valid", file=out)
     for warning in config.warnings:
         print(warning, file=out)
+    prompts = paths.config_dir() / PROMPTS_FILE
+    if file is None and prompts.exists():
+        read_user_library(prompts)
+        print(f"OK: {prompts} is valid", file=out)
     return 0
+
+
+#: The person's own prompts, beside their config (sitbreak.prompts reads it).
+PROMPTS_FILE = "prompts.toml"
 
 
 def cli_show(config_path: Path | None, out: TextIO) -> int:

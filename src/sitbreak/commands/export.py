@@ -64,8 +64,11 @@ def _cmd_activitywatch(args: argparse.Namespace) -> int:
     with Store.open(path, recover=False) as store:
         sessions = store.sessions_between(0.0, float("inf"), args.source)
         breaks = store.breaks_between(0.0, float("inf"), args.source)
+        others = [s for s in store.replay_sources() if s != args.source]
     if not sessions:
-        print(f"sitbreak: no sessions stored under source {args.source!r}", file=sys.stderr)
+        # Name what there is to export instead (a new user's first replay --record).
+        listed = f"; stored: {', '.join(others)} (--source NAME)" if others else ""
+        print(f"sitbreak: no sessions stored under source {args.source!r}{listed}", file=sys.stderr)
         return 1
     doc = export_document(host, sessions, breaks, created=sessions[0].start)
     try:

@@ -46,7 +46,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--level",
         type=_level,
-        default=1,
         help="with --test move: which repeat to show (1, 2, ...), to see the escalation",
     )
     p.add_argument(
@@ -71,17 +70,33 @@ def _level(text: str) -> int:
 def _run(args: argparse.Namespace) -> int:
     from sitbreak import paths
 
+    _check_test_options(args.test, args.level, args.notify)
     user_file = paths.config_dir() / "prompts.toml"
     if args.test:
         return send_test(
             args.test,
-            level=args.level,
+            level=args.level or 1,
             backend=args.notify,
             config_path=args.config,
             user_file=user_file,
             out=sys.stdout,
         )
     return list_prompts(args.kind, user_file, sys.stdout)
+
+
+def _check_test_options(test: str | None, level: int | None, notify: str | None) -> None:
+    """--level and --notify are for --test: refused without it, not silently ignored."""
+    from sitbreak.errors import SitbreakError
+
+    if level is not None and test != "move":
+        raise SitbreakError(
+            "--level goes with --test move: only the movement reminder comes in repeats"
+            + ("" if test is None else f", a {test} prompt has one level")
+        )
+    if notify is not None and test is None:
+        raise SitbreakError(
+            f"--notify {notify} goes with --test KIND: it says how to show the test prompt"
+        )
 
 
 # ------------------------------------------------------------------- list

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from sitbreak.core.model import Cause
+from sitbreak.core.model import Cause, PromptKind
 from sitbreak.core.pauses import break_rule
 from sitbreak.core.run import ReplayResult, replay_events
 from sitbreak.errors import StorageError, TraceError
@@ -63,8 +63,8 @@ def format_table(result: ReplayResult, limit_s: float, heeded_within_s: float = 
     else:  # "heeded" is of the movement reminders alone, not of every prompt: say so
         moves = sum(d.prompts_by_kind.get("move", 0) for d in result.days)
         lines.append(
-            f"heeded: move reminders ({moves} of the {count(len(result.prompts), 'prompt')}) "
-            f"followed by getting up within {duration(heeded_within_s)}"
+            f"heeded: got up within {duration(heeded_within_s)} of a movement reminder; "
+            f"{moves} of the {count(len(result.prompts), 'prompt')} were movement reminders"
         )
     tz = result.tz
     lines.append("")
@@ -78,6 +78,7 @@ def format_table(result: ReplayResult, limit_s: float, heeded_within_s: float = 
         lines.append(f"sessions ({zone_name(tz)} time):")
         day = None
         last = result.sessions[-1]
+        carried = False
         for s in result.sessions:
             start = dt.datetime.fromtimestamp(s.start, tz)
             end = dt.datetime.fromtimestamp(s.end, tz)
@@ -85,7 +86,14 @@ def format_table(result: ReplayResult, limit_s: float, heeded_within_s: float = 
                 day = start.date()
                 lines.append(f"  {day.strftime('%a %Y-%m-%d')}")
             kinds = [p for p in result.prompts if s.start <= p.t <= s.end + 60]
-            marks = " ".join(f"{p.kind.value}@{duration(p.seated_s)}" for p in kinds)
+            # A movement prompt well before move_after: the engine was not sure the
+            # break before was one, so the movement clock ran on (engine: carry).
+            early = [p.kind is PromptKind.MOVE and p.seated_s < limit_s - 60 for p in kinds]
+            carried = carried or any(early)
+            marks = " ".join(
+                f"{p.kind.value}@{duration(p.seated_s)}{'*' if e else ''}"
+                for p, e in zip(kinds, early, strict=True)
+            )
             length = duration(s.end - s.start)
             # The engine ends what is open when the events do: a stop, or just the trace's end.
             ended = (
@@ -95,6 +103,12 @@ def format_table(result: ReplayResult, limit_s: float, heeded_within_s: float = 
             )
             lines.append(
                 f"    {start:%H:%M}-{end:%H:%M}  {length:>11}  {ended:<20} {marks}".rstrip()
+            )
+        if carried:
+            lines.append(
+                f"  * sooner than {duration(limit_s)} into the session: the break before it "
+                "was too short to be sure of, so the movement clock ran on from the session "
+                "before"
             )
     return "\n".join(lines)
 
@@ -148,6 +162,8 @@ def run_cli(
     with open_trace(path, warn=warn) as tr:
         tz = resolve_tz(tr.header.tz or config.timezone)
         result = replay_events(tr, config.engine, tz)
+    if not result.events:  # an empty file, or a header alone: most likely not what was meant
+        warn(f"{path}: the trace has no events (input, lock, sleep, ...) to replay")
     if record:
         from sitbreak.storage.store import Store
 
@@ -213,7 +229,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "what really happened.",
     )
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("trace", nargs="?", type=Path, help="the trace file (.jsonl or .jsonl.gz)")
+    src.add_argument(
+        "trace", nargs="?", type=Path, metavar="TRACE", help="the trace file (.jsonl or .jsonl.gz)"
+    )
     src.add_argument(
         "--sample", action="store_true", help="replay the sample trace shipped with sitbreak"
     )

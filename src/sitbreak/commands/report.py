@@ -104,10 +104,10 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.when is not None and args.first is not None:
         raise SitbreakError("give either WHEN or --from/--to, not both")
-    if args.source != DAEMON and not args.source.startswith(("replay:", "activitywatch:")):
+    if args.source != DAEMON and not args.source.startswith(("replay:", _aw_prefix())):
         raise SitbreakError(
             f"unknown source {args.source!r}: expected 'daemon', 'replay:NAME' "
-            "(for example replay:sample) or 'activitywatch:HOST' (an import)"
+            f"(for example replay:sample) or '{_aw_prefix()}HOST' (an import)"
         )
     config = load_config(args.config)
     _check_dates(args, config)
@@ -154,9 +154,10 @@ def _merged(args: argparse.Namespace, config: Config) -> int | None:
         # The name, the id, or the name as reports tell two of one name apart.
         hosts = [h for h in everyone if args.host in (h.name, h.id, merged.told_apart(h))]
         if not hosts:
-            names = ", ".join(h.name for h in everyone) or "none"
+            names = ", ".join(h.name for h in everyone) or "none yet"
             raise SitbreakError(
-                f"--host {args.host}: no such computer in {folder} (the computers there: {names})"
+                f"--host {args.host!r}: no such computer in {folder} (the computers there: "
+                f"{names}; this one is {me!r}, or 'all' for every one)"
             )
     if not hosts:
         print(
@@ -278,7 +279,28 @@ def _report(
     else:
         _write_private(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
+    if args.source != DAEMON and not rep.totals().sessions:
+        _say_which_days_it_has(store, args.source, tz)
     return 0
+
+
+def _say_which_days_it_has(store: Store, source: str, tz: dt.tzinfo) -> None:
+    """A replay or an import reported on a period it has nothing in ("Nothing
+    recorded: sitbreak was not recording on this day", of a trace from last
+    month): say on stderr which days it does have, and how to see one."""
+    import datetime as dt
+
+    first, last = store.source_totals(source)[4:]
+    if first is None or last is None:
+        return
+    a = dt.datetime.fromtimestamp(first, tz).date()
+    b = dt.datetime.fromtimestamp(last, tz).date()
+    days = f"are on {a}" if a == b else f"run from {a} to {b}"
+    print(
+        f"sitbreak: {source} has nothing in this period; its sessions {days} "
+        f"(`sitbreak report {a} --source {source}`)",
+        file=sys.stderr,
+    )
 
 
 def _computer(config: Config, source: str) -> str:
@@ -290,7 +312,16 @@ def _computer(config: Config, source: str) -> str:
 
     if source == DAEMON:
         return config.sync_name.strip() or default_name()
-    return source.removeprefix("activitywatch:") if source.startswith("activitywatch:") else ""
+    prefix = _aw_prefix()
+    return source.removeprefix(prefix) if source.startswith(prefix) else ""
+
+
+def _aw_prefix() -> str:
+    """The source prefix of an ActivityWatch import, 'activitywatch:' (imported only
+    when a report is not the daemon's own, to keep the usual report quick to start)."""
+    from sitbreak.storage.activitywatch import SOURCE_PREFIX
+
+    return SOURCE_PREFIX
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -99,9 +99,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.set_defaults(func=_cmd_install)
 
     s = ssub.add_parser(
-        "uninstall", help="stop, disable and remove the user service (and autostart entry)"
+        "uninstall",
+        help="stop, disable and remove the user service (and autostart entry)",
+        description="Stop sitbreak, disable and remove the systemd user service, the XDG "
+        "autostart entry and sitbreak's D-Bus service file. Your data and config stay "
+        "where they are.",
     )
     s.set_defaults(func=_cmd_uninstall)
 
-    s = ssub.add_parser("status", help="is the service installed, enabled, running, and since when")
+    s = ssub.add_parser(
+        "status",
+        help="is the service installed, enabled, running, and since when",
+        description="Whether the systemd user service (without systemd: the XDG autostart "
+        "entry) is installed and enabled, and whether sitbreak is running now, since when.",
+    )
     s.set_defaults(func=_cmd_status)

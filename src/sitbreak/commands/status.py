@@ -105,9 +105,12 @@ def _bar(fmt: str, status: dict[str, Any] | None, one_line: bool = False) -> str
     import time
 
     from sitbreak.daemon import statusbar
+    from sitbreak.daemon.statusbar import daemon_zone
     from sitbreak.timezones import resolve_tz
 
-    return statusbar.render(fmt, status, now=time.time(), tz=resolve_tz(None), one_line=one_line)
+    # The bar tells times as the monitor does ([general] timezone), not the machine's.
+    tz = resolve_tz(None) if status is None else daemon_zone(status)
+    return statusbar.render(fmt, status, now=time.time(), tz=tz, one_line=one_line)
 
 
 def _follow(fmt: str, as_json: bool) -> int:
@@ -158,10 +161,20 @@ def _duration(text: str) -> float:
     expected = f'a duration over 0 and at most {days} days, such as "30m" or "2h"'
     bare = text.strip()
     if bare.replace(".", "", 1).isdigit():
-        raise argparse.ArgumentTypeError(
-            f'{text!r} has no unit: write "{bare}m" for minutes, "{bare}h" for hours'
-            f' or "{bare}s" for seconds'
-        )
+        # Suggest only the units that make an allowed duration: "0m" or "500h" would
+        # be refused in turn.
+        units = [
+            f'"{bare}{unit}" for {word}'
+            for unit, word, size in (
+                ("m", "minutes", 60),
+                ("h", "hours", 3600),
+                ("s", "seconds", 1),
+            )
+            if 0 < float(bare) * size <= MAX_SECONDS
+        ]
+        if units:
+            choices = units[0] if len(units) == 1 else ", ".join(units[:-1]) + " or " + units[-1]
+            raise argparse.ArgumentTypeError(f"{text!r} has no unit: write {choices}")
     try:
         seconds = parse_duration(text, "")
     except ConfigError:
@@ -172,13 +185,19 @@ def _duration(text: str) -> float:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("status", help="today so far, the current session and the next prompt")
+    p = sub.add_parser(
+        "status",
+        help="today so far, the current session and the next prompt",
+        description="What the running monitor sees: the session in progress, the next "
+        "prompt and why, and today so far (time sitting, sessions, breaks, prompts). "
+        'Exits 2 when the monitor is not running; a status bar --format then shows "off".',
+    )
     p.add_argument("--json", action="store_true", help="print the status as JSON")
     p.add_argument(
         "--format",
         choices=("text", *BAR_FORMATS),
         default="text",
-        help="print what a status bar reads (docs/status-bars.md)",
+        help="print what a status bar reads (docs/status-bars.md in the source)",
     )
     p.add_argument(
         "--follow",

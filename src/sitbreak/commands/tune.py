@@ -143,7 +143,7 @@ def _as_dict(result: object, target: Path) -> dict[str, object]:
 
 def _format(result: object, target: Path, *, written: bool) -> str:
     from sitbreak.config import format_duration
-    from sitbreak.report.tune import Tuning
+    from sitbreak.report.tune import TOO_FEW_TO_JUDGE, Tuning
     from sitbreak.report.whatif import table
 
     assert isinstance(result, Tuning)
@@ -157,7 +157,9 @@ def _format(result: object, target: Path, *, written: bool) -> str:
         lines.append("")
         today, proposed = format_duration(p.today), format_duration(p.proposed)
         if p.whatif is None:
-            lines.append(f'[{p.section}] {p.key} = "{today}": keep it')
+            # "keep it" is advice; with too little recorded there is none to give yet.
+            verdict = "too little recorded yet" if p.why.endswith(TOO_FEW_TO_JUDGE) else "keep it"
+            lines.append(f'[{p.section}] {p.key} = "{today}": {verdict}')
             lines.append(f"  {p.why}")
             continue
         if p.learned:

@@ -53,7 +53,7 @@ import stat
 import time
 from collections.abc import Mapping
 
-from sitbreak.daemon.statusbar import counted_today, on_a_break
+from sitbreak.daemon.statusbar import counted_today, daemon_zone, on_a_break, zone_name
 from sitbreak.errors import SitbreakError
 from sitbreak.storage.sync_words import across, sync_sentence
 from sitbreak.text import breaks_sentence, count, duration, got_up_phrase
@@ -642,9 +642,9 @@ def format_status(
 ) -> str:
     """The daemon's status answer as a short text for people (see the module for the shape).
 
-    `now` and `tz` default to the current time and the local zone; tests pin them.
+    `now` and `tz` default to the current time and the daemon's zone; tests pin them.
     """
-    clock = _Clock(time.time() if now is None else now, resolve_tz(None) if tz is None else tz)
+    clock = _Clock(time.time() if now is None else now, daemon_zone(status) if tz is None else tz)
     sentences = [
         _pause_sentence(status, clock),
         _state_sentence(status, clock),
@@ -681,6 +681,9 @@ def format_status(
             f"The config was reloaded today at {times}: today's figures follow the settings "
             "before and after."
         )
+    zone = status.get("tz")
+    if tz is None and isinstance(zone, str) and zone != zone_name(resolve_tz(None)):
+        lines.append(f"Times are {zone} time, the [general] timezone of your config.")
     return "\n".join(lines)
 
 

@@ -99,11 +99,12 @@ def diagnose(env: Mapping[str, str] = os.environ, config_path: Path | None = Non
     preference = config.activity_source if config is not None else "auto"
     plan = activity.plan_sources(preference, env)
     activity_checks, chosen = _activity(plan, clock, env)
+    prompt_checks = _prompts_file(env)
     exit_status = EXIT_OK
     if chosen is None:
         exit_status = EXIT_NO_SOURCE
-    if config is None:
-        exit_status = EXIT_CONFIG  # run gives up on the config before it looks for a source
+    if config is None or any(c.status == FAIL for c in prompt_checks):
+        exit_status = EXIT_CONFIG  # run gives up on its files before it looks for a source
     report = Report(
         session=plan.session,
         session_evidence=_session_evidence(env),
@@ -119,6 +120,7 @@ def diagnose(env: Mapping[str, str] = os.environ, config_path: Path | None = Non
     report.checks += _running_notifications(notification_checks[0])
     report.checks += _desktop_bus(env, config.tray_show if config else "auto")
     report.checks += config_checks
+    report.checks += prompt_checks
     report.checks += _activitywatch(config.activitywatch_server if config else "")
     report.checks += _data()
     if config is not None:
@@ -462,7 +464,8 @@ def _desktop_bus(env: Mapping[str, str], show: str) -> list[Check]:
                 level,
                 f"not shown: no {WATCHER} on the session bus, so this desktop's panel shows "
                 "no tray items (GNOME shows them with the AppIndicator extension); status "
-                "bars can show sitbreak instead (docs/status-bars.md)",
+                "bars can show sitbreak instead: `sitbreak status --format BAR --follow` "
+                "(docs/status-bars.md in sitbreak's source has each bar's lines)",
                 "sudo apt install gnome-shell-extension-appindicator" if show == "true" else "",
             )
         )
@@ -549,6 +552,30 @@ def _config(path: Path | None, env: Mapping[str, str]) -> tuple[Any, list[Check]
         for warning in config.warnings
     ]
     return config, checks
+
+
+def _prompts_file(env: Mapping[str, str]) -> list[Check]:
+    """The person's own prompts.toml, read as `sitbreak run` reads it: a broken one
+    stops it as a broken config does. Nothing to say when there is none."""
+    from sitbreak.prompts import load_library
+
+    path = paths.config_dir() / "prompts.toml"
+    if not path.exists():
+        return []
+    try:
+        load_library(path)
+    except ConfigError as exc:
+        editor = env.get("VISUAL") or env.get("EDITOR") or "nano"
+        return [
+            Check(
+                "config",
+                "prompts file",
+                FAIL,
+                f"invalid, `sitbreak run` would exit:\n{exc}",
+                f"{editor} {path}",
+            )
+        ]
+    return [Check("config", "prompts file", OK, f"{path} is valid")]
 
 
 def _activitywatch(server: str) -> list[Check]:
@@ -855,7 +882,9 @@ def _rows(checks: list[Check]) -> list[str]:
 
 def _verdict(report: Report) -> str:
     if report.exit_status == EXIT_CONFIG:
-        return "`sitbreak run` would not start: the config file is invalid (see Config)."
+        broken = [c.name for c in report.checks if c.area == "config" and c.status == FAIL]
+        which = "your prompts.toml is" if broken == ["prompts file"] else "the config file is"
+        return f"`sitbreak run` would not start: {which} invalid (see Config)."
     if report.chosen is None:
         return "`sitbreak run` could not work here: it cannot see keyboard/mouse activity."
     return f"`sitbreak run` would work here, watching activity with {report.chosen}."

@@ -992,9 +992,13 @@ class Daemon:
         if cmd == "pause":
             until = None if request.seconds is None else now + request.seconds
             self._feed(Pause(now, until))
+            # Worded as a snooze is: when it ends, then for how long (`pause 3d`
+            # logged only "for 72 h", and status says "Paused until Sat 5 Dec 09:05").
             log.info(
                 "prompts paused %s",
-                "until resumed" if until is None else f"for {duration(until - now)}",
+                "until resumed"
+                if until is None
+                else f"until {clock_at(until, now, self.tz)} (for {duration(until - now)})",
             )
         elif cmd == "resume":
             e = self.engine
@@ -1043,7 +1047,8 @@ class Daemon:
         upcoming = e.next_prompt()
         if upcoming is not None:
             at, kind = upcoming
-            nxt = {"kind": kind.value, "at": max(at, now), "why": self._why(kind)}
+            why = self._why(kind, at, e.session_start)
+            nxt = {"kind": kind.value, "at": max(at, now), "why": why}
         if today is True:
             today = self._today_figures(now)
         snoozed_until = e.snoozed_until
@@ -1083,6 +1088,9 @@ class Daemon:
             "sync": None if self.w.sync is None else self.w.sync.status(now),
             # Whose input made today's figures (None: no sync folder).
             "computers_today": self.computers(self._date(now)),
+            # The zone its days are cut and its times told in ([general] timezone, else
+            # the machine's): `sitbreak status` tells times in it too, as the log does.
+            "tz": tz_label(self.tz),
         }
 
     def _today_figures(self, now: float) -> dict[str, object] | None:
@@ -1108,10 +1116,17 @@ class Daemon:
             line += ", prompts paused"
         return line
 
-    def _why(self, kind: PromptKind) -> str:
+    def _why(self, kind: PromptKind, at: float, start: float | None) -> str:
         s = self.config.engine
         if kind is PromptKind.MOVE:
             every = "minute" if round(s.move_repeat) == 60 else duration(s.move_repeat)
+            if start is not None and at < start + s.move_after - 60:
+                # The engine carried the movement clock over a break it was not sure
+                # of: "30 min of continuous sitting" 5 minutes into a session is wrong.
+                return (
+                    "the break before this session was too short to be sure of, so the "
+                    f"movement clock of the one before runs on; then every {every}"
+                )
             return f"{duration(s.move_after)} of continuous sitting, then every {every}"
         if kind is PromptKind.POSTURE:
             return f"a posture reset {duration(s.posture_after)} into a session"

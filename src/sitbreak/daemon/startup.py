@@ -84,6 +84,16 @@ def setup_logging(level: str = "INFO", stream: IO[str] | None = None) -> None:
     root.propagate = False
 
 
+def _stop_hint(pid: str) -> str:
+    """How to stop the running monitor: systemctl only where the service is installed
+    (without systemd, "systemctl --user stop sitbreak" is a command that is not there)."""
+    from sitbreak.autostart import UNIT_NAME, user_unit_dir
+
+    if (user_unit_dir() / UNIT_NAME).exists():
+        return f"`systemctl --user stop sitbreak` (the service) or `kill {pid}`"
+    return f"`kill {pid}`"
+
+
 class InstanceLock:
     """One daemon per user: an flock on a file in the private runtime directory."""
 
@@ -103,9 +113,7 @@ class InstanceLock:
             f.close()
             raise SitbreakError(
                 f"sitbreak is already running (pid {pid}); see `sitbreak status`, "
-                "or stop it with `systemctl --user stop sitbreak` / `kill {pid}`".replace(
-                    "{pid}", pid
-                )
+                f"or stop it with {_stop_hint(pid)}"
             ) from None
         f.seek(0)
         f.truncate()

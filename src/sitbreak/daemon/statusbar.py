@@ -75,6 +75,27 @@ def _seated(seconds: float) -> str:
 # ------------------------------------------------ today, as status's first line counts it
 
 
+def daemon_zone(status: Mapping[str, Any]) -> dt.tzinfo:
+    """The zone the running monitor cuts days and tells times in (its status's `tz`:
+    [general] timezone, else the machine's); the machine's for a status without one."""
+    from sitbreak.errors import SitbreakError
+    from sitbreak.timezones import resolve_tz
+
+    zone = status.get("tz")
+    if isinstance(zone, str) and zone:
+        try:
+            return resolve_tz(zone)
+        except SitbreakError:  # a zone this machine does not know: its own, then
+            pass
+    return resolve_tz(None)
+
+
+def zone_name(tz: dt.tzinfo) -> str:
+    """As the daemon names a zone (storage.store.tz_label, without importing the store)."""
+    key = getattr(tz, "key", None)
+    return key if isinstance(key, str) else str(tz)
+
+
 def counted_today(status: Mapping[str, Any], tz: dt.tzinfo) -> tuple[float, float]:
     """Today's sitting and longest session, with the open session counted as
     the "Sitting for" line counts it: up to now.

@@ -134,8 +134,12 @@ def _describe_message(msg: Message) -> str:
 
 
 def _reason(exc: BaseException) -> str:
+    """Why a bus could not be used, as people read it: "No such file or directory"
+    for a socket that is not there, not "FileNotFoundError: [Errno 2] No such ..."."""
     if isinstance(exc, DBusErrorResponse):
         return str(exc.name)
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 

@@ -49,6 +49,19 @@ from sitbreak.prompts import Message, Urgency
 log = logging.getLogger("sitbreak.notify")
 
 APP_NAME = "sitbreak"
+
+
+def app_icon() -> str:
+    """The absolute path of sitbreak's own icon, which the notification spec lets
+    servers show beside the prompt ("" when it is not a file on disk, as inside a
+    zip: an icon name the theme lacks would show a broken image instead)."""
+    from importlib import resources
+    from pathlib import Path
+
+    icon = resources.files("sitbreak") / "data" / "sitbreak.svg"
+    return str(icon) if isinstance(icon, Path) and icon.is_file() else ""
+
+
 _URGENCY_BYTE = {Urgency.LOW: 0, Urgency.NORMAL: 1, Urgency.CRITICAL: 2}
 #: Servers that show no banner or popup for urgency "low" (GetServerInformation's
 #: name): GNOME Shell files them silently in the message tray, KDE Plasma keeps
@@ -439,7 +452,7 @@ class DBusNotifier:
             (
                 APP_NAME,
                 self._replaces,
-                "",  # no icon: a name the theme lacks would show a broken one
+                app_icon(),
                 message.title,
                 body,
                 [text for pair in actions for text in pair],

@@ -183,7 +183,7 @@ def timeline_svg(day: Day, report: Report) -> str:
         if q.kind.value == "move" and a <= q.t <= b:
             parts.append(
                 f'<circle cx="{_pct(x(q.t))}" cy="15" r="2.5" class="prompt">'
-                f"<title>move reminder at {_clock(q.t, tz)}</title></circle>"
+                f"<title>movement reminder at {_clock(q.t, tz)}</title></circle>"
             )
     if a <= report.now < b:
         parts.append(
@@ -332,7 +332,7 @@ def _figure_cards(t: Totals, limit_s: float) -> str:
         (
             "Reminders heeded",
             heeded,
-            "got up after a move reminder" if t.move_prompts else "no move reminders",
+            "got up after a movement reminder" if t.move_prompts else "no movement reminders",
         ),
         ("Prompts", str(t.prompts), _by_kind(t.prompts_by_kind)),
     ]
@@ -364,7 +364,7 @@ def _legend(limit_s: float, *, prompts: bool = False) -> str:
         ("unrecorded", "not recorded"),
     ]
     if prompts:
-        items.append(("prompt", "move reminder"))
+        items.append(("prompt", "movement reminder"))
     return (
         '<ul class="legend">'
         + "".join(

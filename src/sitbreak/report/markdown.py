@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from sitbreak.report.figures import (
     Report,
     clock_change,
+    day_state,
     empty_day_words,
     key_figures,
     local_time,
@@ -42,6 +43,11 @@ def render_markdown(report: Report, *, sessions: bool = False) -> str:
         ]
         for day in report.days:
             f = day.figures
+            # As the text report says it (and the CSV's state): a day nobody recorded,
+            # or one still to come, is not a row of zeros.
+            if (empty := _EMPTY_ROW.get(day_state(day, report.now))) is not None:
+                lines.append(f"| {day.date:%a} {day.date.isoformat()} | {empty} |" + " |" * 6)
+                continue
             lines.append(
                 f"| {day.date:%a} {day.date.isoformat()} | {duration(f.sitting_s)} | "
                 f"{f.sessions} | "
@@ -79,6 +85,10 @@ def render_markdown(report: Report, *, sessions: bool = False) -> str:
     if (advice := report.advice()) is not None:
         lines += [f"> **Tip:** {advice.text}", ""]
     return "\n".join(lines)
+
+
+#: Days with nothing to count, in the words of the text report.
+_EMPTY_ROW = {"unrecorded": "not recorded", "future": "still to come"}
 
 
 def _cell(text: str) -> str:

@@ -237,7 +237,7 @@ def _text_period(report: Report, ink: _Ink, sessions: bool) -> list[str]:
     lines.append(
         ink(
             f"  over: sessions longer than {duration(report.limit_s)}; heeded: got up "
-            f"within {duration(report.heeded_within_s)} of a move reminder",
+            f"within {duration(report.heeded_within_s)} of a movement reminder",
             "dim",
         )
     )

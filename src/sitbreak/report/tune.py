@@ -119,10 +119,14 @@ def pauses(rows: Sequence[Row]) -> list[float]:
     return out
 
 
+#: How a proposal's `why` ends when too little was recorded to propose anything.
+TOO_FEW_TO_JUDGE = "to judge"
+
+
 def _too_few(n: int, what: str, needed: int) -> str:
     """'1 sitting recorded; it takes 10 to judge': what there is, and how much it needs."""
     plural = what.replace("pause", "pauses", 1) if "pause" in what else what + "s"
-    return f"{count(n, what, plural)} recorded; it takes {needed} to judge"
+    return f"{count(n, what, plural)} recorded; it takes {needed} {TOO_FEW_TO_JUDGE}"
 
 
 def propose_break_idle(gaps: Sequence[float], today: float) -> tuple[float, str]:

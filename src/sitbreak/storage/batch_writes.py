@@ -20,6 +20,7 @@ from sitbreak.core import DayFigures, EngineSettings
 from sitbreak.core.run import ReplayResult
 from sitbreak.errors import StorageError
 from sitbreak.storage.day_figures import DayFigureQueries
+from sitbreak.storage.pending_ops import UPSERT_LEARNED
 from sitbreak.storage.schema import DAEMON, tz_label
 from sitbreak.storage.sqlite_file import rollback
 
@@ -168,10 +169,7 @@ class BatchWrites(DayFigureQueries):
             _upsert_days(conn, kept, src, tz_name, written)
         if b.pauses is not None:
             conn.execute(
-                "INSERT INTO learned (name, state, written) VALUES (?, ?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET "
-                "state = excluded.state, written = excluded.written",
-                ("pauses:" + src, json.dumps(b.pauses, sort_keys=True), written),
+                UPSERT_LEARNED, ("pauses:" + src, json.dumps(b.pauses, sort_keys=True), written)
             )
         conn.execute(
             "INSERT INTO import_marks (bucket, source, high_water, imported) "

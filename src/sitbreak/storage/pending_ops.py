@@ -115,12 +115,16 @@ def _apply_meta(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
     )
 
 
+#: What was learned under a name, replacing what was kept under it: (name, state, written).
+#: The daemon's queued op and an import's batch (`batch_writes`) both write it.
+UPSERT_LEARNED = (
+    "INSERT INTO learned (name, state, written) VALUES (?, ?, ?) "
+    "ON CONFLICT (name) DO UPDATE SET state = excluded.state, written = excluded.written"
+)
+
+
 def _apply_learned(conn: sqlite3.Connection, p: tuple[Any, ...]) -> None:
-    conn.execute(
-        "INSERT INTO learned (name, state, written) VALUES (?, ?, ?) "
-        "ON CONFLICT (name) DO UPDATE SET state = excluded.state, written = excluded.written",
-        p,
-    )
+    conn.execute(UPSERT_LEARNED, p)
 
 
 def _source_id(conn: sqlite3.Connection, name: str) -> int:

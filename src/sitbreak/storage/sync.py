@@ -72,6 +72,13 @@ PROGRESS_S = 30.0
 HEARTBEAT_S = 60.0
 #: How often the folder is looked at for the others' new lines.
 READ_EVERY_S = 5.0
+#: A host's clock is judged by the records read in this long (ten of its
+#: heartbeats, twenty progress records while it is in use): once its clock is
+#: put right, it is said to be off for no longer than this after its last
+#: record from before arrived. Delivery only makes a record look older, so
+#: the largest lead in the window is the one to believe: a file delivered
+#: late neither makes a right clock look ahead nor takes back a lead seen.
+SKEW_RECENT_S = 600.0
 #: Lines kept while the folder cannot be written (several working days of records).
 QUEUE_MAX = 5000
 #: A computer, or one of its files, missing from the folder this long is
@@ -399,10 +406,30 @@ class Peer:
     name: str
     last_t: float = -math.inf  # its latest record, on our timeline
     last_input: float = -math.inf  # the end of its latest activity span
-    skew_s: float = 0.0  # how far its latest times were in our future
+    skew_s: float = 0.0  # how far its times were in our future lately (SKEW_RECENT_S)
     bad_lines: int = 0
     records: int = 0
     answered_t: float = -math.inf  # its latest answer seen
+    #: (when read, how far ahead) of the records read in SKEW_RECENT_S whose
+    #: times were in our future, each lead larger than any read after it.
+    _leads: deque[tuple[float, float]] = field(default_factory=deque, repr=False)
+
+    def saw_time(self, t: float, now: float) -> None:
+        """A record of time `t` read at `now`: its lead on us, if any, kept."""
+        ahead = t - now
+        if ahead <= SKEW_TOLERANCE_S:
+            return
+        leads = self._leads
+        while leads and leads[-1][1] <= ahead:  # smaller and gone sooner: never the largest
+            leads.pop()
+        leads.append((now, ahead))
+
+    def judge_clock(self, now: float) -> None:
+        """Its skew from the records read in the last SKEW_RECENT_S only."""
+        leads = self._leads
+        while leads and leads[0][0] <= now - SKEW_RECENT_S:
+            leads.popleft()
+        self.skew_s = leads[0][1] if leads else 0.0
 
     def as_dict(self, now: float) -> dict[str, object]:
         return {
@@ -564,6 +591,8 @@ class SyncReader:
             conflicts += c
             temporary += t
         self.conflicts, self.temporary = conflicts, temporary
+        for peer in self.peers.values():
+            peer.judge_clock(now)
         if self._hosts_gone or self._files_gone:
             self._forget(now)
         return out
@@ -767,9 +796,7 @@ class SyncReader:
     def _take(self, peer: Peer, rec: dict[str, Any], now: float, out: list[PeerRecord]) -> None:
         peer.records += 1
         t = float(rec.get("t", rec.get("b", 0.0)))
-        ahead = t - now
-        if ahead > SKEW_TOLERANCE_S:
-            peer.skew_s = max(peer.skew_s, ahead)
+        peer.saw_time(t, now)
         peer.last_t = max(peer.last_t, min(t, now))
         if rec["k"] == "a":
             peer.last_input = max(peer.last_input, min(float(rec["b"]), now))
