@@ -257,6 +257,26 @@ def test_a_broken_prompts_file_is_reported_as_it_stops_run(tmp_path: Path) -> No
     assert "your prompts.toml is invalid" in shown and "would work here" not in shown
 
 
+def test_a_folder_doctor_cannot_read_is_a_finding_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Seen running doctor as another user: the autostart folder could not be read.
+    from sitbreak import autostart
+
+    class Unreadable:
+        def exists(self) -> bool:
+            raise PermissionError(13, "Permission denied", "/home/me/.config/autostart")
+
+    monkeypatch.setattr(autostart, "detect", lambda env: autostart.Host("linux", None))
+    monkeypatch.setattr(autostart, "autostart_path", lambda env: Unreadable())
+    report = doctor.diagnose(quiet_env(), None)
+    service = [c for c in report.checks if c.area == "service"]
+    assert [(c.status, c.detail) for c in service] == [
+        (doctor.WARN, "could not look at /home/me/.config/autostart: Permission denied")
+    ]
+    assert "could not look at" in doctor.render(report)
+
+
 def test_a_valid_prompts_file_is_said_to_be_valid(tmp_path: Path) -> None:
     prompts = Path(os.environ["SITBREAK_HOME"]) / "config" / "prompts.toml"
     prompts.parent.mkdir(parents=True)

@@ -19,7 +19,7 @@ import os
 import sys
 import textwrap
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -99,7 +99,7 @@ def diagnose(env: Mapping[str, str] = os.environ, config_path: Path | None = Non
     preference = config.activity_source if config is not None else "auto"
     plan = activity.plan_sources(preference, env)
     activity_checks, chosen = _activity(plan, clock, env)
-    prompt_checks = _prompts_file(env)
+    prompt_checks = _guarded("config", _prompts_file, env)
     exit_status = EXIT_OK
     if chosen is None:
         exit_status = EXIT_NO_SOURCE
@@ -114,19 +114,34 @@ def diagnose(env: Mapping[str, str] = os.environ, config_path: Path | None = Non
         exit_status=exit_status,
     )
     report.checks += activity_checks
-    report.checks += _context(clock, env)
+    report.checks += _guarded("lock", _context, clock, env)
     notification_checks = _notifications(env, config.notify_backend if config else "auto")
     report.checks += notification_checks
     report.checks += _running_notifications(notification_checks[0])
-    report.checks += _desktop_bus(env, config.tray_show if config else "auto")
+    report.checks += _guarded("tray", _desktop_bus, env, config.tray_show if config else "auto")
     report.checks += config_checks
     report.checks += prompt_checks
-    report.checks += _activitywatch(config.activitywatch_server if config else "")
-    report.checks += _data()
+    server = config.activitywatch_server if config else ""
+    report.checks += _guarded("activitywatch", _activitywatch, server)
+    report.checks += _guarded("data", _data)
     if config is not None:
-        report.checks += _sync(config)
-    report.checks += _service(env, plan.session)
+        report.checks += _guarded("sync", _sync, config)
+    report.checks += _guarded("service", _service, env, plan.session)
     return report
+
+
+def _guarded(area: str, check: Callable[..., list[Check]], *args: Any) -> list[Check]:
+    """`check(*args)`, or a warning naming what could not be looked at: doctor is
+    run when something is wrong, so an unreadable folder or a strange answer is
+    one more finding in the report, never a traceback instead of it."""
+    try:
+        return check(*args)
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        said = exc.strerror or str(exc)
+        return [Check(area, "check", WARN, f"could not look at{where}: {said}")]
+    except Exception as exc:
+        return [Check(area, "check", WARN, f"could not be checked ({type(exc).__name__}: {exc})")]
 
 
 def _session_evidence(env: Mapping[str, str]) -> dict[str, str]:
