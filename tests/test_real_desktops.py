@@ -144,6 +144,32 @@ class Sitbreak:
 Start = Callable[..., Sitbreak]
 
 
+def _desktop_user_can_run_this_python() -> None:
+    """Skip where the desktop's user cannot start this interpreter at all (as root, a
+    pyenv Python under /root): nothing of sitbreak's is tried then. The same tests
+    run on the default Python, whose interpreter that user can reach."""
+    if os.geteuid() != 0:
+        return
+    probe = subprocess.run(
+        [
+            "setpriv",
+            f"--reuid={realdesk.NOBODY}",
+            f"--regid={realdesk.NOBODY}",
+            "--clear-groups",
+            sys.executable,
+            "-c",
+            "pass",
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    if probe.returncode != 0:
+        said = probe.stderr.strip().splitlines() or [f"exit status {probe.returncode}"]
+        pytest.skip(f"the desktop's user cannot run {sys.executable} ({said[-1]})")
+
+
 @pytest.fixture
 def sitbreak(tmp_path: Path) -> Iterator[Start]:
     """sitbreak(desktop): a daemon for that desktop, killed at the end if still running."""
@@ -154,6 +180,7 @@ def sitbreak(tmp_path: Path) -> Iterator[Start]:
     ) -> Sitbreak:
         """`as_desktop_user`: run as the user sway runs as, in a folder of theirs."""
         if as_desktop_user:
+            _desktop_user_can_run_this_python()
             work = Path(desktop.extra["sway_config"]).parent / f"sitbreak-{len(made)}"
             work.mkdir()
             if os.geteuid() == 0:

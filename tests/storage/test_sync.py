@@ -288,7 +288,7 @@ def test_a_clock_minutes_ahead_is_noticed_and_its_times_taken_as_now(tmp_path: P
 
 def clock_words(link: SyncLink, now: float) -> str:
     """What `sitbreak status` says of the link at `now`."""
-    return sync_words.sync_sentence(link.status(now), now, dt.UTC)
+    return sync_words.sync_sentence(link.status(now), now, dt.timezone.utc)
 
 
 def test_a_clock_put_right_is_no_longer_called_ahead_within_ten_minutes(tmp_path: Path) -> None:
