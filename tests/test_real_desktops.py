@@ -621,23 +621,21 @@ def test_sway_with_the_hint_line_a_lock_is_still_one_lock(sitbreak: Start) -> No
     counted once (the process watch is the one source of truth), its unlock too."""
     from sitbreak.desktop.sway_lock import LOCK_KEY_LINE, SWAYIDLE_LINES
 
-    _no_locker_of_ours_runs()
     config = f"set $mod Mod4\n{SWAYIDLE_LINES}\n{LOCK_KEY_LINE}\n"  # as the docs show it
-    with realdesk.sway_mako(config, logind=True) as desk:
-        _swayidle_started_by_sway(desk)
-        daemon = sitbreak(desk, as_desktop_user=True)
-        _ok_for_a_bare_swaylock(daemon.doctor())
-        daemon.start()
-        daemon.wait_log("session started", SEEN_S, during=desk.input)
-        realdesk.lock_session(desk.env)
-        _locked_is_heard(desk, daemon, hint=True)
+    _logind_lock_through_swayidle_is_heard(sitbreak, config, hint=True)
 
 
 def test_sway_a_swayidle_lock_handler_without_the_hint_is_heard_too(sitbreak: Start) -> None:
     """swayidle's `lock` runs swaylock when logind is asked to lock, and nothing sets
     LockedHint: the lock is heard all the same, from swaylock's process."""
-    _no_locker_of_ours_runs()
     config = "exec swayidle -w timeout 300 'loginctl lock-session' lock 'swaylock -f'\n"
+    _logind_lock_through_swayidle_is_heard(sitbreak, config, hint=False)
+
+
+def _logind_lock_through_swayidle_is_heard(sitbreak: Start, config: str, hint: bool) -> None:
+    """sway started with `config` (which starts swayidle): doctor says ok, and a lock
+    asked of logind, which swayidle turns into swaylock, is heard once, its unlock too."""
+    _no_locker_of_ours_runs()
     with realdesk.sway_mako(config, logind=True) as desk:
         _swayidle_started_by_sway(desk)
         daemon = sitbreak(desk, as_desktop_user=True)
@@ -645,4 +643,4 @@ def test_sway_a_swayidle_lock_handler_without_the_hint_is_heard_too(sitbreak: St
         daemon.start()
         daemon.wait_log("session started", SEEN_S, during=desk.input)
         realdesk.lock_session(desk.env)
-        _locked_is_heard(desk, daemon, hint=False)
+        _locked_is_heard(desk, daemon, hint=hint)
