@@ -539,6 +539,11 @@ def _notification_server(address: str | None) -> tuple[tuple[str, str, str, str]
         conn.close()
 
 
+def _editor(env: Mapping[str, str]) -> str:
+    """The editor a fix opens a file with: the person's own, else nano."""
+    return env.get("VISUAL") or env.get("EDITOR") or "nano"
+
+
 def _config(path: Path | None, env: Mapping[str, str]) -> tuple[Any, list[Check]]:
     from sitbreak.config import load_config
 
@@ -546,7 +551,7 @@ def _config(path: Path | None, env: Mapping[str, str]) -> tuple[Any, list[Check]
         config = load_config(path)
     except ConfigError as exc:
         shown = path or paths.explicit_config_path() or paths.user_config_path()
-        editor = env.get("VISUAL") or env.get("EDITOR") or "nano"
+        editor = _editor(env)
         return None, [
             Check(
                 "config",
@@ -561,7 +566,7 @@ def _config(path: Path | None, env: Mapping[str, str]) -> tuple[Any, list[Check]
     else:
         detail = f"{config.path} is valid"
     checks = [Check("config", "config file", OK, detail)]
-    editor = env.get("VISUAL") or env.get("EDITOR") or "nano"
+    editor = _editor(env)
     checks += [
         Check("config", "config file", WARN, warning, f"{editor} {config.path}")
         for warning in config.warnings
@@ -580,7 +585,7 @@ def _prompts_file(env: Mapping[str, str]) -> list[Check]:
     try:
         load_library(path)
     except ConfigError as exc:
-        editor = env.get("VISUAL") or env.get("EDITOR") or "nano"
+        editor = _editor(env)
         return [
             Check(
                 "config",
